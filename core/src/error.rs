@@ -1,0 +1,111 @@
+//! The one error type of `mimamori-core`.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the core engine.
+///
+/// Messages say what was wrong and what to do; they never contain keys, identifiers or other
+/// personal data.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A byte string had the wrong length.
+    #[error("{what} must be {expected} bytes long, got {actual}")]
+    InvalidLength {
+        /// What was being parsed.
+        what: &'static str,
+        /// The required length in bytes.
+        expected: usize,
+        /// The length received.
+        actual: usize,
+    },
+
+    /// A hexadecimal string could not be decoded.
+    #[error("{what} is not valid hex: {reason}")]
+    InvalidHex {
+        /// What was being parsed.
+        what: &'static str,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// A calibration confidence outside 0..=3.
+    #[error("calibration confidence must be 0 to 3, got {0}")]
+    InvalidCalibrationConfidence(u8),
+
+    /// A Bluetooth advertisement or service-data payload was not an Exposure Notification one.
+    #[error("not an Exposure Notification advertisement: {0}")]
+    InvalidAdvertisement(String),
+
+    /// A rolling period outside 1..=144 intervals.
+    #[error("rolling period must be 1 to 144 intervals, got {0}")]
+    InvalidRollingPeriod(u32),
+
+    /// A key for this rolling period is already stored.
+    #[error("a key for the rolling period starting at interval {rolling_start} is already stored")]
+    DuplicateKey {
+        /// The rolling start of the refused key.
+        rolling_start: u32,
+    },
+
+    /// A date range whose end comes before its start.
+    #[error("the date range ends ({end}) before it starts ({start})")]
+    InvalidDateRange {
+        /// First day of the range.
+        start: time::Date,
+        /// Last day of the range.
+        end: time::Date,
+    },
+
+    /// The key database exists but is not a SQLite database (or is damaged).
+    #[error(
+        "the key database {path} is damaged or is not a database; move it aside to start with \
+         new keys (keys in it can no longer be uploaded)"
+    )]
+    CorruptDatabase {
+        /// The database file.
+        path: PathBuf,
+    },
+
+    /// The file is a SQLite database of some other application.
+    #[error(
+        "{path} belongs to another application (application id {application_id:#010x}); \
+         choose a different data directory"
+    )]
+    ForeignDatabase {
+        /// The database file.
+        path: PathBuf,
+        /// The application id found in the file header.
+        application_id: i32,
+    },
+
+    /// The database was written by a newer Mimamori with a schema this version cannot read.
+    #[error(
+        "{path} has schema version {found}, newer than the {supported} this version of Mimamori \
+         supports; update the app"
+    )]
+    UnsupportedSchema {
+        /// The database file.
+        path: PathBuf,
+        /// The schema version in the file.
+        found: i32,
+        /// The newest schema version this build understands.
+        supported: i32,
+    },
+
+    /// A storage operation failed.
+    #[error("storage failed: {0}")]
+    Storage(#[from] rusqlite::Error),
+
+    /// A file-system operation failed.
+    #[error("cannot use {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
