@@ -19,7 +19,9 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::Error;
-use crate::ids::{AssociatedEncryptedMetadata, KEY_LENGTH, METADATA_LENGTH, RollingProximityIdentifier};
+use crate::ids::{
+    AssociatedEncryptedMetadata, KEY_LENGTH, METADATA_LENGTH, RollingProximityIdentifier,
+};
 
 /// The 16-bit service UUID assigned to Exposure Notification.
 pub const SERVICE_UUID_16: u16 = 0xFD6F;
@@ -185,7 +187,10 @@ impl ExposurePayload {
                             "a 16-bit UUID list has an odd length".to_owned(),
                         ));
                     }
-                    if !data.chunks_exact(2).any(|uuid| uuid16(uuid) == SERVICE_UUID_16) {
+                    if !data
+                        .chunks_exact(2)
+                        .any(|uuid| uuid16(uuid) == SERVICE_UUID_16)
+                    {
                         return Err(Error::InvalidAdvertisement(
                             "the 16-bit UUID list does not include 0xFD6F".to_owned(),
                         ));
@@ -228,7 +233,9 @@ mod tests {
         let advertisement = payload().advertisement();
         assert_eq!(
             &advertisement[..11],
-            &[0x02, 0x01, 0x1A, 0x03, 0x03, 0x6F, 0xFD, 0x17, 0x16, 0x6F, 0xFD]
+            &[
+                0x02, 0x01, 0x1A, 0x03, 0x03, 0x6F, 0xFD, 0x17, 0x16, 0x6F, 0xFD
+            ]
         );
         assert_eq!(&advertisement[11..27], b"0123456789abcdef");
         assert_eq!(&advertisement[27..], b"WXYZ");
@@ -238,14 +245,23 @@ mod tests {
     fn parses_any_flags_value_and_padding() {
         for flags in [0x1A, 0x06, 0x02, 0x00] {
             let advertisement = payload().advertisement_with_flags(flags);
-            assert_eq!(ExposurePayload::parse_advertisement(&advertisement).unwrap(), payload());
+            assert_eq!(
+                ExposurePayload::parse_advertisement(&advertisement).unwrap(),
+                payload()
+            );
         }
         let mut padded = payload().advertisement().to_vec();
         padded.extend([0; 6]);
-        assert_eq!(ExposurePayload::parse_advertisement(&padded).unwrap(), payload());
+        assert_eq!(
+            ExposurePayload::parse_advertisement(&padded).unwrap(),
+            payload()
+        );
         // Without flags or UUID list (some scanners strip them) the service data suffices.
         let bare = &payload().advertisement()[7..];
-        assert_eq!(ExposurePayload::parse_advertisement(bare).unwrap(), payload());
+        assert_eq!(
+            ExposurePayload::parse_advertisement(bare).unwrap(),
+            payload()
+        );
     }
 
     #[test]
@@ -253,7 +269,12 @@ mod tests {
         let advertisement = payload().advertisement();
         // Truncated: the service data AD runs past the end.
         let error = ExposurePayload::parse_advertisement(&advertisement[..30]).unwrap_err();
-        assert!(error.to_string().contains("claims 23 bytes but only 22 remain"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("claims 23 bytes but only 22 remain"),
+            "{error}"
+        );
         // Service data one byte short, with a consistent AD length.
         let mut short = advertisement[..30].to_vec();
         short[7] = 0x16;
@@ -269,7 +290,10 @@ mod tests {
         other[9] = 0x0F;
         other[5] = 0x0F;
         let error = ExposurePayload::parse_advertisement(&other).unwrap_err();
-        assert!(error.to_string().contains("does not include 0xFD6F"), "{error}");
+        assert!(
+            error.to_string().contains("does not include 0xFD6F"),
+            "{error}"
+        );
         assert!(ExposurePayload::parse_advertisement(&[]).is_err());
         assert!(ExposurePayload::parse_advertisement(&[0x01, 0x16]).is_err());
     }
@@ -277,7 +301,10 @@ mod tests {
     #[test]
     fn service_data_is_strict() {
         let data = payload().service_data();
-        assert_eq!(ExposurePayload::parse_service_data(&data).unwrap(), payload());
+        assert_eq!(
+            ExposurePayload::parse_service_data(&data).unwrap(),
+            payload()
+        );
         assert!(ExposurePayload::parse_service_data(&data[..19]).is_err());
         assert!(ExposurePayload::parse_service_data(&[0; 21]).is_err());
     }
@@ -285,12 +312,21 @@ mod tests {
     #[test]
     fn reads_the_btleplug_service_data_map() {
         let mut map: HashMap<Uuid, Vec<u8>> = HashMap::new();
-        map.insert(Uuid::from_u128(0x0000_180F_0000_1000_8000_0080_5F9B_34FB), vec![99]);
+        map.insert(
+            Uuid::from_u128(0x0000_180F_0000_1000_8000_0080_5F9B_34FB),
+            vec![99],
+        );
         assert!(ExposurePayload::from_service_data_map(&map).is_err());
         map.insert(SERVICE_UUID, payload().service_data().to_vec());
-        assert_eq!(ExposurePayload::from_service_data_map(&map).unwrap(), payload());
+        assert_eq!(
+            ExposurePayload::from_service_data_map(&map).unwrap(),
+            payload()
+        );
         map.insert(SERVICE_UUID, vec![1, 2, 3]);
         assert!(ExposurePayload::from_service_data_map(&map).is_err());
-        assert_eq!(SERVICE_UUID.to_string(), "0000fd6f-0000-1000-8000-00805f9b34fb");
+        assert_eq!(
+            SERVICE_UUID.to_string(),
+            "0000fd6f-0000-1000-8000-00805f9b34fb"
+        );
     }
 }

@@ -41,7 +41,9 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now_unix_seconds(&self) -> u64 {
         // A clock set before 1970 reads as the epoch; every later computation stays defined.
-        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs())
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_secs())
     }
 }
 

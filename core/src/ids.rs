@@ -241,7 +241,10 @@ pub struct RpiCipher(Aes128);
 
 impl RpiCipher {
     /// Computes the RPI for one interval.
-    pub fn rolling_proximity_identifier(&self, interval: IntervalNumber) -> RollingProximityIdentifier {
+    pub fn rolling_proximity_identifier(
+        &self,
+        interval: IntervalNumber,
+    ) -> RollingProximityIdentifier {
         let mut block = interval.padded_data();
         self.0.encrypt_block((&mut block).into());
         RollingProximityIdentifier(block)
@@ -421,7 +424,9 @@ impl Metadata {
 
     /// Version 1.0 metadata carrying only a TX power.
     pub const fn v1_0(tx_power_dbm: i8) -> Self {
-        Self { bytes: [Self::VERSION_1_0, tx_power_dbm as u8, 0, 0] }
+        Self {
+            bytes: [Self::VERSION_1_0, tx_power_dbm as u8, 0, 0],
+        }
     }
 
     /// Version 1.1 metadata carrying TX power and the calibration confidence.
@@ -469,9 +474,9 @@ impl Metadata {
     /// The calibration confidence, present from version 1.1 on.
     pub const fn calibration_confidence(self) -> Option<CalibrationConfidence> {
         match self.version() {
-            MetadataVersion::V1_1 => {
-                Some(CalibrationConfidence((self.bytes[0] >> Self::CONFIDENCE_SHIFT) & 0x03))
-            }
+            MetadataVersion::V1_1 => Some(CalibrationConfidence(
+                (self.bytes[0] >> Self::CONFIDENCE_SHIFT) & 0x03,
+            )),
             _ => None,
         }
     }
@@ -499,10 +504,12 @@ pub(crate) fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Resu
     let mut out = [0u8; N];
     for (index, pair) in text.as_bytes().chunks_exact(2).enumerate() {
         let digit = |offset: usize| {
-            (pair[offset] as char).to_digit(16).ok_or_else(|| Error::InvalidHex {
-                what,
-                reason: format!("character {} is not a hex digit", 2 * index + offset + 1),
-            })
+            (pair[offset] as char)
+                .to_digit(16)
+                .ok_or_else(|| Error::InvalidHex {
+                    what,
+                    reason: format!("character {} is not a hex digit", 2 * index + offset + 1),
+                })
         };
         // Two hex digits make at most 0xFF, so the cast is lossless.
         out[index] = (digit(0)? * 16 + digit(1)?) as u8;
@@ -519,13 +526,25 @@ mod tests {
         assert_eq!(IntervalNumber::from_unix_seconds(0).value(), 0);
         assert_eq!(IntervalNumber::from_unix_seconds(599).value(), 0);
         assert_eq!(IntervalNumber::from_unix_seconds(600).value(), 1);
-        assert_eq!(IntervalNumber::new(2_643_119).rolling_start().value(), 2_642_976);
-        assert_eq!(IntervalNumber::new(2_643_120).rolling_start().value(), 2_643_120);
-        assert_eq!(IntervalNumber::from_unix_seconds(u64::MAX).value(), u32::MAX);
+        assert_eq!(
+            IntervalNumber::new(2_643_119).rolling_start().value(),
+            2_642_976
+        );
+        assert_eq!(
+            IntervalNumber::new(2_643_120).rolling_start().value(),
+            2_643_120
+        );
+        assert_eq!(
+            IntervalNumber::from_unix_seconds(u64::MAX).value(),
+            u32::MAX
+        );
         let day = time::macros::date!(2020 - 04 - 02);
         assert_eq!(IntervalNumber::from_utc_date(day).value(), 2_642_976);
         assert_eq!(IntervalNumber::new(2_643_119).utc_date(), day);
-        assert_eq!(IntervalNumber::from_utc_date(time::macros::date!(1969 - 12 - 31)).value(), 0);
+        assert_eq!(
+            IntervalNumber::from_utc_date(time::macros::date!(1969 - 12 - 31)).value(),
+            0
+        );
     }
 
     #[test]
@@ -547,11 +566,17 @@ mod tests {
     #[test]
     fn hex_parsing_reports_what_is_wrong() {
         let error = TemporaryExposureKey::from_hex("00").unwrap_err();
-        assert!(error.to_string().contains("expected 32 hex digits, got 2"), "{error}");
+        assert!(
+            error.to_string().contains("expected 32 hex digits, got 2"),
+            "{error}"
+        );
         let error = Metadata::from_hex("4008000g").unwrap_err();
         assert!(error.to_string().contains("character 8"), "{error}");
         assert!(TemporaryExposureKey::from_slice(&[0; 15]).is_err());
-        assert_eq!(Metadata::from_hex("4008000A").unwrap().to_bytes(), [0x40, 8, 0, 0x0A]);
+        assert_eq!(
+            Metadata::from_hex("4008000A").unwrap().to_bytes(),
+            [0x40, 8, 0, 0x0A]
+        );
     }
 
     #[test]
@@ -560,16 +585,24 @@ mod tests {
         assert_eq!(v11.to_bytes(), [0x58, 0xF4, 0, 0]);
         assert_eq!(v11.version(), MetadataVersion::V1_1);
         assert_eq!(v11.tx_power_dbm(), -12);
-        assert_eq!(v11.calibration_confidence(), Some(CalibrationConfidence::new(2).unwrap()));
+        assert_eq!(
+            v11.calibration_confidence(),
+            Some(CalibrationConfidence::new(2).unwrap())
+        );
         assert_eq!(Metadata::v1_0(8).calibration_confidence(), None);
-        assert_eq!(Metadata::from_bytes([0x70, 0, 0, 0]).version(), MetadataVersion::Other(0x70));
+        assert_eq!(
+            Metadata::from_bytes([0x70, 0, 0, 0]).version(),
+            MetadataVersion::Other(0x70)
+        );
         assert!(CalibrationConfidence::new(4).is_err());
     }
 
     #[test]
     fn aem_round_trips() {
         let tek = TemporaryExposureKey::from_bytes([7; 16]);
-        let rpi = tek.rolling_proximity_identifier_key().rolling_proximity_identifier(IntervalNumber::new(5));
+        let rpi = tek
+            .rolling_proximity_identifier_key()
+            .rolling_proximity_identifier(IntervalNumber::new(5));
         let aemk = tek.associated_encrypted_metadata_key();
         let metadata = Metadata::v1_0(-3);
         let aem = aemk.encrypt(&rpi, &metadata);

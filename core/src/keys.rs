@@ -27,7 +27,11 @@ impl DailyKey {
         if !(1..=TEK_ROLLING_PERIOD).contains(&rolling_period) {
             return Err(Error::InvalidRollingPeriod(rolling_period));
         }
-        Ok(Self { key, rolling_start, rolling_period })
+        Ok(Self {
+            key,
+            rolling_start,
+            rolling_period,
+        })
     }
 
     /// The first interval after the key's validity.
@@ -79,7 +83,8 @@ impl TekStore for SqliteTekStore {
                 "SELECT rolling_start, rolling_period, key_data
                  FROM temporary_exposure_keys ORDER BY rolling_start",
             )?;
-            let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            let rows =
+                statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
             rows.collect()
         })();
         let rows = rows.map_err(|error| self.database.error(error))?;
@@ -108,9 +113,9 @@ impl TekStore for SqliteTekStore {
             })
             .map(drop)
             .map_err(|error| match error.sqlite_error_code() {
-                Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                    Error::DuplicateKey { rolling_start: key.rolling_start.value() }
-                }
+                Some(rusqlite::ErrorCode::ConstraintViolation) => Error::DuplicateKey {
+                    rolling_start: key.rolling_start.value(),
+                },
                 _ => self.database.error(error),
             })
     }
@@ -149,7 +154,10 @@ mod memory {
 
         /// The keys stored now.
         pub fn keys(&self) -> Vec<DailyKey> {
-            self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
         }
     }
 
@@ -160,8 +168,13 @@ mod memory {
 
         fn insert(&mut self, key: &DailyKey) -> Result<()> {
             let mut keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-            if keys.iter().any(|stored| stored.rolling_start == key.rolling_start) {
-                return Err(Error::DuplicateKey { rolling_start: key.rolling_start.value() });
+            if keys
+                .iter()
+                .any(|stored| stored.rolling_start == key.rolling_start)
+            {
+                return Err(Error::DuplicateKey {
+                    rolling_start: key.rolling_start.value(),
+                });
             }
             keys.push(key.clone());
             keys.sort_by_key(|stored| stored.rolling_start);
@@ -182,8 +195,12 @@ mod tests {
     use super::*;
 
     fn key(start: u32, byte: u8) -> DailyKey {
-        DailyKey::new(TemporaryExposureKey::from_bytes([byte; 16]), IntervalNumber::new(start), 144)
-            .unwrap()
+        DailyKey::new(
+            TemporaryExposureKey::from_bytes([byte; 16]),
+            IntervalNumber::new(start),
+            144,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -193,8 +210,22 @@ mod tests {
         assert!(key.is_valid_at(IntervalNumber::new(144)));
         assert!(key.is_valid_at(IntervalNumber::new(287)));
         assert!(!key.is_valid_at(IntervalNumber::new(288)));
-        assert!(DailyKey::new(TemporaryExposureKey::from_bytes([0; 16]), IntervalNumber::new(0), 0).is_err());
-        assert!(DailyKey::new(TemporaryExposureKey::from_bytes([0; 16]), IntervalNumber::new(0), 145).is_err());
+        assert!(
+            DailyKey::new(
+                TemporaryExposureKey::from_bytes([0; 16]),
+                IntervalNumber::new(0),
+                0
+            )
+            .is_err()
+        );
+        assert!(
+            DailyKey::new(
+                TemporaryExposureKey::from_bytes([0; 16]),
+                IntervalNumber::new(0),
+                145
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -207,7 +238,10 @@ mod tests {
             store.insert(&key(144, 1)).unwrap();
             // A second key for the same day is refused and the first one kept.
             let error = store.insert(&key(144, 9)).unwrap_err();
-            assert!(matches!(error, Error::DuplicateKey { rolling_start: 144 }), "{error:?}");
+            assert!(
+                matches!(error, Error::DuplicateKey { rolling_start: 144 }),
+                "{error:?}"
+            );
         }
         let mut store = SqliteTekStore::new(Database::open(&path).unwrap());
         assert_eq!(store.load().unwrap(), vec![key(144, 1), key(288, 2)]);

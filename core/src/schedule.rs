@@ -81,7 +81,14 @@ impl KeySchedule {
         random: Box<dyn RandomSource>,
         metadata: Metadata,
     ) -> Result<Self> {
-        let mut schedule = Self { store, clock, random, metadata, keys: Vec::new(), current: None };
+        let mut schedule = Self {
+            store,
+            clock,
+            random,
+            metadata,
+            keys: Vec::new(),
+            current: None,
+        };
         schedule.keys = schedule.store.load()?;
         schedule.purge()?;
         Ok(schedule)
@@ -143,10 +150,18 @@ impl KeySchedule {
         let interval = IntervalNumber::from_unix_seconds(now);
         let metadata = self.metadata;
         let key = self.key_valid_at(interval)?;
-        let rpi = key.key.rolling_proximity_identifier_key().rolling_proximity_identifier(interval);
-        let aem = key.key.associated_encrypted_metadata_key().encrypt(&rpi, &metadata);
+        let rpi = key
+            .key
+            .rolling_proximity_identifier_key()
+            .rolling_proximity_identifier(interval);
+        let aem = key
+            .key
+            .associated_encrypted_metadata_key()
+            .encrypt(&rpi, &metadata);
         let key_end = key.end().unix_seconds();
-        let lifetime = self.random.uniform_inclusive(MIN_ROTATION_SECONDS, MAX_ROTATION_SECONDS);
+        let lifetime = self
+            .random
+            .uniform_inclusive(MIN_ROTATION_SECONDS, MAX_ROTATION_SECONDS);
         let broadcast = Broadcast {
             payload: ExposurePayload::new(rpi, aem),
             interval,
@@ -171,9 +186,16 @@ impl KeySchedule {
     /// or forge the resident's identifiers and link all of today's broadcasts to a positive case
     /// while the resident is still out. Servers hold such keys back or reject them for the same
     /// reason. The app uploads today's key after midnight, in a second upload.
-    pub fn keys_for_upload(&mut self, first: time::Date, last: time::Date) -> Result<Vec<DailyKey>> {
+    pub fn keys_for_upload(
+        &mut self,
+        first: time::Date,
+        last: time::Date,
+    ) -> Result<Vec<DailyKey>> {
         if last < first {
-            return Err(Error::InvalidDateRange { start: first, end: last });
+            return Err(Error::InvalidDateRange {
+                start: first,
+                end: last,
+            });
         }
         let now = self.now_interval();
         let from = IntervalNumber::from_utc_date(first);
@@ -266,9 +288,13 @@ mod tests {
             let key = schedule.current_key().unwrap().key.clone();
             let rpi = key
                 .rolling_proximity_identifier_key()
-                .rolling_proximity_identifier(IntervalNumber::from_unix_seconds(broadcast.started_at));
+                .rolling_proximity_identifier(IntervalNumber::from_unix_seconds(
+                    broadcast.started_at,
+                ));
             assert_eq!(broadcast.payload.rpi, rpi);
-            let metadata = key.associated_encrypted_metadata_key().decrypt(&rpi, &broadcast.payload.aem);
+            let metadata = key
+                .associated_encrypted_metadata_key()
+                .decrypt(&rpi, &broadcast.payload.aem);
             assert_eq!(metadata, Metadata::v1_0(8));
             // Stable until rotate_at.
             clock.set(broadcast.rotate_at - 1);
@@ -276,7 +302,11 @@ mod tests {
             clock.set(broadcast.rotate_at);
             lifetimes.push(broadcast.rotate_at - broadcast.started_at);
         }
-        assert!(lifetimes.iter().all(|s| (MIN_ROTATION_SECONDS..=MAX_ROTATION_SECONDS).contains(s)));
+        assert!(
+            lifetimes
+                .iter()
+                .all(|s| (MIN_ROTATION_SECONDS..=MAX_ROTATION_SECONDS).contains(s))
+        );
         // Randomised, not a fixed period.
         assert!(lifetimes.iter().any(|&s| s != lifetimes[0]));
     }
@@ -323,7 +353,11 @@ mod tests {
         }
         schedule.current_key().unwrap();
         // Today (day 20) and days 6..=19.
-        let starts: Vec<u32> = store.keys().iter().map(|key| key.rolling_start.value()).collect();
+        let starts: Vec<u32> = store
+            .keys()
+            .iter()
+            .map(|key| key.rolling_start.value())
+            .collect();
         let expected: Vec<u32> = (6..=20).map(|day| 2_642_976 + day * 144).collect();
         assert_eq!(starts, expected);
         // Reopening after a long pause purges on open.
@@ -349,17 +383,25 @@ mod tests {
             clock.advance(SECONDS_PER_DAY);
         }
         let today = schedule.current_key().unwrap().clone();
-        let all = schedule.keys_for_upload(date!(2020 - 03 - 20), date!(2020 - 04 - 30)).unwrap();
+        let all = schedule
+            .keys_for_upload(date!(2020 - 03 - 20), date!(2020 - 04 - 30))
+            .unwrap();
         assert_eq!(all.len(), 3, "today's key is held back");
         assert!(!all.contains(&today));
-        let one = schedule.keys_for_upload(date!(2020 - 04 - 03), date!(2020 - 04 - 03)).unwrap();
+        let one = schedule
+            .keys_for_upload(date!(2020 - 04 - 03), date!(2020 - 04 - 03))
+            .unwrap();
         assert_eq!(one.len(), 1);
         assert_eq!(one[0].rolling_start.utc_date(), date!(2020 - 04 - 03));
         // After midnight, yesterday's key is released.
         clock.advance(SECONDS_PER_DAY);
-        let later = schedule.keys_for_upload(date!(2020 - 04 - 05), date!(2020 - 04 - 05)).unwrap();
+        let later = schedule
+            .keys_for_upload(date!(2020 - 04 - 05), date!(2020 - 04 - 05))
+            .unwrap();
         assert_eq!(later, vec![today]);
-        let error = schedule.keys_for_upload(date!(2020 - 04 - 05), date!(2020 - 04 - 04)).unwrap_err();
+        let error = schedule
+            .keys_for_upload(date!(2020 - 04 - 05), date!(2020 - 04 - 04))
+            .unwrap_err();
         assert!(matches!(error, Error::InvalidDateRange { .. }));
     }
 }

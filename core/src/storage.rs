@@ -63,7 +63,10 @@ impl Database {
     /// Opens a private database that lives only in memory (for tests and tools).
     pub fn open_in_memory() -> Result<Self> {
         let connection = Connection::open_in_memory()?;
-        let mut database = Self { connection, path: PathBuf::from(":memory:") };
+        let mut database = Self {
+            connection,
+            path: PathBuf::from(":memory:"),
+        };
         database.identify_and_migrate()?;
         Ok(database)
     }
@@ -88,15 +91,20 @@ impl Database {
         let sqlite = |error| classify(error, path);
         let connection = &mut self.connection;
         // The first read of the header is where SQLite notices a file that is not a database.
-        let application_id: i32 =
-            connection.pragma_query_value(None, "application_id", |row| row.get(0)).map_err(sqlite)?;
-        let version: i32 =
-            connection.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(sqlite)?;
+        let application_id: i32 = connection
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(sqlite)?;
+        let version: i32 = connection
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(sqlite)?;
         let tables: i64 = connection
             .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
             .map_err(sqlite)?;
         if application_id != APPLICATION_ID && (application_id != 0 || tables > 0) {
-            return Err(Error::ForeignDatabase { path: path.clone(), application_id });
+            return Err(Error::ForeignDatabase {
+                path: path.clone(),
+                application_id,
+            });
         }
         let pending = usize::try_from(version)
             .ok()
@@ -108,16 +116,24 @@ impl Database {
             })?;
         if path.as_os_str() != ":memory:" {
             // WAL: readers never block the writer.
-            connection.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
+            connection
+                .pragma_update(None, "journal_mode", "WAL")
+                .map_err(sqlite)?;
         }
         // FULL: a committed transaction survives a crash or power loss.
-        connection.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
+        connection
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
         let transaction = connection.transaction().map_err(sqlite)?;
         for migration in pending {
             transaction.execute_batch(migration).map_err(sqlite)?;
         }
-        transaction.pragma_update(None, "application_id", APPLICATION_ID).map_err(sqlite)?;
-        transaction.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(sqlite)?;
+        transaction
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(sqlite)?;
+        transaction
+            .pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(sqlite)?;
         transaction.commit().map_err(sqlite)
     }
 }
@@ -125,9 +141,9 @@ impl Database {
 /// Names a damaged or non-database file as such; passes other errors through.
 fn classify(error: rusqlite::Error, path: &Path) -> Error {
     match error.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
-            Error::CorruptDatabase { path: path.to_path_buf() }
-        }
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::CorruptDatabase {
+            path: path.to_path_buf(),
+        },
         _ => Error::Storage(error),
     }
 }
@@ -135,8 +151,12 @@ fn classify(error: rusqlite::Error, path: &Path) -> Error {
 #[cfg(unix)]
 fn restrict_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })
 }
 
 #[cfg(not(unix))]
@@ -175,7 +195,10 @@ mod tests {
         std::fs::write(&path, &garbage).unwrap();
         let error = Database::open(&path).unwrap_err();
         assert!(matches!(error, Error::CorruptDatabase { .. }), "{error:?}");
-        assert!(error.to_string().contains("damaged or is not a database"), "{error}");
+        assert!(
+            error.to_string().contains("damaged or is not a database"),
+            "{error}"
+        );
         assert_eq!(std::fs::read(&path).unwrap(), garbage);
     }
 
@@ -185,20 +208,48 @@ mod tests {
         let path = dir.path().join("other.sqlite3");
         {
             let connection = Connection::open(&path).unwrap();
-            connection.execute_batch("CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');").unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('x');",
+                )
+                .unwrap();
         }
         let error = Database::open(&path).unwrap_err();
-        assert!(matches!(error, Error::ForeignDatabase { application_id: 0, .. }), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::ForeignDatabase {
+                    application_id: 0,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
         let connection = Connection::open(&path).unwrap();
-        let count: i64 = connection.query_row("SELECT count(*) FROM contacts", [], |r| r.get(0)).unwrap();
+        let count: i64 = connection
+            .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(count, 1);
-        let version: i32 = connection.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let version: i32 = connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(version, 0);
 
-        connection.pragma_update(None, "application_id", 0x1234).unwrap();
+        connection
+            .pragma_update(None, "application_id", 0x1234)
+            .unwrap();
         drop(connection);
         let error = Database::open(&path).unwrap_err();
-        assert!(matches!(error, Error::ForeignDatabase { application_id: 0x1234, .. }), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                Error::ForeignDatabase {
+                    application_id: 0x1234,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -208,10 +259,15 @@ mod tests {
         drop(Database::open(&path).unwrap());
         {
             let connection = Connection::open(&path).unwrap();
-            connection.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+            connection
+                .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
         }
         let error = Database::open(&path).unwrap_err();
-        assert!(matches!(error, Error::UnsupportedSchema { .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::UnsupportedSchema { .. }),
+            "{error:?}"
+        );
         assert!(error.to_string().contains("update the app"), "{error}");
     }
 }

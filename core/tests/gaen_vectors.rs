@@ -28,9 +28,12 @@ fn rows() -> Vec<(u32, u32, String, String)> {
         .filter_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
             match fields.as_slice() {
-                [i, enin, rpi, aem] if rpi.len() == 32 && aem.len() == 8 => {
-                    Some((i.parse().ok()?, enin.parse().ok()?, rpi.to_string(), aem.to_string()))
-                }
+                [i, enin, rpi, aem] if rpi.len() == 32 && aem.len() == 8 => Some((
+                    i.parse().ok()?,
+                    enin.parse().ok()?,
+                    rpi.to_string(),
+                    aem.to_string(),
+                )),
                 _ => None,
             }
         })
@@ -44,15 +47,24 @@ fn hex(bytes: &[u8]) -> String {
 #[test]
 fn key_derivations_match() {
     let tek = TemporaryExposureKey::from_hex(field("TEK")).unwrap();
-    assert_eq!(hex(tek.rolling_proximity_identifier_key().as_bytes()), field("RPIK"));
-    assert_eq!(hex(tek.associated_encrypted_metadata_key().as_bytes()), field("AEMK"));
+    assert_eq!(
+        hex(tek.rolling_proximity_identifier_key().as_bytes()),
+        field("RPIK")
+    );
+    assert_eq!(
+        hex(tek.associated_encrypted_metadata_key().as_bytes()),
+        field("AEMK")
+    );
 }
 
 #[test]
 fn interval_of_the_generated_key_matches() {
     let seconds: u64 = field("KEY_GENERATION_SECONDS (unix)").parse().unwrap();
     let interval = IntervalNumber::from_unix_seconds(seconds);
-    assert_eq!(interval.value().to_string(), field("ENIntervalNumber_of_generated_key"));
+    assert_eq!(
+        interval.value().to_string(),
+        field("ENIntervalNumber_of_generated_key")
+    );
     assert_eq!(interval.rolling_start(), interval);
     assert_eq!(
         mimamori_core::ids::TEK_ROLLING_PERIOD.to_string(),
@@ -63,7 +75,10 @@ fn interval_of_the_generated_key_matches() {
 #[test]
 fn padded_data_matches() {
     let interval: u32 = field("ENIntervalNumber_of_generated_key").parse().unwrap();
-    assert_eq!(hex(&IntervalNumber::new(interval).padded_data()), field("PaddedData[i=0]"));
+    assert_eq!(
+        hex(&IntervalNumber::new(interval).padded_data()),
+        field("PaddedData[i=0]")
+    );
 }
 
 #[test]

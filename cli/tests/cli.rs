@@ -1,0 +1,211 @@
+//! The `mimamori` binary, run as a user would run it.
+
+use std::process::{Command, Output};
+
+const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";
+const VECTORS: &str = include_str!("../../core/tests/data/gaen-test-vectors.txt");
+
+fn mimamori(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    assert!(!output.status.success(), "unexpectedly succeeded");
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// The official vectors' rows as `ENIN RPI AEM` lines.
+fn vector_lines() -> Vec<String> {
+    VECTORS
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [_, enin, rpi, aem] if rpi.len() == 32 => Some(format!("{enin} {rpi} {aem}")),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+#[test]
+fn ids_prints_the_official_vectors() {
+    let out = stdout(&mimamori(&[
+        "ids",
+        "--tek",
+        TEK,
+        "--interval",
+        "2642976",
+        "--metadata",
+        "40080000",
+    ]));
+    let lines: Vec<String> = out.lines().map(str::to_owned).collect();
+    assert_eq!(lines, vector_lines());
+}
+
+#[test]
+fn ids_without_metadata_prints_rpis_only() {
+    let out = stdout(&mimamori(&["ids", "--tek", TEK, "--interval", "2642976"]));
+    let expected: Vec<String> = vector_lines()
+        .iter()
+        .map(|line| line.rsplit_once(' ').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn ids_rejects_bad_keys_and_periods() {
+    let error = stderr(&mimamori(&["ids", "--tek", "1234", "--interval", "1"]));
+    assert!(
+        error.contains("temporary exposure key is not valid hex: expected 32 hex digits, got 4"),
+        "{error}"
+    );
+    let error = stderr(&mimamori(&[
+        "ids",
+        "--tek",
+        TEK,
+        "--interval",
+        "1",
+        "--period",
+        "145",
+    ]));
+    assert!(error.contains("--period must be 1 to 144"), "{error}");
+    let error = stderr(&mimamori(&[
+        "ids",
+        "--tek",
+        TEK,
+        "--interval",
+        "4294967295",
+    ]));
+    assert!(error.contains("too large"), "{error}");
+}
+
+#[test]
+fn ble_advert_and_parse_round_trip() {
+    let advert = stdout(&mimamori(&[
+        "ble",
+        "advert",
+        "--tek",
+        TEK,
+        "--interval",
+        "2642976",
+        "--metadata",
+        "40080000",
+    ]));
+    assert_eq!(
+        advert.trim(),
+        "02011a03036ffd17166ffd8be6cd371c5c891604bfbe49df84509672033874"
+    );
+    let parsed = stdout(&mimamori(&["ble", "parse", advert.trim()]));
+    assert_eq!(
+        parsed,
+        "RPI 8be6cd371c5c891604bfbe49df845096\nAEM 72033874\n"
+    );
+    // Android's flags value and the bare service data are read too.
+    let android = advert.trim().replacen("02011a", "020106", 1);
+    assert_eq!(stdout(&mimamori(&["ble", "parse", &android])), parsed);
+    let service_data = &advert.trim()[22..];
+    assert_eq!(stdout(&mimamori(&["ble", "parse", service_data])), parsed);
+}
+
+#[test]
+fn ble_parse_explains_bad_input() {
+    let error = stderr(&mimamori(&["ble", "parse", "02011a03036ffd17166ffd8be6"]));
+    assert!(
+        error.contains("not an Exposure Notification advertisement"),
+        "{error}"
+    );
+    let error = stderr(&mimamori(&["ble", "parse", "zz"]));
+    assert!(error.contains("non-hex character"), "{error}");
+    let error = stderr(&mimamori(&["ble", "parse", "日本"]));
+    assert!(error.contains("non-ASCII"), "{error}");
+    let error = stderr(&mimamori(&["ble", "parse", "abc"]));
+    assert!(error.contains("odd number"), "{error}");
+}
+
+#[test]
+fn advertise_keeps_the_key_across_runs_and_refuses_a_foreign_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("phone");
+    let data = data.to_str().unwrap();
+    let first = stdout(&mimamori(&["advertise", "--data-dir", data]));
+    assert!(
+        first.contains("advertising: 02011a03036ffd17166ffd"),
+        "{first}"
+    );
+    assert!(first.contains("(1 keys stored)"), "{first}");
+    let interval_lines = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("  ") && l.as_bytes()[2].is_ascii_digit())
+            .map(str::to_owned)
+            .collect()
+    };
+    let today = interval_lines(&first);
+    assert_eq!(today.len(), 144, "{first}");
+    assert_eq!(
+        first
+            .lines()
+            .filter(|line| line.ends_with("<- now"))
+            .count(),
+        1
+    );
+    let second = stdout(&mimamori(&[
+        "advertise",
+        "--data-dir",
+        data,
+        "--tx-power",
+        "-8",
+    ]));
+    let second_today = interval_lines(&second);
+    // The same key (same RPIs) after a restart, unless the run crossed midnight UTC.
+    if first.lines().nth(1) == second.lines().nth(1) {
+        let rpis = |lines: &[String]| {
+            lines
+                .iter()
+                .map(|l| l.split_whitespace().nth(2).unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(rpis(&today), rpis(&second_today));
+    }
+
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(
+        foreign.join("mimamori.sqlite3"),
+        b"not a database at all, just some text",
+    )
+    .unwrap();
+    let error = stderr(&mimamori(&[
+        "advertise",
+        "--data-dir",
+        foreign.to_str().unwrap(),
+    ]));
+    assert!(error.contains("damaged or is not a database"), "{error}");
+    assert_eq!(
+        std::fs::read(foreign.join("mimamori.sqlite3")).unwrap(),
+        b"not a database at all, just some text"
+    );
+    let error = stderr(&mimamori(&[
+        "advertise",
+        "--data-dir",
+        data,
+        "--confidence",
+        "7",
+    ]));
+    assert!(
+        error.contains("calibration confidence must be 0 to 3"),
+        "{error}"
+    );
+}
