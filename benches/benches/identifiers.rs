@@ -12,7 +12,9 @@ fn derivation(c: &mut Criterion) {
     let mut group = c.benchmark_group("identifiers");
 
     group.throughput(Throughput::Elements(1));
-    group.bench_function("hkdf_rpik", |b| b.iter(|| black_box(&tek).rolling_proximity_identifier_key()));
+    group.bench_function("hkdf_rpik", |b| {
+        b.iter(|| black_box(&tek).rolling_proximity_identifier_key())
+    });
 
     group.bench_function("rpi_and_aem_one_interval", |b| {
         let rpik = tek.rolling_proximity_identifier_key();

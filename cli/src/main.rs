@@ -281,7 +281,7 @@ fn from_hex(text: &str) -> Result<Vec<u8>> {
     if !digits.is_ascii() {
         bail!("the hex input contains a non-ASCII character");
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         bail!(
             "the hex input has an odd number of digits ({})",
             digits.len()

@@ -1,5 +1,8 @@
 //! The `mimamori` binary, run as a user would run it.
 
+// Test helpers outside #[test] functions may unwrap: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";

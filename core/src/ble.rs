@@ -182,7 +182,7 @@ impl ExposurePayload {
                     payload = Some(Self::parse_service_data(&data[2..])?);
                 }
                 AD_COMPLETE_UUID16_LIST | AD_INCOMPLETE_UUID16_LIST => {
-                    if data.len() % 2 != 0 {
+                    if !data.len().is_multiple_of(2) {
                         return Err(Error::InvalidAdvertisement(
                             "a 16-bit UUID list has an odd length".to_owned(),
                         ));

@@ -2,6 +2,9 @@
 //! 144 RPIs and AEMs) from Google's exposure-notifications-internals `TestVectors.java`, copied
 //! unchanged into `tests/data/gaen-test-vectors.txt`.
 
+// Test helpers outside #[test] functions may unwrap: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use mimamori_core::{
     AssociatedEncryptedMetadata, ExposurePayload, IntervalNumber, Metadata,
     RollingProximityIdentifier, TemporaryExposureKey,
