@@ -37,6 +37,10 @@ pub enum Error {
     #[error("not an Exposure Notification advertisement: {0}")]
     InvalidAdvertisement(String),
 
+    /// A sighting handed in by the platform was not plausible.
+    #[error("invalid sighting: {0}")]
+    InvalidSighting(String),
+
     /// A rolling period outside 1..=144 intervals.
     #[error("rolling period must be 1 to 144 intervals, got {0}")]
     InvalidRollingPeriod(u32),

@@ -42,6 +42,7 @@
 #![warn(missing_docs)]
 
 pub mod ble;
+pub mod encounter;
 mod environment;
 mod error;
 pub mod ids;
@@ -50,6 +51,7 @@ pub mod schedule;
 pub mod storage;
 
 pub use ble::ExposurePayload;
+pub use encounter::{Scan, ScanBatch, Sighting, SightingStore, SqliteSightingStore};
 pub use environment::{Clock, OsRandom, RandomSource, SystemClock};
 #[cfg(any(test, feature = "testing"))]
 pub use environment::{FixedClock, SeededRandom};

@@ -28,6 +28,22 @@ const MIGRATIONS: &[&str] = &[
          rolling_period INTEGER NOT NULL CHECK (rolling_period BETWEEN 1 AND 144),
          key_data BLOB NOT NULL CHECK (length(key_data) = 16)
      ) STRICT;",
+    // Version 2: scans and what they heard.
+    "CREATE TABLE scans (
+         scan_id INTEGER PRIMARY KEY NOT NULL,
+         started_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX scans_by_start ON scans (started_at);
+     CREATE TABLE sightings (
+         id INTEGER PRIMARY KEY,
+         scan_id INTEGER NOT NULL REFERENCES scans (scan_id) ON DELETE CASCADE,
+         rpi BLOB NOT NULL CHECK (length(rpi) = 16),
+         aem BLOB NOT NULL CHECK (length(aem) = 4),
+         rssi INTEGER NOT NULL CHECK (rssi BETWEEN -127 AND 20),
+         seen_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE INDEX sightings_by_scan ON sightings (scan_id);
+     CREATE INDEX sightings_by_rpi ON sightings (rpi);",
 ];
 
 /// The newest schema version this build writes and reads.
@@ -120,6 +136,13 @@ impl Database {
                 .pragma_update(None, "journal_mode", "WAL")
                 .map_err(sqlite)?;
         }
+        // Several connections (key store, sighting store) may share the file.
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite)?;
+        connection
+            .pragma_update(None, "foreign_keys", true)
+            .map_err(sqlite)?;
         // FULL: a committed transaction survives a crash or power loss.
         connection
             .pragma_update(None, "synchronous", "FULL")
@@ -269,5 +292,41 @@ mod tests {
             "{error:?}"
         );
         assert!(error.to_string().contains("update the app"), "{error}");
+    }
+
+    #[test]
+    fn migrates_an_older_schema_and_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("phone.sqlite3");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.execute_batch(MIGRATIONS[0]).unwrap();
+            connection
+                .execute(
+                    "INSERT INTO temporary_exposure_keys VALUES (144, 144, zeroblob(16))",
+                    [],
+                )
+                .unwrap();
+            connection
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            connection.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let mut database = Database::open(&path).unwrap();
+        let connection = database.connection();
+        let version: i32 = connection
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let keys: i64 = connection
+            .query_row("SELECT count(*) FROM temporary_exposure_keys", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(keys, 1);
+        let scans: i64 = connection
+            .query_row("SELECT count(*) FROM scans", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(scans, 0);
     }
 }
