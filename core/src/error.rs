@@ -41,6 +41,10 @@ pub enum Error {
     #[error("invalid sighting: {0}")]
     InvalidSighting(String),
 
+    /// Exposure windows or a risk configuration could not be read.
+    #[error("invalid risk input: {0}")]
+    InvalidRiskInput(String),
+
     /// A rolling period outside 1..=144 intervals.
     #[error("rolling period must be 1 to 144 intervals, got {0}")]
     InvalidRollingPeriod(u32),

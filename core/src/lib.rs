@@ -42,13 +42,16 @@
 #![warn(missing_docs)]
 
 pub mod ble;
+pub mod calibration;
 pub mod encounter;
 mod environment;
 mod error;
 pub mod ids;
 pub mod keys;
+pub mod risk;
 pub mod schedule;
 pub mod storage;
+pub mod windows;
 
 pub use ble::ExposurePayload;
 pub use encounter::{Scan, ScanBatch, Sighting, SightingStore, SqliteSightingStore};
