@@ -1,0 +1,99 @@
+// Calls libmimamori_ffi through the generated Kotlin bindings (run by scripts/bindings-test).
+//
+// These checks cover the bindings: one call of each exported shape (constructor, methods with and
+// without results, free functions, records, lists, byte arrays, unsigned integers, errors). The
+// rules behind the values are tested in mimamori-core.
+
+import java.io.File
+import kotlin.io.path.createTempDirectory
+import kotlin.system.exitProcess
+import org.mimamori.DeviceCalibration
+import org.mimamori.MimamoriException
+import org.mimamori.MimamoriPhone
+import org.mimamori.parseAdvertisement
+import org.mimamori.parseServiceData
+
+private val device = DeviceCalibration(txPowerDbm = (-8).toByte(), calibrationConfidence = 2.toUByte())
+
+private fun ensure(condition: Boolean, what: String) {
+    if (!condition) throw AssertionError(what)
+}
+
+private inline fun <reified E : Throwable> assertThrows(block: () -> Unit): E {
+    try {
+        block()
+    } catch (error: Throwable) {
+        if (error is E) return error
+        throw AssertionError("expected ${E::class.simpleName}, got $error")
+    }
+    throw AssertionError("expected ${E::class.simpleName}, nothing was thrown")
+}
+
+private fun ByteArray.hex() = joinToString("") { "%02x".format(it) }
+
+private fun broadcastCrossesAsARecord(dir: File) {
+    MimamoriPhone.open(File(dir, "phone").path, device).use { phone ->
+        val broadcast = phone.broadcast()
+        ensure(broadcast.serviceData.size == 20, "service data is 20 bytes")
+        ensure(broadcast.advertisement.size == 31, "advertisement is 31 bytes")
+        ensure(broadcast.advertisement.copyOfRange(11, 31).contentEquals(broadcast.serviceData), "advertisement ends with the service data")
+        ensure(broadcast.rpiHex == broadcast.serviceData.copyOfRange(0, 16).hex(), "rpiHex is the RPI")
+        ensure(broadcast.interval > 0u, "interval is set")
+        ensure(broadcast.startedAtUnix < broadcast.rotateAtUnix, "rotation is after the start")
+    }
+}
+
+private fun freeFunctionsParseWhatWasBroadcast(dir: File) {
+    val broadcast = MimamoriPhone.open(dir.path, device).use { it.broadcast() }
+    val heard = parseAdvertisement(broadcast.advertisement)
+    ensure((heard.rpi + heard.aem).contentEquals(broadcast.serviceData), "advertisement parses to RPI and AEM")
+    ensure(parseServiceData(broadcast.serviceData).rpi.contentEquals(heard.rpi), "service data parses to the RPI")
+}
+
+private fun methodsWithoutResultsAndLists(dir: File) {
+    MimamoriPhone.open(dir.path, device).use { phone ->
+        phone.setCalibration(DeviceCalibration(txPowerDbm = (-20).toByte(), calibrationConfidence = 3.toUByte()))
+        phone.addressChanged()
+        ensure(phone.keysForUpload("2020-04-01", "2020-04-14").isEmpty(), "no keys from 2020")
+        assertThrows<MimamoriException.InvalidInput> {
+            phone.setCalibration(DeviceCalibration(txPowerDbm = 0, calibrationConfidence = 4.toUByte()))
+        }
+        assertThrows<MimamoriException.InvalidInput> { phone.keysForUpload("2020-04-14", "2020-04-01") }
+    }
+}
+
+private fun errorsArriveAsTheirVariantWithAMessage(dir: File) {
+    val short = assertThrows<MimamoriException.InvalidInput> { parseServiceData(ByteArray(19)) }
+    ensure(short.message?.contains("got 19") == true, "message says what was wrong: ${short.message}")
+    val database = File(dir, "mimamori.sqlite3")
+    database.writeText("this is not a SQLite database\n".repeat(200))
+    val corrupt = assertThrows<MimamoriException.CorruptDatabase> { MimamoriPhone.open(dir.path, device) }
+    ensure(corrupt.message?.contains("damaged") == true, "message says the file is damaged: ${corrupt.message}")
+}
+
+fun main() {
+    val tests = listOf(
+        "broadcast crosses as a record" to ::broadcastCrossesAsARecord,
+        "free functions parse what was broadcast" to ::freeFunctionsParseWhatWasBroadcast,
+        "methods without results, and lists" to ::methodsWithoutResultsAndLists,
+        "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
+    )
+    var passed = 0
+    var failed = 0
+    for ((name, test) in tests) {
+        val dir = createTempDirectory("mimamori-kotlin").toFile()
+        try {
+            test(dir)
+            passed++
+            println("ok      $name")
+        } catch (error: Throwable) {
+            failed++
+            println("FAILED  $name: $error")
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
+    // Read by scripts/bindings-test.
+    println("kotlin results: passed=$passed failed=$failed")
+    if (failed > 0) exitProcess(1)
+}
