@@ -48,12 +48,15 @@ mod environment;
 mod error;
 pub mod ids;
 pub mod keys;
+pub mod matching;
+pub mod phone;
 pub mod risk;
 pub mod schedule;
 pub mod storage;
 pub mod windows;
 
 pub use ble::ExposurePayload;
+pub use calibration::DeviceCalibration;
 pub use encounter::{Scan, ScanBatch, Sighting, SightingStore, SqliteSightingStore};
 pub use environment::{Clock, OsRandom, RandomSource, SystemClock};
 #[cfg(any(test, feature = "testing"))]
@@ -67,5 +70,9 @@ pub use ids::{
 #[cfg(any(test, feature = "testing"))]
 pub use keys::MemoryTekStore;
 pub use keys::{DailyKey, SqliteTekStore, TekStore};
+pub use matching::DiagnosisKey;
+pub use phone::Phone;
+pub use risk::{DayRisk, ExposureConfiguration, ExposureNotice, RiskRules};
 pub use schedule::{Broadcast, KeySchedule};
 pub use storage::Database;
+pub use windows::{ExposureWindow, Infectiousness, ReportType, ScanInstance};

@@ -44,6 +44,15 @@ const MIGRATIONS: &[&str] = &[
      ) STRICT;
      CREATE INDEX sightings_by_scan ON sightings (scan_id);
      CREATE INDEX sightings_by_rpi ON sightings (rpi);",
+    // Version 3: exposure windows found by matching diagnosis keys (the key is public data).
+    "CREATE TABLE exposure_windows (
+         id INTEGER PRIMARY KEY,
+         key_data BLOB NOT NULL CHECK (length(key_data) = 16),
+         date_millis INTEGER NOT NULL,
+         window_json TEXT NOT NULL,
+         UNIQUE (key_data, window_json)
+     ) STRICT;
+     CREATE INDEX exposure_windows_by_date ON exposure_windows (date_millis);",
 ];
 
 /// The newest schema version this build writes and reads.

@@ -1,0 +1,386 @@
+//! Matching diagnosis keys against what the phone heard, as Google's implementation does
+//! (`ExposureMatchingTracer` in google/exposure-notifications-internals):
+//!
+//! 1. Derive the key's RPIs for its own rolling period only.
+//! 2. Keep sightings of an RPI heard within ±2 hours of its interval: a sighting at interval `s`
+//!    matches the RPI of interval `e` when `e − 12 ≤ s < e + 13` ([`MATCH_TOLERANCE_INTERVALS`]).
+//! 3. Drop sightings more than 20 minutes after that RPI's first sighting: a phone changes its RPI
+//!    within 20 minutes, so a later one is a replay ([`REPLAY_WINDOW_SECONDS`]).
+//! 4. Decrypt the AEM with the key's AEMK and drop sightings whose TX power is implausible
+//!    (outside −50..=+20 dBm).
+//! 5. Attenuation = max(TX power − (RSSI + this phone's RSSI correction), 0).
+//! 6. Build exposure windows from the key's sightings ([`crate::windows`]).
+
+use std::collections::HashMap;
+
+use crate::calibration::DeviceCalibration;
+use crate::encounter::{Scan, Sighting};
+use crate::ids::{
+    CalibrationConfidence, IntervalNumber, RollingProximityIdentifier, TEK_ROLLING_PERIOD,
+    TemporaryExposureKey,
+};
+use crate::risk::DiagnosisKeysDataMapping;
+use crate::windows::{ExposureWindow, KeySighting, ReportType, exposure_windows};
+use crate::{Error, Result};
+
+/// Intervals of clock drift tolerated each way when matching an RPI (±2 hours).
+pub const MATCH_TOLERANCE_INTERVALS: u32 = 12;
+
+/// Sightings of one RPI later than this after its first sighting are replays and are dropped.
+pub const REPLAY_WINDOW_SECONDS: u64 = 20 * 60;
+
+/// The lowest plausible TX power in received metadata, in dBm.
+pub const MIN_TX_POWER_DBM: i8 = -50;
+
+/// The highest plausible TX power in received metadata, in dBm.
+pub const MAX_TX_POWER_DBM: i8 = 20;
+
+/// A key published by a health authority after a positive test, with what the export file says
+/// about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiagnosisKey {
+    /// The positive person's TEK.
+    pub key: TemporaryExposureKey,
+    /// The first interval the key was valid for.
+    pub rolling_start: IntervalNumber,
+    /// How many intervals it was valid for, 1 to 144.
+    pub rolling_period: u32,
+    /// The diagnosis behind it (unknown when the file does not say).
+    pub report_type: ReportType,
+    /// Days from the positive person's symptom onset to the key's day, when known.
+    pub days_since_onset: Option<i32>,
+}
+
+impl DiagnosisKey {
+    /// A key with a checked rolling period.
+    pub fn new(
+        key: TemporaryExposureKey,
+        rolling_start: IntervalNumber,
+        rolling_period: u32,
+        report_type: ReportType,
+        days_since_onset: Option<i32>,
+    ) -> Result<Self> {
+        if !(1..=TEK_ROLLING_PERIOD).contains(&rolling_period) {
+            return Err(Error::InvalidRollingPeriod(rolling_period));
+        }
+        Ok(Self {
+            key,
+            rolling_start,
+            rolling_period,
+            report_type,
+            days_since_onset,
+        })
+    }
+}
+
+/// The phone's scans, indexed for matching.
+#[derive(Debug)]
+pub struct SightingIndex<'a> {
+    by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct IndexedSighting<'a> {
+    sighting: &'a Sighting,
+    previous_scan_at: Option<u64>,
+}
+
+impl<'a> SightingIndex<'a> {
+    /// Indexes `scans` (oldest first, as [`crate::SightingStore::scans`] returns them). Each
+    /// sighting remembers when the device's previous scan ended: the later of its start and its
+    /// last sighting.
+    pub fn new(scans: &'a [Scan]) -> Self {
+        let mut by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>> =
+            HashMap::new();
+        let mut previous_scan_at = None;
+        for scan in scans {
+            for sighting in &scan.sightings {
+                by_rpi
+                    .entry(sighting.payload().rpi)
+                    .or_default()
+                    .push(IndexedSighting {
+                        sighting,
+                        previous_scan_at,
+                    });
+            }
+            let last_seen = scan
+                .sightings
+                .iter()
+                .map(Sighting::seen_at)
+                .max()
+                .unwrap_or(0);
+            previous_scan_at = Some(scan.started_at.max(last_seen));
+        }
+        Self { by_rpi }
+    }
+
+    /// The exposure windows of one diagnosis key (empty when it was never heard).
+    pub fn exposure_windows(
+        &self,
+        key: &DiagnosisKey,
+        receiver: &DeviceCalibration,
+        mapping: &DiagnosisKeysDataMapping,
+    ) -> Vec<ExposureWindow> {
+        let sightings = self.key_sightings(key, receiver);
+        if sightings.is_empty() {
+            return Vec::new();
+        }
+        exposure_windows(
+            &sightings,
+            mapping.report_type(key.report_type),
+            mapping.infectiousness(key.days_since_onset),
+        )
+    }
+
+    /// The sightings of one key that pass every check, ready for windowing.
+    fn key_sightings(&self, key: &DiagnosisKey, receiver: &DeviceCalibration) -> Vec<KeySighting> {
+        let cipher = key.key.rolling_proximity_identifier_key().cipher();
+        let aemk = key.key.associated_encrypted_metadata_key();
+        let mut found = Vec::new();
+        for offset in 0..key.rolling_period {
+            let interval = key.rolling_start.saturating_add(offset);
+            let rpi = cipher.rolling_proximity_identifier(interval);
+            let Some(candidates) = self.by_rpi.get(&rpi) else {
+                continue;
+            };
+            let earliest = interval.saturating_sub(MATCH_TOLERANCE_INTERVALS);
+            let latest = interval.saturating_add(MATCH_TOLERANCE_INTERVALS + 1);
+            let mut valid: Vec<&IndexedSighting<'_>> = candidates
+                .iter()
+                .filter(|candidate| {
+                    let heard = IntervalNumber::from_unix_seconds(candidate.sighting.seen_at());
+                    earliest <= heard && heard < latest
+                })
+                .collect();
+            valid.sort_by_key(|candidate| candidate.sighting.seen_at());
+            let Some(first) = valid.first().map(|candidate| candidate.sighting.seen_at()) else {
+                continue;
+            };
+            for candidate in valid {
+                let sighting = candidate.sighting;
+                if sighting.seen_at() - first > REPLAY_WINDOW_SECONDS {
+                    continue;
+                }
+                let metadata = aemk.decrypt(&rpi, &sighting.payload().aem);
+                let tx_power = metadata.tx_power_dbm();
+                if !(MIN_TX_POWER_DBM..=MAX_TX_POWER_DBM).contains(&tx_power) {
+                    continue;
+                }
+                let rssi = receiver.corrected_rssi(sighting.rssi_dbm());
+                let attenuation = (i16::from(tx_power) - i16::from(rssi)).max(0);
+                found.push(KeySighting {
+                    seen_at: sighting.seen_at(),
+                    // Non-negative and at most 20 + 127, so the conversion is lossless.
+                    attenuation_db: attenuation.unsigned_abs().into(),
+                    calibration_confidence: metadata
+                        .calibration_confidence()
+                        .unwrap_or(CalibrationConfidence::LOWEST),
+                    previous_scan_at: candidate.previous_scan_at,
+                });
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ble::ExposurePayload;
+    use crate::ids::Metadata;
+    use crate::risk::ExposureConfiguration;
+    use crate::windows::Infectiousness;
+
+    /// 2020-04-02 00:00:00 UTC.
+    const DAY: u64 = 1_585_785_600;
+    const START: IntervalNumber = IntervalNumber::new(2_642_976);
+
+    fn tek() -> TemporaryExposureKey {
+        TemporaryExposureKey::from_bytes([0x42; 16])
+    }
+
+    fn diagnosis_key(report_type: ReportType, onset: Option<i32>) -> DiagnosisKey {
+        DiagnosisKey::new(tek(), START, 144, report_type, onset).unwrap()
+    }
+
+    /// What the key's owner broadcast in `interval`, heard at `seen_at`.
+    fn heard(interval: u32, seen_at: u64, rssi: i16, metadata: Metadata) -> Sighting {
+        let rpi = tek()
+            .rolling_proximity_identifier_key()
+            .rolling_proximity_identifier(IntervalNumber::new(interval));
+        let aem = tek()
+            .associated_encrypted_metadata_key()
+            .encrypt(&rpi, &metadata);
+        Sighting::new(ExposurePayload::new(rpi, aem), rssi, seen_at).unwrap()
+    }
+
+    fn scan(id: u64, at: u64, sightings: Vec<Sighting>) -> Scan {
+        Scan {
+            scan_id: id,
+            started_at: at,
+            sightings,
+        }
+    }
+
+    const RECEIVER: DeviceCalibration = DeviceCalibration {
+        rssi_correction_db: 5,
+        tx_power_dbm: -25,
+        confidence: CalibrationConfidence::LOWEST,
+    };
+
+    fn mapping() -> DiagnosisKeysDataMapping {
+        ExposureConfiguration::cocoa().mapping
+    }
+
+    #[test]
+    fn attenuation_uses_sender_tx_power_and_receiver_correction() {
+        let metadata = Metadata::v1_1(-20, CalibrationConfidence::new(3).unwrap());
+        let at = DAY + 3_600;
+        let scans = [
+            scan(1, at - 240, vec![]),
+            scan(2, at, vec![heard(2_642_982, at + 1, -60, metadata)]),
+        ];
+        let index = SightingIndex::new(&scans);
+        let windows = index.exposure_windows(
+            &diagnosis_key(ReportType::ConfirmedTest, Some(0)),
+            &RECEIVER,
+            &mapping(),
+        );
+        assert_eq!(windows.len(), 1);
+        // -20 - (-60 + 5) = 35 dB
+        assert_eq!(windows[0].scan_instances[0].typical_attenuation_db, 35);
+        // Previous scan started at at-240 and heard nothing: minute(at+1) - minute(at-240) = 4.
+        assert_eq!(windows[0].scan_instances[0].seconds_since_last_scan, 240);
+        assert_eq!(windows[0].calibration_confidence.value(), 3);
+        assert_eq!(windows[0].infectiousness, Infectiousness::High);
+        // A strong signal never gives a negative attenuation.
+        let loud = [scan(1, at, vec![heard(2_642_982, at, 20, metadata)])];
+        let windows = SightingIndex::new(&loud).exposure_windows(
+            &diagnosis_key(ReportType::ConfirmedTest, None),
+            &RECEIVER,
+            &mapping(),
+        );
+        assert_eq!(windows[0].scan_instances[0].typical_attenuation_db, 0);
+    }
+
+    #[test]
+    fn only_within_two_hours_of_the_interval() {
+        let metadata = Metadata::v1_0(-10);
+        let interval = 2_642_990; // 02:20 UTC
+        let at = |enin: u32| u64::from(enin) * 600 + 30;
+        let scans = [
+            scan(
+                1,
+                at(interval - 13),
+                vec![heard(interval, at(interval - 13), -60, metadata)],
+            ), // too early
+            scan(
+                2,
+                at(interval - 12),
+                vec![heard(interval, at(interval - 12), -60, metadata)],
+            ), // earliest
+            scan(
+                3,
+                at(interval + 12),
+                vec![heard(interval, at(interval + 12), -60, metadata)],
+            ), // latest
+            scan(
+                4,
+                at(interval + 13),
+                vec![heard(interval, at(interval + 13), -60, metadata)],
+            ), // too late
+        ];
+        let index = SightingIndex::new(&scans);
+        let sightings =
+            index.key_sightings(&diagnosis_key(ReportType::ConfirmedTest, None), &RECEIVER);
+        // The replay filter would drop the latest (4 h after the first), so look at times only.
+        let times: Vec<u64> = sightings.iter().map(|s| s.seen_at).collect();
+        assert_eq!(times, vec![at(interval - 12)]);
+    }
+
+    #[test]
+    fn replays_after_20_minutes_and_implausible_tx_power_are_dropped() {
+        let at = DAY + 7_200;
+        let interval = 2_642_988;
+        let scans = [
+            scan(1, at, vec![heard(interval, at, -60, Metadata::v1_0(-10))]),
+            scan(
+                2,
+                at + 1_200,
+                vec![heard(interval, at + 1_200, -60, Metadata::v1_0(-10))],
+            ),
+            scan(
+                3,
+                at + 1_201,
+                vec![heard(interval, at + 1_201, -60, Metadata::v1_0(-10))],
+            ),
+            scan(
+                4,
+                at + 300,
+                vec![heard(interval, at + 300, -60, Metadata::v1_0(21))],
+            ),
+            scan(
+                5,
+                at + 301,
+                vec![heard(interval, at + 301, -60, Metadata::v1_0(-51))],
+            ),
+            scan(
+                6,
+                at + 302,
+                vec![heard(interval, at + 302, -60, Metadata::v1_0(-50))],
+            ),
+        ];
+        let index = SightingIndex::new(&scans);
+        let times: Vec<u64> = index
+            .key_sightings(&diagnosis_key(ReportType::ConfirmedTest, None), &RECEIVER)
+            .iter()
+            .map(|s| s.seen_at)
+            .collect();
+        assert_eq!(times, vec![at, at + 302, at + 1_200]);
+    }
+
+    #[test]
+    fn a_shorter_rolling_period_only_derives_its_own_rpis() {
+        let at = u64::from(2_643_020u32) * 600; // interval 44 of the day
+        let scans = [scan(
+            1,
+            at,
+            vec![heard(2_643_020, at, -60, Metadata::v1_0(-10))],
+        )];
+        let index = SightingIndex::new(&scans);
+        let short = DiagnosisKey::new(tek(), START, 44, ReportType::ConfirmedTest, None).unwrap();
+        assert!(
+            index
+                .exposure_windows(&short, &RECEIVER, &mapping())
+                .is_empty()
+        );
+        let long = DiagnosisKey::new(tek(), START, 45, ReportType::ConfirmedTest, None).unwrap();
+        assert_eq!(
+            index.exposure_windows(&long, &RECEIVER, &mapping()).len(),
+            1
+        );
+        assert!(DiagnosisKey::new(tek(), START, 0, ReportType::ConfirmedTest, None).is_err());
+    }
+
+    #[test]
+    fn report_type_and_infectiousness_come_from_the_mapping() {
+        let at = DAY + 600;
+        let scans = [scan(
+            1,
+            at,
+            vec![heard(2_642_977, at, -60, Metadata::v1_0(-10))],
+        )];
+        let index = SightingIndex::new(&scans);
+        let windows = index.exposure_windows(
+            &diagnosis_key(ReportType::Unknown, Some(-5)),
+            &RECEIVER,
+            &mapping(),
+        );
+        assert_eq!(windows[0].report_type, ReportType::ConfirmedTest);
+        assert_eq!(windows[0].infectiousness, Infectiousness::None);
+        assert_eq!(
+            windows[0].scan_instances[0].seconds_since_last_scan, 120,
+            "no previous scan"
+        );
+    }
+}

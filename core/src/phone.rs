@@ -1,0 +1,385 @@
+//! The phone: everything one resident's device does, over one data directory.
+//!
+//! [`Phone`] ties the pieces together: the key schedule (what to broadcast), the sightings store
+//! (what was heard), matching of downloaded diagnosis keys, the stored exposure windows, and
+//! COCOA's rule over them. The platform layer (the FFI crate, the CLI) only converts arguments.
+//!
+//! Retention: keys, sightings and exposure windows older than 14 days are deleted when the phone
+//! opens and at most every [`PURGE_INTERVAL_SECONDS`] while it records scans.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::params;
+
+use crate::calibration::DeviceCalibration;
+use crate::encounter::{ScanBatch, SightingStore, SqliteSightingStore, retention_cutoff};
+use crate::environment::{Clock, RandomSource};
+use crate::keys::SqliteTekStore;
+use crate::matching::{DiagnosisKey, MATCH_TOLERANCE_INTERVALS, SightingIndex};
+use crate::risk::{DayRisk, ExposureConfiguration, ExposureNotice, RiskRules, assess_days};
+use crate::schedule::KeySchedule;
+use crate::storage::Database;
+use crate::windows::ExposureWindow;
+use crate::{Error, Result};
+
+/// The phone's database file inside its data directory.
+pub const DATABASE_FILE_NAME: &str = "mimamori.sqlite3";
+
+/// How often, at most, recording a scan also deletes data past retention, in seconds.
+pub const PURGE_INTERVAL_SECONDS: u64 = 3_600;
+
+/// How many rows a purge deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Temporary exposure keys deleted.
+    pub keys: usize,
+    /// Scans deleted (with their sightings).
+    pub scans: usize,
+    /// Exposure windows deleted.
+    pub windows: usize,
+}
+
+/// One resident's phone.
+pub struct Phone {
+    schedule: KeySchedule,
+    sightings: SqliteSightingStore,
+    windows: Database,
+    calibration: DeviceCalibration,
+    configuration: ExposureConfiguration,
+    rules: RiskRules,
+    clock: Arc<dyn Clock>,
+    last_purge: u64,
+    data_dir: PathBuf,
+}
+
+impl Phone {
+    /// Opens the phone in `data_dir` (created if missing) with this device's calibration,
+    /// COCOA's risk configuration, and purges data past retention.
+    pub fn open(
+        data_dir: impl AsRef<Path>,
+        calibration: DeviceCalibration,
+        clock: Arc<dyn Clock>,
+        random: Box<dyn RandomSource>,
+    ) -> Result<Self> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
+            path: data_dir.clone(),
+            source,
+        })?;
+        let path = data_dir.join(DATABASE_FILE_NAME);
+        let keys = SqliteTekStore::new(Database::open(&path)?);
+        let schedule = KeySchedule::open(
+            Box::new(keys),
+            clock.clone(),
+            random,
+            calibration.metadata(),
+        )?;
+        let mut phone = Self {
+            schedule,
+            sightings: SqliteSightingStore::new(Database::open(&path)?),
+            windows: Database::open(&path)?,
+            calibration,
+            configuration: ExposureConfiguration::cocoa(),
+            rules: RiskRules::cocoa(),
+            clock,
+            last_purge: 0,
+            data_dir,
+        };
+        phone.purge()?;
+        Ok(phone)
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// The key schedule: what to broadcast, rotation, keys for upload.
+    pub fn schedule(&mut self) -> &mut KeySchedule {
+        &mut self.schedule
+    }
+
+    /// This device's calibration.
+    pub fn calibration(&self) -> DeviceCalibration {
+        self.calibration
+    }
+
+    /// Changes this device's calibration: the RSSI correction applies to the next matching, the
+    /// TX power and confidence to the next broadcast.
+    pub fn set_calibration(&mut self, calibration: DeviceCalibration) {
+        self.calibration = calibration;
+        self.schedule.set_metadata(calibration.metadata());
+    }
+
+    /// Replaces the risk configuration (COCOA's `configuration.json` and
+    /// `risk_calculation_configuration.json` by default).
+    pub fn set_risk_configuration(
+        &mut self,
+        configuration: ExposureConfiguration,
+        rules: RiskRules,
+    ) {
+        self.configuration = configuration;
+        self.rules = rules;
+    }
+
+    /// Records one batch of a scan (atomically), and purges if a purge is due.
+    pub fn record_scan(&mut self, batch: &ScanBatch) -> Result<()> {
+        self.sightings.record(batch)?;
+        if self
+            .clock
+            .now_unix_seconds()
+            .saturating_sub(self.last_purge)
+            >= PURGE_INTERVAL_SECONDS
+        {
+            self.purge()?;
+        }
+        Ok(())
+    }
+
+    /// Deletes keys, scans and windows past retention.
+    pub fn purge(&mut self) -> Result<PurgeReport> {
+        let now = self.clock.now_unix_seconds();
+        let cutoff = retention_cutoff(now);
+        let report = PurgeReport {
+            keys: self.schedule.purge()?,
+            scans: self.sightings.delete_before(cutoff)?,
+            windows: self
+                .windows
+                .connection()
+                .execute(
+                    "DELETE FROM exposure_windows WHERE date_millis < ?1",
+                    [to_sql(cutoff / 86_400 * 86_400_000)],
+                )
+                .map_err(|error| self.windows.error(error))?,
+        };
+        self.last_purge = now;
+        Ok(report)
+    }
+
+    /// Matches diagnosis keys against the last 14 days of sightings and stores the exposure
+    /// windows found. Matching the same keys again adds nothing. Returns the number of new windows.
+    pub fn match_keys(&mut self, keys: &[DiagnosisKey]) -> Result<usize> {
+        let now = self.clock.now_unix_seconds();
+        let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * crate::ids::INTERVAL_SECONDS;
+        let scans = self
+            .sightings
+            .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
+        let index = SightingIndex::new(&scans);
+        let mut found = Vec::new();
+        for key in keys {
+            for window in
+                index.exposure_windows(key, &self.calibration, &self.configuration.mapping)
+            {
+                found.push((key.key.as_bytes().to_vec(), window));
+            }
+        }
+        self.store_windows(&found)
+    }
+
+    /// The stored exposure windows of the last 14 days, oldest first.
+    pub fn exposure_windows(&mut self) -> Result<Vec<ExposureWindow>> {
+        let cutoff = retention_cutoff(self.clock.now_unix_seconds()) / 86_400 * 86_400_000;
+        let rows: rusqlite::Result<Vec<String>> = (|| {
+            let mut statement = self.windows.connection().prepare_cached(
+                "SELECT window_json FROM exposure_windows WHERE date_millis >= ?1 ORDER BY date_millis, id",
+            )?;
+            let rows = statement.query_map([to_sql(cutoff)], |row| row.get(0))?;
+            rows.collect()
+        })();
+        let rows = rows.map_err(|error| self.windows.error(error))?;
+        rows.iter()
+            .map(|json| {
+                serde_json::from_str(json).map_err(|_| Error::CorruptDatabase {
+                    path: self.windows.path().to_path_buf(),
+                })
+            })
+            .collect()
+    }
+
+    /// COCOA's verdict for every day with an exposure window in the last 14 days.
+    pub fn risk(&mut self) -> Result<Vec<DayRisk>> {
+        let windows = self.exposure_windows()?;
+        let today =
+            crate::ids::IntervalNumber::from_unix_seconds(self.clock.now_unix_seconds()).utc_date();
+        Ok(assess_days(
+            &windows,
+            &self.configuration,
+            &self.rules,
+            today,
+        ))
+    }
+
+    /// What the resident is told: the days with a high-risk contact.
+    pub fn notice(&mut self) -> Result<ExposureNotice> {
+        Ok(ExposureNotice::from_days(&self.risk()?))
+    }
+
+    fn store_windows(&mut self, windows: &[(Vec<u8>, ExposureWindow)]) -> Result<usize> {
+        let result: rusqlite::Result<usize> = (|| {
+            let transaction = self.windows.connection().transaction()?;
+            let mut added = 0;
+            {
+                let mut insert = transaction.prepare_cached(
+                    "INSERT OR IGNORE INTO exposure_windows (key_data, date_millis, window_json)
+                     VALUES (?1, ?2, ?3)",
+                )?;
+                for (key, window) in windows {
+                    // Serialising a window of plain numbers cannot fail.
+                    let json = serde_json::to_string(window).unwrap_or_default();
+                    added += insert.execute(params![
+                        key,
+                        to_sql(window.date_millis_since_epoch),
+                        json
+                    ])?;
+                }
+            }
+            transaction.commit()?;
+            Ok(added)
+        })();
+        result.map_err(|error| self.windows.error(error))
+    }
+}
+
+impl std::fmt::Debug for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Phone")
+            .field("data_dir", &self.data_dir)
+            .field("schedule", &self.schedule)
+            .field("calibration", &self.calibration)
+            .finish_non_exhaustive()
+    }
+}
+
+fn to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+    use crate::encounter::Sighting;
+    use crate::environment::{FixedClock, SeededRandom};
+    use crate::windows::ReportType;
+
+    /// 2020-04-02 09:00 UTC.
+    const MORNING: u64 = 1_585_785_600 + 9 * 3_600;
+
+    fn phone(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
+        Phone::open(
+            dir,
+            DeviceCalibration::UNKNOWN_DEVICE,
+            Arc::new(clock.clone()),
+            Box::new(SeededRandom::new(seed)),
+        )
+        .unwrap()
+    }
+
+    /// Phone `b` hears phone `a` every 4 minutes for `minutes`, at `rssi`.
+    fn meet(
+        a: &mut Phone,
+        b: &mut Phone,
+        clock: &FixedClock,
+        minutes: u64,
+        rssi: i16,
+        scan_id: &mut u64,
+    ) {
+        let end = clock.now_unix_seconds() + minutes * 60;
+        while clock.now_unix_seconds() < end {
+            let payload = a.schedule().broadcast().unwrap().payload;
+            let now = clock.now_unix_seconds();
+            *scan_id += 1;
+            let sighting = Sighting::new(payload, rssi, now + 1).unwrap();
+            b.record_scan(&ScanBatch {
+                scan_id: *scan_id,
+                started_at: now,
+                sightings: vec![sighting; 3],
+            })
+            .unwrap();
+            clock.advance(240);
+        }
+    }
+
+    fn upload(phone: &mut Phone, first: time::Date, last: time::Date) -> Vec<DiagnosisKey> {
+        phone
+            .schedule()
+            .keys_for_upload(first, last)
+            .unwrap()
+            .into_iter()
+            .map(|key| {
+                DiagnosisKey::new(
+                    key.key,
+                    key.rolling_start,
+                    key.rolling_period,
+                    ReportType::ConfirmedTest,
+                    Some(0),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_close_long_contact_is_flagged_for_its_day_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let mut a = phone(&dir.path().join("a"), &clock, 1);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        let mut c = phone(&dir.path().join("c"), &clock, 3);
+        let mut scan_id = 0;
+        // A sends TX power -23 dBm; B and C correct RSSI by +4 dB. B sits near A (-82 dBm:
+        // 55 dB attenuation, "near") for 24 minutes; C is as long but far (-95 dBm: 68 dB, "other").
+        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
+        clock.advance(600);
+        meet(&mut a, &mut c, &clock, 24, -95, &mut scan_id);
+        // The next day A tests positive and uploads yesterday's key.
+        clock.advance(86_400);
+        let keys = upload(&mut a, date!(2020 - 04 - 01), date!(2020 - 04 - 03));
+        assert_eq!(keys.len(), 1);
+        assert!(b.match_keys(&keys).unwrap() > 0);
+        assert_eq!(
+            b.match_keys(&keys).unwrap(),
+            0,
+            "matching again adds nothing"
+        );
+        let days = b.risk().unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].date, date!(2020 - 04 - 02));
+        assert!(days[0].high_risk, "{days:?}");
+        assert_eq!(
+            b.notice().unwrap().high_risk_days,
+            vec![date!(2020 - 04 - 02)]
+        );
+
+        c.match_keys(&keys).unwrap();
+        let days = c.risk().unwrap();
+        assert_eq!(days.len(), 1, "C heard A");
+        assert!(!days[0].high_risk, "but not close: {days:?}");
+        assert!(c.notice().unwrap().high_risk_days.is_empty());
+    }
+
+    #[test]
+    fn a_short_contact_is_not_flagged_and_everything_expires_after_14_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let mut a = phone(&dir.path().join("a"), &clock, 1);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        let mut scan_id = 0;
+        meet(&mut a, &mut b, &clock, 8, -82, &mut scan_id);
+        clock.advance(86_400);
+        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        b.match_keys(&keys).unwrap();
+        let days = b.risk().unwrap();
+        assert!(!days[0].high_risk, "8 minutes is not 15: {days:?}");
+
+        // Reopening after 15 days purges sightings, windows and keys.
+        drop(b);
+        clock.advance(15 * 86_400);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        assert!(b.risk().unwrap().is_empty());
+        assert_eq!(b.match_keys(&keys).unwrap(), 0, "the sightings are gone");
+        assert!(b.schedule().keys().is_empty());
+    }
+}
