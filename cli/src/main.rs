@@ -5,6 +5,8 @@
 //! mimamori ids --tek HEX --interval ENIN [--metadata HEX]
 //! mimamori ble advert --tek HEX --interval ENIN --metadata HEX
 //! mimamori ble parse HEX
+//! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
+//! mimamori calibration --manufacturer M --device D --model M
 //! ```
 
 use std::io::{self, Write};
@@ -15,8 +17,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use mimamori_core::ids::TEK_ROLLING_PERIOD;
 use mimamori_core::{
-    CalibrationConfidence, Database, ExposurePayload, IntervalNumber, KeySchedule, Metadata,
-    OsRandom, SqliteTekStore, SystemClock, TemporaryExposureKey,
+    CalibrationConfidence, Database, DeviceCalibration, ExposureConfiguration, ExposurePayload,
+    ExposureWindow, IntervalNumber, KeySchedule, Metadata, OsRandom, RiskRules, SqliteTekStore,
+    SystemClock, TemporaryExposureKey,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -40,6 +43,43 @@ enum Command {
     /// Bluetooth advertisements: build one or parse one.
     #[command(subcommand)]
     Ble(BleCommand),
+    /// Score exposure windows (JSON with the Android API's field names) with COCOA's rule and
+    /// print one line per UTC day: `<date> score_sum=<n> weighted_duration=<n> seconds=<n>
+    /// high_risk=<true|false>`.
+    Risk(RiskArgs),
+    /// Look a phone model up in Google's calibration table.
+    Calibration(CalibrationArgs),
+}
+
+#[derive(Debug, Args)]
+struct RiskArgs {
+    /// A JSON array of exposure windows (dateMillisSinceEpoch, reportType, infectiousness,
+    /// calibrationConfidence, scanInstances [{minAttenuationDb, typicalAttenuationDb,
+    /// secondsSinceLastScan}]).
+    #[arg(long)]
+    windows: PathBuf,
+    /// COCOA's configuration.json (default: COCOA's published one).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// COCOA's risk_calculation_configuration.json (default: COCOA's published one).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The day to count "days since exposure" from (default: today, UTC).
+    #[arg(long, value_parser = parse_date)]
+    today: Option<time::Date>,
+}
+
+#[derive(Debug, Args)]
+struct CalibrationArgs {
+    /// The manufacturer (Android `Build.MANUFACTURER`), e.g. Google.
+    #[arg(long)]
+    manufacturer: String,
+    /// The device (Android `Build.DEVICE`), e.g. blueline.
+    #[arg(long)]
+    device: String,
+    /// The model (Android `Build.MODEL`), e.g. "Pixel 3".
+    #[arg(long)]
+    model: String,
 }
 
 #[derive(Debug, Args)]
@@ -116,6 +156,25 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
     match command {
         Command::Advertise(args) => advertise(&args, out),
         Command::Ids(args) => ids(&args, out),
+        Command::Risk(args) => risk(&args, out),
+        Command::Calibration(args) => {
+            let found = DeviceCalibration::lookup(&args.manufacturer, &args.device, &args.model);
+            let (calibration, source) = match found {
+                Some(calibration) => (calibration, "en_calibration_2020_08_12"),
+                None => (
+                    DeviceCalibration::UNKNOWN_DEVICE,
+                    "not in the table: default for unknown models",
+                ),
+            };
+            writeln!(
+                out,
+                "rssi_correction={} tx_power={} confidence={} ({source})",
+                calibration.rssi_correction_db,
+                calibration.tx_power_dbm,
+                calibration.confidence.value()
+            )?;
+            Ok(())
+        }
         Command::Ble(BleCommand::Advert {
             tek,
             interval,
@@ -174,6 +233,57 @@ fn ids(args: &IdsArgs, out: &mut impl Write) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+fn risk(args: &RiskArgs, out: &mut impl Write) -> Result<()> {
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let windows: Vec<ExposureWindow> =
+        serde_json::from_str(&read(&args.windows)?).with_context(|| {
+            format!(
+                "{} is not a JSON array of exposure windows",
+                args.windows.display()
+            )
+        })?;
+    let configuration = match &args.config {
+        Some(path) => ExposureConfiguration::from_cocoa_json(&read(path)?)
+            .with_context(|| format!("cannot use {}", path.display()))?,
+        None => ExposureConfiguration::cocoa(),
+    };
+    let rules = match &args.rules {
+        Some(path) => RiskRules::from_cocoa_json(&read(path)?)
+            .with_context(|| format!("cannot use {}", path.display()))?,
+        None => RiskRules::cocoa(),
+    };
+    let today = args
+        .today
+        .unwrap_or_else(|| OffsetDateTime::now_utc().date());
+    for day in mimamori_core::risk::assess_days(&windows, &configuration, &rules, today) {
+        writeln!(
+            out,
+            "{} score_sum={} weighted_duration={} seconds={} high_risk={}",
+            day.date,
+            number(day.score_sum),
+            number(day.weighted_duration_sum),
+            day.seconds_since_last_scan_sum,
+            day.high_risk
+        )?;
+    }
+    Ok(())
+}
+
+/// A score for people: at most 6 decimals, no trailing zeros (2852.4, 1350).
+fn number(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+fn parse_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|error| format!("expected YYYY-MM-DD: {error}"))
 }
 
 fn advertise(args: &AdvertiseArgs, out: &mut impl Write) -> Result<()> {

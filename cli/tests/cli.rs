@@ -212,3 +212,142 @@ fn advertise_keeps_the_key_across_runs_and_refuses_a_foreign_file() {
         "{error}"
     );
 }
+
+/// Windows of 2020-04-05 (a near contact of 900 s: 2250 points) and 2020-04-06 (600 s).
+const WINDOWS: &str = r#"[
+  {"dateMillisSinceEpoch": 1586044800000, "reportType": 1, "infectiousness": 2, "calibrationConfidence": 0,
+   "scanInstances": [{"minAttenuationDb": 50, "typicalAttenuationDb": 55, "secondsSinceLastScan": 300},
+                     {"minAttenuationDb": 50, "typicalAttenuationDb": 55, "secondsSinceLastScan": 300},
+                     {"minAttenuationDb": 50, "typicalAttenuationDb": 55, "secondsSinceLastScan": 300}]},
+  {"dateMillisSinceEpoch": 1586131200000, "reportType": 1, "infectiousness": 2, "calibrationConfidence": 3,
+   "scanInstances": [{"minAttenuationDb": 40, "typicalAttenuationDb": 44, "secondsSinceLastScan": 300},
+                     {"minAttenuationDb": 60, "typicalAttenuationDb": 70, "secondsSinceLastScan": 300}]}
+]"#;
+
+#[test]
+fn risk_prints_one_line_per_day_with_cocoas_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("windows.json");
+    std::fs::write(&windows, WINDOWS).unwrap();
+    let out = stdout(&mimamori(&["risk", "--windows", windows.to_str().unwrap()]));
+    assert_eq!(
+        out,
+        "2020-04-05 score_sum=2250 weighted_duration=2250 seconds=900 high_risk=true\n\
+         2020-04-06 score_sum=303 weighted_duration=303 seconds=600 high_risk=false\n"
+    );
+    // COCOA's files given explicitly give the same answer.
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/data/cocoa/configuration.json"
+    );
+    let rules = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/data/cocoa/risk_calculation_configuration.json"
+    );
+    let explicit = stdout(&mimamori(&[
+        "risk",
+        "--windows",
+        windows.to_str().unwrap(),
+        "--config",
+        config,
+        "--rules",
+        rules,
+    ]));
+    assert_eq!(explicit, out);
+}
+
+#[test]
+fn risk_follows_the_given_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("windows.json");
+    std::fs::write(&windows, WINDOWS).unwrap();
+    let rules = dir.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"format_version":1,"DailySummary_DaySummary_ScoreSum":{"op":">=","value":300.0},
+            "ExposureWindow_ScanInstance_SecondsSinceLastScanSum":{"op":">=","value":600.0}}"#,
+    )
+    .unwrap();
+    let out = stdout(&mimamori(&[
+        "risk",
+        "--windows",
+        windows.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]));
+    assert!(
+        out.contains("2020-04-06 score_sum=303 weighted_duration=303 seconds=600 high_risk=true"),
+        "{out}"
+    );
+}
+
+#[test]
+fn risk_explains_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let windows = dir.path().join("windows.json");
+    std::fs::write(
+        &windows,
+        r#"[{"dateMillisSinceEpoch": 1, "scanInstances": []}]"#,
+    )
+    .unwrap();
+    let error = stderr(&mimamori(&["risk", "--windows", windows.to_str().unwrap()]));
+    assert!(
+        error.contains("is not a JSON array of exposure windows"),
+        "{error}"
+    );
+    assert!(error.contains("missing field `reportType`"), "{error}");
+    let error = stderr(&mimamori(&[
+        "risk",
+        "--windows",
+        "/nonexistent/windows.json",
+    ]));
+    assert!(
+        error.contains("cannot read /nonexistent/windows.json"),
+        "{error}"
+    );
+    std::fs::write(&windows, WINDOWS).unwrap();
+    let rules = dir.path().join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"DailySummary_DaySummary_ScoreSum":{"op":"=>","value":1}}"#,
+    )
+    .unwrap();
+    let error = stderr(&mimamori(&[
+        "risk",
+        "--windows",
+        windows.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]));
+    assert!(error.contains("operator \"=>\" is not one of"), "{error}");
+}
+
+#[test]
+fn calibration_looks_models_up() {
+    let out = stdout(&mimamori(&[
+        "calibration",
+        "--manufacturer",
+        "Google",
+        "--device",
+        "blueline",
+        "--model",
+        "Pixel 3",
+    ]));
+    assert_eq!(
+        out,
+        "rssi_correction=5 tx_power=-33 confidence=3 (en_calibration_2020_08_12)\n"
+    );
+    let out = stdout(&mimamori(&[
+        "calibration",
+        "--manufacturer",
+        "x",
+        "--device",
+        "y",
+        "--model",
+        "z",
+    ]));
+    assert!(
+        out.starts_with("rssi_correction=4 tx_power=-23 confidence=0 (not in the table"),
+        "{out}"
+    );
+}
