@@ -83,6 +83,36 @@ pub struct ScanBatch {
     pub sightings: Vec<Sighting>,
 }
 
+impl ScanBatch {
+    /// Builds a batch from what the platform's scan callback reports for each sighting: the
+    /// 0xFD6F service data, the RSSI in dBm and the time in Unix seconds. Sightings that do not
+    /// parse or have an impossible RSSI are left out; the second value counts them.
+    pub fn from_heard<'a>(
+        scan_id: u64,
+        started_at: u64,
+        heard: impl IntoIterator<Item = (&'a [u8], i16, u64)>,
+    ) -> (Self, usize) {
+        let mut rejected = 0;
+        let sightings = heard
+            .into_iter()
+            .filter_map(|(service_data, rssi_dbm, seen_at)| {
+                let sighting = ExposurePayload::parse_service_data(service_data)
+                    .and_then(|payload| Sighting::new(payload, rssi_dbm, seen_at));
+                rejected += usize::from(sighting.is_err());
+                sighting.ok()
+            })
+            .collect();
+        (
+            Self {
+                scan_id,
+                started_at,
+                sightings,
+            },
+            rejected,
+        )
+    }
+}
+
 /// A recorded scan with everything it heard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scan {
@@ -250,6 +280,23 @@ mod tests {
             at,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn raw_scan_results_that_do_not_parse_are_counted_and_left_out() {
+        let good = sighting(3, -60, 5).payload().service_data();
+        let heard: Vec<(&[u8], i16, u64)> = vec![
+            (&good[..], -60, 5),
+            (&good[..19], -60, 5),
+            (&good[..], 127, 6),
+            (&good[..], -70, 7),
+        ];
+        let (batch, rejected) = ScanBatch::from_heard(1, 4, heard);
+        assert_eq!(rejected, 2);
+        assert_eq!(
+            batch.sightings,
+            vec![sighting(3, -60, 5), sighting(3, -70, 7)]
+        );
     }
 
     #[test]

@@ -34,69 +34,71 @@
 //! `scripts/bindings-test` generates the Kotlin, Swift and Python bindings this way and calls the
 //! library through them. Package and module names are set in `ffi/uniffi.toml`.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use mimamori_core::{
-    Broadcast, CalibrationConfidence, DailyKey, Database, ExposurePayload, KeySchedule, Metadata,
-    OsRandom, SqliteTekStore, SystemClock,
+    Broadcast, CalibrationConfidence, DailyKey, DayRisk, DiagnosisKey, ExposureNotice,
+    ExposurePayload, IntervalNumber, OsRandom, Phone, ReportType, ScanBatch, SystemClock,
+    TemporaryExposureKey,
 };
 use time::macros::format_description;
 
 uniffi::setup_scaffolding!("mimamori");
 
-/// The name of the phone's database file inside its data directory.
-pub const DATABASE_FILE_NAME: &str = "mimamori.sqlite3";
+pub use mimamori_core::phone::DATABASE_FILE_NAME;
 
-/// The phone: its key schedule over the database in its data directory.
+/// The phone: its keys, what it heard and its exposure result, over the database in its data
+/// directory.
 ///
 /// Safe to share between threads; calls are serialised.
 #[derive(Debug, uniffi::Object)]
 pub struct MimamoriPhone {
-    schedule: Mutex<KeySchedule>,
+    phone: Mutex<Phone>,
 }
 
 #[uniffi::export]
 impl MimamoriPhone {
     /// Opens the phone's database `mimamori.sqlite3` in `data_dir` (creating the directory and the
-    /// database if missing) and its key schedule, with the system clock and the OS random source.
+    /// database if missing) with the system clock and the OS random source, and deletes data past
+    /// the 14-day retention.
     ///
-    /// `device` is this phone model's Bluetooth calibration, broadcast in every AEM.
+    /// `device` names this phone model; its Bluetooth calibration comes from Google's calibration
+    /// table (see [`calibration_for`]).
     #[uniffi::constructor]
-    pub fn open(data_dir: String, device: DeviceCalibration) -> Result<Arc<Self>, MimamoriError> {
-        let metadata = device.metadata()?;
-        let data_dir = PathBuf::from(data_dir);
-        std::fs::create_dir_all(&data_dir).map_err(|source| mimamori_core::Error::Io {
-            path: data_dir.clone(),
-            source,
-        })?;
-        let store = SqliteTekStore::new(Database::open(data_dir.join(DATABASE_FILE_NAME))?);
-        let schedule = KeySchedule::open(
-            Box::new(store),
+    pub fn open(data_dir: String, device: DeviceModel) -> Result<Arc<Self>, MimamoriError> {
+        let calibration = device.calibration();
+        let phone = Phone::open(
+            data_dir,
+            calibration,
             Arc::new(SystemClock),
             Box::new(OsRandom),
-            metadata,
         )?;
         Ok(Arc::new(Self {
-            schedule: Mutex::new(schedule),
+            phone: Mutex::new(phone),
         }))
     }
 
     /// What to advertise now. The same broadcast comes back until its `rotate_at_unix`; at that
     /// moment the platform must change its Bluetooth address and call this again.
     pub fn broadcast(&self) -> Result<BroadcastInfo, MimamoriError> {
-        Ok(self.schedule().broadcast()?.into())
+        Ok(self.phone().schedule().broadcast()?.into())
     }
 
     /// Tells the schedule that the platform changed its Bluetooth address on its own: the next
     /// [`broadcast`](Self::broadcast) starts a new one, so address and payload change together.
     pub fn address_changed(&self) {
-        self.schedule().rotate();
+        self.phone().schedule().rotate();
     }
 
-    /// Changes the calibration broadcast in the AEM. It takes effect at the next rotation.
-    pub fn set_calibration(&self, device: DeviceCalibration) -> Result<(), MimamoriError> {
-        self.schedule().set_metadata(device.metadata()?);
+    /// This phone's Bluetooth calibration.
+    pub fn calibration(&self) -> DeviceCalibration {
+        self.phone().calibration().into()
+    }
+
+    /// Overrides the calibration (for a model the table does not know, or a measured one). The
+    /// TX power takes effect at the next rotation, the RSSI correction at the next matching.
+    pub fn set_calibration(&self, calibration: DeviceCalibration) -> Result<(), MimamoriError> {
+        self.phone().set_calibration(calibration.try_into()?);
         Ok(())
     }
 
@@ -110,20 +112,71 @@ impl MimamoriPhone {
     ) -> Result<Vec<ExposureKeyRecord>, MimamoriError> {
         let first = parse_day("first_day", &first_day)?;
         let last = parse_day("last_day", &last_day)?;
-        let keys = self.schedule().keys_for_upload(first, last)?;
+        let keys = self.phone().schedule().keys_for_upload(first, last)?;
         Ok(keys.into_iter().map(ExposureKeyRecord::from).collect())
+    }
+
+    /// Records what one scan (or one batch of a long scan) heard, in one transaction. Call it for
+    /// every scan, even one that heard nothing. Sightings that do not parse are left out and
+    /// counted in the result; the others are stored.
+    pub fn record_scan(&self, scan: ScanResult) -> Result<RecordedScan, MimamoriError> {
+        let heard = scan
+            .sightings
+            .iter()
+            .map(|s| (&s.service_data[..], s.rssi_dbm, s.seen_at_unix));
+        let (batch, rejected) = ScanBatch::from_heard(scan.scan_id, scan.started_at_unix, heard);
+        self.phone().record_scan(&batch)?;
+        Ok(RecordedScan {
+            stored: batch.sightings.len() as u32,
+            rejected: rejected as u32,
+        })
+    }
+
+    /// Matches diagnosis keys against the last 14 days of sightings and stores the exposure
+    /// windows found; returns how many new windows there are.
+    pub fn match_diagnosis_keys(
+        &self,
+        keys: Vec<DiagnosisKeyRecord>,
+    ) -> Result<u32, MimamoriError> {
+        let keys = keys
+            .into_iter()
+            .map(DiagnosisKey::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.phone().match_keys(&keys)? as u32)
+    }
+
+    /// COCOA's verdict for every UTC day with an exposure window in the last 14 days.
+    pub fn risk_days(&self) -> Result<Vec<RiskDay>, MimamoriError> {
+        Ok(self
+            .phone()
+            .risk()?
+            .into_iter()
+            .map(RiskDay::from)
+            .collect())
+    }
+
+    /// What to tell the resident: the days with a high-risk contact, in Japanese and English.
+    pub fn exposure_notice(&self) -> Result<ExposureNoticeInfo, MimamoriError> {
+        Ok(self.phone().notice()?.into())
     }
 }
 
 impl MimamoriPhone {
-    /// The schedule, locked for one call.
-    fn schedule(&self) -> MutexGuard<'_, KeySchedule> {
-        // A panic in an earlier call reached the platform as an exception already. The schedule
-        // writes each key to the database before using it, so after a panic its in-memory copy
-        // is at worst behind the database: later calls may fail with a storage error until the
-        // phone is reopened, but nothing stored is lost and no key is exposed.
-        self.schedule.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The phone, locked for one call.
+    fn phone(&self) -> MutexGuard<'_, Phone> {
+        // A panic in an earlier call reached the platform as an exception already. The phone
+        // commits every key and every scan batch to the database before using it, so after a
+        // panic its in-memory state is at worst behind the database: nothing stored is lost and
+        // no key is exposed.
+        self.phone.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// The Bluetooth calibration Google's table gives a phone model (or the default for unknown
+/// models).
+#[uniffi::export]
+pub fn calibration_for(device: DeviceModel) -> DeviceCalibration {
+    device.calibration().into()
 }
 
 /// Parses the 20 service-data bytes heard for UUID 0xFD6F (what Android's
@@ -140,23 +193,177 @@ pub fn parse_advertisement(data: Vec<u8>) -> Result<HeardPayload, MimamoriError>
     Ok(ExposurePayload::parse_advertisement(&data)?.into())
 }
 
-/// This phone model's Bluetooth calibration, broadcast (encrypted) in every AEM so that other
-/// phones can estimate the distance.
+/// A phone model as Android reports it (`Build.MANUFACTURER`, `Build.DEVICE`, `Build.MODEL`);
+/// iPhones pass "Apple" and their model identifier.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceModel {
+    /// The manufacturer, e.g. "Google".
+    pub manufacturer: String,
+    /// The device (board) name, e.g. "blueline".
+    pub device: String,
+    /// The model name, e.g. "Pixel 3".
+    pub model: String,
+}
+
+impl DeviceModel {
+    fn calibration(&self) -> mimamori_core::DeviceCalibration {
+        mimamori_core::DeviceCalibration::for_device(&self.manufacturer, &self.device, &self.model)
+    }
+}
+
+/// A phone's Bluetooth calibration: the RSSI correction it applies to what it measures, and the
+/// TX power and confidence it broadcasts (encrypted) in every AEM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct DeviceCalibration {
-    /// The calibrated transmit power in dBm, from the GAEN device calibration table.
+    /// Added to every RSSI this phone measures, in dB.
+    pub rssi_correction_db: i8,
+    /// The calibrated transmit power in dBm.
     pub tx_power_dbm: i8,
     /// How much the calibration can be trusted, 0 (lowest) to 3 (highest).
     pub calibration_confidence: u8,
 }
 
-impl DeviceCalibration {
-    /// The version 1.1 metadata this calibration is broadcast as.
-    fn metadata(self) -> Result<Metadata, mimamori_core::Error> {
-        Ok(Metadata::v1_1(
-            self.tx_power_dbm,
-            CalibrationConfidence::new(self.calibration_confidence)?,
-        ))
+impl From<mimamori_core::DeviceCalibration> for DeviceCalibration {
+    fn from(calibration: mimamori_core::DeviceCalibration) -> Self {
+        Self {
+            rssi_correction_db: calibration.rssi_correction_db,
+            tx_power_dbm: calibration.tx_power_dbm,
+            calibration_confidence: calibration.confidence.value(),
+        }
+    }
+}
+
+impl TryFrom<DeviceCalibration> for mimamori_core::DeviceCalibration {
+    type Error = MimamoriError;
+
+    fn try_from(calibration: DeviceCalibration) -> Result<Self, MimamoriError> {
+        Ok(Self {
+            rssi_correction_db: calibration.rssi_correction_db,
+            tx_power_dbm: calibration.tx_power_dbm,
+            confidence: CalibrationConfidence::new(calibration.calibration_confidence)?,
+        })
+    }
+}
+
+/// One scan's results as the platform's scan callback reports them.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ScanResult {
+    /// The platform's identifier for the scan; batches with the same id belong to one scan.
+    pub scan_id: u64,
+    /// When the scan started, in Unix seconds.
+    pub started_at_unix: u64,
+    /// What it heard (may be empty).
+    pub sightings: Vec<HeardSighting>,
+}
+
+/// One Exposure Notification advertisement heard.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HeardSighting {
+    /// The 20 service-data bytes for UUID 0xFD6F (Android `ScanRecord.getServiceData`).
+    pub service_data: Vec<u8>,
+    /// The received signal strength in dBm, as measured (uncorrected).
+    pub rssi_dbm: i16,
+    /// When it was heard, in Unix seconds.
+    pub seen_at_unix: u64,
+}
+
+/// What [`MimamoriPhone::record_scan`] kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct RecordedScan {
+    /// Sightings stored.
+    pub stored: u32,
+    /// Sightings left out because their service data or RSSI was invalid.
+    pub rejected: u32,
+}
+
+/// A diagnosis key from a health authority's export file.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct DiagnosisKeyRecord {
+    /// The 16-byte TEK.
+    pub key_data: Vec<u8>,
+    /// The first interval it was valid for.
+    pub rolling_start_interval: u32,
+    /// How many intervals it was valid for, 1 to 144.
+    pub rolling_period: u32,
+    /// The report type: 0 unknown, 1 confirmed test, 2 clinical diagnosis, 3 self-report,
+    /// 4 recursive, 5 revoked.
+    pub report_type: i32,
+    /// Days from symptom onset to the key's day, when known.
+    pub days_since_onset: Option<i32>,
+}
+
+impl std::fmt::Debug for DiagnosisKeyRecord {
+    /// Leaves the key out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DiagnosisKeyRecord")
+            .field("rolling_start_interval", &self.rolling_start_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TryFrom<DiagnosisKeyRecord> for DiagnosisKey {
+    type Error = MimamoriError;
+
+    fn try_from(record: DiagnosisKeyRecord) -> Result<Self, MimamoriError> {
+        Ok(DiagnosisKey::new(
+            TemporaryExposureKey::from_slice(&record.key_data)?,
+            IntervalNumber::new(record.rolling_start_interval),
+            record.rolling_period,
+            ReportType::try_from(record.report_type)?,
+            record.days_since_onset,
+        )?)
+    }
+}
+
+/// COCOA's verdict for one UTC day.
+#[derive(Clone, Debug, PartialEq, uniffi::Record)]
+pub struct RiskDay {
+    /// The UTC day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The day's score sum.
+    pub score_sum: f64,
+    /// The day's weighted duration sum.
+    pub weighted_duration_sum: f64,
+    /// The sum of seconds since the last scan over the day's scan instances.
+    pub seconds_since_last_scan_sum: u64,
+    /// Whether the day was a high-risk contact (within about 1 m for 15 minutes or more).
+    pub high_risk: bool,
+}
+
+impl From<DayRisk> for RiskDay {
+    fn from(day: DayRisk) -> Self {
+        Self {
+            date: day.date.to_string(),
+            score_sum: day.score_sum,
+            weighted_duration_sum: day.weighted_duration_sum,
+            seconds_since_last_scan_sum: day.seconds_since_last_scan_sum,
+            high_risk: day.high_risk,
+        }
+    }
+}
+
+/// What the resident is told.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ExposureNoticeInfo {
+    /// The UTC days with a high-risk contact, `YYYY-MM-DD`, oldest first.
+    pub high_risk_days: Vec<String>,
+    /// The message in Japanese.
+    pub message_ja: String,
+    /// The message in English.
+    pub message_en: String,
+}
+
+impl From<ExposureNotice> for ExposureNoticeInfo {
+    fn from(notice: ExposureNotice) -> Self {
+        Self {
+            high_risk_days: notice
+                .high_risk_days
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            message_ja: notice.message_ja(),
+            message_en: notice.message_en(),
+        }
     }
 }
 
@@ -301,6 +508,7 @@ impl From<mimamori_core::Error> for MimamoriError {
             | Core::InvalidCalibrationConfidence(_)
             | Core::InvalidAdvertisement(_)
             | Core::InvalidSighting(_)
+            | Core::InvalidRiskInput(_)
             | Core::InvalidRollingPeriod(_)
             | Core::InvalidDateRange { .. } => Self::InvalidInput { reason },
             Core::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
@@ -327,35 +535,40 @@ fn parse_day(name: &str, text: &str) -> Result<time::Date, MimamoriError> {
 mod tests {
     use super::*;
 
-    const DEVICE: DeviceCalibration = DeviceCalibration {
-        tx_power_dbm: -8,
-        calibration_confidence: 2,
-    };
+    fn device() -> DeviceModel {
+        DeviceModel {
+            manufacturer: "Google".into(),
+            device: "blueline".into(),
+            model: "Pixel 3".into(),
+        }
+    }
 
     #[test]
     fn broadcast_round_trips_through_the_exported_functions() {
         let dir = tempfile::tempdir().unwrap();
         let phone =
-            MimamoriPhone::open(dir.path().join("new").display().to_string(), DEVICE).unwrap();
+            MimamoriPhone::open(dir.path().join("new").display().to_string(), device()).unwrap();
         let broadcast = phone.broadcast().unwrap();
         let heard = parse_advertisement(broadcast.advertisement.clone()).unwrap();
         assert_eq!([heard.rpi, heard.aem].concat(), broadcast.service_data);
         assert!(dir.path().join("new").join(DATABASE_FILE_NAME).is_file());
+        assert_eq!(phone.calibration(), calibration_for(device()));
+        assert_eq!(phone.calibration().tx_power_dbm, -33);
     }
 
     #[test]
     fn errors_are_mapped_to_their_kind() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().display().to_string();
-        let bad_device = DeviceCalibration {
+        let phone = MimamoriPhone::open(dir.path().display().to_string(), device()).unwrap();
+        let bad = DeviceCalibration {
+            rssi_correction_db: 0,
+            tx_power_dbm: 0,
             calibration_confidence: 4,
-            ..DEVICE
         };
         assert!(matches!(
-            MimamoriPhone::open(path.clone(), bad_device),
+            phone.set_calibration(bad),
             Err(MimamoriError::InvalidInput { .. })
         ));
-        let phone = MimamoriPhone::open(path, DEVICE).unwrap();
         let error = phone
             .keys_for_upload("2020-4-2".into(), "2020-04-02".into())
             .unwrap_err();
@@ -371,6 +584,17 @@ mod tests {
         ));
         assert!(matches!(
             parse_service_data(vec![0; 19]),
+            Err(MimamoriError::InvalidInput { .. })
+        ));
+        let key = DiagnosisKeyRecord {
+            key_data: vec![0; 15],
+            rolling_start_interval: 0,
+            rolling_period: 144,
+            report_type: 1,
+            days_since_onset: None,
+        };
+        assert!(matches!(
+            phone.match_diagnosis_keys(vec![key]),
             Err(MimamoriError::InvalidInput { .. })
         ));
     }

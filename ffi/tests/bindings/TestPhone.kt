@@ -8,12 +8,17 @@ import java.io.File
 import kotlin.io.path.createTempDirectory
 import kotlin.system.exitProcess
 import org.mimamori.DeviceCalibration
+import org.mimamori.DeviceModel
+import org.mimamori.DiagnosisKeyRecord
+import org.mimamori.HeardSighting
 import org.mimamori.MimamoriException
 import org.mimamori.MimamoriPhone
+import org.mimamori.ScanResult
+import org.mimamori.calibrationFor
 import org.mimamori.parseAdvertisement
 import org.mimamori.parseServiceData
 
-private val device = DeviceCalibration(txPowerDbm = (-8).toByte(), calibrationConfidence = 2.toUByte())
+private val device = DeviceModel(manufacturer = "Google", device = "blueline", model = "Pixel 3")
 
 private fun ensure(condition: Boolean, what: String) {
     if (!condition) throw AssertionError(what)
@@ -52,13 +57,45 @@ private fun freeFunctionsParseWhatWasBroadcast(dir: File) {
 
 private fun methodsWithoutResultsAndLists(dir: File) {
     MimamoriPhone.open(dir.path, device).use { phone ->
-        phone.setCalibration(DeviceCalibration(txPowerDbm = (-20).toByte(), calibrationConfidence = 3.toUByte()))
+        ensure(phone.calibration() == calibrationFor(device), "the table's calibration is used")
+        val custom = DeviceCalibration(rssiCorrectionDb = (-2).toByte(), txPowerDbm = (-20).toByte(), calibrationConfidence = 3.toUByte())
+        phone.setCalibration(custom)
+        ensure(phone.calibration() == custom, "the calibration can be overridden")
         phone.addressChanged()
         ensure(phone.keysForUpload("2020-04-01", "2020-04-14").isEmpty(), "no keys from 2020")
         assertThrows<MimamoriException.InvalidInput> {
-            phone.setCalibration(DeviceCalibration(txPowerDbm = 0, calibrationConfidence = 4.toUByte()))
+            phone.setCalibration(DeviceCalibration(rssiCorrectionDb = 0, txPowerDbm = 0, calibrationConfidence = 4.toUByte()))
         }
         assertThrows<MimamoriException.InvalidInput> { phone.keysForUpload("2020-04-14", "2020-04-01") }
+    }
+}
+
+private fun scansKeysAndRiskCrossTheBoundary(dir: File) {
+    MimamoriPhone.open(File(dir, "b").path, device).use { phone ->
+        val heard = MimamoriPhone.open(File(dir, "a").path, device).use { it.broadcast() }
+        val now = heard.startedAtUnix
+        val recorded = phone.recordScan(
+            ScanResult(
+                scanId = ULong.MAX_VALUE,
+                startedAtUnix = now,
+                sightings = listOf(
+                    HeardSighting(serviceData = heard.serviceData, rssiDbm = (-60).toShort(), seenAtUnix = now),
+                    HeardSighting(serviceData = ByteArray(3), rssiDbm = (-60).toShort(), seenAtUnix = now),
+                ),
+            ),
+        )
+        ensure(recorded.stored == 1u && recorded.rejected == 1u, "one stored, one rejected: $recorded")
+        val key = DiagnosisKeyRecord(
+            keyData = ByteArray(16) { it.toByte() },
+            rollingStartInterval = (now / 600u / 144u * 144u).toUInt(),
+            rollingPeriod = 144u,
+            reportType = 1,
+            daysSinceOnset = null,
+        )
+        ensure(phone.matchDiagnosisKeys(listOf(key)) == 0u, "an unknown key matches nothing")
+        ensure(phone.riskDays().isEmpty(), "no risk days")
+        val notice = phone.exposureNotice()
+        ensure(notice.highRiskDays.isEmpty() && notice.messageJa.contains("陽性者"), "notice in Japanese: ${notice.messageJa}")
     }
 }
 
@@ -76,6 +113,7 @@ fun main() {
         "broadcast crosses as a record" to ::broadcastCrossesAsARecord,
         "free functions parse what was broadcast" to ::freeFunctionsParseWhatWasBroadcast,
         "methods without results, and lists" to ::methodsWithoutResultsAndLists,
+        "scans, keys and risk cross the boundary" to ::scansKeysAndRiskCrossTheBoundary,
         "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
     )
     var passed = 0

@@ -11,14 +11,19 @@ import unittest
 
 from mimamori import (
     DeviceCalibration,
+    DeviceModel,
+    DiagnosisKeyRecord,
     HeardPayload,
+    HeardSighting,
     MimamoriError,
     MimamoriPhone,
+    ScanResult,
+    calibration_for,
     parse_advertisement,
     parse_service_data,
 )
 
-DEVICE = DeviceCalibration(tx_power_dbm=-8, calibration_confidence=2)
+DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
 
 
 class PhoneTest(unittest.TestCase):
@@ -60,13 +65,45 @@ class PhoneTest(unittest.TestCase):
 
     def test_calibration_and_address_change(self):
         phone = MimamoriPhone.open(self.data_dir, DEVICE)
-        phone.set_calibration(DeviceCalibration(tx_power_dbm=-20, calibration_confidence=3))
+        self.assertEqual(phone.calibration(), calibration_for(DEVICE))
+        self.assertEqual(phone.calibration().tx_power_dbm, -33)
+        custom = DeviceCalibration(rssi_correction_db=-2, tx_power_dbm=-20, calibration_confidence=3)
+        phone.set_calibration(custom)
+        self.assertEqual(phone.calibration(), custom)
         with self.assertRaises(MimamoriError.InvalidInput):
-            phone.set_calibration(DeviceCalibration(tx_power_dbm=-20, calibration_confidence=4))
-        with self.assertRaises(MimamoriError.InvalidInput):
-            MimamoriPhone.open(self.data_dir, DeviceCalibration(tx_power_dbm=0, calibration_confidence=4))
+            phone.set_calibration(DeviceCalibration(rssi_correction_db=0, tx_power_dbm=-20, calibration_confidence=4))
         phone.address_changed()
         self.assertEqual(len(phone.broadcast().service_data), 20)
+
+    def test_scans_keys_and_risk_cross_the_boundary(self):
+        a = MimamoriPhone.open(os.path.join(self._dir.name, "a"), DEVICE)
+        b = MimamoriPhone.open(self.data_dir, DEVICE)
+        heard = a.broadcast()
+        now = heard.started_at_unix
+        recorded = b.record_scan(
+            ScanResult(
+                scan_id=2**63 + 5,
+                started_at_unix=now,
+                sightings=[
+                    HeardSighting(service_data=heard.service_data, rssi_dbm=-60, seen_at_unix=now),
+                    HeardSighting(service_data=bytes(3), rssi_dbm=-60, seen_at_unix=now),
+                ],
+            )
+        )
+        self.assertEqual((recorded.stored, recorded.rejected), (1, 1))
+        key = DiagnosisKeyRecord(
+            key_data=bytes(range(16)), rolling_start_interval=now // 600 // 144 * 144,
+            rolling_period=144, report_type=1, days_since_onset=None,
+        )
+        self.assertEqual(b.match_diagnosis_keys([key]), 0)
+        self.assertEqual(b.risk_days(), [])
+        notice = b.exposure_notice()
+        self.assertEqual(notice.high_risk_days, [])
+        self.assertIn("陽性者", notice.message_ja)
+        self.assertTrue(notice.message_en)
+        with self.assertRaises(MimamoriError.InvalidInput):
+            b.match_diagnosis_keys([DiagnosisKeyRecord(
+                key_data=bytes(16), rolling_start_interval=0, rolling_period=0, report_type=1, days_since_onset=None)])
 
     def test_reopening_the_same_directory_works(self):
         first = MimamoriPhone.open(self.data_dir, DEVICE)
