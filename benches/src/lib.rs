@@ -1,23 +1,54 @@
-//! Synthetic, reproducible data for Mimamori's benchmarks.
+//! Synthetic, reproducible data for Mimamori's benchmarks and the `mimamori bench` command.
 //!
 //! The benchmarks themselves are in `benches/benches/`; run them with
 //! `cargo bench -p mimamori-benches`. Data is made from a fixed seed so that two runs (or two
 //! machines) measure the same work.
 
+use mimamori_core::encounter::{Scan, Sighting};
 use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::{DailyKey, IntervalNumber, RandomSource, SeededRandom, TemporaryExposureKey};
+use mimamori_core::{
+    AssociatedEncryptedMetadata, DailyKey, DiagnosisKey, ExposurePayload, IntervalNumber, Metadata,
+    RandomSource, ReportType, RollingProximityIdentifier, SeededRandom, TemporaryExposureKey,
+};
+
+/// Seconds between two synthetic scans.
+const SCAN_EVERY_SECONDS: u64 = 240;
+
+/// Sightings per synthetic scan.
+const SIGHTINGS_PER_SCAN: usize = 10;
 
 /// `count` random keys with full-day rolling periods spread over the 14 days before `last_day`.
 pub fn synthetic_keys(count: usize, last_day: IntervalNumber, seed: u64) -> Vec<DailyKey> {
+    synthetic_diagnosis_keys(count, last_day, seed)
+        .into_iter()
+        .map(|key| {
+            DailyKey::new(key.key, key.rolling_start, key.rolling_period)
+                .unwrap_or_else(|_| unreachable!("144 is a valid rolling period"))
+        })
+        .collect()
+}
+
+/// `count` random diagnosis keys, like a national export file: full-day keys spread over the 14
+/// days before `last_day` (every 12th key with a shorter period, as real files have).
+pub fn synthetic_diagnosis_keys(
+    count: usize,
+    last_day: IntervalNumber,
+    seed: u64,
+) -> Vec<DiagnosisKey> {
     let mut random = SeededRandom::new(seed);
     let last_day = last_day.rolling_start();
     (0..count)
         .map(|index| {
-            let day = u32::try_from(index % 14).unwrap_or(0);
-            let start = last_day.saturating_sub(day * TEK_ROLLING_PERIOD);
+            let day = (index % 14) as u32;
+            let start = last_day.saturating_sub((day + 1) * TEK_ROLLING_PERIOD);
+            let period = if index % 12 == 11 {
+                1 + (index as u32 % 143)
+            } else {
+                TEK_ROLLING_PERIOD
+            };
             let key = TemporaryExposureKey::generate(&mut random);
-            DailyKey::new(key, start, TEK_ROLLING_PERIOD)
-                .unwrap_or_else(|_| unreachable!("144 is a valid rolling period"))
+            DiagnosisKey::new(key, start, period, ReportType::ConfirmedTest, Some(0))
+                .unwrap_or_else(|_| unreachable!("periods are within 1..=144"))
         })
         .collect()
 }
@@ -27,4 +58,76 @@ pub fn synthetic_key(seed: u64) -> TemporaryExposureKey {
     let mut bytes = [0u8; 16];
     SeededRandom::new(seed).fill_bytes(&mut bytes);
     TemporaryExposureKey::from_bytes(bytes)
+}
+
+/// A phone's scans over the 14 days before `today` with `sightings` sightings in all, of which
+/// those of the first `matching` keys of `keys` are real broadcasts of theirs (each heard in six
+/// consecutive scans, 24 minutes, near enough to count) and the rest random identifiers.
+pub fn synthetic_scans(
+    keys: &[DiagnosisKey],
+    sightings: usize,
+    matching: usize,
+    today: IntervalNumber,
+    seed: u64,
+) -> Vec<Scan> {
+    let mut random = SeededRandom::new(seed);
+    let start = today
+        .rolling_start()
+        .saturating_sub(14 * TEK_ROLLING_PERIOD)
+        .unix_seconds();
+    let scan_count = sightings.div_ceil(SIGHTINGS_PER_SCAN).max(1);
+    let span = 14 * 86_400 / scan_count as u64;
+    let mut scans: Vec<Scan> = (0..scan_count)
+        .map(|index| {
+            let at = start + index as u64 * span.max(1);
+            let heard = (0..SIGHTINGS_PER_SCAN.min(sightings - index * SIGHTINGS_PER_SCAN))
+                .map(|_| {
+                    let mut rpi = [0u8; 16];
+                    let mut aem = [0u8; 4];
+                    random.fill_bytes(&mut rpi);
+                    random.fill_bytes(&mut aem);
+                    let payload = ExposurePayload::new(
+                        RollingProximityIdentifier::from_bytes(rpi),
+                        AssociatedEncryptedMetadata::from_bytes(aem),
+                    );
+                    Sighting::new(payload, -70, at + 1)
+                        .unwrap_or_else(|_| unreachable!("valid RSSI"))
+                })
+                .collect();
+            Scan {
+                scan_id: index as u64,
+                started_at: at,
+                sightings: heard,
+            }
+        })
+        .collect();
+    let mut scan_id = scan_count as u64;
+    for key in keys.iter().take(matching) {
+        let first = key
+            .rolling_start
+            .saturating_add(key.rolling_period / 2)
+            .unix_seconds();
+        for meeting in 0..6u64 {
+            let at = first + meeting * SCAN_EVERY_SECONDS;
+            let interval = IntervalNumber::from_unix_seconds(at);
+            let rpi = key
+                .key
+                .rolling_proximity_identifier_key()
+                .rolling_proximity_identifier(interval);
+            let aem = key
+                .key
+                .associated_encrypted_metadata_key()
+                .encrypt(&rpi, &Metadata::v1_0(-20));
+            let sighting = Sighting::new(ExposurePayload::new(rpi, aem), -75, at + 1)
+                .unwrap_or_else(|_| unreachable!("valid RSSI"));
+            scans.push(Scan {
+                scan_id,
+                started_at: at,
+                sightings: vec![sighting],
+            });
+            scan_id += 1;
+        }
+    }
+    scans.sort_by_key(|scan| scan.started_at);
+    scans
 }

@@ -11,7 +11,13 @@
 //! 5. Attenuation = max(TX power − (RSSI + this phone's RSSI correction), 0).
 //! 6. Build exposure windows from the key's sightings ([`crate::windows`]).
 
+mod derive;
+
 use std::collections::HashMap;
+use std::sync::mpsc::{self, TrySendError};
+use std::sync::{Arc, Mutex, PoisonError};
+
+pub use derive::{RpiBatch, RpikDeriver};
 
 use crate::calibration::DeviceCalibration;
 use crate::encounter::{Scan, Sighting};
@@ -74,10 +80,26 @@ impl DiagnosisKey {
 }
 
 /// The phone's scans, indexed for matching.
+///
+/// Besides an exact map from RPI to sightings it keeps a bitmap with one bit per RPI heard
+/// (indexed by the RPI's first 8 bytes, which are uniformly random), at least 64 bits per distinct
+/// RPI: a derived RPI whose bit is clear was certainly not heard, so nearly every one of a key's
+/// 144 RPIs is ruled out with one cache-resident load.
 #[derive(Debug)]
 pub struct SightingIndex<'a> {
     by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>>,
+    filter: Vec<u64>,
+    filter_mask: u64,
 }
+
+/// Smallest filter: 2^20 bits (128 KiB).
+const MIN_FILTER_BITS: usize = 1 << 20;
+
+/// Filter bits per distinct RPI heard (a false positive rate of about 1.5 %).
+const FILTER_BITS_PER_RPI: usize = 64;
+
+/// Keys handed to a worker thread at a time.
+const CHUNK_KEYS: usize = 2_048;
 
 #[derive(Clone, Copy, Debug)]
 struct IndexedSighting<'a> {
@@ -111,7 +133,168 @@ impl<'a> SightingIndex<'a> {
                 .unwrap_or(0);
             previous_scan_at = Some(scan.started_at.max(last_seen));
         }
-        Self { by_rpi }
+        let bits = (by_rpi.len() * FILTER_BITS_PER_RPI)
+            .next_power_of_two()
+            .max(MIN_FILTER_BITS);
+        let mut filter = vec![0u64; bits / 64];
+        let filter_mask = (bits - 1) as u64;
+        for rpi in by_rpi.keys() {
+            let bit = filter_bit(rpi.as_bytes(), filter_mask);
+            filter[bit / 64] |= 1 << (bit % 64);
+        }
+        Self {
+            by_rpi,
+            filter,
+            filter_mask,
+        }
+    }
+
+    /// Whether any RPI of `key` was heard (regardless of time; [`exposure_windows`] applies the
+    /// time rules). Derives the RPIs with the fast path in `scratch`.
+    ///
+    /// [`exposure_windows`]: Self::exposure_windows
+    pub fn was_heard(&self, key: &DiagnosisKey, scratch: &mut MatchScratch) -> bool {
+        if self.by_rpi.is_empty() {
+            return false;
+        }
+        let rpik = scratch.deriver.rpik(key.key.as_bytes());
+        self.any_heard(&rpik, key, &mut scratch.batch)
+    }
+
+    /// [`was_heard`](Self::was_heard) for two keys at once (their HKDFs interleave).
+    pub fn were_heard(&self, keys: [&DiagnosisKey; 2], scratch: &mut MatchScratch) -> [bool; 2] {
+        if self.by_rpi.is_empty() {
+            return [false; 2];
+        }
+        let rpiks = scratch.deriver.rpiks(keys.map(|key| key.key.as_bytes()));
+        [
+            self.any_heard(&rpiks[0], keys[0], &mut scratch.batch),
+            self.any_heard(&rpiks[1], keys[1], &mut scratch.batch),
+        ]
+    }
+
+    fn any_heard(&self, rpik: &[u8; 16], key: &DiagnosisKey, batch: &mut RpiBatch) -> bool {
+        let rpis = batch.derive(rpik, key.rolling_start, key.rolling_period);
+        rpis.iter().any(|rpi| {
+            let bit = filter_bit(rpi, self.filter_mask);
+            self.filter[bit / 64] & (1 << (bit % 64)) != 0
+                && self
+                    .by_rpi
+                    .contains_key(&RollingProximityIdentifier::from_bytes(*rpi))
+        })
+    }
+
+    /// Matches many keys on `threads` threads (at least 1) and returns each key heard with its
+    /// exposure windows (a key heard only outside the time, replay or TX-power rules comes back
+    /// with no windows). Keys are read from the iterator in chunks, so a stream of millions of
+    /// keys needs memory for a few chunks only. The first error from the iterator stops matching
+    /// and is returned.
+    pub fn match_keys<I>(
+        &self,
+        keys: I,
+        receiver: &DeviceCalibration,
+        mapping: &DiagnosisKeysDataMapping,
+        threads: usize,
+    ) -> Result<KeyMatches>
+    where
+        I: IntoIterator<Item = Result<DiagnosisKey>>,
+    {
+        let matcher =
+            |chunk: &[DiagnosisKey], scratch: &mut MatchScratch, found: &mut Vec<MatchedKey>| {
+                let mut found_key = |key: &DiagnosisKey| {
+                    let windows = self.exposure_windows(key, receiver, mapping);
+                    found.push(MatchedKey {
+                        key: key.clone(),
+                        windows,
+                    });
+                };
+                let pairs = chunk.chunks_exact(2);
+                let last = pairs.remainder();
+                for pair in pairs {
+                    let heard = self.were_heard([&pair[0], &pair[1]], scratch);
+                    for (key, heard) in pair.iter().zip(heard) {
+                        if heard {
+                            found_key(key);
+                        }
+                    }
+                }
+                for key in last {
+                    if self.was_heard(key, scratch) {
+                        found_key(key);
+                    }
+                }
+            };
+        let mut keys = keys.into_iter();
+        let mut next_chunk = || -> Result<Vec<DiagnosisKey>> {
+            let mut chunk = Vec::with_capacity(CHUNK_KEYS);
+            for key in keys.by_ref() {
+                chunk.push(key?);
+                if chunk.len() == CHUNK_KEYS {
+                    break;
+                }
+            }
+            Ok(chunk)
+        };
+        let mut result = KeyMatches::default();
+        let mut scratch = MatchScratch::new();
+        if threads <= 1 {
+            loop {
+                let chunk = next_chunk()?;
+                if chunk.is_empty() {
+                    return Ok(result);
+                }
+                result.keys_checked += chunk.len() as u64;
+                matcher(&chunk, &mut scratch, &mut result.matched);
+            }
+        }
+        // This thread reads keys and hands chunks to `threads - 1` workers; when they are all
+        // busy it matches the chunk itself, so exactly `threads` threads do the work.
+        let (sender, chunks) = mpsc::sync_channel::<Vec<DiagnosisKey>>(threads);
+        let chunks = Arc::new(Mutex::new(chunks));
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (1..threads)
+                .map(|_| {
+                    let chunks = Arc::clone(&chunks);
+                    scope.spawn(move || {
+                        let mut scratch = MatchScratch::new();
+                        let mut found = Vec::new();
+                        loop {
+                            let chunk =
+                                chunks.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                            match chunk {
+                                Ok(chunk) => matcher(&chunk, &mut scratch, &mut found),
+                                Err(_) => return found,
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let outcome = (|| -> Result<()> {
+                loop {
+                    let chunk = next_chunk()?;
+                    if chunk.is_empty() {
+                        return Ok(());
+                    }
+                    result.keys_checked += chunk.len() as u64;
+                    match sender.try_send(chunk) {
+                        Ok(()) => {}
+                        Err(TrySendError::Full(chunk) | TrySendError::Disconnected(chunk)) => {
+                            matcher(&chunk, &mut scratch, &mut result.matched);
+                        }
+                    }
+                }
+            })();
+            drop(sender);
+            for worker in workers {
+                // A worker panics only on a bug in matching itself; pass the panic on.
+                match worker.join() {
+                    Ok(found) => result.matched.extend(found),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            outcome
+        })?;
+        Ok(result)
     }
 
     /// The exposure windows of one diagnosis key (empty when it was never heard).
@@ -181,6 +364,45 @@ impl<'a> SightingIndex<'a> {
         }
         found
     }
+}
+
+/// Reusable per-thread state for the fast path.
+#[derive(Debug, Default)]
+pub struct MatchScratch {
+    deriver: RpikDeriver,
+    batch: RpiBatch,
+}
+
+impl MatchScratch {
+    /// Fresh scratch space.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A diagnosis key that was heard, with its exposure windows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchedKey {
+    /// The key.
+    pub key: DiagnosisKey,
+    /// Its exposure windows (empty when no sighting passed the time, replay and TX-power rules).
+    pub windows: Vec<ExposureWindow>,
+}
+
+/// What [`SightingIndex::match_keys`] found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeyMatches {
+    /// How many keys were checked.
+    pub keys_checked: u64,
+    /// The keys that were heard, in no particular order.
+    pub matched: Vec<MatchedKey>,
+}
+
+fn filter_bit(rpi: &[u8; 16], mask: u64) -> usize {
+    let mut low = [0u8; 8];
+    low.copy_from_slice(&rpi[..8]);
+    // The mask is below the filter's length in bits, which fits in usize.
+    (u64::from_le_bytes(low) & mask) as usize
 }
 
 #[cfg(test)]
@@ -382,5 +604,83 @@ mod tests {
             windows[0].scan_instances[0].seconds_since_last_scan, 120,
             "no previous scan"
         );
+    }
+
+    #[test]
+    fn match_keys_finds_the_same_keys_on_any_number_of_threads() {
+        let at = DAY + 3_600;
+        let scans = [scan(
+            1,
+            at,
+            vec![heard(2_642_982, at + 1, -60, Metadata::v1_0(-10))],
+        )];
+        let index = SightingIndex::new(&scans);
+        let mut keys: Vec<Result<DiagnosisKey>> = (0..10_000u32)
+            .map(|i| {
+                let mut bytes = [0u8; 16];
+                bytes[..4].copy_from_slice(&i.to_le_bytes());
+                DiagnosisKey::new(
+                    TemporaryExposureKey::from_bytes(bytes),
+                    START,
+                    144,
+                    ReportType::ConfirmedTest,
+                    None,
+                )
+            })
+            .collect();
+        keys.insert(4_321, Ok(diagnosis_key(ReportType::ConfirmedTest, Some(1))));
+        let copy = |keys: &[Result<DiagnosisKey>]| -> Vec<Result<DiagnosisKey>> {
+            keys.iter()
+                .map(|key| {
+                    key.as_ref()
+                        .map(Clone::clone)
+                        .map_err(|_| Error::InvalidRollingPeriod(0))
+                })
+                .collect()
+        };
+        for threads in [1, 2, 3] {
+            let found = index
+                .match_keys(copy(&keys), &RECEIVER, &mapping(), threads)
+                .unwrap();
+            assert_eq!(found.keys_checked, 10_001);
+            assert_eq!(found.matched.len(), 1, "{threads} threads");
+            assert_eq!(found.matched[0].key.key, tek());
+            assert_eq!(found.matched[0].windows.len(), 1);
+        }
+        // An error in the stream stops matching and is returned.
+        keys.insert(5_000, Err(Error::InvalidRollingPeriod(0)));
+        for threads in [1, 2] {
+            assert!(
+                index
+                    .match_keys(copy(&keys), &RECEIVER, &mapping(), threads)
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn was_heard_is_exact_despite_the_filter() {
+        let at = DAY + 600;
+        let scans = [scan(
+            1,
+            at,
+            vec![heard(2_642_977, at, -60, Metadata::v1_0(-10))],
+        )];
+        let index = SightingIndex::new(&scans);
+        let mut scratch = MatchScratch::new();
+        assert!(index.was_heard(
+            &diagnosis_key(ReportType::ConfirmedTest, None),
+            &mut scratch
+        ));
+        let other = DiagnosisKey::new(
+            TemporaryExposureKey::from_bytes([1; 16]),
+            START,
+            144,
+            ReportType::ConfirmedTest,
+            None,
+        )
+        .unwrap();
+        assert!(!index.was_heard(&other, &mut scratch));
+        assert!(!SightingIndex::new(&[]).was_heard(&other, &mut scratch));
     }
 }

@@ -166,14 +166,24 @@ impl Phone {
             .sightings
             .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
         let index = SightingIndex::new(&scans);
-        let mut found = Vec::new();
-        for key in keys {
-            for window in
-                index.exposure_windows(key, &self.calibration, &self.configuration.mapping)
-            {
-                found.push((key.key.as_bytes().to_vec(), window));
-            }
-        }
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let matches = index.match_keys(
+            keys.iter().cloned().map(Ok),
+            &self.calibration,
+            &self.configuration.mapping,
+            threads,
+        )?;
+        let found: Vec<(Vec<u8>, ExposureWindow)> = matches
+            .matched
+            .into_iter()
+            .flat_map(|matched| {
+                let key = matched.key.key.as_bytes().to_vec();
+                matched
+                    .windows
+                    .into_iter()
+                    .map(move |window| (key.clone(), window))
+            })
+            .collect();
         self.store_windows(&found)
     }
 

@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use mimamori_core::encounter::{ScanBatch, Sighting, SightingStore, SqliteSightingStore};
-use mimamori_core::{AssociatedEncryptedMetadata, Database, ExposurePayload, RollingProximityIdentifier};
+use mimamori_core::{
+    AssociatedEncryptedMetadata, Database, ExposurePayload, RollingProximityIdentifier,
+};
 
 const CHILD_ENV: &str = "MIMAMORI_CRASH_TEST_DATABASE";
 const SIGHTINGS_PER_BATCH: usize = 250;
@@ -27,13 +29,19 @@ fn batch(scan_id: u64) -> ScanBatch {
             Sighting::new(payload, -60, 1_000 + scan_id).unwrap()
         })
         .collect();
-    ScanBatch { scan_id, started_at: 1_000 + scan_id, sightings }
+    ScanBatch {
+        scan_id,
+        started_at: 1_000 + scan_id,
+        sightings,
+    }
 }
 
 /// The child: records batches until killed, printing each scan id once it is committed.
 #[test]
 fn crash_child() {
-    let Ok(path) = std::env::var(CHILD_ENV) else { return };
+    let Ok(path) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let mut store = SqliteSightingStore::new(Database::open(path).unwrap());
     for scan_id in 1.. {
         store.record(&batch(scan_id)).unwrap();
@@ -47,7 +55,13 @@ fn sigkill_between_batches_loses_at_most_the_batch_in_flight() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("phone.sqlite3");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads", "1"])
+        .args([
+            "--exact",
+            "crash_child",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
         .env(CHILD_ENV, &path)
         .stdout(Stdio::piped())
         .spawn()
@@ -65,10 +79,19 @@ fn sigkill_between_batches_loses_at_most_the_batch_in_flight() {
 
     let mut store = SqliteSightingStore::new(Database::open(&path).unwrap());
     let scans = store.scans(0, u64::MAX).unwrap();
-    assert!(scans.len() as u64 >= acknowledged, "{} scans, {acknowledged} acknowledged", scans.len());
+    assert!(
+        scans.len() as u64 >= acknowledged,
+        "{} scans, {acknowledged} acknowledged",
+        scans.len()
+    );
     for (index, scan) in scans.iter().enumerate() {
         assert_eq!(scan.scan_id, index as u64 + 1, "scans are consecutive");
-        assert_eq!(scan.sightings.len(), SIGHTINGS_PER_BATCH, "scan {} is complete", scan.scan_id);
+        assert_eq!(
+            scan.sightings.len(),
+            SIGHTINGS_PER_BATCH,
+            "scan {} is complete",
+            scan.scan_id
+        );
     }
     // And the database still takes new batches.
     store.record(&batch(10_000)).unwrap();
