@@ -631,10 +631,9 @@ mod tests {
         keys.insert(4_321, Ok(diagnosis_key(ReportType::ConfirmedTest, Some(1))));
         let copy = |keys: &[Result<DiagnosisKey>]| -> Vec<Result<DiagnosisKey>> {
             keys.iter()
-                .map(|key| {
-                    key.as_ref()
-                        .map(Clone::clone)
-                        .map_err(|_| Error::InvalidRollingPeriod(0))
+                .map(|key| match key {
+                    Ok(key) => Ok(key.clone()),
+                    Err(_) => Err(Error::InvalidRollingPeriod(0)),
                 })
                 .collect()
         };
