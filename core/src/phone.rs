@@ -173,18 +173,74 @@ impl Phone {
             &self.configuration.mapping,
             threads,
         )?;
-        let found: Vec<(Vec<u8>, ExposureWindow)> = matches
-            .matched
-            .into_iter()
-            .flat_map(|matched| {
-                let key = matched.key.key.as_bytes().to_vec();
-                matched
-                    .windows
-                    .into_iter()
-                    .map(move |window| (key.clone(), window))
+        self.store_windows(&windows_by_key(matches.matched), None)
+    }
+
+    /// Matches the keys of one downloaded export file, once: a file already matched (same
+    /// `source`, e.g. the server's URL or region, and `name`) is skipped and `None` returned.
+    ///
+    /// `keys` streams the file's keys; `verify` runs after the last key (when the file's digest is
+    /// known) and must return an error for a file that fails its signature check. Only when it
+    /// succeeds are the windows found and the "processed" mark stored, in one transaction: a crash
+    /// or a bad file midway stores nothing (the file is simply matched again next time), and a
+    /// file is never counted twice.
+    pub fn match_export<I, V>(
+        &mut self,
+        source: &str,
+        name: &str,
+        keys: I,
+        verify: V,
+    ) -> Result<Option<ExportMatchReport>>
+    where
+        I: IntoIterator<Item = Result<DiagnosisKey>>,
+        V: FnOnce() -> Result<()>,
+    {
+        if self.is_processed(source, name)? {
+            return Ok(None);
+        }
+        let now = self.clock.now_unix_seconds();
+        let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * crate::ids::INTERVAL_SECONDS;
+        let scans = self
+            .sightings
+            .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
+        let index = SightingIndex::new(&scans);
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let matches = index.match_keys(
+            keys,
+            &self.calibration,
+            &self.configuration.mapping,
+            threads,
+        )?;
+        verify()?;
+        let found = windows_by_key(matches.matched);
+        let report = ExportMatchReport {
+            keys: matches.keys_checked,
+            matched_keys: found
+                .iter()
+                .map(|(key, _)| key)
+                .collect::<std::collections::HashSet<_>>()
+                .len(),
+            new_windows: 0,
+        };
+        let new_windows = self.store_windows(&found, Some((source, name, report.keys)))?;
+        Ok(Some(ExportMatchReport {
+            new_windows,
+            ..report
+        }))
+    }
+
+    /// Whether the export file `name` from `source` has been matched.
+    pub fn is_processed(&mut self, source: &str, name: &str) -> Result<bool> {
+        self.windows
+            .connection()
+            .prepare_cached(
+                "SELECT count(*) FROM processed_exports WHERE source = ?1 AND name = ?2",
+            )
+            .and_then(|mut statement| {
+                statement.query_row(params![source, name], |row| row.get::<_, i64>(0))
             })
-            .collect();
-        self.store_windows(&found)
+            .map(|count| count > 0)
+            .map_err(|error| self.windows.error(error))
     }
 
     /// The stored exposure windows of the last 14 days, oldest first.
@@ -225,7 +281,14 @@ impl Phone {
         Ok(ExposureNotice::from_days(&self.risk()?))
     }
 
-    fn store_windows(&mut self, windows: &[(Vec<u8>, ExposureWindow)]) -> Result<usize> {
+    /// Stores windows (ignoring ones already stored) and, when given, marks an export file as
+    /// processed, all in one transaction.
+    fn store_windows(
+        &mut self,
+        windows: &[(Vec<u8>, ExposureWindow)],
+        processed: Option<(&str, &str, u64)>,
+    ) -> Result<usize> {
+        let now = to_sql(self.clock.now_unix_seconds());
         let result: rusqlite::Result<usize> = (|| {
             let transaction = self.windows.connection().transaction()?;
             let mut added = 0;
@@ -244,6 +307,13 @@ impl Phone {
                     ])?;
                 }
             }
+            if let Some((source, name, keys)) = processed {
+                transaction.execute(
+                    "INSERT INTO processed_exports (source, name, processed_at, keys, windows)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![source, name, now, to_sql(keys), to_sql(added as u64)],
+                )?;
+            }
             transaction.commit()?;
             Ok(added)
         })();
@@ -259,6 +329,31 @@ impl std::fmt::Debug for Phone {
             .field("calibration", &self.calibration)
             .finish_non_exhaustive()
     }
+}
+
+/// What matching one export file found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportMatchReport {
+    /// Keys in the file.
+    pub keys: u64,
+    /// Keys that were heard and have at least one exposure window.
+    pub matched_keys: usize,
+    /// Exposure windows stored that were not stored before.
+    pub new_windows: usize,
+}
+
+/// Flattens matched keys into (key bytes, window) rows.
+fn windows_by_key(matched: Vec<crate::matching::MatchedKey>) -> Vec<(Vec<u8>, ExposureWindow)> {
+    matched
+        .into_iter()
+        .flat_map(|matched| {
+            let key = matched.key.key.as_bytes().to_vec();
+            matched
+                .windows
+                .into_iter()
+                .map(move |window| (key.clone(), window))
+        })
+        .collect()
 }
 
 fn to_sql(value: u64) -> i64 {
@@ -391,5 +486,58 @@ mod tests {
         assert!(b.risk().unwrap().is_empty());
         assert_eq!(b.match_keys(&keys).unwrap(), 0, "the sightings are gone");
         assert!(b.schedule().keys().is_empty());
+    }
+
+    #[test]
+    fn an_export_file_is_matched_once_and_a_failure_midway_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let mut a = phone(&dir.path().join("a"), &clock, 1);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        let mut scan_id = 0;
+        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
+        clock.advance(86_400);
+        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        let stream = || keys.iter().cloned().map(Ok);
+
+        // A signature that does not verify: nothing is stored, the file is not marked.
+        let error = b
+            .match_export("jp", "1.zip", stream(), || {
+                Err(Error::InvalidRiskInput("bad signature".into()))
+            })
+            .unwrap_err();
+        assert!(error.to_string().contains("bad signature"));
+        assert!(b.risk().unwrap().is_empty());
+        assert!(!b.is_processed("jp", "1.zip").unwrap());
+
+        // A file that breaks off midway: likewise.
+        let broken = stream().chain(std::iter::once(Err(Error::InvalidRollingPeriod(0))));
+        assert!(b.match_export("jp", "1.zip", broken, || Ok(())).is_err());
+        assert!(b.risk().unwrap().is_empty());
+
+        // Matched once...
+        let report = b
+            .match_export("jp", "1.zip", stream(), || Ok(()))
+            .unwrap()
+            .unwrap();
+        assert_eq!((report.keys, report.matched_keys), (1, 1));
+        assert!(report.new_windows > 0);
+        assert!(b.is_processed("jp", "1.zip").unwrap());
+        // ...and never again, even after reopening.
+        drop(b);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        assert_eq!(
+            b.match_export("jp", "1.zip", stream(), || panic!("not read again"))
+                .unwrap(),
+            None
+        );
+        assert_eq!(b.exposure_windows().unwrap().len(), report.new_windows);
+        // The same keys in another file add no windows.
+        let again = b
+            .match_export("jp", "2.zip", stream(), || Ok(()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.new_windows, 0);
+        assert!(b.risk().unwrap()[0].high_risk);
     }
 }

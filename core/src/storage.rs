@@ -53,6 +53,15 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (key_data, window_json)
      ) STRICT;
      CREATE INDEX exposure_windows_by_date ON exposure_windows (date_millis);",
+    // Version 4: which downloaded export files have been matched, so that each is matched once.
+    "CREATE TABLE processed_exports (
+         source TEXT NOT NULL,
+         name TEXT NOT NULL,
+         processed_at INTEGER NOT NULL,
+         keys INTEGER NOT NULL,
+         windows INTEGER NOT NULL,
+         PRIMARY KEY (source, name)
+     ) STRICT;",
 ];
 
 /// The newest schema version this build writes and reads.
