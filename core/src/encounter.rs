@@ -124,6 +124,82 @@ pub struct Scan {
     pub sightings: Vec<Sighting>,
 }
 
+/// The header of the sightings CSV written by the `diagnosis-keys` research tool.
+pub const SIGHTINGS_CSV_HEADER: &str = "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR";
+
+/// Reads the semicolon-separated sightings CSV of the `diagnosis-keys` research tool: one row per
+/// RPI heard, `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR` (Unix seconds, hex, dBm; the address is
+/// ignored). A row becomes a sighting at its start and, when later, one at its end, both at the
+/// row's maximum RSSI; sightings at the same second form one scan. Errors name the line.
+pub fn scans_from_csv(text: &str) -> Result<Vec<Scan>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty());
+    match lines.next() {
+        Some((_, header))
+            if header.trim().trim_start_matches('\u{feff}') == SIGHTINGS_CSV_HEADER => {}
+        Some((_, header)) => {
+            return Err(Error::InvalidSighting(format!(
+                "line 1: the header must be {SIGHTINGS_CSV_HEADER:?}, found {:?}",
+                header.chars().take(60).collect::<String>()
+            )));
+        }
+        None => {
+            return Err(Error::InvalidSighting(
+                "the sightings file is empty".to_owned(),
+            ));
+        }
+    }
+    let mut by_time: std::collections::BTreeMap<u64, Vec<Sighting>> =
+        std::collections::BTreeMap::new();
+    for (index, line) in lines {
+        let line_number = index + 1;
+        let bad = |reason: String| Error::InvalidSighting(format!("line {line_number}: {reason}"));
+        let fields: Vec<&str> = line.split(';').map(str::trim).collect();
+        let [start, end, rpi, aem, rssi, _address] = fields.as_slice() else {
+            return Err(bad(format!(
+                "expected 6 fields separated by ';', found {}",
+                fields.len()
+            )));
+        };
+        let time = |name: &str, value: &str| {
+            value
+                .parse::<u64>()
+                .map_err(|_| bad(format!("{name} {value:?} is not Unix seconds")))
+        };
+        let (start, end) = (time("StartTime", start)?, time("EndTime", end)?);
+        if end < start {
+            return Err(bad("EndTime is before StartTime".to_owned()));
+        }
+        let payload = ExposurePayload::new(
+            RollingProximityIdentifier::from_hex(rpi).map_err(|error| bad(error.to_string()))?,
+            AssociatedEncryptedMetadata::from_hex(aem).map_err(|error| bad(error.to_string()))?,
+        );
+        let rssi: i16 = rssi
+            .parse()
+            .map_err(|_| bad(format!("MaxRSSI {rssi:?} is not a number")))?;
+        for at in if end > start {
+            vec![start, end]
+        } else {
+            vec![start]
+        } {
+            let sighting =
+                Sighting::new(payload, rssi, at).map_err(|error| bad(error.to_string()))?;
+            by_time.entry(at).or_default().push(sighting);
+        }
+    }
+    Ok(by_time
+        .into_iter()
+        .enumerate()
+        .map(|(scan_id, (started_at, sightings))| Scan {
+            scan_id: scan_id as u64,
+            started_at,
+            sightings,
+        })
+        .collect())
+}
+
 /// Where the phone keeps what it heard.
 pub trait SightingStore: Send {
     /// Records one batch durably and atomically: after an error nothing of it is stored.
@@ -297,6 +373,47 @@ mod tests {
             batch.sightings,
             vec![sighting(3, -60, 5), sighting(3, -70, 7)]
         );
+    }
+
+    #[test]
+    fn reads_the_diagnosis_keys_tool_csv() {
+        let csv = "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n\
+                   1000;1200;0101010101010101010101010101010101;01010101;-60;AA:BB:CC:DD:EE:FF\n";
+        // 34 hex digits: the RPI is wrong.
+        let error = scans_from_csv(csv).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("line 2: rolling proximity identifier is not valid hex"),
+            "{error}"
+        );
+        let csv = "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n\
+                   1000;1200;01010101010101010101010101010101;01010101;-60;AA:BB:CC:DD:EE:FF\n\
+                   1000;1000;02020202020202020202020202020202;02020202;-70;\n";
+        let scans = scans_from_csv(csv).unwrap();
+        assert_eq!(scans.len(), 2);
+        assert_eq!((scans[0].started_at, scans[0].sightings.len()), (1000, 2));
+        assert_eq!((scans[1].started_at, scans[1].sightings.len()), (1200, 1));
+        assert_eq!(scans[1].sightings[0], sighting(1, -60, 1200));
+        for (bad, reason) in [
+            ("x;1;2", "line 1: the header"),
+            (
+                "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n1;2;3",
+                "line 2: expected 6 fields",
+            ),
+            (
+                "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n5;4;00;00;1;",
+                "line 2: EndTime is before",
+            ),
+            (
+                "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n\n\n1;1;01010101010101010101010101010101;01010101;127;",
+                "line 4: invalid sighting: RSSI 127",
+            ),
+            ("", "empty"),
+        ] {
+            let error = scans_from_csv(bad).unwrap_err().to_string();
+            assert!(error.contains(reason), "{bad:?}: {error}");
+        }
     }
 
     #[test]

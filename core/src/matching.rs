@@ -202,9 +202,19 @@ impl<'a> SightingIndex<'a> {
         let matcher =
             |chunk: &[DiagnosisKey], scratch: &mut MatchScratch, found: &mut Vec<MatchedKey>| {
                 let mut found_key = |key: &DiagnosisKey| {
-                    let windows = self.exposure_windows(key, receiver, mapping);
+                    let sightings = self.key_sightings(key, receiver);
+                    let windows = if sightings.is_empty() {
+                        Vec::new()
+                    } else {
+                        exposure_windows(
+                            &sightings,
+                            mapping.report_type(key.report_type),
+                            mapping.infectiousness(key.days_since_onset),
+                        )
+                    };
                     found.push(MatchedKey {
                         key: key.clone(),
+                        sightings: sightings.len(),
                         windows,
                     });
                 };
@@ -315,8 +325,13 @@ impl<'a> SightingIndex<'a> {
         )
     }
 
-    /// The sightings of one key that pass every check, ready for windowing.
-    fn key_sightings(&self, key: &DiagnosisKey, receiver: &DeviceCalibration) -> Vec<KeySighting> {
+    /// The sightings of one key that pass every check (time, replay, TX power), with their
+    /// attenuations, ready for windowing.
+    pub fn key_sightings(
+        &self,
+        key: &DiagnosisKey,
+        receiver: &DeviceCalibration,
+    ) -> Vec<KeySighting> {
         let cipher = key.key.rolling_proximity_identifier_key().cipher();
         let aemk = key.key.associated_encrypted_metadata_key();
         let mut found = Vec::new();
@@ -385,6 +400,8 @@ impl MatchScratch {
 pub struct MatchedKey {
     /// The key.
     pub key: DiagnosisKey,
+    /// How many of its sightings passed the time, replay and TX-power rules.
+    pub sightings: usize,
     /// Its exposure windows (empty when no sighting passed the time, replay and TX-power rules).
     pub windows: Vec<ExposureWindow>,
 }
