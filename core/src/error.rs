@@ -113,6 +113,103 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+
+    /// The bytes of an export file's `export.bin` are not a well-formed GAEN export.
+    #[error(
+        "export.bin is malformed at byte {offset}: {problem}; the file is damaged or is not a \
+         GAEN export file: download it again"
+    )]
+    MalformedExport {
+        /// Offset in `export.bin` (header included) where the problem was found.
+        offset: u64,
+        /// What is wrong.
+        problem: crate::export::ExportProblem,
+    },
+
+    /// A key in an export file breaks a rule of the format.
+    #[error(
+        "{position} of export.bin is invalid: {problem}; the file is faulty: report it to its \
+         publisher"
+    )]
+    InvalidExportKey {
+        /// Which key.
+        position: crate::export::ExportKeyPosition,
+        /// What is wrong with it.
+        problem: crate::export::ExportKeyProblem,
+    },
+
+    /// An export file, or an entry of an export zip, is larger than the limit for it.
+    #[error(
+        "{what} is larger than {limit} bytes, more than any GAEN export file needs; refusing it \
+         (the file is damaged or hostile)"
+    )]
+    ExportTooLarge {
+        /// The file or zip entry (`export.bin`, `export.sig`, `the export archive`).
+        what: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
+
+    /// An export zip cannot be read as a zip archive.
+    #[error("the export archive is not a usable zip file: {reason}; download it again")]
+    InvalidExportArchive {
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// An export zip lacks one of its two entries.
+    #[error("the export archive has no {name}; a GAEN export zip holds export.bin and export.sig")]
+    MissingExportEntry {
+        /// The missing entry.
+        name: &'static str,
+    },
+
+    /// An export file's `export.sig` is not a `TEKSignatureList`.
+    #[error(
+        "export.sig is not a valid signature list ({reason}); the file is damaged: download it \
+         again"
+    )]
+    InvalidSignatureList {
+        /// Why it does not parse.
+        reason: String,
+    },
+
+    /// A public key for export-file signatures could not be read.
+    #[error(
+        "not a usable P-256 public key: {reason}; give a PEM \"PUBLIC KEY\" or the base64 of its \
+         DER (SubjectPublicKeyInfo)"
+    )]
+    InvalidPublicKey {
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A signing key for export files could not be read or made, or its id or version is not
+    /// allowed.
+    #[error("not a usable export signing key: {reason}")]
+    InvalidSigningKey {
+        /// Why it was refused (never the key itself).
+        reason: String,
+    },
+
+    /// An export file's signatures do not verify with the public keys given, so its keys must
+    /// not be used.
+    #[error(
+        "the export file could not be verified ({verification}) with the configured public keys, \
+         so its keys were not used; check the keys configured for this server, or download the \
+         file again"
+    )]
+    ExportNotVerified {
+        /// What checking the signatures found: not verified, or unsigned.
+        verification: crate::export::Verification,
+    },
+
+    /// An export file could not be written.
+    #[error("cannot write the export file: {reason}")]
+    ExportWrite {
+        /// Why.
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

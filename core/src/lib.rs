@@ -46,6 +46,7 @@ pub mod calibration;
 pub mod encounter;
 mod environment;
 mod error;
+pub mod export;
 pub mod ids;
 pub mod keys;
 pub mod matching;
@@ -62,6 +63,7 @@ pub use environment::{Clock, OsRandom, RandomSource, SystemClock};
 #[cfg(any(test, feature = "testing"))]
 pub use environment::{FixedClock, SeededRandom};
 pub use error::{Error, Result};
+pub use export::{ExportFile, ExportKey, ExportPublicKey, ExportSummary};
 pub use ids::{
     AssociatedEncryptedMetadata, AssociatedEncryptedMetadataKey, CalibrationConfidence,
     IntervalNumber, Metadata, MetadataVersion, RollingProximityIdentifier,

@@ -1,0 +1,962 @@
+//! Reading export files as a stream: [`ExportFile`] finds `export.bin` and `export.sig`,
+//! [`ExportReader`] parses `export.bin` one key at a time while hashing it.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use prost::Message;
+use sha2::{Digest, Sha256};
+use zip::ZipArchive;
+use zip::read::ZipFile;
+use zip::result::ZipError;
+
+use super::wire::{
+    FIXED32, FIXED64, LENGTH_DELIMITED, MAX_VARINT_BYTES, VARINT, decode_key_message,
+    decode_varint, split_tag,
+};
+use super::{
+    EXPORT_BIN_NAME, EXPORT_HEADER, EXPORT_SIG_NAME, ExportHeader, ExportKey, ExportKeyPosition,
+    ExportProblem, ExportSignature, ExportSummary, MAX_EMBEDDED_MESSAGE_BYTES,
+    MAX_EXPORT_ARCHIVE_BYTES, MAX_EXPORT_BIN_BYTES, MAX_EXPORT_SIG_BYTES, MAX_SIGNATURE_INFOS,
+    SignatureInfo, parse_signature_list, proto,
+};
+use crate::{Error, Result};
+
+/// Bytes read from `export.bin` at a time (and hashed at a time).
+const READ_BUFFER_BYTES: usize = 64 * 1024;
+
+/// The most entries an export zip may hold (it needs two). The zip library has read the
+/// directory by the time this is checked, so it limits what is kept, not the first allocation.
+const MAX_ARCHIVE_ENTRIES: usize = 16;
+
+/// Field numbers of `TemporaryExposureKeyExport`.
+const START_TIMESTAMP: u32 = 1;
+const END_TIMESTAMP: u32 = 2;
+const REGION: u32 = 3;
+const BATCH_NUM: u32 = 4;
+const BATCH_SIZE: u32 = 5;
+const SIGNATURE_INFOS: u32 = 6;
+const KEYS: u32 = 7;
+const REVISED_KEYS: u32 = 8;
+
+/// An export file on disk: a zip, or a bare `export.bin` with or without its `.sig`.
+///
+/// Opening reads the small `export.sig`; [`ExportFile::keys`] then streams `export.bin`, as many
+/// times as wanted.
+#[derive(Debug)]
+pub struct ExportFile {
+    path: PathBuf,
+    source: FileSource,
+    signatures: Vec<ExportSignature>,
+}
+
+#[derive(Debug)]
+enum FileSource {
+    Zip(Box<ZipArchive<BufReader<File>>>),
+    Bare,
+}
+
+impl ExportFile {
+    /// Opens an export file.
+    ///
+    /// - A zip archive (recognised by its first bytes, whatever its name) must hold `export.bin`
+    ///   and `export.sig`; the signatures are read now.
+    /// - Anything else is taken as a bare `export.bin`. Its signatures are read from the file of
+    ///   the same name with the extension `.sig` beside it, else from `export.sig` in the same
+    ///   directory; without either the file is unsigned and
+    ///   [`ExportSummary::verification`] says so.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mut file = File::open(&path).map_err(|source| io_error(&path, source))?;
+        let mut magic = [0u8; 2];
+        let is_zip = match file.read_exact(&mut magic) {
+            Ok(()) => &magic == b"PK",
+            Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => false,
+            Err(source) => return Err(io_error(&path, source)),
+        };
+        if is_zip {
+            file.seek(SeekFrom::Start(0))
+                .map_err(|source| io_error(&path, source))?;
+            Self::open_zip(path, file)
+        } else {
+            let signatures = match signature_path(&path) {
+                Some(sig_path) => read_signature_file(&sig_path)?,
+                None => Vec::new(),
+            };
+            Ok(Self {
+                path,
+                source: FileSource::Bare,
+                signatures,
+            })
+        }
+    }
+
+    fn open_zip(path: PathBuf, file: File) -> Result<Self> {
+        let length = file
+            .metadata()
+            .map_err(|source| io_error(&path, source))?
+            .len();
+        if length > MAX_EXPORT_ARCHIVE_BYTES {
+            return Err(Error::ExportTooLarge {
+                what: "the export archive",
+                limit: MAX_EXPORT_ARCHIVE_BYTES,
+            });
+        }
+        let mut archive = ZipArchive::new(BufReader::new(file)).map_err(archive_error)?;
+        if archive.len() > MAX_ARCHIVE_ENTRIES {
+            return Err(Error::InvalidExportArchive {
+                reason: format!(
+                    "it holds {} entries; an export zip holds export.bin and export.sig",
+                    archive.len()
+                ),
+            });
+        }
+        if archive.has_duplicate_names() {
+            return Err(Error::InvalidExportArchive {
+                reason: "it holds two entries with the same name".into(),
+            });
+        }
+        let signature_bytes = {
+            let entry = zip_entry(&mut archive, EXPORT_SIG_NAME, MAX_EXPORT_SIG_BYTES)?;
+            read_limited(entry, MAX_EXPORT_SIG_BYTES, EXPORT_SIG_NAME)
+                .map_err(|fault| fault.into_error(&path, true))?
+        };
+        let signatures = parse_signature_list(&signature_bytes)?;
+        // Fail now, not at the first read, on an archive without a usable export.bin.
+        zip_entry(&mut archive, EXPORT_BIN_NAME, MAX_EXPORT_BIN_BYTES)?;
+        Ok(Self {
+            path,
+            source: FileSource::Zip(Box::new(archive)),
+            signatures,
+        })
+    }
+
+    /// The path the file was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether it is a zip archive (rather than a bare `export.bin`).
+    pub fn is_zip(&self) -> bool {
+        matches!(self.source, FileSource::Zip(_))
+    }
+
+    /// The signatures of `export.sig` (empty when a bare `export.bin` has none beside it).
+    pub fn signatures(&self) -> &[ExportSignature] {
+        &self.signatures
+    }
+
+    /// Starts streaming `export.bin` from its beginning. The summary that
+    /// [`ExportReader::finish`] returns carries this file's signatures.
+    pub fn keys(&mut self) -> Result<ExportReader<ExportBin<'_>>> {
+        let in_archive = self.is_zip();
+        let bin = match &mut self.source {
+            FileSource::Zip(archive) => {
+                let entry = zip_entry(archive, EXPORT_BIN_NAME, MAX_EXPORT_BIN_BYTES)?;
+                // One byte over the limit, so that the reader sees the overflow and refuses it.
+                BinSource::Zip(Box::new(entry.take(MAX_EXPORT_BIN_BYTES + 1)))
+            }
+            FileSource::Bare => BinSource::Bare(
+                File::open(&self.path).map_err(|source| io_error(&self.path, source))?,
+            ),
+        };
+        let mut reader = ExportReader::with_path(ExportBin(bin), self.path.clone(), in_archive)?;
+        reader.signatures = self.signatures.clone();
+        Ok(reader)
+    }
+}
+
+/// The bytes of `export.bin`, from a zip entry or a bare file ([`ExportFile::keys`]).
+#[derive(Debug)]
+pub struct ExportBin<'a>(BinSource<'a>);
+
+#[derive(Debug)]
+enum BinSource<'a> {
+    Zip(Box<io::Take<ZipFile<'a, BufReader<File>>>>),
+    Bare(File),
+}
+
+impl Read for ExportBin<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.0 {
+            BinSource::Zip(entry) => entry.read(buf),
+            BinSource::Bare(file) => file.read(buf),
+        }
+    }
+}
+
+/// Streams the keys of one `export.bin`.
+///
+/// [`ExportReader::new`] checks the 16-byte header; [`ExportReader::next_key`] yields the keys
+/// (and revised keys) in file order; [`ExportReader::finish`] reads the rest and returns the
+/// header fields, counts and digest. It also iterates over `Result<ExportKey>`.
+///
+/// Memory use is fixed: a 64 KiB buffer, whatever the number of keys. After an error the reader
+/// is spent: further calls fail with [`ExportProblem::AfterError`].
+#[derive(Debug)]
+pub struct ExportReader<R> {
+    input: Input<R>,
+    header: ExportHeader,
+    signature_infos: Vec<SignatureInfo>,
+    signatures: Vec<ExportSignature>,
+    key_count: u64,
+    revised_key_count: u64,
+    state: State,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Reading,
+    Done,
+    Failed { offset: u64 },
+}
+
+impl<R: Read> ExportReader<R> {
+    /// Starts reading an `export.bin` from any reader (unbuffered is fine: reads are 64 KiB) and
+    /// checks its header. Reading stops with [`Error::ExportTooLarge`] past
+    /// [`MAX_EXPORT_BIN_BYTES`].
+    pub fn new(input: R) -> Result<Self> {
+        Self::with_path(input, PathBuf::from(EXPORT_BIN_NAME), false)
+    }
+
+    /// A reader whose I/O errors name `path`; `in_archive` when the bytes come out of a zip,
+    /// whose data errors (bad CRC, bad deflate data, more bytes than declared) then say so.
+    fn with_path(input: R, path: PathBuf, in_archive: bool) -> Result<Self> {
+        let mut input = Input::new(input, path, in_archive);
+        let available = input.fill(EXPORT_HEADER.len())?;
+        let head = &input.buffer[..available.min(EXPORT_HEADER.len())];
+        if head != &EXPORT_HEADER[..head.len()] {
+            return Err(malformed(0, ExportProblem::WrongHeader));
+        }
+        if head.len() < EXPORT_HEADER.len() {
+            return Err(malformed(0, ExportProblem::Truncated));
+        }
+        input.position = EXPORT_HEADER.len();
+        Ok(Self {
+            input,
+            header: ExportHeader::default(),
+            signature_infos: Vec::new(),
+            signatures: Vec::new(),
+            key_count: 0,
+            revised_key_count: 0,
+            state: State::Reading,
+        })
+    }
+
+    /// The next key or revised key, `None` at the end of the file.
+    pub fn next_key(&mut self) -> Result<Option<ExportKey>> {
+        match self.state {
+            State::Reading => {}
+            State::Done => return Ok(None),
+            State::Failed { offset } => return Err(malformed(offset, ExportProblem::AfterError)),
+        }
+        match self.read_next() {
+            Ok(Some(key)) => Ok(Some(key)),
+            Ok(None) => {
+                self.state = State::Done;
+                Ok(None)
+            }
+            Err(error) => {
+                self.state = State::Failed {
+                    offset: self.input.offset(),
+                };
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads (and checks) whatever keys are left and returns the file's header fields, key
+    /// counts and SHA-256 digest.
+    pub fn finish(mut self) -> Result<ExportSummary> {
+        while self.next_key()?.is_some() {}
+        Ok(ExportSummary {
+            header: self.header,
+            signature_infos: self.signature_infos,
+            signatures: self.signatures,
+            key_count: self.key_count,
+            revised_key_count: self.revised_key_count,
+            digest: self.input.hasher.finalize().into(),
+            size: self.input.total,
+        })
+    }
+
+    /// Parses top-level fields until a key, or the end.
+    fn read_next(&mut self) -> Result<Option<ExportKey>> {
+        loop {
+            let field_start = self.input.offset();
+            let at = |fault: Fault| fault.at(field_start);
+            let Some(tag) = self.input.varint_or_end().map_err(at)? else {
+                return Ok(None);
+            };
+            let (field, wire_type) =
+                split_tag(tag).map_err(|problem| malformed(field_start, problem))?;
+            match (field, wire_type) {
+                (KEYS | REVISED_KEYS, LENGTH_DELIMITED) => {
+                    let revised = field == REVISED_KEYS;
+                    let message = self.input.embedded(field).map_err(at)?;
+                    let decoded = decode_key_message(message);
+                    let number = if revised {
+                        self.revised_key_count += 1;
+                        self.revised_key_count
+                    } else {
+                        self.key_count += 1;
+                        self.key_count
+                    };
+                    let position = ExportKeyPosition { number, revised };
+                    return match decoded {
+                        Ok(raw) => raw
+                            .into_export_key(revised)
+                            .map(Some)
+                            .map_err(|problem| Error::InvalidExportKey { position, problem }),
+                        Err(problem) => Err(malformed(field_start, problem)),
+                    };
+                }
+                (START_TIMESTAMP, FIXED64) => {
+                    self.header.start_timestamp = self.input.fixed64().map_err(at)?;
+                }
+                (END_TIMESTAMP, FIXED64) => {
+                    self.header.end_timestamp = self.input.fixed64().map_err(at)?;
+                }
+                (REGION, LENGTH_DELIMITED) => {
+                    let bytes = self.input.embedded(field).map_err(at)?;
+                    let region = std::str::from_utf8(bytes)
+                        .map_err(|_| malformed(field_start, ExportProblem::InvalidRegion))?;
+                    self.header.region = region.to_owned();
+                }
+                (BATCH_NUM, VARINT) => {
+                    self.header.batch_num = self.input.varint().map_err(at)? as i32;
+                }
+                (BATCH_SIZE, VARINT) => {
+                    self.header.batch_size = self.input.varint().map_err(at)? as i32;
+                }
+                (SIGNATURE_INFOS, LENGTH_DELIMITED) => {
+                    let bytes = self.input.embedded(field).map_err(at)?;
+                    let info = proto::SignatureInfo::decode(bytes)
+                        .map_err(|_| malformed(field_start, ExportProblem::InvalidSignatureInfo))?;
+                    if self.signature_infos.len() == MAX_SIGNATURE_INFOS {
+                        return Err(malformed(field_start, ExportProblem::TooManySignatureInfos));
+                    }
+                    self.signature_infos.push(info.into());
+                }
+                (START_TIMESTAMP..=REVISED_KEYS, _) => {
+                    return Err(malformed(
+                        field_start,
+                        ExportProblem::WrongWireType { field, wire_type },
+                    ));
+                }
+                (_, VARINT) => {
+                    self.input.varint().map_err(at)?;
+                }
+                (_, FIXED64) => self.input.skip(8).map_err(at)?,
+                (_, FIXED32) => self.input.skip(4).map_err(at)?,
+                (_, LENGTH_DELIMITED) => {
+                    let length = self.input.varint().map_err(at)?;
+                    self.input.skip(length).map_err(at)?;
+                }
+                (_, other) => {
+                    return Err(malformed(
+                        field_start,
+                        ExportProblem::UnsupportedWireType(other),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> Iterator for ExportReader<R> {
+    type Item = Result<ExportKey>;
+
+    /// The next key; after an error, `None`.
+    fn next(&mut self) -> Option<Self::Item> {
+        if matches!(self.state, State::Failed { .. }) {
+            return None;
+        }
+        self.next_key().transpose()
+    }
+}
+
+/// A failure while reading one element of `export.bin`: an error that stands on its own, or a
+/// format problem that still needs the offset of the field it is in.
+#[derive(Debug)]
+enum Fault {
+    Error(Error),
+    Problem(ExportProblem),
+}
+
+impl Fault {
+    fn at(self, offset: u64) -> Error {
+        match self {
+            Self::Error(error) => error,
+            Self::Problem(problem) => malformed(offset, problem),
+        }
+    }
+}
+
+impl From<Error> for Fault {
+    fn from(error: Error) -> Self {
+        Self::Error(error)
+    }
+}
+
+/// A buffered, hashing, size-limited view of `export.bin`.
+struct Input<R> {
+    inner: R,
+    path: PathBuf,
+    in_archive: bool,
+    buffer: Box<[u8]>,
+    /// Next unread byte in `buffer`.
+    position: usize,
+    /// End of the valid bytes in `buffer`.
+    end: usize,
+    /// File offset of `buffer[0]`.
+    buffer_offset: u64,
+    /// Bytes read (and hashed) so far.
+    total: u64,
+    hasher: Sha256,
+}
+
+impl<R> std::fmt::Debug for Input<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("path", &self.path)
+            .field("offset", &(self.buffer_offset + self.position as u64))
+            .field("total", &self.total)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> Input<R> {
+    fn new(inner: R, path: PathBuf, in_archive: bool) -> Self {
+        Self {
+            inner,
+            path,
+            in_archive,
+            buffer: vec![0u8; READ_BUFFER_BYTES].into_boxed_slice(),
+            position: 0,
+            end: 0,
+            buffer_offset: 0,
+            total: 0,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// Offset in the file of the next unread byte.
+    fn offset(&self) -> u64 {
+        self.buffer_offset + self.position as u64
+    }
+
+    fn available(&self) -> usize {
+        self.end - self.position
+    }
+
+    /// Moves the unread bytes to the front and reads once more; `false` at the end of the input.
+    fn refill(&mut self) -> Result<bool> {
+        if self.position > 0 {
+            self.buffer.copy_within(self.position..self.end, 0);
+            self.buffer_offset += self.position as u64;
+            self.end -= self.position;
+            self.position = 0;
+        }
+        loop {
+            match self.inner.read(&mut self.buffer[self.end..]) {
+                Ok(0) => return Ok(false),
+                Ok(read) => {
+                    self.hasher.update(&self.buffer[self.end..self.end + read]);
+                    self.end += read;
+                    self.total += read as u64;
+                    if self.total > MAX_EXPORT_BIN_BYTES {
+                        return Err(Error::ExportTooLarge {
+                            what: EXPORT_BIN_NAME,
+                            limit: MAX_EXPORT_BIN_BYTES,
+                        });
+                    }
+                    return Ok(true);
+                }
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(source) if self.in_archive => return Err(entry_read_error(&self.path, source)),
+                Err(source) => return Err(io_error(&self.path, source)),
+            }
+        }
+    }
+
+    /// Reads until `wanted` bytes are unread in the buffer (`wanted` fits the buffer) or the input
+    /// ends; returns how many are.
+    fn fill(&mut self, wanted: usize) -> Result<usize> {
+        while self.available() < wanted {
+            if !self.refill()? {
+                break;
+            }
+        }
+        Ok(self.available())
+    }
+
+    /// Makes `wanted` bytes available or reports a truncated file.
+    fn require(&mut self, wanted: usize) -> Result<(), Fault> {
+        if self.fill(wanted)? < wanted {
+            return Err(Fault::Problem(ExportProblem::Truncated));
+        }
+        Ok(())
+    }
+
+    /// A varint, or `None` when the input ends before it starts.
+    fn varint_or_end(&mut self) -> Result<Option<u64>, Fault> {
+        if self.available() == 0 && self.fill(1)? == 0 {
+            return Ok(None);
+        }
+        self.varint().map(Some)
+    }
+
+    /// A varint that must be there.
+    fn varint(&mut self) -> Result<u64, Fault> {
+        if self.available() < MAX_VARINT_BYTES {
+            self.fill(MAX_VARINT_BYTES)?;
+        }
+        let unread = &self.buffer[self.position..self.end];
+        match decode_varint(unread, &mut 0) {
+            Ok((value, length)) => {
+                self.position += length;
+                Ok(value)
+            }
+            // Fewer than 10 bytes were left, so the input ended inside the varint.
+            Err(ExportProblem::TruncatedKeyMessage) => {
+                Err(Fault::Problem(ExportProblem::Truncated))
+            }
+            Err(problem) => Err(Fault::Problem(problem)),
+        }
+    }
+
+    fn fixed64(&mut self) -> Result<u64, Fault> {
+        self.require(8)?;
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&self.buffer[self.position..self.position + 8]);
+        self.position += 8;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// Consumes `length` bytes, reading (and hashing) them as it goes.
+    fn skip(&mut self, mut length: u64) -> Result<(), Fault> {
+        loop {
+            let step = usize::try_from(length)
+                .unwrap_or(usize::MAX)
+                .min(self.available());
+            self.position += step;
+            length -= step as u64;
+            if length == 0 {
+                return Ok(());
+            }
+            if !self.refill()? {
+                return Err(Fault::Problem(ExportProblem::Truncated));
+            }
+        }
+    }
+
+    /// The contents of a length-delimited field that is read whole (a key, the region, a
+    /// `SignatureInfo`): at most [`MAX_EMBEDDED_MESSAGE_BYTES`], borrowed from the buffer.
+    fn embedded(&mut self, field: u32) -> Result<&[u8], Fault> {
+        let length = self.varint()?;
+        if length > MAX_EMBEDDED_MESSAGE_BYTES as u64 {
+            return Err(Fault::Problem(ExportProblem::FieldTooLong {
+                field,
+                length,
+            }));
+        }
+        // Within MAX_EMBEDDED_MESSAGE_BYTES, so it fits usize.
+        let length = length as usize;
+        self.require(length)?;
+        let start = self.position;
+        self.position += length;
+        Ok(&self.buffer[start..start + length])
+    }
+}
+
+fn malformed(offset: u64, problem: ExportProblem) -> Error {
+    Error::MalformedExport { offset, problem }
+}
+
+fn io_error(path: &Path, source: io::Error) -> Error {
+    Error::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// An error reading a zip entry: damaged contents are the archive's fault, anything else is I/O.
+fn entry_read_error(path: &Path, source: io::Error) -> Error {
+    if source.kind() == io::ErrorKind::InvalidData {
+        Error::InvalidExportArchive {
+            reason: source.to_string(),
+        }
+    } else {
+        io_error(path, source)
+    }
+}
+
+fn archive_error(error: ZipError) -> Error {
+    Error::InvalidExportArchive {
+        reason: error.to_string(),
+    }
+}
+
+/// The entry `name` of the archive, refused when missing or declared larger than `limit`.
+fn zip_entry<'a>(
+    archive: &'a mut ZipArchive<BufReader<File>>,
+    name: &'static str,
+    limit: u64,
+) -> Result<ZipFile<'a, BufReader<File>>> {
+    let entry = archive.by_name(name).map_err(|error| match error {
+        ZipError::FileNotFound => Error::MissingExportEntry { name },
+        other => archive_error(other),
+    })?;
+    if entry.size() > limit {
+        return Err(Error::ExportTooLarge { what: name, limit });
+    }
+    Ok(entry)
+}
+
+/// Reads all of `reader`, refusing more than `limit` bytes without reading them.
+fn read_limited(reader: impl Read, limit: u64, what: &'static str) -> Result<Vec<u8>, ReadFault> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadFault::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadFault::TooLarge(Error::ExportTooLarge { what, limit }));
+    }
+    Ok(bytes)
+}
+
+/// Why [`read_limited`] failed, before the caller says where the bytes came from.
+enum ReadFault {
+    Io(io::Error),
+    TooLarge(Error),
+}
+
+impl ReadFault {
+    fn into_error(self, path: &Path, in_archive: bool) -> Error {
+        match self {
+            Self::Io(source) if in_archive => entry_read_error(path, source),
+            Self::Io(source) => io_error(path, source),
+            Self::TooLarge(error) => error,
+        }
+    }
+}
+
+/// Where the signatures of a bare `export.bin` are: `<stem>.sig` beside it, else `export.sig`.
+fn signature_path(bin: &Path) -> Option<PathBuf> {
+    let beside = bin.with_extension("sig");
+    let in_directory = bin.parent().map_or_else(
+        || PathBuf::from(EXPORT_SIG_NAME),
+        |dir| dir.join(EXPORT_SIG_NAME),
+    );
+    [beside, in_directory]
+        .into_iter()
+        .find(|candidate| candidate != bin && candidate.is_file())
+}
+
+fn read_signature_file(path: &Path) -> Result<Vec<ExportSignature>> {
+    let file = File::open(path).map_err(|source| io_error(path, source))?;
+    let bytes = read_limited(file, MAX_EXPORT_SIG_BYTES, EXPORT_SIG_NAME)
+        .map_err(|fault| fault.into_error(path, false))?;
+    parse_signature_list(&bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::ExportKeyProblem;
+    use crate::{IntervalNumber, ReportType};
+
+    fn export_bin(body: &[u8]) -> Vec<u8> {
+        let mut bytes = EXPORT_HEADER.to_vec();
+        bytes.extend_from_slice(body);
+        bytes
+    }
+
+    fn read_all(bytes: &[u8]) -> Result<(Vec<ExportKey>, ExportSummary)> {
+        let mut reader = ExportReader::new(bytes)?;
+        let mut keys = Vec::new();
+        while let Some(key) = reader.next_key()? {
+            keys.push(key);
+        }
+        Ok((keys, reader.finish()?))
+    }
+
+    /// A reader that hands out one byte per call, to exercise every refill path.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            buf[0] = first;
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    fn key_message(fields: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![0x3a, fields.len() as u8];
+        bytes.extend_from_slice(fields);
+        bytes
+    }
+
+    const KEY_FIELD: [u8; 18] = [
+        0x0a, 16, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+    ];
+
+    #[test]
+    fn a_key_without_optional_fields_takes_the_proto_defaults() {
+        let (keys, summary) = read_all(&export_bin(&key_message(&KEY_FIELD))).unwrap();
+        assert_eq!(keys.len(), 1);
+        let key = &keys[0];
+        assert_eq!(key.key.rolling_period, 144);
+        assert_eq!(key.key.rolling_start, IntervalNumber::new(0));
+        assert_eq!(key.key.report_type, ReportType::Unknown);
+        assert_eq!(key.key.days_since_onset, None);
+        assert_eq!(key.transmission_risk_level, None);
+        assert!(!key.revised);
+        assert_eq!(summary.key_count, 1);
+        assert_eq!(summary.header, ExportHeader::default());
+    }
+
+    #[test]
+    fn header_fields_after_the_keys_are_read_too() {
+        let mut body = key_message(&KEY_FIELD);
+        body.extend_from_slice(&[0x1a, 2, b'J', b'P', 0x20, 3, 0x28, 4]);
+        body.push(0x09);
+        body.extend_from_slice(&7u64.to_le_bytes());
+        let (_, summary) = read_all(&export_bin(&body)).unwrap();
+        assert_eq!(summary.header.region, "JP");
+        assert_eq!(summary.header.batch_num, 3);
+        assert_eq!(summary.header.batch_size, 4);
+        assert_eq!(summary.header.start_timestamp, 7);
+    }
+
+    #[test]
+    fn revised_keys_are_yielded_and_counted_apart() {
+        let mut body = key_message(&KEY_FIELD);
+        let mut revised = key_message(&KEY_FIELD);
+        revised[0] = 0x42; // field 8, length-delimited
+        body.extend_from_slice(&revised);
+        let (keys, summary) = read_all(&export_bin(&body)).unwrap();
+        assert_eq!(
+            keys.iter().map(|key| key.revised).collect::<Vec<_>>(),
+            [false, true]
+        );
+        assert_eq!((summary.key_count, summary.revised_key_count), (1, 1));
+    }
+
+    #[test]
+    fn unknown_fields_are_skipped_and_hashed() {
+        let mut body = vec![0x4a, 3, 1, 2, 3]; // field 9, length-delimited
+        body.extend_from_slice(&[0x50, 0x96, 0x01]); // field 10, varint
+        body.extend_from_slice(&[0x5d, 1, 2, 3, 4]); // field 11, fixed32
+        body.extend_from_slice(&[0x61, 1, 2, 3, 4, 5, 6, 7, 8]); // field 12, fixed64
+        body.extend_from_slice(&key_message(&KEY_FIELD));
+        let bytes = export_bin(&body);
+        let (keys, summary) = read_all(&bytes).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(summary.size, bytes.len() as u64);
+        assert_eq!(summary.digest, <[u8; 32]>::from(Sha256::digest(&bytes)));
+    }
+
+    #[test]
+    fn one_byte_reads_give_the_same_result() {
+        let mut body = vec![0x4a, 3, 1, 2, 3];
+        for _ in 0..3 {
+            body.extend_from_slice(&key_message(
+                &[
+                    &KEY_FIELD[..],
+                    &[0x18, 0xe0, 0xc3, 0xa3, 0x01, 0x20, 0x90, 0x01],
+                ]
+                .concat(),
+            ));
+        }
+        body.extend_from_slice(&[0x1a, 2, b'D', b'E']);
+        let bytes = export_bin(&body);
+        let expected = read_all(&bytes).unwrap();
+        let mut reader = ExportReader::new(Trickle(&bytes)).unwrap();
+        let keys: Vec<ExportKey> = reader.by_ref().collect::<Result<_>>().unwrap();
+        assert_eq!((keys, reader.finish().unwrap()), expected);
+    }
+
+    #[test]
+    fn malformed_bytes_are_named() {
+        let cases: Vec<(Vec<u8>, ExportProblem)> = vec![
+            (b"EK Export v2    ".to_vec(), ExportProblem::WrongHeader),
+            (b"PK\x03\x04".to_vec(), ExportProblem::WrongHeader),
+            (b"EK Export".to_vec(), ExportProblem::Truncated),
+            (export_bin(&[0x3a]), ExportProblem::Truncated),
+            (export_bin(&[0x3a, 20, 0x0a]), ExportProblem::Truncated),
+            (export_bin(&[0x09, 1, 2, 3]), ExportProblem::Truncated),
+            (export_bin(&[0xb8]), ExportProblem::Truncated), // mid-varint tag
+            (export_bin(&[0x4a, 0x05, 1]), ExportProblem::Truncated), // skipped field cut short
+            (export_bin(&[0x4b]), ExportProblem::UnsupportedWireType(3)),
+            (export_bin(&[0x4e]), ExportProblem::UnsupportedWireType(6)),
+            (
+                export_bin(&[0x38, 1]),
+                ExportProblem::WrongWireType {
+                    field: 7,
+                    wire_type: 0,
+                },
+            ),
+            (export_bin(&[0x00]), ExportProblem::InvalidTag),
+            (
+                export_bin(&[
+                    0x50, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+                ]),
+                ExportProblem::InvalidVarint,
+            ),
+            (
+                export_bin(&[0x3a, 0x81, 0x40]),
+                ExportProblem::FieldTooLong {
+                    field: 7,
+                    length: 8193,
+                },
+            ),
+            (export_bin(&[0x1a, 1, 0xff]), ExportProblem::InvalidRegion),
+            (
+                export_bin(&[0x32, 2, 0x1a, 5]),
+                ExportProblem::InvalidSignatureInfo,
+            ),
+            (
+                export_bin(&key_message(&[0x0a, 20, 1])),
+                ExportProblem::TruncatedKeyMessage,
+            ),
+            (
+                export_bin(&key_message(&[0x18])),
+                ExportProblem::TruncatedKeyMessage,
+            ),
+            (
+                export_bin(&key_message(&[0x1d, 0, 0, 0, 0])),
+                ExportProblem::WrongWireType {
+                    field: 3,
+                    wire_type: 5,
+                },
+            ),
+            (
+                export_bin(&key_message(&[0x4f])),
+                ExportProblem::UnsupportedWireType(7),
+            ),
+        ];
+        let mut cases = cases;
+        cases.push((
+            export_bin(&[0x32, 0x00].repeat(MAX_SIGNATURE_INFOS + 1)),
+            ExportProblem::TooManySignatureInfos,
+        ));
+        for (bytes, expected) in cases {
+            let problem = match read_all(&bytes) {
+                Err(Error::MalformedExport { problem, .. }) => problem,
+                other => panic!("{bytes:02x?}: expected {expected:?}, got {other:?}"),
+            };
+            assert_eq!(problem, expected, "{bytes:02x?}");
+        }
+    }
+
+    #[test]
+    fn invalid_keys_are_named_with_their_position() {
+        let cases: Vec<(Vec<u8>, ExportKeyProblem)> = vec![
+            (vec![0x0a, 2, 1, 2], ExportKeyProblem::KeyLength(2)),
+            (vec![0x10, 1], ExportKeyProblem::KeyLength(0)),
+            (
+                [&KEY_FIELD[..], &[0x20, 0]].concat(),
+                ExportKeyProblem::RollingPeriod(0),
+            ),
+            (
+                [&KEY_FIELD[..], &[0x20, 145, 1]].concat(),
+                ExportKeyProblem::RollingPeriod(145),
+            ),
+            (
+                [
+                    &KEY_FIELD[..],
+                    &[
+                        0x20, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+                    ],
+                ]
+                .concat(),
+                ExportKeyProblem::RollingPeriod(-1),
+            ),
+            (
+                [
+                    &KEY_FIELD[..],
+                    &[
+                        0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+                    ],
+                ]
+                .concat(),
+                ExportKeyProblem::NegativeRollingStart,
+            ),
+            (
+                [&KEY_FIELD[..], &[0x28, 6]].concat(),
+                ExportKeyProblem::UnknownReportType(6),
+            ),
+        ];
+        for (fields, expected) in cases {
+            let mut body = key_message(&KEY_FIELD);
+            body.extend_from_slice(&key_message(&fields));
+            match read_all(&export_bin(&body)) {
+                Err(Error::InvalidExportKey { position, problem }) => {
+                    assert_eq!(problem, expected);
+                    assert_eq!(
+                        position,
+                        ExportKeyPosition {
+                            number: 2,
+                            revised: false
+                        }
+                    );
+                }
+                other => panic!("expected {expected:?}, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn error_messages_do_not_contain_key_bytes() {
+        let mut fields = vec![0x0a, 17];
+        fields.extend_from_slice(&[0xab; 17]);
+        let error = read_all(&export_bin(&key_message(&fields))).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("key 1"), "{message}");
+        assert!(!message.to_lowercase().contains("ab"), "{message}");
+    }
+
+    #[test]
+    fn a_spent_reader_keeps_failing() {
+        let bytes = export_bin(&[0x4b]);
+        let mut reader = ExportReader::new(&bytes[..]).unwrap();
+        assert!(reader.next_key().is_err());
+        assert!(matches!(
+            reader.next_key(),
+            Err(Error::MalformedExport {
+                problem: ExportProblem::AfterError,
+                ..
+            })
+        ));
+        assert!(reader.next().is_none());
+        assert!(reader.finish().is_err());
+    }
+
+    #[test]
+    fn an_oversized_export_bin_is_refused_while_streaming() {
+        // A header and one unknown field declared longer than the limit, fed as zeros.
+        let mut head = EXPORT_HEADER.to_vec();
+        head.push(0x4a);
+        prost::encoding::encode_varint(MAX_EXPORT_BIN_BYTES, &mut head);
+        let input = head.as_slice().chain(io::repeat(0));
+        let mut reader = ExportReader::new(input).unwrap();
+        assert!(matches!(
+            reader.next_key(),
+            Err(Error::ExportTooLarge {
+                what: "export.bin",
+                ..
+            })
+        ));
+    }
+}
