@@ -106,12 +106,12 @@ pub enum Error {
     Storage(#[from] rusqlite::Error),
 
     /// A file-system operation failed.
-    #[error("cannot use {path}: {source}")]
+    #[error("cannot use {path}: {cause}")]
     Io {
         /// The path involved.
         path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
+        /// The underlying error (in the message, so it is not also a `source`).
+        cause: std::io::Error,
     },
 
     /// The bytes of an export file's `export.bin` are not a well-formed GAEN export.

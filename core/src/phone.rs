@@ -15,6 +15,7 @@ use rusqlite::params;
 use crate::calibration::DeviceCalibration;
 use crate::encounter::{ScanBatch, SightingStore, SqliteSightingStore, retention_cutoff};
 use crate::environment::{Clock, RandomSource};
+use crate::export::{ExportFile, ExportPublicKey};
 use crate::keys::SqliteTekStore;
 use crate::matching::{DiagnosisKey, MATCH_TOLERANCE_INTERVALS, SightingIndex};
 use crate::risk::{DayRisk, ExposureConfiguration, ExposureNotice, RiskRules, assess_days};
@@ -63,9 +64,9 @@ impl Phone {
         random: Box<dyn RandomSource>,
     ) -> Result<Self> {
         let data_dir = data_dir.as_ref().to_path_buf();
-        std::fs::create_dir_all(&data_dir).map_err(|source| Error::Io {
+        std::fs::create_dir_all(&data_dir).map_err(|cause| Error::Io {
             path: data_dir.clone(),
-            source,
+            cause,
         })?;
         let path = data_dir.join(DATABASE_FILE_NAME);
         let keys = SqliteTekStore::new(Database::open(&path)?);
@@ -227,6 +228,24 @@ impl Phone {
             new_windows,
             ..report
         }))
+    }
+
+    /// [`match_export`](Self::match_export) for a downloaded file on disk (`.zip`, or `.bin` with
+    /// its `.sig`): the file counts only when one of its signatures verifies with one of
+    /// `public_keys`; otherwise nothing is stored and the error says so.
+    pub fn match_export_file(
+        &mut self,
+        source: &str,
+        name: &str,
+        path: &Path,
+        public_keys: &[ExportPublicKey],
+    ) -> Result<Option<ExportMatchReport>> {
+        if self.is_processed(source, name)? {
+            return Ok(None);
+        }
+        let mut file = ExportFile::open(path)?;
+        let keys = file.keys()?.into_verified_keys(public_keys);
+        self.match_export(source, name, keys, || Ok(()))
     }
 
     /// Whether the export file `name` from `source` has been matched.
@@ -539,5 +558,63 @@ mod tests {
             .unwrap();
         assert_eq!(again.new_windows, 0);
         assert!(b.risk().unwrap()[0].high_risk);
+    }
+
+    #[test]
+    fn a_signed_export_file_is_matched_and_an_unsigned_one_refused() {
+        use crate::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let mut a = phone(&dir.path().join("a"), &clock, 1);
+        let mut b = phone(&dir.path().join("b"), &clock, 2);
+        let mut scan_id = 0;
+        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
+        clock.advance(86_400);
+        let keys: Vec<ExportKey> = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02))
+            .into_iter()
+            .map(ExportKey::new)
+            .collect();
+        let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+        let header = ExportHeader {
+            start_timestamp: MORNING,
+            end_timestamp: MORNING + 3_600,
+            region: "JP".into(),
+            batch_num: 1,
+            batch_size: 1,
+        };
+        let zip = dir.path().join("1.zip");
+        std::fs::write(
+            &zip,
+            ExportWriter::new(header.clone(), std::slice::from_ref(&signer))
+                .to_zip(&keys)
+                .unwrap(),
+        )
+        .unwrap();
+        let unsigned = dir.path().join("2.zip");
+        std::fs::write(
+            &unsigned,
+            ExportWriter::new(header, &[]).to_zip(&keys).unwrap(),
+        )
+        .unwrap();
+        let public = [signer.public_key()];
+
+        assert!(
+            b.match_export_file("jp", "2.zip", &unsigned, &public)
+                .is_err()
+        );
+        assert!(
+            b.risk().unwrap().is_empty(),
+            "nothing from an unsigned file"
+        );
+        let report = b
+            .match_export_file("jp", "1.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        assert_eq!(report.matched_keys, 1);
+        assert!(b.risk().unwrap()[0].high_risk);
+        assert_eq!(
+            b.match_export_file("jp", "1.zip", &zip, &public).unwrap(),
+            None
+        );
     }
 }

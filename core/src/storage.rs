@@ -192,10 +192,10 @@ fn classify(error: rusqlite::Error, path: &Path) -> Error {
 #[cfg(unix)]
 fn restrict_permissions(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|source| {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|cause| {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         }
     })
 }

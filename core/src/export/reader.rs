@@ -575,10 +575,10 @@ fn malformed(offset: u64, problem: ExportProblem) -> Error {
     Error::MalformedExport { offset, problem }
 }
 
-fn io_error(path: &Path, source: io::Error) -> Error {
+fn io_error(path: &Path, cause: io::Error) -> Error {
     Error::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 
