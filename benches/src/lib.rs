@@ -4,7 +4,12 @@
 //! `cargo bench -p mimamori-benches`. Data is made from a fixed seed so that two runs (or two
 //! machines) measure the same work.
 
+use std::path::{Path, PathBuf};
+
 use mimamori_core::encounter::{Scan, Sighting};
+use mimamori_core::export::{
+    ExportHeader, ExportKey, ExportPublicKey, ExportSigningKey, ExportWriter, MAX_KEYS_PER_FILE,
+};
 use mimamori_core::ids::TEK_ROLLING_PERIOD;
 use mimamori_core::{
     AssociatedEncryptedMetadata, DailyKey, DiagnosisKey, ExposurePayload, IntervalNumber, Metadata,
@@ -130,4 +135,65 @@ pub fn synthetic_scans(
     }
     scans.sort_by_key(|scan| scan.started_at);
     scans
+}
+
+/// Synthetic signed export files for matching benchmarks: `key_count` keys in files of at most
+/// 500,000 keys (as a national server publishes them), written to `dir`, with the phone's scans
+/// (`sightings` in all, `matching` of them real broadcasts of the first file's first keys).
+#[derive(Debug)]
+pub struct SyntheticExports {
+    /// The files, in order.
+    pub files: Vec<PathBuf>,
+    /// The key that verifies them.
+    pub public_key: ExportPublicKey,
+    /// The phone's scans.
+    pub scans: Vec<Scan>,
+}
+
+/// Writes [`SyntheticExports`]. Keys are made file by file, so memory stays at one file's worth.
+pub fn write_synthetic_exports(
+    dir: &Path,
+    key_count: usize,
+    sightings: usize,
+    matching: usize,
+    today: IntervalNumber,
+    seed: u64,
+) -> mimamori_core::Result<SyntheticExports> {
+    let signer = ExportSigningKey::generate(&mut SeededRandom::new(seed), "999", "v1")?;
+    let file_count = key_count.div_ceil(MAX_KEYS_PER_FILE).max(1);
+    let mut files = Vec::with_capacity(file_count);
+    let mut scans = Vec::new();
+    for index in 0..file_count {
+        let count = MAX_KEYS_PER_FILE.min(key_count - index * MAX_KEYS_PER_FILE);
+        let keys = synthetic_diagnosis_keys(count, today, seed.wrapping_add(index as u64 + 1));
+        if index == 0 {
+            scans = synthetic_scans(&keys, sightings, matching.min(count), today, seed);
+        }
+        let start = today.rolling_start().unix_seconds();
+        let header = ExportHeader {
+            start_timestamp: start,
+            end_timestamp: start + 3_600,
+            region: "JP".to_owned(),
+            batch_num: index as i32 + 1,
+            batch_size: file_count as i32,
+        };
+        let keys: Vec<ExportKey> = keys.into_iter().map(ExportKey::new).collect();
+        let path = dir.join(format!("{}-{:05}.zip", today.value(), index + 1));
+        let file = std::fs::File::create(&path).map_err(|cause| mimamori_core::Error::Io {
+            path: path.clone(),
+            cause,
+        })?;
+        let mut written = ExportWriter::new(header, std::slice::from_ref(&signer))
+            .write_zip(&keys, std::io::BufWriter::new(file))?;
+        std::io::Write::flush(&mut written).map_err(|cause| mimamori_core::Error::Io {
+            path: path.clone(),
+            cause,
+        })?;
+        files.push(path);
+    }
+    Ok(SyntheticExports {
+        files,
+        public_key: signer.public_key(),
+        scans,
+    })
 }

@@ -89,7 +89,7 @@ pub(crate) fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
 }
 
 /// A public key from a file (PEM, base64 or DER) or from the argument itself (PEM or base64).
-fn load_public_key(argument: &str) -> Result<ExportPublicKey> {
+pub(crate) fn load_public_key(argument: &str) -> Result<ExportPublicKey> {
     let path = Path::new(argument);
     if path.is_file() {
         let bytes =

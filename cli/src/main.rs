@@ -7,7 +7,13 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
+//! mimamori export inspect FILE [--public-key PEM|BASE64]
+//! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
+//! mimamori bench match --keys N --sightings M [--threads T]
 //! ```
+
+mod inspect;
+mod matching;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -17,9 +23,9 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use mimamori_core::ids::TEK_ROLLING_PERIOD;
 use mimamori_core::{
-    CalibrationConfidence, Database, DeviceCalibration, ExposureConfiguration, ExposurePayload,
-    ExposureWindow, IntervalNumber, KeySchedule, Metadata, OsRandom, RiskRules, SqliteTekStore,
-    SystemClock, TemporaryExposureKey,
+    CalibrationConfidence, Database, DayRisk, DeviceCalibration, ExposureConfiguration,
+    ExposurePayload, ExposureWindow, IntervalNumber, KeySchedule, Metadata, OsRandom, RiskRules,
+    SqliteTekStore, SystemClock, TemporaryExposureKey,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -49,6 +55,29 @@ enum Command {
     Risk(RiskArgs),
     /// Look a phone model up in Google's calibration table.
     Calibration(CalibrationArgs),
+    /// GAEN export files (diagnosis keys).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Match an export file against sightings (the diagnosis-keys tool's CSV): prints each
+    /// matched key `<TEK hex> <rolling start> <sightings matched>`, then the per-day risk lines
+    /// of `mimamori risk`.
+    Match(matching::MatchArgs),
+    /// Benchmarks anyone can rerun.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Print an export file's region, time range, batch, key count and each signature's key
+    /// id, version, algorithm and whether it verifies.
+    Inspect(inspect::InspectArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Write synthetic signed export files and time matching them from disk; prints keys/s.
+    Match(matching::BenchMatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +186,9 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Advertise(args) => advertise(&args, out),
         Command::Ids(args) => ids(&args, out),
         Command::Risk(args) => risk(&args, out),
+        Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
+        Command::Match(args) => matching::run_match(&args, out),
+        Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Calibration(args) => {
             let found = DeviceCalibration::lookup(&args.manufacturer, &args.device, &args.model);
             let (calibration, source) = match found {
@@ -260,17 +292,22 @@ fn risk(args: &RiskArgs, out: &mut impl Write) -> Result<()> {
         .today
         .unwrap_or_else(|| OffsetDateTime::now_utc().date());
     for day in mimamori_core::risk::assess_days(&windows, &configuration, &rules, today) {
-        writeln!(
-            out,
-            "{} score_sum={} weighted_duration={} seconds={} high_risk={}",
-            day.date,
-            number(day.score_sum),
-            number(day.weighted_duration_sum),
-            day.seconds_since_last_scan_sum,
-            day.high_risk
-        )?;
+        writeln!(out, "{}", risk_line(&day))?;
     }
     Ok(())
+}
+
+/// One line of `mimamori risk`:
+/// `<date> score_sum=<n> weighted_duration=<n> seconds=<n> high_risk=<bool>`.
+fn risk_line(day: &DayRisk) -> String {
+    format!(
+        "{} score_sum={} weighted_duration={} seconds={} high_risk={}",
+        day.date,
+        number(day.score_sum),
+        number(day.weighted_duration_sum),
+        day.seconds_since_last_scan_sum,
+        day.high_risk
+    )
 }
 
 /// A score for people: at most 6 decimals, no trailing zeros (2852.4, 1350).
