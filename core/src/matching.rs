@@ -11,7 +11,11 @@
 //! 5. Attenuation = max(TX power − (RSSI + this phone's RSSI correction), 0).
 //! 6. Build exposure windows from the key's sightings ([`crate::windows`]).
 
+#[cfg(target_arch = "x86_64")]
+mod aes_x86;
 mod derive;
+#[cfg(target_arch = "x86_64")]
+mod sha_x86;
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, TrySendError};
@@ -87,7 +91,7 @@ impl DiagnosisKey {
 /// 144 RPIs is ruled out with one cache-resident load.
 #[derive(Debug)]
 pub struct SightingIndex<'a> {
-    by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>>,
+    by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher>,
     filter: Vec<u64>,
     filter_mask: u64,
 }
@@ -112,8 +116,8 @@ impl<'a> SightingIndex<'a> {
     /// sighting remembers when the device's previous scan ended: the later of its start and its
     /// last sighting.
     pub fn new(scans: &'a [Scan]) -> Self {
-        let mut by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>> =
-            HashMap::new();
+        let mut by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher> =
+            HashMap::default();
         let mut previous_scan_at = None;
         for scan in scans {
             for sighting in &scan.sightings {
@@ -175,9 +179,17 @@ impl<'a> SightingIndex<'a> {
 
     fn any_heard(&self, rpik: &[u8; 16], key: &DiagnosisKey, batch: &mut RpiBatch) -> bool {
         let rpis = batch.derive(rpik, key.rolling_start, key.rolling_period);
-        rpis.iter().any(|rpi| {
+        // Branch-free over all RPIs: nearly every key has no bit set, and without an early exit
+        // the CPU overlaps the filter loads instead of waiting on each.
+        let bit_set = |rpi: &[u8; 16]| {
             let bit = filter_bit(rpi, self.filter_mask);
-            self.filter[bit / 64] & (1 << (bit % 64)) != 0
+            (self.filter[bit / 64] >> (bit % 64)) & 1
+        };
+        if rpis.iter().fold(0, |any, rpi| any | bit_set(rpi)) == 0 {
+            return false;
+        }
+        rpis.iter().any(|rpi| {
+            bit_set(rpi) == 1
                 && self
                     .by_rpi
                     .contains_key(&RollingProximityIdentifier::from_bytes(*rpi))
@@ -413,6 +425,40 @@ pub struct KeyMatches {
     pub keys_checked: u64,
     /// The keys that were heard, in no particular order.
     pub matched: Vec<MatchedKey>,
+}
+
+/// Hashes an RPI by its last 8 bytes. RPIs are AES outputs, uniformly random, so any 8 of their
+/// bytes are a good hash; SipHash's protection against chosen keys buys nothing here (an attacker
+/// who could choose RPIs that collide would only slow one phone's matching down) and costs time.
+/// The filter uses the first 8 bytes, so the two stay independent.
+#[derive(Clone, Copy, Debug, Default)]
+struct RpiHasher;
+
+impl std::hash::BuildHasher for RpiHasher {
+    type Hasher = RpiHash;
+
+    fn build_hasher(&self) -> RpiHash {
+        RpiHash(0)
+    }
+}
+
+/// The hasher [`RpiHasher`] builds.
+#[derive(Clone, Copy, Debug, Default)]
+struct RpiHash(u64);
+
+impl std::hash::Hasher for RpiHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // An RPI hashes as its 16 bytes (plus, for slices, a length prefix written first).
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
 }
 
 fn filter_bit(rpi: &[u8; 16], mask: u64) -> usize {
