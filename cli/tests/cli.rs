@@ -351,3 +351,174 @@ fn calibration_looks_models_up() {
         "{out}"
     );
 }
+
+const SAMPLE_ZIP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/data/gaen-sample/testExport-2-records-1-of-1.zip"
+);
+const SAMPLE_PEM: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../core/tests/data/gaen-sample/testExport-public.pem"
+);
+const CWA_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg==";
+
+#[test]
+fn export_inspect_prints_the_sample_and_checks_its_signature() {
+    let out = stdout(&mimamori(&["export", "inspect", SAMPLE_ZIP]));
+    assert_eq!(
+        out,
+        "region: US\n\
+         time range: 2020-05-22T15:00:00Z to 2020-05-23T15:00:00Z\n\
+         batch: 1 of 1\n\
+         keys: 2\n\
+         revised keys: 0\n\
+         rolling period < 144: 2 of 2 keys\n\
+         export.bin: 135 bytes, SHA-256 38edb6fc758d9ba014eb66226a9ee580201de3a985dca5467234c5f41099ad3f\n\
+         signature 1: key id some_id, version 1, algorithm 1.2.840.10045.4.3.2: not checked: no --public-key\n"
+    );
+    let verified = stdout(&mimamori(&[
+        "export",
+        "inspect",
+        SAMPLE_ZIP,
+        "--public-key",
+        SAMPLE_PEM,
+    ]));
+    assert!(
+        verified.ends_with("algorithm 1.2.840.10045.4.3.2: verified\n"),
+        "{verified}"
+    );
+    let wrong = stdout(&mimamori(&[
+        "export",
+        "inspect",
+        SAMPLE_ZIP,
+        "--public-key",
+        CWA_KEY,
+    ]));
+    assert!(wrong.ends_with(": does not verify\n"), "{wrong}");
+    let error = stderr(&mimamori(&["export", "inspect", SAMPLE_PEM]));
+    assert!(error.contains("reading the export file"), "{error}");
+}
+
+/// Sightings of the sample file's first key (rolling start 2649980, period 1), heard at -60 dBm
+/// in three rows of two sightings, two minutes apart.
+fn sample_sightings(dir: &std::path::Path) -> std::path::PathBuf {
+    let ids = stdout(&mimamori(&[
+        "ids",
+        "--tek",
+        "172fc480e598490c34177604339b1543",
+        "--interval",
+        "2649980",
+        "--period",
+        "1",
+        "--metadata",
+        "40080000",
+    ]));
+    let fields: Vec<&str> = ids.split_whitespace().collect();
+    let (rpi, aem) = (fields[1], fields[2]);
+    let t = 2_649_980u64 * 600 + 10;
+    let mut csv = String::from("StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n");
+    for row in 0..3 {
+        let start = t + row * 240;
+        csv.push_str(&format!(
+            "{start};{};{rpi};{aem};-60;00:11:22:33:44:55\n",
+            start + 120
+        ));
+    }
+    // A stranger, never matched.
+    csv.push_str(&format!("{t};{t};{};00000000;-40;\n", "ab".repeat(16)));
+    let path = dir.join("sightings.csv");
+    std::fs::write(&path, csv).unwrap();
+    path
+}
+
+#[test]
+fn match_prints_matched_keys_then_the_risk_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let sightings = sample_sightings(dir.path());
+    let out = stdout(&mimamori(&[
+        "match",
+        "--export",
+        SAMPLE_ZIP,
+        "--sightings",
+        sightings.to_str().unwrap(),
+        "--public-key",
+        SAMPLE_PEM,
+    ]));
+    // +8 dBm - (-60 + 4 dB correction) = 64 dB (medium, 1.3); six scan instances of 120 s.
+    assert_eq!(
+        out,
+        "172fc480e598490c34177604339b1543 2649980 6\n\
+         2020-05-20 score_sum=936 weighted_duration=936 seconds=720 high_risk=false\n"
+    );
+    // With the wrong key the file is refused and nothing is printed.
+    let output = mimamori(&[
+        "match",
+        "--export",
+        SAMPLE_ZIP,
+        "--sightings",
+        sightings.to_str().unwrap(),
+        "--public-key",
+        CWA_KEY,
+    ]);
+    let error = stderr(&output);
+    assert!(error.contains("verif"), "{error}");
+    assert!(output.stdout.is_empty());
+    // Without a key it matches but warns.
+    let output = mimamori(&[
+        "match",
+        "--export",
+        SAMPLE_ZIP,
+        "--sightings",
+        sightings.to_str().unwrap(),
+    ]);
+    assert_eq!(stdout(&output), out);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("signature is not checked"));
+}
+
+#[test]
+fn match_explains_bad_sightings() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("bad.csv");
+    std::fs::write(
+        &csv,
+        "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n1;2;zz;00;1;\n",
+    )
+    .unwrap();
+    let error = stderr(&mimamori(&[
+        "match",
+        "--export",
+        SAMPLE_ZIP,
+        "--sightings",
+        csv.to_str().unwrap(),
+    ]));
+    assert!(error.contains("line 2"), "{error}");
+}
+
+#[test]
+fn bench_match_runs_and_prints_keys_per_second() {
+    let out = stdout(&mimamori(&[
+        "bench",
+        "match",
+        "--keys",
+        "3000",
+        "--sightings",
+        "500",
+        "--threads",
+        "2",
+    ]));
+    assert!(out.contains("matched 3000 keys from 1 files"), "{out}");
+    assert!(out.contains("20 keys with exposure windows"), "{out}");
+    assert!(
+        out.lines().any(|line| line.starts_with("keys/s: ")),
+        "{out}"
+    );
+    let error = stderr(&mimamori(&[
+        "bench",
+        "match",
+        "--keys",
+        "10",
+        "--threads",
+        "0",
+    ]));
+    assert!(error.contains("--threads must be at least 1"), "{error}");
+}
