@@ -34,7 +34,11 @@
 //! `scripts/bindings-test` generates the Kotlin, Swift and Python bindings this way and calls the
 //! library through them. Package and module names are set in `ffi/uniffi.toml`.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use mimamori_core::export::ExportPublicKey;
+use mimamori_core::phone::ExportMatchReport;
 
 use mimamori_core::{
     Broadcast, CalibrationConfidence, DailyKey, DayRisk, DiagnosisKey, ExposureNotice,
@@ -143,6 +147,27 @@ impl MimamoriPhone {
             .map(DiagnosisKey::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(self.phone().match_keys(&keys)? as u32)
+    }
+
+    /// Matches a downloaded export file (`.zip`, or `.bin` with its `.sig` beside it) once:
+    /// `source` and `name` identify it (e.g. the server and the file name), and a file already
+    /// matched returns `None`. The file counts only if a signature verifies with one of
+    /// `public_keys` (PEM or base64 DER); otherwise it throws and nothing is stored.
+    pub fn match_export_file(
+        &self,
+        source: String,
+        name: String,
+        path: String,
+        public_keys: Vec<String>,
+    ) -> Result<Option<ExportMatchInfo>, MimamoriError> {
+        let keys = public_keys
+            .iter()
+            .map(|key| ExportPublicKey::parse(key))
+            .collect::<Result<Vec<_>, _>>()?;
+        let report = self
+            .phone()
+            .match_export_file(&source, &name, Path::new(&path), &keys)?;
+        Ok(report.map(ExportMatchInfo::from))
     }
 
     /// COCOA's verdict for every UTC day with an exposure window in the last 14 days.
@@ -342,6 +367,27 @@ impl From<DayRisk> for RiskDay {
     }
 }
 
+/// What matching one export file found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ExportMatchInfo {
+    /// Keys in the file.
+    pub keys: u64,
+    /// Keys that were heard, with at least one exposure window.
+    pub matched_keys: u64,
+    /// Exposure windows stored that were not stored before.
+    pub new_windows: u64,
+}
+
+impl From<ExportMatchReport> for ExportMatchInfo {
+    fn from(report: ExportMatchReport) -> Self {
+        Self {
+            keys: report.keys,
+            matched_keys: report.matched_keys as u64,
+            new_windows: report.new_windows as u64,
+        }
+    }
+}
+
 /// What the resident is told.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct ExposureNoticeInfo {
@@ -464,6 +510,13 @@ pub enum MimamoriError {
         /// What was wrong.
         reason: String,
     },
+    /// A downloaded export file is malformed, too large, or its signature does not verify with
+    /// the given keys. Nothing from it was stored; download it again or report it.
+    #[error("{reason}")]
+    InvalidExportFile {
+        /// What is wrong with the file.
+        reason: String,
+    },
     /// The database file is damaged or is not a database. It is left as it is; the app may move
     /// it aside and start with new keys (keys in it can then no longer be uploaded).
     #[error("{reason}")]
@@ -509,8 +562,16 @@ impl From<mimamori_core::Error> for MimamoriError {
             | Core::InvalidAdvertisement(_)
             | Core::InvalidSighting(_)
             | Core::InvalidRiskInput(_)
+            | Core::InvalidPublicKey { .. }
             | Core::InvalidRollingPeriod(_)
             | Core::InvalidDateRange { .. } => Self::InvalidInput { reason },
+            Core::MalformedExport { .. }
+            | Core::InvalidExportKey { .. }
+            | Core::ExportTooLarge { .. }
+            | Core::InvalidExportArchive { .. }
+            | Core::MissingExportEntry { .. }
+            | Core::InvalidSignatureList { .. }
+            | Core::ExportNotVerified { .. } => Self::InvalidExportFile { reason },
             Core::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
             Core::ForeignDatabase { .. } => Self::ForeignDatabase { reason },
             Core::UnsupportedSchema { .. } => Self::UnsupportedSchema { reason },

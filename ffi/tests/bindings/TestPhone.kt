@@ -99,6 +99,18 @@ private fun scansKeysAndRiskCrossTheBoundary(dir: File) {
     }
 }
 
+private fun exportFilesCrossTheBoundary(dir: File) {
+    val sample = File("core/tests/data/gaen-sample")
+    val pem = File(sample, "testExport-public.pem").readText()
+    val zip = File(sample, "testExport-2-records-1-of-1.zip").path
+    MimamoriPhone.open(dir.path, device).use { phone ->
+        val report = phone.matchExportFile("test", "sample.zip", zip, listOf(pem))
+        ensure(report != null && report.keys == 2uL && report.matchedKeys == 0uL, "two keys read, none heard: $report")
+        ensure(phone.matchExportFile("test", "sample.zip", zip, listOf(pem)) == null, "a file is matched once")
+        assertThrows<MimamoriException.InvalidInput> { phone.matchExportFile("test", "x.zip", zip, listOf("not a key")) }
+    }
+}
+
 private fun errorsArriveAsTheirVariantWithAMessage(dir: File) {
     val short = assertThrows<MimamoriException.InvalidInput> { parseServiceData(ByteArray(19)) }
     ensure(short.message?.contains("got 19") == true, "message says what was wrong: ${short.message}")
@@ -114,6 +126,7 @@ fun main() {
         "free functions parse what was broadcast" to ::freeFunctionsParseWhatWasBroadcast,
         "methods without results, and lists" to ::methodsWithoutResultsAndLists,
         "scans, keys and risk cross the boundary" to ::scansKeysAndRiskCrossTheBoundary,
+        "export files cross the boundary" to ::exportFilesCrossTheBoundary,
         "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
     )
     var passed = 0

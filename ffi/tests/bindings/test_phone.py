@@ -24,6 +24,12 @@ from mimamori import (
 )
 
 DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "tests", "data", "gaen-sample")
+SAMPLE_ZIP = os.path.join(SAMPLE, "testExport-2-records-1-of-1.zip")
+SAMPLE_PEM = os.path.join(SAMPLE, "testExport-public.pem")
+CWA_KEY = (
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg=="
+)
 
 
 class PhoneTest(unittest.TestCase):
@@ -104,6 +110,18 @@ class PhoneTest(unittest.TestCase):
         with self.assertRaises(MimamoriError.InvalidInput):
             b.match_diagnosis_keys([DiagnosisKeyRecord(
                 key_data=bytes(16), rolling_start_interval=0, rolling_period=0, report_type=1, days_since_onset=None)])
+
+    def test_export_files_cross_the_boundary(self):
+        phone = MimamoriPhone.open(self.data_dir, DEVICE)
+        with open(SAMPLE_PEM) as file:
+            pem = file.read()
+        report = phone.match_export_file("test", "sample.zip", SAMPLE_ZIP, [pem])
+        self.assertEqual((report.keys, report.matched_keys, report.new_windows), (2, 0, 0))
+        self.assertIsNone(phone.match_export_file("test", "sample.zip", SAMPLE_ZIP, [pem]))
+        with self.assertRaises(MimamoriError.InvalidExportFile):
+            phone.match_export_file("test", "other.zip", SAMPLE_ZIP, [CWA_KEY])
+        with self.assertRaises(MimamoriError.InvalidInput):
+            phone.match_export_file("test", "other.zip", SAMPLE_ZIP, ["not a key"])
 
     def test_reopening_the_same_directory_works(self):
         first = MimamoriPhone.open(self.data_dir, DEVICE)
