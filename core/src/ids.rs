@@ -32,6 +32,15 @@ pub const INTERVAL_SECONDS: u64 = 600;
 /// Specification v1.2): 144 intervals of 10 minutes, one UTC day.
 pub const TEK_ROLLING_PERIOD: u32 = 144;
 
+/// Checks that a rolling period is 1 to [`TEK_ROLLING_PERIOD`] intervals.
+pub fn check_rolling_period(rolling_period: u32) -> Result<u32, Error> {
+    if (1..=TEK_ROLLING_PERIOD).contains(&rolling_period) {
+        Ok(rolling_period)
+    } else {
+        Err(Error::InvalidRollingPeriod(rolling_period))
+    }
+}
+
 /// Length in bytes of a TEK, an RPIK, an AEMK and an RPI.
 pub const KEY_LENGTH: usize = 16;
 

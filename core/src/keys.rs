@@ -2,7 +2,7 @@
 
 use rusqlite::params;
 
-use crate::ids::{IntervalNumber, TEK_ROLLING_PERIOD, TemporaryExposureKey};
+use crate::ids::{IntervalNumber, TemporaryExposureKey};
 use crate::storage::Database;
 use crate::{Error, Result};
 
@@ -24,9 +24,7 @@ impl DailyKey {
         rolling_start: IntervalNumber,
         rolling_period: u32,
     ) -> Result<Self> {
-        if !(1..=TEK_ROLLING_PERIOD).contains(&rolling_period) {
-            return Err(Error::InvalidRollingPeriod(rolling_period));
-        }
+        let rolling_period = crate::ids::check_rolling_period(rolling_period)?;
         Ok(Self {
             key,
             rolling_start,

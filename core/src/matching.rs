@@ -23,15 +23,14 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 pub use derive::{RpiBatch, RpikDeriver};
 
+use crate::Result;
 use crate::calibration::DeviceCalibration;
 use crate::encounter::{Scan, Sighting};
 use crate::ids::{
-    CalibrationConfidence, IntervalNumber, RollingProximityIdentifier, TEK_ROLLING_PERIOD,
-    TemporaryExposureKey,
+    CalibrationConfidence, IntervalNumber, RollingProximityIdentifier, TemporaryExposureKey,
 };
 use crate::risk::DiagnosisKeysDataMapping;
 use crate::windows::{ExposureWindow, KeySighting, ReportType, exposure_windows};
-use crate::{Error, Result};
 
 /// Intervals of clock drift tolerated each way when matching an RPI (±2 hours).
 pub const MATCH_TOLERANCE_INTERVALS: u32 = 12;
@@ -70,9 +69,7 @@ impl DiagnosisKey {
         report_type: ReportType,
         days_since_onset: Option<i32>,
     ) -> Result<Self> {
-        if !(1..=TEK_ROLLING_PERIOD).contains(&rolling_period) {
-            return Err(Error::InvalidRollingPeriod(rolling_period));
-        }
+        let rolling_period = crate::ids::check_rolling_period(rolling_period)?;
         Ok(Self {
             key,
             rolling_start,
@@ -471,6 +468,7 @@ fn filter_bit(rpi: &[u8; 16], mask: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use crate::ble::ExposurePayload;
     use crate::ids::Metadata;
     use crate::risk::ExposureConfiguration;

@@ -426,6 +426,22 @@ mod tests {
         }
     }
 
+    /// Phones A and B in `dir`; B spends `minutes` near A this morning; the next day A uploads
+    /// the key of the meeting day.
+    fn met_yesterday(
+        dir: &Path,
+        clock: &FixedClock,
+        minutes: u64,
+    ) -> (Phone, Phone, Vec<DiagnosisKey>) {
+        let mut a = phone(&dir.join("a"), clock, 1);
+        let mut b = phone(&dir.join("b"), clock, 2);
+        let mut scan_id = 0;
+        meet(&mut a, &mut b, clock, minutes, -82, &mut scan_id);
+        clock.advance(86_400);
+        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        (a, b, keys)
+    }
+
     fn upload(phone: &mut Phone, first: time::Date, last: time::Date) -> Vec<DiagnosisKey> {
         phone
             .schedule()
@@ -488,12 +504,7 @@ mod tests {
     fn a_short_contact_is_not_flagged_and_everything_expires_after_14_days() {
         let dir = tempfile::tempdir().unwrap();
         let clock = FixedClock::new(MORNING);
-        let mut a = phone(&dir.path().join("a"), &clock, 1);
-        let mut b = phone(&dir.path().join("b"), &clock, 2);
-        let mut scan_id = 0;
-        meet(&mut a, &mut b, &clock, 8, -82, &mut scan_id);
-        clock.advance(86_400);
-        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        let (_a, mut b, keys) = met_yesterday(dir.path(), &clock, 8);
         b.match_keys(&keys).unwrap();
         let days = b.risk().unwrap();
         assert!(!days[0].high_risk, "8 minutes is not 15: {days:?}");
@@ -511,12 +522,7 @@ mod tests {
     fn an_export_file_is_matched_once_and_a_failure_midway_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let clock = FixedClock::new(MORNING);
-        let mut a = phone(&dir.path().join("a"), &clock, 1);
-        let mut b = phone(&dir.path().join("b"), &clock, 2);
-        let mut scan_id = 0;
-        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
-        clock.advance(86_400);
-        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        let (_a, mut b, keys) = met_yesterday(dir.path(), &clock, 24);
         let stream = || keys.iter().cloned().map(Ok);
 
         // A signature that does not verify: nothing is stored, the file is not marked.
@@ -565,15 +571,8 @@ mod tests {
         use crate::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
         let dir = tempfile::tempdir().unwrap();
         let clock = FixedClock::new(MORNING);
-        let mut a = phone(&dir.path().join("a"), &clock, 1);
-        let mut b = phone(&dir.path().join("b"), &clock, 2);
-        let mut scan_id = 0;
-        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
-        clock.advance(86_400);
-        let keys: Vec<ExportKey> = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02))
-            .into_iter()
-            .map(ExportKey::new)
-            .collect();
+        let (_a, mut b, keys) = met_yesterday(dir.path(), &clock, 24);
+        let keys: Vec<ExportKey> = keys.into_iter().map(ExportKey::new).collect();
         let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
         let header = ExportHeader {
             start_timestamp: MORNING,
