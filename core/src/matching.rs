@@ -82,22 +82,23 @@ impl DiagnosisKey {
 
 /// The phone's scans, indexed for matching.
 ///
-/// Besides an exact map from RPI to sightings it keeps a bitmap with one bit per RPI heard
-/// (indexed by the RPI's first 8 bytes, which are uniformly random), at least 64 bits per distinct
-/// RPI: a derived RPI whose bit is clear was certainly not heard, so nearly every one of a key's
-/// 144 RPIs is ruled out with one cache-resident load.
+/// Besides an exact map from RPI to sightings it keeps a small blocked Bloom filter (two bits per
+/// RPI heard in one 64-bit word, 32 bits per distinct RPI, at least 32 KiB): a derived RPI whose
+/// bits are not both set was certainly not heard, so nearly every one of a key's 144 RPIs is ruled
+/// out with one cache-resident load.
 #[derive(Debug)]
 pub struct SightingIndex<'a> {
     by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher>,
     filter: Vec<u64>,
-    filter_mask: u64,
+    filter_mask: usize,
 }
 
-/// Smallest filter: 2^20 bits (128 KiB).
-const MIN_FILTER_BITS: usize = 1 << 20;
+/// Smallest filter: 2^18 bits (32 KiB, a typical L1 data cache).
+const MIN_FILTER_BITS: usize = 1 << 18;
 
-/// Filter bits per distinct RPI heard (a false positive rate of about 1.5 %).
-const FILTER_BITS_PER_RPI: usize = 64;
+/// Filter bits per distinct RPI heard: with two bits per RPI in one 64-bit word (a blocked Bloom
+/// filter) that is a false-positive rate of about 0.5 %.
+const FILTER_BITS_PER_RPI: usize = 32;
 
 /// Keys handed to a worker thread at a time.
 const CHUNK_KEYS: usize = 2_048;
@@ -138,10 +139,10 @@ impl<'a> SightingIndex<'a> {
             .next_power_of_two()
             .max(MIN_FILTER_BITS);
         let mut filter = vec![0u64; bits / 64];
-        let filter_mask = (bits - 1) as u64;
+        let filter_mask = bits / 64 - 1;
         for rpi in by_rpi.keys() {
-            let bit = filter_bit(rpi.as_bytes(), filter_mask);
-            filter[bit / 64] |= 1 << (bit % 64);
+            let (word, bits) = filter_slot(rpi.as_bytes(), filter_mask);
+            filter[word] |= bits;
         }
         Self {
             by_rpi,
@@ -176,17 +177,12 @@ impl<'a> SightingIndex<'a> {
 
     fn any_heard(&self, rpik: &[u8; 16], key: &DiagnosisKey, batch: &mut RpiBatch) -> bool {
         let rpis = batch.derive(rpik, key.rolling_start, key.rolling_period);
-        // Branch-free over all RPIs: nearly every key has no bit set, and without an early exit
-        // the CPU overlaps the filter loads instead of waiting on each.
-        let bit_set = |rpi: &[u8; 16]| {
-            let bit = filter_bit(rpi, self.filter_mask);
-            (self.filter[bit / 64] >> (bit % 64)) & 1
-        };
-        if rpis.iter().fold(0, |any, rpi| any | bit_set(rpi)) == 0 {
-            return false;
-        }
+        // The bit test is a branch that is almost never taken: the CPU predicts it and runs
+        // ahead through the loop, overlapping the filter loads (measured faster here than a
+        // branch-free OR over all RPIs).
         rpis.iter().any(|rpi| {
-            bit_set(rpi) == 1
+            let (word, bits) = filter_slot(rpi, self.filter_mask);
+            self.filter[word] & bits == bits
                 && self
                     .by_rpi
                     .contains_key(&RollingProximityIdentifier::from_bytes(*rpi))
@@ -427,7 +423,7 @@ pub struct KeyMatches {
 /// Hashes an RPI by its last 8 bytes. RPIs are AES outputs, uniformly random, so any 8 of their
 /// bytes are a good hash; SipHash's protection against chosen keys buys nothing here (an attacker
 /// who could choose RPIs that collide would only slow one phone's matching down) and costs time.
-/// The filter uses the first 8 bytes, so the two stay independent.
+/// The filter uses the first 6 bytes, so the two stay independent.
 #[derive(Clone, Copy, Debug, Default)]
 struct RpiHasher;
 
@@ -458,11 +454,11 @@ impl std::hash::Hasher for RpiHash {
     }
 }
 
-fn filter_bit(rpi: &[u8; 16], mask: u64) -> usize {
-    let mut low = [0u8; 8];
-    low.copy_from_slice(&rpi[..8]);
-    // The mask is below the filter's length in bits, which fits in usize.
-    (u64::from_le_bytes(low) & mask) as usize
+/// The filter word for an RPI and the two bits it sets there: the word from bytes 0..4, the bits
+/// from bytes 4 and 5 (the RPI is uniformly random, so these are independent hashes).
+fn filter_slot(rpi: &[u8; 16], word_mask: usize) -> (usize, u64) {
+    let word = u32::from_le_bytes([rpi[0], rpi[1], rpi[2], rpi[3]]) as usize & word_mask;
+    (word, (1u64 << (rpi[4] & 63)) | (1u64 << (rpi[5] & 63)))
 }
 
 #[cfg(test)]

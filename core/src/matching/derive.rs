@@ -105,13 +105,10 @@ impl RpikDeriver {
     }
 }
 
-/// One compression per lane: two lanes together with SHA-NI where the CPU has it.
+/// One compression per lane, the lanes interleaved with SHA-NI where the CPU has it.
 fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; BLOCK]; N]) {
     #[cfg(target_arch = "x86_64")]
-    if let (Ok(pair), [first, second]) =
-        (<&mut [[u32; 8]; 2]>::try_from(&mut states[..]), &blocks[..])
-        && super::sha_x86::compress_pair(pair, [first, second])
-    {
+    if super::sha_x86::compress_lanes(states, blocks) {
         return;
     }
     for (state, block) in states.iter_mut().zip(blocks) {

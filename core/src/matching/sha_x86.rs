@@ -1,4 +1,4 @@
-//! Two SHA-256 compressions at once with the x86 SHA extensions (SHA-NI).
+//! Several SHA-256 compressions at once with the x86 SHA extensions (SHA-NI).
 //!
 //! Why this is written by hand: each SHA-256 compression is a chain of 32 dependent
 //! `SHA256RNDS2` instructions, so a single compression (what `sha2::block_api::compress256`
@@ -16,22 +16,22 @@ use std::arch::x86_64::{
     _mm_shuffle_epi32, _mm_storeu_si128,
 };
 
-/// Whether this CPU has what [`compress_pair`] needs.
+/// Whether this CPU has what [`compress_lanes`] needs.
 pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse4.1")
         && std::arch::is_x86_feature_detected!("ssse3")
 }
 
-/// Compresses one block into each of two states. Returns `false`, doing nothing, when the CPU
-/// lacks SHA-NI (the caller then uses `sha2`).
-pub(super) fn compress_pair(states: &mut [[u32; 8]; 2], blocks: [&[u8; 64]; 2]) -> bool {
+/// Compresses one block into each of `N` states, interleaved. Returns `false`, doing nothing,
+/// when the CPU lacks SHA-NI (the caller then uses `sha2`).
+pub(super) fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; 64]; N]) -> bool {
     if !available() {
         return false;
     }
     // SAFETY: `available()` checked at run time that the CPU has every feature the function
     // enables.
-    unsafe { compress_pair_sha_ni(states, blocks) };
+    unsafe { compress_lanes_sha_ni(states, blocks) };
     true
 }
 
@@ -48,7 +48,7 @@ const K: [u32; 64] = [
 ];
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-unsafe fn compress_pair_sha_ni(states: &mut [[u32; 8]; 2], blocks: [&[u8; 64]; 2]) {
+unsafe fn compress_lanes_sha_ni<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; 64]; N]) {
     // Big-endian words: reverse the bytes of each 32-bit lane.
     let byte_swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
     let round_constants: [__m128i; 16] = std::array::from_fn(|group| {
@@ -56,10 +56,10 @@ unsafe fn compress_pair_sha_ni(states: &mut [[u32; 8]; 2], blocks: [&[u8; 64]; 2
         unsafe { _mm_loadu_si128(K.as_ptr().add(4 * group).cast()) }
     });
 
-    let mut abef = [round_constants[0]; 2];
-    let mut cdgh = [round_constants[0]; 2];
-    let mut schedule = [[round_constants[0]; 16]; 2];
-    for lane in 0..2 {
+    let mut abef = [round_constants[0]; N];
+    let mut cdgh = [round_constants[0]; N];
+    let mut schedule = [[round_constants[0]; 16]; N];
+    for lane in 0..N {
         // SAFETY: each state has 8 words: two loads of 4.
         let (abcd, efgh) = unsafe {
             (
@@ -80,7 +80,7 @@ unsafe fn compress_pair_sha_ni(states: &mut [[u32; 8]; 2], blocks: [&[u8; 64]; 2
     }
     let saved = (abef, cdgh);
     for group in 0..16 {
-        for lane in 0..2 {
+        for lane in 0..N {
             let words = &mut schedule[lane];
             if group >= 4 {
                 let partial = _mm_sha256msg1_epu32(words[group - 4], words[group - 3]);
@@ -96,7 +96,7 @@ unsafe fn compress_pair_sha_ni(states: &mut [[u32; 8]; 2], blocks: [&[u8; 64]; 2
             abef[lane] = _mm_sha256rnds2_epu32(abef[lane], cdgh[lane], message);
         }
     }
-    for lane in 0..2 {
+    for lane in 0..N {
         let abef = _mm_add_epi32(abef[lane], saved.0[lane]);
         let cdgh = _mm_add_epi32(cdgh[lane], saved.1[lane]);
         let feba = _mm_shuffle_epi32::<0x1B>(abef);
@@ -139,8 +139,13 @@ mod tests {
             for lane in 0..2 {
                 sha2::block_api::compress256(&mut expected[lane], &[blocks[lane]]);
             }
-            assert!(compress_pair(&mut states, [&blocks[0], &blocks[1]]));
+            assert!(compress_lanes(&mut states, &blocks));
             assert_eq!(states, expected);
+            let mut one = [expected[0]];
+            let mut once_more = expected[0];
+            sha2::block_api::compress256(&mut once_more, &[blocks[1]]);
+            assert!(compress_lanes(&mut one, &[blocks[1]]));
+            assert_eq!(one, [once_more]);
         }
     }
 }
