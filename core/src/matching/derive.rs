@@ -195,15 +195,15 @@ impl RpiBatch {
         period: u32,
     ) -> &[[u8; KEY_LENGTH]] {
         let len = (period.min(TEK_ROLLING_PERIOD)) as usize;
+        self.len = len;
+        #[cfg(target_arch = "x86_64")]
+        if super::aes_x86::rolling_proximity_identifiers(rpik, start, &mut self.rpis[..len]) {
+            return &self.rpis[..len];
+        }
         for (offset, block) in self.padded[..len].iter_mut().enumerate() {
             // offset < 144, so the cast is lossless.
             let interval = start.value().wrapping_add(offset as u32);
             block[12..].copy_from_slice(&interval.to_le_bytes());
-        }
-        self.len = len;
-        #[cfg(target_arch = "x86_64")]
-        if super::aes_x86::encrypt_blocks(rpik, &self.padded[..len], &mut self.rpis[..len]) {
-            return &self.rpis[..len];
         }
         let cipher = Aes128::new(&Array::from(*rpik));
         let input = Array::cast_slice_from_core(&self.padded[..len]);

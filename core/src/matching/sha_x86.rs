@@ -25,7 +25,10 @@ pub(super) fn available() -> bool {
 
 /// Compresses one block into each of `N` states, interleaved. Returns `false`, doing nothing,
 /// when the CPU lacks SHA-NI (the caller then uses `sha2`).
-pub(super) fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; 64]; N]) -> bool {
+pub(super) fn compress_lanes<const N: usize>(
+    states: &mut [[u32; 8]; N],
+    blocks: &[[u8; 64]; N],
+) -> bool {
     if !available() {
         return false;
     }
@@ -48,7 +51,10 @@ const K: [u32; 64] = [
 ];
 
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-unsafe fn compress_lanes_sha_ni<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; 64]; N]) {
+unsafe fn compress_lanes_sha_ni<const N: usize>(
+    states: &mut [[u32; 8]; N],
+    blocks: &[[u8; 64]; N],
+) {
     // Big-endian words: reverse the bytes of each 32-bit lane.
     let byte_swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
     let round_constants: [__m128i; 16] = std::array::from_fn(|group| {
