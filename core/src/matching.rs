@@ -100,6 +100,9 @@ const MIN_FILTER_BITS: usize = 1 << 18;
 /// filter) that is a false-positive rate of about 0.5 %.
 const FILTER_BITS_PER_RPI: usize = 32;
 
+/// Keys whose HKDFs run interleaved (see `derive::RpikDeriver::rpiks`).
+const KEYS_AT_ONCE: usize = 4;
+
 /// Keys handed to a worker thread at a time.
 const CHUNK_KEYS: usize = 2_048;
 
@@ -163,16 +166,22 @@ impl<'a> SightingIndex<'a> {
         self.any_heard(&rpik, key, &mut scratch.batch)
     }
 
-    /// [`was_heard`](Self::was_heard) for two keys at once (their HKDFs interleave).
-    pub fn were_heard(&self, keys: [&DiagnosisKey; 2], scratch: &mut MatchScratch) -> [bool; 2] {
+    /// [`was_heard`](Self::was_heard) for several keys at once (their HKDFs interleave).
+    pub fn were_heard<const N: usize>(
+        &self,
+        keys: [&DiagnosisKey; N],
+        scratch: &mut MatchScratch,
+    ) -> [bool; N] {
         if self.by_rpi.is_empty() {
-            return [false; 2];
+            return [false; N];
         }
         let rpiks = scratch.deriver.rpiks(keys.map(|key| key.key.as_bytes()));
-        [
-            self.any_heard(&rpiks[0], keys[0], &mut scratch.batch),
-            self.any_heard(&rpiks[1], keys[1], &mut scratch.batch),
-        ]
+        let mut index = 0;
+        rpiks.map(|rpik| {
+            let heard = self.any_heard(&rpik, keys[index], &mut scratch.batch);
+            index += 1;
+            heard
+        })
     }
 
     fn any_heard(&self, rpik: &[u8; 16], key: &DiagnosisKey, batch: &mut RpiBatch) -> bool {
@@ -223,11 +232,12 @@ impl<'a> SightingIndex<'a> {
                         windows,
                     });
                 };
-                let pairs = chunk.chunks_exact(2);
-                let last = pairs.remainder();
-                for pair in pairs {
-                    let heard = self.were_heard([&pair[0], &pair[1]], scratch);
-                    for (key, heard) in pair.iter().zip(heard) {
+                let groups = chunk.chunks_exact(KEYS_AT_ONCE);
+                let last = groups.remainder();
+                for group in groups {
+                    let group: [&DiagnosisKey; KEYS_AT_ONCE] = std::array::from_fn(|at| &group[at]);
+                    let heard = self.were_heard(group, scratch);
+                    for (key, heard) in group.into_iter().zip(heard) {
                         if heard {
                             found_key(key);
                         }
