@@ -17,7 +17,7 @@ use crate::encounter::{ScanBatch, SightingStore, SqliteSightingStore, retention_
 use crate::environment::{Clock, RandomSource};
 use crate::export::{ExportFile, ExportPublicKey};
 use crate::keys::SqliteTekStore;
-use crate::matching::{DiagnosisKey, MATCH_TOLERANCE_INTERVALS, SightingIndex};
+use crate::matching::{DiagnosisKey, KeyMatches, MATCH_TOLERANCE_INTERVALS, SightingIndex};
 use crate::risk::{DayRisk, ExposureConfiguration, ExposureNotice, RiskRules, assess_days};
 use crate::schedule::KeySchedule;
 use crate::storage::Database;
@@ -161,6 +161,16 @@ impl Phone {
     /// Matches diagnosis keys against the last 14 days of sightings and stores the exposure
     /// windows found. Matching the same keys again adds nothing. Returns the number of new windows.
     pub fn match_keys(&mut self, keys: &[DiagnosisKey]) -> Result<usize> {
+        let matches = self.find_matches(keys.iter().cloned().map(Ok))?;
+        self.store_windows(&windows_by_key(matches.matched), None)
+    }
+
+    /// Matches keys against the last 14 days of sightings (and the ±2 h tolerance ahead of now)
+    /// on all cores.
+    fn find_matches<I>(&mut self, keys: I) -> Result<KeyMatches>
+    where
+        I: IntoIterator<Item = Result<DiagnosisKey>>,
+    {
         let now = self.clock.now_unix_seconds();
         let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * crate::ids::INTERVAL_SECONDS;
         let scans = self
@@ -168,13 +178,12 @@ impl Phone {
             .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
         let index = SightingIndex::new(&scans);
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let matches = index.match_keys(
-            keys.iter().cloned().map(Ok),
+        index.match_keys(
+            keys,
             &self.calibration,
             &self.configuration.mapping,
             threads,
-        )?;
-        self.store_windows(&windows_by_key(matches.matched), None)
+        )
     }
 
     /// Matches the keys of one downloaded export file, once: a file already matched (same
@@ -199,19 +208,7 @@ impl Phone {
         if self.is_processed(source, name)? {
             return Ok(None);
         }
-        let now = self.clock.now_unix_seconds();
-        let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * crate::ids::INTERVAL_SECONDS;
-        let scans = self
-            .sightings
-            .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
-        let index = SightingIndex::new(&scans);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let matches = index.match_keys(
-            keys,
-            &self.calibration,
-            &self.configuration.mapping,
-            threads,
-        )?;
+        let matches = self.find_matches(keys)?;
         verify()?;
         let found = windows_by_key(matches.matched);
         let report = ExportMatchReport {
