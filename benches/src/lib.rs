@@ -115,16 +115,9 @@ pub fn synthetic_scans(
         for meeting in 0..6u64 {
             let at = first + meeting * SCAN_EVERY_SECONDS;
             let interval = IntervalNumber::from_unix_seconds(at);
-            let rpi = key
-                .key
-                .rolling_proximity_identifier_key()
-                .rolling_proximity_identifier(interval);
-            let aem = key
-                .key
-                .associated_encrypted_metadata_key()
-                .encrypt(&rpi, &Metadata::v1_0(-20));
-            let sighting = Sighting::new(ExposurePayload::new(rpi, aem), -75, at + 1)
-                .unwrap_or_else(|_| unreachable!("valid RSSI"));
+            let payload = ExposurePayload::derive(&key.key, interval, &Metadata::v1_0(-20));
+            let sighting =
+                Sighting::new(payload, -75, at + 1).unwrap_or_else(|_| unreachable!("valid RSSI"));
             scans.push(Scan {
                 scan_id,
                 started_at: at,

@@ -214,7 +214,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         }) => {
             let tek = TemporaryExposureKey::from_hex(&tek)?;
             let metadata = Metadata::from_hex(&metadata)?;
-            let payload = payload(&tek, IntervalNumber::new(interval), &metadata);
+            let payload = ExposurePayload::derive(&tek, IntervalNumber::new(interval), &metadata);
             writeln!(out, "{}", to_hex(&payload.advertisement()))?;
             Ok(())
         }
@@ -394,21 +394,6 @@ fn advertise(args: &AdvertiseArgs, out: &mut impl Write) -> Result<()> {
         )?;
     }
     Ok(())
-}
-
-fn payload(
-    tek: &TemporaryExposureKey,
-    interval: IntervalNumber,
-    metadata: &Metadata,
-) -> ExposurePayload {
-    let rpi = tek
-        .rolling_proximity_identifier_key()
-        .rolling_proximity_identifier(interval);
-    ExposurePayload::new(
-        rpi,
-        tek.associated_encrypted_metadata_key()
-            .encrypt(&rpi, metadata),
-    )
 }
 
 fn timestamp(unix_seconds: u64) -> Result<String> {

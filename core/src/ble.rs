@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use crate::Error;
 use crate::ids::{
-    AssociatedEncryptedMetadata, KEY_LENGTH, METADATA_LENGTH, RollingProximityIdentifier,
+    AssociatedEncryptedMetadata, IntervalNumber, KEY_LENGTH, METADATA_LENGTH, Metadata,
+    RollingProximityIdentifier, TemporaryExposureKey,
 };
 
 /// The 16-bit service UUID assigned to Exposure Notification.
@@ -73,6 +74,21 @@ impl ExposurePayload {
     /// A payload from its parts.
     pub const fn new(rpi: RollingProximityIdentifier, aem: AssociatedEncryptedMetadata) -> Self {
         Self { rpi, aem }
+    }
+
+    /// What the owner of `tek` broadcasts in `interval`: the RPI and the AEM of `metadata`.
+    pub fn derive(
+        tek: &TemporaryExposureKey,
+        interval: IntervalNumber,
+        metadata: &Metadata,
+    ) -> Self {
+        let rpi = tek
+            .rolling_proximity_identifier_key()
+            .rolling_proximity_identifier(interval);
+        let aem = tek
+            .associated_encrypted_metadata_key()
+            .encrypt(&rpi, metadata);
+        Self::new(rpi, aem)
     }
 
     /// The 20 service-data bytes: `RPI ‖ AEM`.

@@ -150,20 +150,13 @@ impl KeySchedule {
         let interval = IntervalNumber::from_unix_seconds(now);
         let metadata = self.metadata;
         let key = self.key_valid_at(interval)?;
-        let rpi = key
-            .key
-            .rolling_proximity_identifier_key()
-            .rolling_proximity_identifier(interval);
-        let aem = key
-            .key
-            .associated_encrypted_metadata_key()
-            .encrypt(&rpi, &metadata);
+        let payload = ExposurePayload::derive(&key.key, interval, &metadata);
         let key_end = key.end().unix_seconds();
         let lifetime = self
             .random
             .uniform_inclusive(MIN_ROTATION_SECONDS, MAX_ROTATION_SECONDS);
         let broadcast = Broadcast {
-            payload: ExposurePayload::new(rpi, aem),
+            payload,
             interval,
             started_at: now,
             rotate_at: (now + lifetime).min(key_end),
