@@ -27,6 +27,7 @@ pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("vaes")
         && std::arch::is_x86_feature_detected!("avx2")
         && std::arch::is_x86_feature_detected!("aes")
+        && std::arch::is_x86_feature_detected!("sse4.1")
 }
 
 /// Computes the RPIs of `output.len()` consecutive intervals from `start` under `rpik`: the
