@@ -494,13 +494,8 @@ mod tests {
 
     /// What the key's owner broadcast in `interval`, heard at `seen_at`.
     fn heard(interval: u32, seen_at: u64, rssi: i16, metadata: Metadata) -> Sighting {
-        let rpi = tek()
-            .rolling_proximity_identifier_key()
-            .rolling_proximity_identifier(IntervalNumber::new(interval));
-        let aem = tek()
-            .associated_encrypted_metadata_key()
-            .encrypt(&rpi, &metadata);
-        Sighting::new(ExposurePayload::new(rpi, aem), rssi, seen_at).unwrap()
+        let payload = ExposurePayload::derive(&tek(), IntervalNumber::new(interval), &metadata);
+        Sighting::new(payload, rssi, seen_at).unwrap()
     }
 
     fn scan(id: u64, at: u64, sightings: Vec<Sighting>) -> Scan {

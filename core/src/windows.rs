@@ -168,9 +168,8 @@ mod confidence_as_integer {
 impl ExposureWindow {
     /// The UTC day of the window.
     pub fn date(&self) -> time::Date {
-        let days = i32::try_from(self.date_millis_since_epoch / MILLIS_PER_DAY).unwrap_or(i32::MAX);
-        time::Date::from_julian_day(UNIX_EPOCH_JULIAN_DAY.saturating_add(days))
-            .unwrap_or(time::Date::MAX)
+        crate::ids::IntervalNumber::from_unix_seconds(self.date_millis_since_epoch / 1000)
+            .utc_date()
     }
 
     /// The sum of the scan instances' `secondsSinceLastScan`.
@@ -181,9 +180,6 @@ impl ExposureWindow {
             .sum()
     }
 }
-
-/// The Julian day number of 1970-01-01.
-const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
 
 /// One sighting of a matched key, ready for windowing: already matched, decrypted, checked for a
 /// plausible TX power, and turned into an attenuation.
