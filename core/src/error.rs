@@ -210,6 +210,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+
+    /// A message of the phone ↔ server API (`mimamori_core::api`) is malformed.
+    #[error("the {what} is malformed: {problem}")]
+    InvalidWireMessage {
+        /// Which message or file (`index.txt`, `list.json`, `publish request`, ...).
+        what: &'static str,
+        /// What is wrong (never the content itself).
+        problem: String,
+    },
 }
 
 /// `Result` with [`Error`].

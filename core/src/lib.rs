@@ -41,6 +41,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod ble;
 pub mod calibration;
 pub mod encounter;
