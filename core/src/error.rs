@@ -211,6 +211,56 @@ pub enum Error {
         reason: String,
     },
 
+    /// A diagnosis server URL that cannot be used.
+    #[error("not a usable diagnosis server URL: {reason}")]
+    InvalidServerUrl {
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A request to the diagnosis server got no answer (no network, refused connection, timeout,
+    /// or an answer longer than allowed).
+    #[error("the diagnosis server could not be reached: {reason}; check the connection and try again")]
+    Transport {
+        /// What the HTTP client reported (never a URL with secrets, a body or an address).
+        reason: String,
+    },
+
+    /// The diagnosis server answered a request with an error.
+    #[error("the diagnosis server refused the {request} (HTTP {status}{}): {advice}", .code.as_deref().map(|code| format!(", {code}")).unwrap_or_default())]
+    ServerRefused {
+        /// Which request: "verification code", "certificate request", "upload", "download".
+        request: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// The server's error code when it gave one (e.g. `code_invalid`).
+        code: Option<String>,
+        /// What the resident or operator can do.
+        advice: &'static str,
+    },
+
+    /// The diagnosis server answered with something that is not what the protocol defines.
+    #[error("the diagnosis server sent an unusable {what}: {reason}; the server may be misconfigured or a different version")]
+    InvalidServerResponse {
+        /// Which answer.
+        what: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A verification code that is not 8 digits.
+    #[error("a verification code is 8 digits (spaces and hyphens are ignored); check the code the health authority gave")]
+    InvalidVerificationCode,
+
+    /// There are no keys to upload for the days asked.
+    #[error("this phone has no keys from {first} to {last} whose validity has ended, so there is nothing to upload; today's key can be uploaded after midnight (UTC)")]
+    NothingToUpload {
+        /// First day asked.
+        first: time::Date,
+        /// Last day asked.
+        last: time::Date,
+    },
+
     /// A message of the phone ↔ server API (`mimamori_core::api`) is malformed.
     #[error("the {what} is malformed: {problem}")]
     InvalidWireMessage {

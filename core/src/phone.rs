@@ -259,6 +259,42 @@ impl Phone {
             .map_err(|error| self.windows.error(error))
     }
 
+    /// How far the export list of `source` (a server and region) has been synced: the `created`
+    /// time (Unix milliseconds) up to which every listed file has been matched, if any.
+    pub fn sync_progress(&mut self, source: &str) -> Result<Option<u64>> {
+        self.windows
+            .connection()
+            .prepare_cached("SELECT last_created FROM sync_progress WHERE source = ?1")
+            .and_then(|mut statement| {
+                statement
+                    .query_row([source], |row| row.get::<_, i64>(0))
+                    .map(Some)
+                    .or_else(|error| match error {
+                        rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                        error => Err(error),
+                    })
+            })
+            .map(|created| created.map(|created| u64::try_from(created).unwrap_or(0)))
+            .map_err(|error| self.windows.error(error))
+    }
+
+    /// Records that every file of `source`'s list created up to `created` (Unix milliseconds)
+    /// has been matched. Progress only moves forward: an older time is ignored.
+    pub fn advance_sync_progress(&mut self, source: &str, created: u64) -> Result<()> {
+        let now = to_sql(self.clock.now_unix_seconds());
+        self.windows
+            .connection()
+            .execute(
+                "INSERT INTO sync_progress (source, last_created, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (source) DO UPDATE SET
+                     last_created = max(last_created, excluded.last_created),
+                     updated_at = excluded.updated_at",
+                params![source, to_sql(created), now],
+            )
+            .map(|_| ())
+            .map_err(|error| self.windows.error(error))
+    }
+
     /// The stored exposure windows of the last 14 days, oldest first.
     pub fn exposure_windows(&mut self) -> Result<Vec<ExposureWindow>> {
         let cutoff = retention_cutoff(self.clock.now_unix_seconds()) / 86_400 * 86_400_000;

@@ -62,6 +62,13 @@ const MIGRATIONS: &[&str] = &[
          windows INTEGER NOT NULL,
          PRIMARY KEY (source, name)
      ) STRICT;",
+    // Version 5: how far the phone has synced each server's export list (one row per server and
+    // region), advanced only after the files up to that point are matched.
+    "CREATE TABLE sync_progress (
+         source TEXT PRIMARY KEY NOT NULL,
+         last_created INTEGER NOT NULL,
+         updated_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The newest schema version this build writes and reads.
