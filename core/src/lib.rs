@@ -56,6 +56,7 @@ pub mod risk;
 pub mod schedule;
 pub mod storage;
 pub mod transport;
+pub mod upload;
 pub mod windows;
 
 pub use ble::ExposurePayload;

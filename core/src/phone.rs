@@ -96,6 +96,11 @@ impl Phone {
         &self.data_dir
     }
 
+    /// The time on this phone's clock, in Unix seconds.
+    pub fn now_unix_seconds(&self) -> u64 {
+        self.clock.now_unix_seconds()
+    }
+
     /// The key schedule: what to broadcast, rotation, keys for upload.
     pub fn schedule(&mut self) -> &mut KeySchedule {
         &mut self.schedule

@@ -49,9 +49,16 @@ pub trait Transport: Send + Sync {
     /// `GET url`; the body is read up to `max_bytes`.
     fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse>;
 
-    /// `POST url` with `Content-Type: application/json` and `body`; the answer's body is read up
-    /// to `max_bytes`.
-    fn post_json(&self, url: &str, body: &[u8], max_bytes: u64) -> Result<HttpResponse>;
+    /// `POST url` with `Content-Type: application/json`, the extra `headers` (name, value) and
+    /// `body`; the answer's body is read up to `max_bytes`. The core adds only one header:
+    /// `X-Chaff: 1` on decoy requests ([`crate::api::v1::CHAFF_HEADER`]).
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> Result<HttpResponse>;
 }
 
 /// A diagnosis server's base URL, such as `https://diagnosis.example.jp` or
@@ -110,7 +117,7 @@ impl std::fmt::Display for ServerUrl {
 #[derive(Debug, Default)]
 pub struct ScriptedTransport {
     responses: std::sync::Mutex<std::collections::HashMap<String, HttpResponse>>,
-    requests: std::sync::Mutex<Vec<(String, Option<Vec<u8>>)>>,
+    requests: std::sync::Mutex<Vec<ScriptedRequest>>,
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -134,8 +141,8 @@ impl ScriptedTransport {
         self.lock_responses().remove(url);
     }
 
-    /// Every request so far: the URL and, for a POST, the body.
-    pub fn requests(&self) -> Vec<(String, Option<Vec<u8>>)> {
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<ScriptedRequest> {
         self.requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -150,11 +157,24 @@ impl ScriptedTransport {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn answer(&self, url: &str, body: Option<&[u8]>, max_bytes: u64) -> Result<HttpResponse> {
+    fn answer(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        max_bytes: u64,
+    ) -> Result<HttpResponse> {
         self.requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((url.to_owned(), body.map(<[u8]>::to_vec)));
+            .push(ScriptedRequest {
+                url: url.to_owned(),
+                headers: headers
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                    .collect(),
+                body: body.map(<[u8]>::to_vec),
+            });
         let response = self
             .lock_responses()
             .get(url)
@@ -174,12 +194,30 @@ impl ScriptedTransport {
 #[cfg(any(test, feature = "testing"))]
 impl Transport for ScriptedTransport {
     fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse> {
-        self.answer(url, None, max_bytes)
+        self.answer(url, &[], None, max_bytes)
     }
 
-    fn post_json(&self, url: &str, body: &[u8], max_bytes: u64) -> Result<HttpResponse> {
-        self.answer(url, Some(body), max_bytes)
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> Result<HttpResponse> {
+        self.answer(url, headers, Some(body), max_bytes)
     }
+}
+
+/// One request a [`ScriptedTransport`] received.
+#[cfg(any(test, feature = "testing"))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedRequest {
+    /// The URL.
+    pub url: String,
+    /// The extra headers given.
+    pub headers: Vec<(String, String)>,
+    /// The body of a POST; `None` for a GET.
+    pub body: Option<Vec<u8>>,
 }
 
 #[cfg(test)]
@@ -228,11 +266,17 @@ mod tests {
         transport.respond("http://s/a", 200, "hello");
         assert_eq!(transport.get("http://s/a", 10).unwrap().body, b"hello");
         assert!(transport.get("http://s/a", 4).is_err(), "longer than the limit");
-        assert!(transport.post_json("http://s/b", b"{}", 10).is_err());
+        assert!(
+            transport
+                .post_json("http://s/b", &[("X-Chaff", "1")], b"{}", 10)
+                .is_err()
+        );
         transport.forget("http://s/a");
         assert!(transport.get("http://s/a", 10).is_err());
         assert_eq!(transport.requests().len(), 4);
-        assert_eq!(transport.requests()[2].1.as_deref(), Some(&b"{}"[..]));
+        let post = &transport.requests()[2];
+        assert_eq!(post.body.as_deref(), Some(&b"{}"[..]));
+        assert_eq!(post.headers, vec![("X-Chaff".to_owned(), "1".to_owned())]);
     }
 
     #[test]
