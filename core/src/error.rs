@@ -220,7 +220,9 @@ pub enum Error {
 
     /// A request to the diagnosis server got no answer (no network, refused connection, timeout,
     /// or an answer longer than allowed).
-    #[error("the diagnosis server could not be reached: {reason}; check the connection and try again")]
+    #[error(
+        "the diagnosis server could not be reached: {reason}; check the connection and try again"
+    )]
     Transport {
         /// What the HTTP client reported (never a URL with secrets, a body or an address).
         reason: String,
@@ -240,7 +242,9 @@ pub enum Error {
     },
 
     /// The diagnosis server answered with something that is not what the protocol defines.
-    #[error("the diagnosis server sent an unusable {what}: {reason}; the server may be misconfigured or a different version")]
+    #[error(
+        "the diagnosis server sent an unusable {what}: {reason}; the server may be misconfigured or a different version"
+    )]
     InvalidServerResponse {
         /// Which answer.
         what: &'static str,
@@ -249,11 +253,15 @@ pub enum Error {
     },
 
     /// A verification code that is not 8 digits.
-    #[error("a verification code is 8 digits (spaces and hyphens are ignored); check the code the health authority gave")]
+    #[error(
+        "a verification code is 8 digits (spaces and hyphens are ignored); check the code the health authority gave"
+    )]
     InvalidVerificationCode,
 
     /// There are no keys to upload for the days asked.
-    #[error("this phone has no keys from {first} to {last} whose validity has ended, so there is nothing to upload; today's key can be uploaded after midnight (UTC)")]
+    #[error(
+        "this phone has no keys from {first} to {last} whose validity has ended, so there is nothing to upload; today's key can be uploaded after midnight (UTC)"
+    )]
     NothingToUpload {
         /// First day asked.
         first: time::Date,

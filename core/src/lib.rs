@@ -55,6 +55,7 @@ pub mod phone;
 pub mod risk;
 pub mod schedule;
 pub mod storage;
+pub mod sync;
 pub mod transport;
 pub mod upload;
 pub mod windows;

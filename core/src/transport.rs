@@ -81,8 +81,7 @@ impl ServerUrl {
         if host.is_empty() {
             return Err(invalid("it has no host"));
         }
-        if text.contains(['?', '#']) || text.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if text.contains(['?', '#']) || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(invalid(
                 "it must not contain spaces, a query (?) or a fragment (#)",
             ));
@@ -241,7 +240,10 @@ mod tests {
             "https://cdn.example.jp/JP/1.zip"
         );
         let local = ServerUrl::parse("http://127.0.0.1:8080/en").unwrap();
-        assert_eq!(local.join("v1/publish"), "http://127.0.0.1:8080/en/v1/publish");
+        assert_eq!(
+            local.join("v1/publish"),
+            "http://127.0.0.1:8080/en/v1/publish"
+        );
     }
 
     #[test]
@@ -265,7 +267,10 @@ mod tests {
         let transport = ScriptedTransport::new();
         transport.respond("http://s/a", 200, "hello");
         assert_eq!(transport.get("http://s/a", 10).unwrap().body, b"hello");
-        assert!(transport.get("http://s/a", 4).is_err(), "longer than the limit");
+        assert!(
+            transport.get("http://s/a", 4).is_err(),
+            "longer than the limit"
+        );
         assert!(
             transport
                 .post_json("http://s/b", &[("X-Chaff", "1")], b"{}", 10)

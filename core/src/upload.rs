@@ -523,7 +523,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(report.test_type, TestType::Confirmed);
-        assert_eq!(report.onset, Some(date!(2020 - 04 - 07)), "the authority's date");
+        assert_eq!(
+            report.onset,
+            Some(date!(2020 - 04 - 07)),
+            "the authority's date"
+        );
         // Keys of 04-04 .. 04-09; today's (04-10) is still valid and held back.
         assert_eq!(report.keys_sent, 6);
         assert_eq!(report.inserted, 5);
@@ -658,7 +662,14 @@ mod tests {
         transport.respond(&verify_url, 503, "<html>");
         let error = run(&transport);
         assert!(
-            matches!(error, Error::ServerRefused { status: 503, code: None, .. }),
+            matches!(
+                error,
+                Error::ServerRefused {
+                    status: 503,
+                    code: None,
+                    ..
+                }
+            ),
             "{error:?}"
         );
         transport.forget(&verify_url);
@@ -680,7 +691,8 @@ mod tests {
             request.headers,
             vec![(CHAFF_HEADER.to_owned(), "1".to_owned())]
         );
-        let publish: PublishRequest = serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
+        let publish: PublishRequest =
+            serde_json::from_slice(request.body.as_ref().unwrap()).unwrap();
         assert_eq!(publish.temporary_exposure_keys.len(), 14);
     }
 }
