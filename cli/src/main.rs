@@ -10,10 +10,14 @@
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
+//! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
+//! mimamori sync --server URL --public-key PEM|BASE64 [--data-dir DIR] [--region JP]
 //! ```
 
+mod client;
 mod inspect;
 mod matching;
+mod phone_flow;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -65,6 +69,13 @@ enum Command {
     /// Benchmarks anyone can rerun.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Act as a phone that tested positive: trade the health authority's code for a
+    /// certificate and upload the phone's expired keys to a diagnosis server.
+    Upload(phone_flow::UploadArgs),
+    /// Act as a phone checking for exposure: download the server's new export files (plain GETs
+    /// of public files), verify and match them, remember progress, and print each file, the
+    /// per-day risk lines of `mimamori risk` and the notice.
+    Sync(phone_flow::SyncArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,6 +200,8 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
+        Command::Upload(args) => phone_flow::run_upload(&args, out),
+        Command::Sync(args) => phone_flow::run_sync(&args, out),
         Command::Calibration(args) => {
             let found = DeviceCalibration::lookup(&args.manufacturer, &args.device, &args.model);
             let (calibration, source) = match found {

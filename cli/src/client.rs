@@ -1,0 +1,103 @@
+//! The CLI's HTTP client: [`mimamori_core::transport::Transport`] over `ureq` (blocking, rustls).
+//!
+//! It only moves bytes. It sends no cookies and no headers beyond what HTTP needs (and
+//! `X-Chaff` when the core asks for it), and its errors name the kind of failure only: never the
+//! URL's host address, a body, a code or a token.
+
+use std::io::Read;
+use std::time::Duration;
+
+use mimamori_core::Error;
+use mimamori_core::transport::{HttpResponse, Transport};
+
+/// How long one request may take in all, downloads included.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A blocking HTTP client for the phone flow.
+#[derive(Debug)]
+pub(crate) struct HttpClient {
+    agent: ureq::Agent,
+}
+
+impl HttpClient {
+    /// A client with the timeouts above that returns every HTTP status as a response.
+    pub(crate) fn new() -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .max_redirects(5)
+            .build()
+            .into();
+        Self { agent }
+    }
+}
+
+impl Transport for HttpClient {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+        let response = self.agent.get(url).call().map_err(transport_error)?;
+        read(response, max_bytes)
+    }
+
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> mimamori_core::Result<HttpResponse> {
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send(body).map_err(transport_error)?;
+        read(response, max_bytes)
+    }
+}
+
+/// Reads the status and at most `max_bytes` of the body; a longer body is an error.
+fn read(
+    mut response: ureq::http::Response<ureq::Body>,
+    max_bytes: u64,
+) -> mimamori_core::Result<HttpResponse> {
+    let status = response.status().as_u16();
+    let mut body = Vec::new();
+    response
+        .body_mut()
+        .as_reader()
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|error| Error::Transport {
+            reason: format!("reading the answer failed ({:?})", error.kind()),
+        })?;
+    if body.len() as u64 > max_bytes {
+        return Err(Error::Transport {
+            reason: format!("the answer is longer than {max_bytes} bytes"),
+        });
+    }
+    Ok(HttpResponse { status, body })
+}
+
+/// The kind of a failure, without URLs or addresses.
+fn transport_error(error: ureq::Error) -> Error {
+    let reason = match error {
+        ureq::Error::Timeout(_) => "the request timed out".to_owned(),
+        ureq::Error::HostNotFound => "the server's host name was not found".to_owned(),
+        ureq::Error::ConnectionFailed => "the connection failed".to_owned(),
+        ureq::Error::Io(error) => format!("the connection failed ({:?})", error.kind()),
+        ureq::Error::Tls(problem) => format!("the TLS connection failed ({problem})"),
+        ureq::Error::TooManyRedirects | ureq::Error::RedirectFailed => {
+            "the server redirected too often or wrongly".to_owned()
+        }
+        ureq::Error::BadUri(_) => "the URL is not usable".to_owned(),
+        ureq::Error::Protocol(_) => "the server's answer is not valid HTTP".to_owned(),
+        _ => "the request failed".to_owned(),
+    };
+    Error::Transport { reason }
+}

@@ -1,0 +1,191 @@
+//! `mimamori upload` and `mimamori sync`: the phone's side of a diagnosis server, by hand.
+//!
+//! Both act on a phone's data directory (the one `mimamori advertise` uses) with the system clock
+//! and the OS random source. All rules are in `mimamori_core::{upload, sync}`; this file parses
+//! arguments and prints.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use mimamori_core::export::ExportPublicKey;
+use mimamori_core::sync::{SyncSettings, sync};
+use mimamori_core::transport::ServerUrl;
+use mimamori_core::upload::{UploadSettings, VerificationCode, upload};
+use mimamori_core::{DeviceCalibration, OsRandom, Phone, SystemClock};
+
+use crate::client::HttpClient;
+
+/// The health authority identifier sent when none is given (`healthAuthorityID`).
+pub(crate) const DEFAULT_HEALTH_AUTHORITY_ID: &str = "JP.mimamori";
+
+/// The region synced when none is given.
+pub(crate) const DEFAULT_REGION: &str = "JP";
+
+/// Arguments of `mimamori upload`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UploadArgs {
+    /// The diagnosis server's base URL, e.g. https://diagnosis.example.jp.
+    #[arg(long)]
+    server: String,
+    /// The 8-digit code the health authority gave (spaces and hyphens are ignored).
+    #[arg(long)]
+    code: String,
+    /// The phone's data directory.
+    #[arg(long, default_value = "mimamori-data")]
+    data_dir: PathBuf,
+    /// The day symptoms began, YYYY-MM-DD (keys from 3 days before are uploaded).
+    #[arg(long, value_parser = crate::parse_date, conflicts_with = "test_date")]
+    onset: Option<time::Date>,
+    /// For a resident without symptoms: the day of the test, YYYY-MM-DD.
+    #[arg(long, value_parser = crate::parse_date)]
+    test_date: Option<time::Date>,
+    /// The health authority identifier the server expects.
+    #[arg(long, default_value = DEFAULT_HEALTH_AUTHORITY_ID)]
+    health_authority: String,
+    /// Whether the resident travelled abroad in the period.
+    #[arg(long)]
+    traveler: bool,
+}
+
+/// Arguments of `mimamori sync`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SyncArgs {
+    /// The diagnosis server's (or its CDN's) base URL.
+    #[arg(long)]
+    server: String,
+    /// The phone's data directory.
+    #[arg(long, default_value = "mimamori-data")]
+    data_dir: PathBuf,
+    /// The region whose export files to download.
+    #[arg(long, default_value = DEFAULT_REGION)]
+    region: String,
+    /// The server's export signing key (ECDSA P-256): a file (PEM with one or more "PUBLIC KEY"
+    /// blocks, base64 or raw DER) or the base64 of its DER. Repeat it for several key versions.
+    #[arg(long = "public-key", required = true)]
+    public_keys: Vec<String>,
+}
+
+/// Opens the phone in `data_dir` with the system clock and OS randomness.
+fn open_phone(data_dir: &PathBuf) -> Result<Phone> {
+    Phone::open(
+        data_dir,
+        DeviceCalibration::UNKNOWN_DEVICE,
+        Arc::new(SystemClock),
+        Box::new(OsRandom),
+    )
+    .with_context(|| format!("opening the phone in {}", data_dir.display()))
+}
+
+/// Uploads the phone's keys with a verification code and prints what was sent.
+pub(crate) fn run_upload(args: &UploadArgs, out: &mut impl Write) -> Result<()> {
+    let code = VerificationCode::parse(&args.code)?;
+    let server = ServerUrl::parse(&args.server)?;
+    let mut phone = open_phone(&args.data_dir)?;
+    let settings = UploadSettings {
+        server,
+        health_authority_id: args.health_authority.clone(),
+        onset: args.onset.or(args.test_date),
+        traveler: args.traveler,
+    };
+    let report = upload(
+        &mut phone,
+        &HttpClient::new(),
+        &mut OsRandom,
+        &settings,
+        &code,
+    )?;
+    writeln!(
+        out,
+        "uploaded {} keys of {} to {} ({} test{}); the server stored {} new",
+        report.keys_sent,
+        report.days.0,
+        report.days.1,
+        report.test_type,
+        report
+            .onset
+            .map(|onset| format!(", onset {onset}"))
+            .unwrap_or_default(),
+        report.inserted
+    )?;
+    writeln!(
+        out,
+        "today's key is still in use; it can be uploaded after midnight (UTC) with a new code"
+    )?;
+    Ok(())
+}
+
+/// Downloads and matches the new export files; prints each file, the new windows, the risk
+/// lines of `mimamori risk` and the notice.
+pub(crate) fn run_sync(args: &SyncArgs, out: &mut impl Write) -> Result<()> {
+    let settings = SyncSettings {
+        server: ServerUrl::parse(&args.server)?,
+        region: args.region.clone(),
+        public_keys: load_public_keys(&args.public_keys)?,
+    };
+    let mut phone = open_phone(&args.data_dir)?;
+    let report = sync(&mut phone, &HttpClient::new(), &settings)?;
+    writeln!(
+        out,
+        "{} files listed for {}, {} already matched, {} downloaded",
+        report.listed,
+        settings.region,
+        report.already_matched,
+        report.matched.len() + report.failed.len()
+    )?;
+    for file in &report.matched {
+        writeln!(
+            out,
+            "matched {} keys={} matched_keys={} new_windows={}",
+            file.url, file.report.keys, file.report.matched_keys, file.report.new_windows
+        )?;
+    }
+    for file in &report.failed {
+        writeln!(
+            out,
+            "failed {}: {} (tried again at the next sync)",
+            file.url, file.reason
+        )?;
+    }
+    writeln!(out, "new exposure windows: {}", report.new_windows())?;
+    for day in phone.risk()? {
+        writeln!(out, "{}", crate::risk_line(&day))?;
+    }
+    let notice = phone.notice()?;
+    writeln!(out, "notice: {}", notice.message_en())?;
+    writeln!(out, "通知: {}", notice.message_ja())?;
+    if !report.failed.is_empty() {
+        bail!(
+            "{} of the new export files could not be used; run sync again later",
+            report.failed.len()
+        );
+    }
+    Ok(())
+}
+
+/// Reads every `--public-key`: files may hold several PEM blocks.
+fn load_public_keys(arguments: &[String]) -> Result<Vec<ExportPublicKey>> {
+    let mut keys = Vec::new();
+    for argument in arguments {
+        let path = std::path::Path::new(argument);
+        let text = if path.is_file() {
+            std::fs::read_to_string(path).ok()
+        } else {
+            None
+        };
+        match text {
+            Some(text) if text.matches("-----BEGIN").count() > 1 => {
+                for block in text.split_inclusive("-----END PUBLIC KEY-----") {
+                    if block.contains("-----BEGIN") {
+                        keys.push(ExportPublicKey::parse(block).with_context(|| {
+                            format!("reading the public keys in {}", path.display())
+                        })?);
+                    }
+                }
+            }
+            _ => keys.push(crate::inspect::load_public_key(argument)?),
+        }
+    }
+    Ok(keys)
+}
