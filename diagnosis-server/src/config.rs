@@ -1,0 +1,219 @@
+//! The server's configuration: what `main.rs` builds from flags and environment variables, and
+//! what tests build directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::{Error, Result};
+
+/// Default export period: one batch an hour.
+pub const DEFAULT_EXPORT_PERIOD: Duration = Duration::from_secs(3600);
+
+/// How long keys and export files are kept: 14 days (GAEN's key retention).
+pub const RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Fewest keys in a non-empty export batch; random keys fill it up (Google's server: 1,000).
+pub const DEFAULT_MIN_EXPORT_KEYS: usize = 1000;
+
+/// Upper bound of the random number of extra padding keys added to the minimum (0..=100).
+pub const EXPORT_PADDING_JITTER: usize = 100;
+
+/// Where the database lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseConfig {
+    /// A SQLite file (the default: `<data dir>/diagnosis.sqlite3`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database, for several server instances (`postgres://user:pw@host/db`).
+    Postgres(String),
+}
+
+impl DatabaseConfig {
+    /// Parses `sqlite://<path>` or `postgres://...` / `postgresql://...`.
+    pub fn parse(url: &str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(Error::Config("sqlite:// needs a file path".into()));
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(url.to_owned()))
+        } else {
+            Err(Error::Config(
+                "the database URL must start with sqlite:// or postgres://".into(),
+            ))
+        }
+    }
+}
+
+/// Where export files are stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlobConfig {
+    /// A local directory (the default: `<data dir>/exports-store`).
+    Local(PathBuf),
+    /// An S3-compatible bucket; a CDN serves it to phones.
+    S3 {
+        /// The bucket name.
+        bucket: String,
+        /// The endpoint URL for S3-compatible stores other than AWS (MinIO, moto, ...).
+        endpoint: Option<String>,
+        /// The region of the bucket.
+        region: String,
+    },
+}
+
+impl BlobConfig {
+    /// Parses `file://<dir>` or `s3://<bucket>`.
+    pub fn parse(url: &str, endpoint: Option<String>, region: Option<String>) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("file://") {
+            if path.is_empty() {
+                return Err(Error::Config("file:// needs a directory".into()));
+            }
+            Ok(Self::Local(PathBuf::from(path)))
+        } else if let Some(bucket) = url.strip_prefix("s3://") {
+            let bucket = bucket.trim_end_matches('/');
+            if bucket.is_empty() || bucket.contains('/') {
+                return Err(Error::Config("s3:// needs just a bucket name".into()));
+            }
+            Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+                endpoint,
+                region: region.unwrap_or_else(|| "us-east-1".to_owned()),
+            })
+        } else {
+            Err(Error::Config(
+                "the blob store URL must start with file:// or s3://".into(),
+            ))
+        }
+    }
+}
+
+/// Everything the server needs to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Directory for the SQLite database, signing keys and (by default) export files.
+    pub data_dir: PathBuf,
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: SocketAddr,
+    /// Region of the export files (e.g. `JP` or COCOA's `440`).
+    pub region: String,
+    /// The health authority id phones put in `healthAuthorityID` (the certificate audience).
+    pub health_authority_id: String,
+    /// The database; `None` means SQLite in the data directory.
+    pub database: Option<DatabaseConfig>,
+    /// The export file store; `None` means a directory in the data directory.
+    pub blobs: Option<BlobConfig>,
+    /// The public base URL of the export files, for `list.json` (e.g. a CDN). Without it the
+    /// URLs in `list.json` are paths relative to the server root.
+    pub public_base_url: Option<String>,
+    /// How often the export worker makes a batch.
+    pub export_period: Duration,
+    /// Whether the export worker runs periodically (off in tests that trigger exports).
+    pub export_worker: bool,
+    /// Fewest keys in a non-empty export batch (random keys fill it up).
+    pub min_export_keys: usize,
+    /// An API key created at start for the authority API (named `bootstrap`), if given.
+    pub bootstrap_api_key: Option<String>,
+    /// A file of API keys to create at start, one `name:key` a line.
+    pub api_keys_file: Option<PathBuf>,
+    /// Id of the export signing key (`verification_key_id`, e.g. a mobile country code).
+    pub signing_key_id: String,
+}
+
+impl Config {
+    /// Defaults for a data directory: listen on 127.0.0.1:8080, region `JP`, SQLite, local
+    /// files, hourly exports.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            region: "JP".into(),
+            health_authority_id: "JP.mimamori".into(),
+            database: None,
+            blobs: None,
+            public_base_url: None,
+            export_period: DEFAULT_EXPORT_PERIOD,
+            export_worker: true,
+            min_export_keys: DEFAULT_MIN_EXPORT_KEYS,
+            bootstrap_api_key: None,
+            api_keys_file: None,
+            signing_key_id: "440".into(),
+        }
+    }
+
+    /// The database to use.
+    pub fn database(&self) -> DatabaseConfig {
+        self.database
+            .clone()
+            .unwrap_or_else(|| DatabaseConfig::Sqlite(self.data_dir.join("diagnosis.sqlite3")))
+    }
+
+    /// The blob store to use.
+    pub fn blobs(&self) -> BlobConfig {
+        self.blobs
+            .clone()
+            .unwrap_or_else(|| BlobConfig::Local(self.data_dir.join("exports-store")))
+    }
+
+    /// Checks values that cannot be used.
+    pub fn validate(&self) -> Result<()> {
+        let region_ok = !self.region.is_empty()
+            && self.region.len() <= 32
+            && self
+                .region
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !region_ok {
+            return Err(Error::Config(
+                "the region must be 1 to 32 letters, digits, '-' or '_'".into(),
+            ));
+        }
+        if self.export_period < Duration::from_secs(1) {
+            return Err(Error::Config(
+                "the export period must be at least 1 s".into(),
+            ));
+        }
+        if self.health_authority_id.is_empty() {
+            return Err(Error::Config(
+                "the health authority id must not be empty".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse_to_backends() {
+        assert_eq!(
+            DatabaseConfig::parse("sqlite:///var/lib/x.db").unwrap(),
+            DatabaseConfig::Sqlite("/var/lib/x.db".into())
+        );
+        assert!(matches!(
+            DatabaseConfig::parse("postgres://u@h/db").unwrap(),
+            DatabaseConfig::Postgres(_)
+        ));
+        assert!(DatabaseConfig::parse("mysql://x").is_err());
+        assert_eq!(
+            BlobConfig::parse("s3://exports/", Some("http://127.0.0.1:5000".into()), None).unwrap(),
+            BlobConfig::S3 {
+                bucket: "exports".into(),
+                endpoint: Some("http://127.0.0.1:5000".into()),
+                region: "us-east-1".into()
+            }
+        );
+        assert!(BlobConfig::parse("s3://a/b", None, None).is_err());
+        assert!(BlobConfig::parse("ftp://a", None, None).is_err());
+    }
+
+    #[test]
+    fn bad_regions_are_refused() {
+        let mut config = Config::new("/tmp/x");
+        assert!(config.validate().is_ok());
+        config.region = "../etc".into();
+        assert!(config.validate().is_err());
+    }
+}

@@ -1,0 +1,180 @@
+//! `mimamori-diagnosis-server`: parses the configuration from flags and environment variables
+//! and runs the server (or one of the operator commands).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use mimamori_diagnosis_server::bench::{BenchOptions, run_bench};
+use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
+use mimamori_diagnosis_server::server::open_services;
+use mimamori_diagnosis_server::{Config, run};
+
+/// Mimamori's diagnosis server: verification codes, verified uploads, signed export files.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Cli {
+    /// Data directory: SQLite database, signing keys, export files.
+    #[arg(long, env = "MIMAMORI_DATA_DIR", default_value = "./mimamori-data")]
+    data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "MIMAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Region of the export files (e.g. JP, or COCOA's 440).
+    #[arg(long, env = "MIMAMORI_REGION", default_value = "JP")]
+    region: String,
+    /// Health authority id that phones send as healthAuthorityID.
+    #[arg(
+        long,
+        env = "MIMAMORI_HEALTH_AUTHORITY_ID",
+        default_value = "JP.mimamori"
+    )]
+    health_authority_id: String,
+    /// Database: sqlite://<file> (default: <data dir>/diagnosis.sqlite3) or postgres://...
+    #[arg(long, env = "MIMAMORI_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Export file store: file://<dir> (default: <data dir>/exports-store) or s3://<bucket>.
+    #[arg(long, env = "MIMAMORI_BLOB_STORE")]
+    blob_store: Option<String>,
+    /// Endpoint of an S3-compatible store (MinIO, moto, ...); credentials from AWS_* variables.
+    #[arg(long, env = "MIMAMORI_S3_ENDPOINT")]
+    s3_endpoint: Option<String>,
+    /// Region of the S3 bucket.
+    #[arg(long, env = "MIMAMORI_S3_REGION")]
+    s3_region: Option<String>,
+    /// Public base URL of the export files (e.g. a CDN), used in list.json.
+    #[arg(long, env = "MIMAMORI_PUBLIC_BASE_URL")]
+    public_base_url: Option<String>,
+    /// Seconds between export batches.
+    #[arg(long, env = "MIMAMORI_EXPORT_PERIOD_SECONDS", default_value_t = 3600)]
+    export_period_seconds: u64,
+    /// Do not run the periodic export worker (export via the authority API instead).
+    #[arg(long, env = "MIMAMORI_NO_EXPORT_WORKER")]
+    no_export_worker: bool,
+    /// An API key to accept (stored as "bootstrap").
+    #[arg(long, env = "MIMAMORI_BOOTSTRAP_API_KEY", hide_env_values = true)]
+    bootstrap_api_key: Option<String>,
+    /// A file of API keys, one name:key a line.
+    #[arg(long, env = "MIMAMORI_API_KEYS_FILE")]
+    api_keys_file: Option<PathBuf>,
+    /// Export signing key id (verification_key_id), e.g. the mobile country code.
+    #[arg(long, env = "MIMAMORI_SIGNING_KEY_ID", default_value = "440")]
+    signing_key_id: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create an API key for the authority API and print it.
+    CreateApiKey {
+        /// Who the key is for.
+        name: String,
+    },
+    /// Add a new export signing key version; files signed before stay verifiable.
+    RotateSigningKey,
+    /// Print publish throughput and the time to export and sign keys.
+    Bench {
+        /// Uploads to send.
+        #[arg(long, default_value_t = 2000)]
+        uploads: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        /// Keys to export and sign.
+        #[arg(long, default_value_t = 1_000_000)]
+        export_keys: usize,
+    },
+}
+
+fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
+    let mut config = Config::new(&cli.data_dir);
+    config.listen = cli.listen;
+    config.region = cli.region.clone();
+    config.health_authority_id = cli.health_authority_id.clone();
+    config.database = cli
+        .database_url
+        .as_deref()
+        .map(DatabaseConfig::parse)
+        .transpose()?;
+    config.blobs = cli
+        .blob_store
+        .as_deref()
+        .map(|url| BlobConfig::parse(url, cli.s3_endpoint.clone(), cli.s3_region.clone()))
+        .transpose()?;
+    config.public_base_url = cli.public_base_url.clone();
+    config.export_period = Duration::from_secs(cli.export_period_seconds);
+    config.export_worker = !cli.no_export_worker;
+    config.bootstrap_api_key = cli.bootstrap_api_key.clone();
+    config.api_keys_file = cli.api_keys_file.clone();
+    config.signing_key_id = cli.signing_key_id.clone();
+    config.validate()?;
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MIMAMORI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = async {
+        let config = config(&cli)?;
+        match cli.command {
+            None | Some(Command::Serve) => run(config).await,
+            Some(Command::CreateApiKey { ref name }) => {
+                let services =
+                    open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+                println!("{}", services.create_api_key(name).await?);
+                Ok(())
+            }
+            Some(Command::RotateSigningKey) => {
+                let services =
+                    open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+                let now = services.now();
+                let mut ring = services
+                    .export_keys
+                    .write()
+                    .map_err(|_| mimamori_diagnosis_server::Error::SigningKey("lock poisoned".into()))?;
+                let published = ring.rotate(now)?;
+                println!(
+                    "Added export signing key version {} (id {}) in {}; restart running servers.\n{}",
+                    published.version,
+                    published.key_id,
+                    ring.directory().display(),
+                    published.public_key_pem.trim_end()
+                );
+                Ok(())
+            }
+            Some(Command::Bench {
+                uploads,
+                connections,
+                export_keys,
+            }) => {
+                run_bench(BenchOptions {
+                    uploads,
+                    connections,
+                    export_keys,
+                })
+                .await
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

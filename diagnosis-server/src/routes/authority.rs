@@ -1,0 +1,191 @@
+//! The health-authority API under [`AUTHORITY_PREFIX`], authenticated with an API key in the
+//! [`API_KEY_HEADER`] header.
+//!
+//! | method | path | what |
+//! |--------|------|------|
+//! | POST | `/api/v1/authority/codes` | issue a code ([`IssueCodeRequest`] → [`IssuedCode`]) |
+//! | GET | `/api/v1/authority/codes/{id}` | a code's status |
+//! | POST | `/api/v1/authority/codes/{id}/expire` | expire an unused code now |
+//! | GET | `/api/v1/authority/stats?days=N` | daily statistics |
+//! | POST | `/api/v1/authority/export` | run an export batch now |
+//! | POST | `/api/v1/authority/signing-keys/rotate` | add a new export signing key version |
+//!
+//! [`IssueCodeRequest`]: crate::service::IssueCodeRequest
+//! [`IssuedCode`]: crate::service::IssuedCode
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json as value;
+
+use super::{AppState, internal_error, json};
+use crate::service::{AuthorityProblem, IssueCodeRequest};
+
+/// Prefix of the authority API.
+pub const AUTHORITY_PREFIX: &str = "/api/v1/authority";
+
+/// Header carrying the API key.
+pub const API_KEY_HEADER: &str = "X-API-Key";
+
+/// Path to issue codes.
+pub const CODES_PATH: &str = "/api/v1/authority/codes";
+/// Path of one code's status.
+pub const CODE_PATH: &str = "/api/v1/authority/codes/{id}";
+/// Path to expire a code.
+pub const EXPIRE_CODE_PATH: &str = "/api/v1/authority/codes/{id}/expire";
+/// Path of the statistics.
+pub const STATS_PATH: &str = "/api/v1/authority/stats";
+/// Path to run an export batch now.
+pub const EXPORT_PATH: &str = "/api/v1/authority/export";
+/// Path to rotate the export signing key.
+pub const ROTATE_PATH: &str = "/api/v1/authority/signing-keys/rotate";
+
+/// The authority routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(CODES_PATH, post(issue_code))
+        .route(CODE_PATH, get(code_status))
+        .route(EXPIRE_CODE_PATH, post(expire_code))
+        .route(STATS_PATH, get(statistics))
+        .route(EXPORT_PATH, post(export_now))
+        .route(ROTATE_PATH, post(rotate))
+        .layer(DefaultBodyLimit::max(16 * 1024))
+}
+
+/// Checks the API key; `Err` holds the 401 answer.
+async fn authenticate(services: &AppState, headers: &HeaderMap) -> Result<String, Response> {
+    let key = headers
+        .get(API_KEY_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    if key.is_empty() {
+        return Err(json(
+            401,
+            &value!({"error": "an API key is required (X-API-Key)"}),
+        ));
+    }
+    match services.authenticate(key).await {
+        Ok(Some(name)) => Ok(name),
+        Ok(None) => Err(json(401, &value!({"error": "the API key is not valid"}))),
+        Err(error) => Err(internal_error(&error)),
+    }
+}
+
+async fn issue_code(State(services): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    let Ok(request) = serde_json::from_slice::<IssueCodeRequest>(&body) else {
+        return json(
+            400,
+            &value!({"error": "expected {\"testType\": \"confirmed\"|\"likely\"|\"negative\", \"symptomDate\"?: \"YYYY-MM-DD\", \"testDate\"?: \"YYYY-MM-DD\"}"}),
+        );
+    };
+    match services.issue_code(&request).await {
+        Ok(Ok(issued)) => json(200, &issued),
+        Ok(Err(AuthorityProblem::BadDate)) => json(
+            400,
+            &value!({"error": "dates must be YYYY-MM-DD, not in the future and at most 28 days ago"}),
+        ),
+        Err(error) => internal_error(&error),
+    }
+}
+
+async fn code_status(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    match services.code_status(&id).await {
+        Ok(Some(status)) => {
+            let now = services.now();
+            let state = if status.redeemed_at.is_some() {
+                "redeemed"
+            } else if status.expired_at.is_some() || status.expires_at <= now {
+                "expired"
+            } else {
+                "valid"
+            };
+            let mut body = serde_json::to_value(&status).unwrap_or_default();
+            body["state"] = value!(state);
+            json(200, &body)
+        }
+        Ok(None) => json(404, &value!({"error": "no code with this id"})),
+        Err(error) => internal_error(&error),
+    }
+}
+
+async fn expire_code(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    match services.expire_code(&id).await {
+        Ok(true) => json(200, &value!({"expired": true})),
+        Ok(false) => json(
+            409,
+            &value!({"expired": false, "error": "no unused, unexpired code with this id"}),
+        ),
+        Err(error) => internal_error(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatsQuery {
+    days: Option<u32>,
+}
+
+async fn statistics(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<StatsQuery>,
+) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    let days = query.days.unwrap_or(14).clamp(1, 366);
+    match services.statistics(days).await {
+        Ok(days) => json(200, &value!({ "days": days })),
+        Err(error) => internal_error(&error),
+    }
+}
+
+async fn export_now(State(services): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    match crate::export::run_export(&services).await {
+        Ok(outcome) => json(200, &outcome),
+        Err(error) => internal_error(&error),
+    }
+}
+
+async fn rotate(State(services): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(refusal) = authenticate(&services, &headers).await {
+        return refusal;
+    }
+    let now = services.now();
+    let rotated = match services.export_keys.write() {
+        Ok(mut ring) => ring.rotate(now),
+        Err(_) => Err(crate::Error::SigningKey(
+            "the key ring lock was poisoned".into(),
+        )),
+    };
+    match rotated {
+        Ok(published) => {
+            tracing::info!(version = %published.version, "export signing key rotated");
+            json(200, &published)
+        }
+        Err(error) => internal_error(&error),
+    }
+}
