@@ -68,7 +68,7 @@ pub async fn run_export(services: &Services) -> Result<ExportOutcome> {
     let region = services.config.region.clone();
     if let Some(batch) = services
         .storage
-        .begin_export_batch(now, now - retention, BATCH_LEASE_SECONDS, now)
+        .begin_export_batch(now + 1, now - retention, BATCH_LEASE_SECONDS, now)
         .await?
     {
         outcome.batch = Some((batch.start, batch.end));

@@ -189,6 +189,10 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Stores keys in one transaction, ignoring keys already stored; returns how many were new.
     /// Returns only after the transaction is durable.
+    ///
+    /// A key's `available_at` is raised to the end of the latest claimed export batch, so a key
+    /// whose upload commits after a batch was claimed goes into the next batch instead of being
+    /// missed by both.
     async fn insert_exposures(&self, keys: &[StoredExposure], now: i64) -> Result<u32>;
 
     /// Claims the next export batch, from the end of the last one (or `first_start`) to `end`.

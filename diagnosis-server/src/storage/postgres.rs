@@ -75,6 +75,9 @@ CREATE TABLE IF NOT EXISTS daily_stats (
 /// Serialises schema creation between instances starting at once.
 const SCHEMA_LOCK: i64 = 0x4D4D_4453;
 
+/// Taken exclusively to claim an export batch, shared to insert keys.
+const BATCH_LOCK: i64 = SCHEMA_LOCK + 1;
+
 const FILE_COLUMNS: &str =
     "object_name, region, batch_id, batch_num, batch_size, key_count, created_ms";
 
@@ -316,11 +319,18 @@ impl Storage for PostgresStorage {
     async fn insert_exposures(&self, keys: &[StoredExposure], now: i64) -> Result<u32> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
+        // Shared with other uploads, exclusive with claiming a batch: a batch never misses a
+        // key committed after it was claimed (see `available_at` below).
+        transaction
+            .execute("SELECT pg_advisory_xact_lock_shared($1)", &[&BATCH_LOCK])
+            .await?;
         let statement = transaction
             .prepare(
                 "INSERT INTO exposures (key, rolling_start, rolling_period, transmission_risk,
                  report_type, days_since_onset, available_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $6,
+                   GREATEST($7, COALESCE((SELECT MAX(end_time) FROM export_batches), 0)))
+                 ON CONFLICT DO NOTHING",
             )
             .await?;
         let mut inserted = 0u32;
@@ -366,7 +376,7 @@ impl Storage for PostgresStorage {
         let transaction = client.transaction().await?;
         // One claimer at a time across instances.
         transaction
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&(SCHEMA_LOCK + 1)])
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&BATCH_LOCK])
             .await?;
         let open = transaction
             .query_opt(

@@ -398,7 +398,9 @@ impl Storage for SqliteStorage {
                 let mut statement = transaction.prepare_cached(
                     "INSERT INTO exposures (key, rolling_start, rolling_period, transmission_risk,
                      report_type, days_since_onset, available_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+                       MAX(?7, COALESCE((SELECT MAX(end_time) FROM export_batches), 0)))
+                     ON CONFLICT DO NOTHING",
                 )?;
                 for key in &keys {
                     inserted += u32::try_from(statement.execute(params![

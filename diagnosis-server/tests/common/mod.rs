@@ -1,0 +1,208 @@
+//! Helpers shared by the integration tests: a server on 127.0.0.1:0 with a fake clock, and the
+//! phone's side of the upload flow over real HTTP.
+
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use mimamori_core::api::v1::{
+    CERTIFICATE_PATH, CertificateRequest, CertificateResponse, ExposureKey, PUBLISH_PATH,
+    PublishRequest, PublishResponse, TestType, VERIFY_PATH, VerifyCodeRequest, VerifyCodeResponse,
+    key_hmac,
+};
+use mimamori_core::{FixedClock, IntervalNumber, SeededRandom, TemporaryExposureKey};
+use mimamori_diagnosis_server::{Config, RunningServer, Server};
+use serde_json::{Value, json};
+
+/// 2026-11-20 12:00:00 UTC.
+pub const START: u64 = 1_795_176_000;
+
+/// The interval of today's UTC midnight at [`START`].
+pub const TODAY: u32 = (START / 600 / 144 * 144) as u32;
+
+pub struct TestServer {
+    pub server: RunningServer,
+    pub clock: FixedClock,
+    pub api_key: String,
+    pub client: reqwest::Client,
+    pub directory: tempfile::TempDir,
+}
+
+pub fn config(directory: &std::path::Path) -> Config {
+    let mut config = Config::new(directory);
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.export_worker = false;
+    config
+}
+
+pub async fn start() -> TestServer {
+    start_with(|_| {}).await
+}
+
+pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> TestServer {
+    let directory = tempfile::tempdir().unwrap();
+    let mut config = config(directory.path());
+    adjust(&mut config);
+    let clock = FixedClock::new(START);
+    let server = Server::start_with_clock(config, Arc::new(clock.clone()))
+        .await
+        .unwrap();
+    let api_key = server.create_api_key("staff").await.unwrap();
+    TestServer {
+        server,
+        clock,
+        api_key,
+        client: reqwest::Client::new(),
+        directory,
+    }
+}
+
+impl TestServer {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.base_url())
+    }
+
+    pub async fn authority_post(&self, path: &str, body: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("X-API-Key", &self.api_key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn authority_get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .client
+            .get(self.url(path))
+            .header("X-API-Key", &self.api_key)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Issues a code over HTTP; returns (id, code).
+    pub async fn issue_code(&self, test_type: &str) -> (String, String) {
+        let (status, body) = self
+            .authority_post("/api/v1/authority/codes", json!({ "testType": test_type }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        (
+            body["id"].as_str().unwrap().to_owned(),
+            body["code"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn post_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl serde::Serialize,
+    ) -> (u16, T) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn verify(&self, code: &str) -> (u16, VerifyCodeResponse) {
+        let request = VerifyCodeRequest {
+            code: code.to_owned(),
+            accept_test_types: vec![TestType::Confirmed, TestType::Likely, TestType::Negative],
+            padding: String::new(),
+        };
+        self.post_json(VERIFY_PATH, &request).await
+    }
+
+    pub async fn certificate(&self, token: &str, hmac: &[u8]) -> (u16, CertificateResponse) {
+        let request = CertificateRequest {
+            token: token.to_owned(),
+            ekeyhmac: base64::engine::general_purpose::STANDARD.encode(hmac),
+            padding: String::new(),
+        };
+        self.post_json(CERTIFICATE_PATH, &request).await
+    }
+
+    /// The whole phone flow for `keys`: issue a code, verify, certificate, publish.
+    pub async fn upload(&self, keys: Vec<ExposureKey>) -> (u16, PublishResponse) {
+        let request = self.certified_request(keys).await;
+        self.post_json(PUBLISH_PATH, &request).await
+    }
+
+    /// A publish request with a valid certificate, not yet sent.
+    pub async fn certified_request(&self, keys: Vec<ExposureKey>) -> PublishRequest {
+        let (_, code) = self.issue_code("confirmed").await;
+        let (status, verified) = self.verify(&code).await;
+        assert_eq!(status, 200, "{verified:?}");
+        let hmac_key = [7u8; 32];
+        let (status, certificate) = self
+            .certificate(&verified.token, &key_hmac(&hmac_key, &keys))
+            .await;
+        assert_eq!(status, 200, "{certificate:?}");
+        PublishRequest::for_upload(
+            keys,
+            "JP.mimamori",
+            &certificate.certificate,
+            &hmac_key,
+            None,
+            &mut SeededRandom::new(1),
+        )
+    }
+
+    pub async fn export(&self) -> Value {
+        let (status, body) = self
+            .authority_post("/api/v1/authority/export", json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.bytes().await.unwrap().to_vec())
+    }
+}
+
+/// A wire key with all bytes `byte`, starting at `start`, valid a whole day.
+pub fn key(byte: u8, start: u32) -> ExposureKey {
+    ExposureKey::new(
+        &TemporaryExposureKey::from_bytes([byte; 16]),
+        IntervalNumber::new(start),
+        144,
+        0,
+    )
+    .unwrap()
+}
+
+/// The keys of an export zip's bytes, in file order, and whether the given public key verifies
+/// it.
+pub fn read_export(
+    bytes: &[u8],
+    public_key_pem: &str,
+) -> (Vec<[u8; 16]>, mimamori_core::export::ExportSummary, bool) {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("export.zip");
+    std::fs::write(&path, bytes).unwrap();
+    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut reader = file.keys().unwrap();
+    let mut keys = Vec::new();
+    while let Some(key) = reader.next_key().unwrap() {
+        keys.push(*key.key.key.as_bytes());
+    }
+    let summary = reader.finish().unwrap();
+    let public = mimamori_core::ExportPublicKey::from_pem(public_key_pem).unwrap();
+    let verified = summary.is_verified_by(&public);
+    (keys, summary, verified)
+}
