@@ -13,6 +13,10 @@
 //!   verified positive test ([`MimamoriPhone::keys_for_upload`]).
 //! - [`parse_service_data`] and [`parse_advertisement`]: what the scan callback uses to recognise
 //!   an Exposure Notification payload it heard.
+//! - The diagnosis server: [`MimamoriPhone::sync_exports`] downloads, verifies and matches the
+//!   new export files, [`MimamoriPhone::upload_keys`] uploads the keys after a positive test, and
+//!   [`send_chaff`] sends a decoy upload, all through the app's own HTTP client, the foreign
+//!   trait [`HttpClient`] (docs/adr/0006).
 //! - [`MimamoriError`]: the one error type every fallible call throws.
 //!
 //! GAEN terms used below: TEK (Temporary Exposure Key, the phone's random daily key), RPI
@@ -39,6 +43,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use mimamori_core::export::ExportPublicKey;
 use mimamori_core::phone::ExportMatchReport;
+use mimamori_core::sync::{SyncReport, SyncSettings};
+use mimamori_core::transport::{HttpResponse, ServerUrl, Transport};
+use mimamori_core::upload::{UploadReport, UploadSettings, VerificationCode};
 
 use mimamori_core::{
     Broadcast, CalibrationConfidence, DailyKey, DayRisk, DiagnosisKey, ExposureNotice,
@@ -170,6 +177,62 @@ impl MimamoriPhone {
         Ok(report.map(ExportMatchInfo::from))
     }
 
+    /// Downloads the diagnosis server's new export files of `region` through `client`,
+    /// verifies each with one of `public_keys` (PEM or base64 DER) while matching it, and
+    /// remembers how far it got, so that the next call downloads only newer files and a crash
+    /// midway loses and repeats nothing. Only plain GETs of public files are made. Blocks: call
+    /// it from a background thread (a WorkManager job, a background task).
+    pub fn sync_exports(
+        &self,
+        client: Arc<dyn HttpClient>,
+        server: String,
+        region: String,
+        public_keys: Vec<String>,
+    ) -> Result<SyncInfo, MimamoriError> {
+        let settings = SyncSettings {
+            server: ServerUrl::parse(&server)?,
+            region,
+            public_keys: public_keys
+                .iter()
+                .map(|key| ExportPublicKey::parse(key))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let report =
+            mimamori_core::sync::sync(&mut self.phone(), &ForeignTransport(client), &settings)?;
+        Ok(report.into())
+    }
+
+    /// Uploads this phone's expired keys after a positive test: trades the health authority's
+    /// 8-digit `code` for a certificate and publishes the keys from 3 days before `onset_day`
+    /// (symptom onset or test date, `YYYY-MM-DD`; the last 14 days when `None`). Nothing is sent
+    /// when there are no keys to upload yet, so the code is not spent. Blocks: call it from a
+    /// background thread.
+    pub fn upload_keys(
+        &self,
+        client: Arc<dyn HttpClient>,
+        request: UploadRequest,
+    ) -> Result<UploadInfo, MimamoriError> {
+        let code = VerificationCode::parse(&request.code)?;
+        let settings = UploadSettings {
+            server: ServerUrl::parse(&request.server)?,
+            health_authority_id: request.health_authority_id,
+            onset: request
+                .onset_day
+                .as_deref()
+                .map(|day| parse_day("onset_day", day))
+                .transpose()?,
+            traveler: request.traveler,
+        };
+        let report = mimamori_core::upload::upload(
+            &mut self.phone(),
+            &ForeignTransport(client),
+            &mut OsRandom,
+            &settings,
+            &code,
+        )?;
+        Ok(report.into())
+    }
+
     /// COCOA's verdict for every UTC day with an exposure window in the last 14 days.
     pub fn risk_days(&self) -> Result<Vec<RiskDay>, MimamoriError> {
         Ok(self
@@ -216,6 +279,275 @@ pub fn parse_service_data(data: Vec<u8>) -> Result<HeardPayload, MimamoriError> 
 #[uniffi::export]
 pub fn parse_advertisement(data: Vec<u8>) -> Result<HeardPayload, MimamoriError> {
     Ok(ExposurePayload::parse_advertisement(&data)?.into())
+}
+
+/// Sends one decoy upload (`X-Chaff: 1`, random content the size of a real one) that the server
+/// answers like a real one and ignores, so that real uploads do not stand out on the network.
+/// Blocks: call it from a background thread.
+#[uniffi::export]
+pub fn send_chaff(client: Arc<dyn HttpClient>, server: String) -> Result<(), MimamoriError> {
+    let server = ServerUrl::parse(&server)?;
+    Ok(mimamori_core::upload::send_chaff(
+        &ForeignTransport(client),
+        &mut OsRandom,
+        &server,
+    )?)
+}
+
+/// The app's HTTP client, implemented in Kotlin (e.g. OkHttp) or Swift (`URLSession`): the
+/// engine decides what to send and what to accept, the client only moves bytes.
+///
+/// Both calls block until the answer has arrived and return it whatever its HTTP status; they
+/// throw [`HttpClientError`] only when no answer arrived or it was longer than `max_bytes`. Send
+/// no cookies and no identifying headers, and never log bodies (they carry codes and keys).
+#[uniffi::export(with_foreign)]
+pub trait HttpClient: Send + Sync {
+    /// `GET url`, reading at most `max_bytes` of the body.
+    fn get(&self, url: String, max_bytes: u64) -> Result<HttpReply, HttpClientError>;
+
+    /// `POST url` with `Content-Type: application/json`, the given extra headers and `body`,
+    /// reading at most `max_bytes` of the answer's body.
+    fn post_json(
+        &self,
+        url: String,
+        headers: Vec<HttpHeader>,
+        body: Vec<u8>,
+        max_bytes: u64,
+    ) -> Result<HttpReply, HttpClientError>;
+}
+
+/// An answer from the server.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct HttpReply {
+    /// The HTTP status, e.g. 200.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpReply {
+    /// Leaves the body out: it may carry a token or a certificate.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpReply")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An extra request header.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct HttpHeader {
+    /// The header's name, e.g. `X-Chaff`.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// What an [`HttpClient`] throws when no answer arrived. It is the app's error, so it is
+/// separate from [`MimamoriError`], which the engine throws; the engine reports it as
+/// `MimamoriError.Network`.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum HttpClientError {
+    /// No answer: no network, a refused connection, a timeout, a TLS failure, or an answer
+    /// longer than allowed. `reason` must not contain the URL, an address or a body.
+    #[error("{reason}")]
+    Failed {
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for HttpClientError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Failed {
+            reason: format!(
+                "the app's HTTP client failed unexpectedly: {}",
+                error.reason
+            ),
+        }
+    }
+}
+
+/// The app's [`HttpClient`] as the engine's transport.
+struct ForeignTransport(Arc<dyn HttpClient>);
+
+impl Transport for ForeignTransport {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+        reply(self.0.get(url.to_owned(), max_bytes), max_bytes)
+    }
+
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> mimamori_core::Result<HttpResponse> {
+        let headers = headers
+            .iter()
+            .map(|(name, value)| HttpHeader {
+                name: (*name).to_owned(),
+                value: (*value).to_owned(),
+            })
+            .collect();
+        reply(
+            self.0
+                .post_json(url.to_owned(), headers, body.to_vec(), max_bytes),
+            max_bytes,
+        )
+    }
+}
+
+/// The app's answer as the engine's, holding the app to `max_bytes`.
+fn reply(
+    answer: Result<HttpReply, HttpClientError>,
+    max_bytes: u64,
+) -> mimamori_core::Result<HttpResponse> {
+    match answer {
+        Ok(reply) if reply.body.len() as u64 <= max_bytes => Ok(HttpResponse {
+            status: reply.status,
+            body: reply.body,
+        }),
+        Ok(_) => Err(mimamori_core::Error::Transport {
+            reason: format!("the answer is longer than {max_bytes} bytes"),
+        }),
+        Err(HttpClientError::Failed { reason }) => Err(mimamori_core::Error::Transport { reason }),
+    }
+}
+
+/// What [`MimamoriPhone::upload_keys`] needs besides the phone.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UploadRequest {
+    /// The diagnosis server's base URL (`https://...`).
+    pub server: String,
+    /// The 8-digit code from the health authority (spaces and hyphens are ignored).
+    pub code: String,
+    /// The health authority identifier the server expects (`healthAuthorityID`).
+    pub health_authority_id: String,
+    /// The symptom onset day, or the test day without symptoms, `YYYY-MM-DD`, if known.
+    pub onset_day: Option<String>,
+    /// Whether the resident travelled abroad in the period.
+    pub traveler: bool,
+}
+
+impl std::fmt::Debug for UploadRequest {
+    /// Leaves the code out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadRequest")
+            .field("server", &self.server)
+            .field("onset_day", &self.onset_day)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an upload did.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct UploadInfo {
+    /// The test type of the code: `confirmed` or `likely`.
+    pub test_type: String,
+    /// The onset (or test) day used, `YYYY-MM-DD`, if any (the health authority's when it gave
+    /// one).
+    pub onset_day: Option<String>,
+    /// The first UTC day whose keys were considered, `YYYY-MM-DD`.
+    pub first_day: String,
+    /// The last UTC day considered (today; today's key is uploaded only after midnight).
+    pub last_day: String,
+    /// Keys sent.
+    pub keys_sent: u32,
+    /// Keys the server stored that it did not have.
+    pub inserted: u32,
+    /// The server's revision token, for revising this upload later; keep it secret.
+    pub revision_token: String,
+}
+
+impl std::fmt::Debug for UploadInfo {
+    /// Leaves the revision token out.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadInfo")
+            .field("test_type", &self.test_type)
+            .field("keys_sent", &self.keys_sent)
+            .field("inserted", &self.inserted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<UploadReport> for UploadInfo {
+    fn from(report: UploadReport) -> Self {
+        Self {
+            test_type: report.test_type.to_string(),
+            onset_day: report.onset.map(|day| day.to_string()),
+            first_day: report.days.0.to_string(),
+            last_day: report.days.1.to_string(),
+            keys_sent: report.keys_sent as u32,
+            inserted: report.inserted,
+            revision_token: report.revision_token.to_string(),
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncInfo {
+    /// Files listed for the region.
+    pub listed: u32,
+    /// Listed files already matched earlier (not downloaded again).
+    pub already_matched: u32,
+    /// Files downloaded and matched now, oldest first.
+    pub matched: Vec<SyncedFile>,
+    /// Files that could not be used now; the next sync tries them again.
+    pub failed: Vec<FailedDownload>,
+    /// Exposure windows found now that were not stored before.
+    pub new_windows: u64,
+    /// How far the phone has synced (the listed `created` time, Unix milliseconds), if at all.
+    pub progress_millis: Option<u64>,
+}
+
+/// A file downloaded and matched.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncedFile {
+    /// The file's URL as listed.
+    pub url: String,
+    /// When the server created it, Unix milliseconds.
+    pub created_millis: u64,
+    /// What matching it found.
+    pub result: ExportMatchInfo,
+}
+
+/// A file that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct FailedDownload {
+    /// The file's URL as listed.
+    pub url: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl From<SyncReport> for SyncInfo {
+    fn from(report: SyncReport) -> Self {
+        Self {
+            listed: report.listed as u32,
+            already_matched: report.already_matched as u32,
+            new_windows: report.new_windows() as u64,
+            matched: report
+                .matched
+                .into_iter()
+                .map(|file| SyncedFile {
+                    url: file.url,
+                    created_millis: file.created,
+                    result: file.report.into(),
+                })
+                .collect(),
+            failed: report
+                .failed
+                .into_iter()
+                .map(|file| FailedDownload {
+                    url: file.url,
+                    reason: file.reason,
+                })
+                .collect(),
+            progress_millis: report.progress,
+        }
+    }
 }
 
 /// A phone model as Android reports it (`Build.MANUFACTURER`, `Build.DEVICE`, `Build.MODEL`);
@@ -542,6 +874,26 @@ pub enum MimamoriError {
         /// What failed.
         reason: String,
     },
+    /// The diagnosis server could not be reached (no network, timeout, the app's HTTP client
+    /// failed). Nothing was changed; try again later.
+    #[error("{reason}")]
+    Network {
+        /// What failed.
+        reason: String,
+    },
+    /// The diagnosis server refused a request (a wrong or used code, a server problem) or sent
+    /// something unusable. The message says what to do.
+    #[error("{reason}")]
+    Server {
+        /// What the server said (its error code only) and what to do.
+        reason: String,
+    },
+    /// There is nothing to upload yet (no key whose validity has ended); the code was not used.
+    #[error("{reason}")]
+    NothingToUpload {
+        /// Which days, and when to try again.
+        reason: String,
+    },
     /// An error of a kind this version of the adapter does not name yet.
     #[error("{reason}")]
     Other {
@@ -564,7 +916,14 @@ impl From<mimamori_core::Error> for MimamoriError {
             | Core::InvalidRiskInput(_)
             | Core::InvalidPublicKey { .. }
             | Core::InvalidRollingPeriod(_)
-            | Core::InvalidDateRange { .. } => Self::InvalidInput { reason },
+            | Core::InvalidDateRange { .. }
+            | Core::InvalidServerUrl { .. }
+            | Core::InvalidVerificationCode => Self::InvalidInput { reason },
+            Core::Transport { .. } => Self::Network { reason },
+            Core::ServerRefused { .. }
+            | Core::InvalidServerResponse { .. }
+            | Core::InvalidWireMessage { .. } => Self::Server { reason },
+            Core::NothingToUpload { .. } => Self::NothingToUpload { reason },
             Core::MalformedExport { .. }
             | Core::InvalidExportKey { .. }
             | Core::ExportTooLarge { .. }
@@ -615,6 +974,61 @@ mod tests {
         assert!(dir.path().join("new").join(DATABASE_FILE_NAME).is_file());
         assert_eq!(phone.calibration(), calibration_for(device()));
         assert_eq!(phone.calibration().tx_power_dbm, -33);
+    }
+
+    /// Answers every GET with an empty `list.json` and every POST with a refusal.
+    struct EmptyServer;
+
+    impl HttpClient for EmptyServer {
+        fn get(&self, _url: String, _max_bytes: u64) -> Result<HttpReply, HttpClientError> {
+            Ok(HttpReply {
+                status: 200,
+                body: b"[]".to_vec(),
+            })
+        }
+
+        fn post_json(
+            &self,
+            _url: String,
+            _headers: Vec<HttpHeader>,
+            _body: Vec<u8>,
+            _max_bytes: u64,
+        ) -> Result<HttpReply, HttpClientError> {
+            Err(HttpClientError::Failed {
+                reason: "offline".into(),
+            })
+        }
+    }
+
+    #[test]
+    fn the_server_flow_goes_through_the_apps_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let phone = MimamoriPhone::open(dir.path().display().to_string(), device()).unwrap();
+        let key = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg==";
+        let info = phone
+            .sync_exports(
+                Arc::new(EmptyServer),
+                "https://diagnosis.example.jp".into(),
+                "JP".into(),
+                vec![key.into()],
+            )
+            .unwrap();
+        assert_eq!((info.listed, info.new_windows), (0, 0));
+        assert!(matches!(
+            send_chaff(Arc::new(EmptyServer), "https://diagnosis.example.jp".into()),
+            Err(MimamoriError::Network { .. })
+        ));
+        let request = UploadRequest {
+            server: "https://diagnosis.example.jp".into(),
+            code: "12345678".into(),
+            health_authority_id: "JP.mimamori".into(),
+            onset_day: None,
+            traveler: false,
+        };
+        assert!(matches!(
+            phone.upload_keys(Arc::new(EmptyServer), request),
+            Err(MimamoriError::NothingToUpload { .. })
+        ));
     }
 
     #[test]

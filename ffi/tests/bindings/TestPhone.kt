@@ -11,12 +11,18 @@ import org.mimamori.DeviceCalibration
 import org.mimamori.DeviceModel
 import org.mimamori.DiagnosisKeyRecord
 import org.mimamori.HeardSighting
+import org.mimamori.HttpClient
+import org.mimamori.HttpClientException
+import org.mimamori.HttpHeader
+import org.mimamori.HttpReply
 import org.mimamori.MimamoriException
 import org.mimamori.MimamoriPhone
 import org.mimamori.ScanResult
+import org.mimamori.UploadRequest
 import org.mimamori.calibrationFor
 import org.mimamori.parseAdvertisement
 import org.mimamori.parseServiceData
+import org.mimamori.sendChaff
 
 private val device = DeviceModel(manufacturer = "Google", device = "blueline", model = "Pixel 3")
 
@@ -111,6 +117,49 @@ private fun exportFilesCrossTheBoundary(dir: File) {
     }
 }
 
+private const val SERVER = "https://diagnosis.example.jp"
+
+/** The app's HTTP client, answering from a map of URL to (status, body). */
+private class FixedServer(private val answers: Map<String, Pair<Int, ByteArray>>) : HttpClient {
+    val requests = mutableListOf<Triple<String, String, List<HttpHeader>>>()
+
+    override fun get(url: String, maxBytes: ULong): HttpReply {
+        requests.add(Triple("GET", url, emptyList()))
+        val (status, body) = answers[url] ?: throw HttpClientException.Failed("offline")
+        return HttpReply(status.toUShort(), body)
+    }
+
+    override fun postJson(url: String, headers: List<HttpHeader>, body: ByteArray, maxBytes: ULong): HttpReply {
+        requests.add(Triple("POST", url, headers))
+        val (status, answer) = answers[url] ?: throw HttpClientException.Failed("offline")
+        return HttpReply(status.toUShort(), answer)
+    }
+}
+
+private fun theServerFlowGoesThroughTheAppsClient(dir: File) {
+    val sample = File("core/tests/data/gaen-sample")
+    val pem = File(sample, "testExport-public.pem").readText()
+    val listing = """[{"region":"JP","url":"exports/JP/1.zip","created":1000}]"""
+    val client = FixedServer(mapOf(
+        "$SERVER/exports/JP/list.json" to (200 to listing.toByteArray()),
+        "$SERVER/exports/JP/1.zip" to (200 to File(sample, "testExport-2-records-1-of-1.zip").readBytes()),
+        "$SERVER/v1/publish" to (200 to "{}".toByteArray()),
+    ))
+    MimamoriPhone.open(dir.path, device).use { phone ->
+        val info = phone.syncExports(client, SERVER, "JP", listOf(pem))
+        ensure(info.listed == 1u && info.matched.size == 1 && info.failed.isEmpty(), "one file listed and matched: $info")
+        ensure(info.matched[0].result.keys == 2uL && info.progressMillis == 1000uL, "the file's keys and the progress: $info")
+        val again = phone.syncExports(client, SERVER, "JP", listOf(pem))
+        ensure(again.alreadyMatched == 1u && again.matched.isEmpty(), "nothing is downloaded twice: $again")
+        assertThrows<MimamoriException.Network> { phone.syncExports(FixedServer(emptyMap()), SERVER, "JP", listOf(pem)) }
+        val request = UploadRequest(SERVER, "12345678", "JP.mimamori", null, false)
+        assertThrows<MimamoriException.NothingToUpload> { phone.uploadKeys(client, request) }
+    }
+    sendChaff(client, SERVER)
+    val chaff = client.requests.last()
+    ensure(chaff.first == "POST" && chaff.third == listOf(HttpHeader("X-Chaff", "1")), "chaff is a marked POST: $chaff")
+}
+
 private fun errorsArriveAsTheirVariantWithAMessage(dir: File) {
     val short = assertThrows<MimamoriException.InvalidInput> { parseServiceData(ByteArray(19)) }
     ensure(short.message?.contains("got 19") == true, "message says what was wrong: ${short.message}")
@@ -127,6 +176,7 @@ fun main() {
         "methods without results, and lists" to ::methodsWithoutResultsAndLists,
         "scans, keys and risk cross the boundary" to ::scansKeysAndRiskCrossTheBoundary,
         "export files cross the boundary" to ::exportFilesCrossTheBoundary,
+        "the server flow goes through the app's client" to ::theServerFlowGoesThroughTheAppsClient,
         "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
     )
     var passed = 0

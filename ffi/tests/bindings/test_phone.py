@@ -15,12 +15,17 @@ from mimamori import (
     DiagnosisKeyRecord,
     HeardPayload,
     HeardSighting,
+    HttpClient,
+    HttpClientError,
+    HttpReply,
     MimamoriError,
     MimamoriPhone,
     ScanResult,
+    UploadRequest,
     calibration_for,
     parse_advertisement,
     parse_service_data,
+    send_chaff,
 )
 
 DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
@@ -30,6 +35,31 @@ SAMPLE_PEM = os.path.join(SAMPLE, "testExport-public.pem")
 CWA_KEY = (
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg=="
 )
+
+
+SERVER = "https://diagnosis.example.jp"
+
+
+class FixedServer(HttpClient):
+    """The app's HTTP client, answering from a dict of URL -> (status, body)."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.requests = []
+
+    def get(self, url, max_bytes):
+        self.requests.append(("GET", url, []))
+        if url not in self.answers:
+            raise HttpClientError.Failed("offline")
+        status, body = self.answers[url]
+        return HttpReply(status=status, body=body)
+
+    def post_json(self, url, headers, body, max_bytes):
+        self.requests.append(("POST", url, [(h.name, h.value) for h in headers]))
+        if url not in self.answers:
+            raise HttpClientError.Failed("offline")
+        status, answer = self.answers[url]
+        return HttpReply(status=status, body=answer)
 
 
 class PhoneTest(unittest.TestCase):
@@ -122,6 +152,53 @@ class PhoneTest(unittest.TestCase):
             phone.match_export_file("test", "other.zip", SAMPLE_ZIP, [CWA_KEY])
         with self.assertRaises(MimamoriError.InvalidInput):
             phone.match_export_file("test", "other.zip", SAMPLE_ZIP, ["not a key"])
+
+    def test_sync_goes_through_the_apps_http_client(self):
+        with open(SAMPLE_ZIP, "rb") as file:
+            sample = file.read()
+        with open(SAMPLE_PEM) as file:
+            pem = file.read()
+        listing = (
+            b'[{"region":"JP","url":"exports/JP/1.zip","created":1000},'
+            b'{"region":"JP","url":"exports/JP/2.zip","created":2000}]'
+        )
+        client = FixedServer({
+            SERVER + "/exports/JP/list.json": (200, listing),
+            SERVER + "/exports/JP/1.zip": (200, sample),
+            SERVER + "/exports/JP/2.zip": (404, b"gone"),
+        })
+        phone = MimamoriPhone.open(self.data_dir, DEVICE)
+        info = phone.sync_exports(client, SERVER, "JP", [pem])
+        self.assertEqual(info.listed, 2)
+        self.assertEqual([f.url for f in info.matched], ["exports/JP/1.zip"])
+        self.assertEqual(info.matched[0].created_millis, 1000)
+        self.assertEqual(info.matched[0].result.keys, 2)
+        self.assertEqual([f.url for f in info.failed], ["exports/JP/2.zip"])
+        self.assertIn("HTTP 404", info.failed[0].reason)
+        self.assertEqual(info.progress_millis, 1000)
+        self.assertEqual(info.new_windows, 0)
+        self.assertTrue(all(method == "GET" for method, _, _ in client.requests))
+        with self.assertRaises(MimamoriError.Network):
+            phone.sync_exports(FixedServer({}), SERVER, "JP", [pem])
+        with self.assertRaises(MimamoriError.InvalidInput):
+            phone.sync_exports(client, "diagnosis.example.jp", "JP", [pem])
+
+    def test_upload_and_chaff_go_through_the_apps_http_client(self):
+        client = FixedServer({SERVER + "/v1/publish": (200, b"{}")})
+        self.assertIsNone(send_chaff(client, SERVER))
+        self.assertEqual(client.requests, [("POST", SERVER + "/v1/publish", [("X-Chaff", "1")])])
+        phone = MimamoriPhone.open(self.data_dir, DEVICE)
+        request = UploadRequest(
+            server=SERVER, code="1234 5678", health_authority_id="JP.mimamori",
+            onset_day="2020-04-02", traveler=False,
+        )
+        # A new phone has no expired key: nothing is sent and the code is not spent.
+        with self.assertRaises(MimamoriError.NothingToUpload):
+            phone.upload_keys(client, request)
+        self.assertEqual(len(client.requests), 1)
+        with self.assertRaises(MimamoriError.InvalidInput):
+            phone.upload_keys(client, UploadRequest(
+                server=SERVER, code="1234", health_authority_id="JP.mimamori", onset_day=None, traveler=False))
 
     def test_reopening_the_same_directory_works(self):
         first = MimamoriPhone.open(self.data_dir, DEVICE)
