@@ -1,0 +1,344 @@
+//! One test suite for both storage backends: SQLite always, PostgreSQL when
+//! `MIMAMORI_TEST_POSTGRES_URL` is set (a fresh database is created for each run). With
+//! `MIMAMORI_REQUIRE_POSTGRES=1` (CI) a missing URL fails the test instead of skipping it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use mimamori_core::api::v1::TestType;
+use mimamori_diagnosis_server::storage::{
+    ExportFileRecord, NewCode, PostgresStorage, RedeemOutcome, SqliteStorage, Storage,
+    StoredExposure,
+};
+
+const NOW: i64 = 1_795_176_000;
+
+fn code(id: &str, hash: &str, expires_at: i64) -> NewCode {
+    NewCode {
+        id: id.into(),
+        code_hash: hash.into(),
+        test_type: TestType::Likely,
+        symptom_date: Some("2026-11-18".into()),
+        test_date: None,
+        issued_at: NOW,
+        expires_at,
+    }
+}
+
+fn exposure(byte: u8, available_at: i64) -> StoredExposure {
+    StoredExposure {
+        key: [byte; 16],
+        rolling_start: 2_991_888,
+        rolling_period: 144,
+        transmission_risk: 0,
+        report_type: 1,
+        days_since_onset: Some(2),
+        available_at,
+    }
+}
+
+async fn suite(storage: Arc<dyn Storage>) {
+    // API keys.
+    storage.put_api_key("staff", "hash-1", NOW).await.unwrap();
+    assert_eq!(
+        storage.api_key_name("hash-1").await.unwrap().as_deref(),
+        Some("staff")
+    );
+    storage.put_api_key("staff", "hash-2", NOW).await.unwrap();
+    assert_eq!(
+        storage.api_key_name("hash-1").await.unwrap(),
+        None,
+        "replaced"
+    );
+    assert_eq!(storage.api_key_name("nope").await.unwrap(), None);
+
+    // Codes: insert, duplicate hash, redeem once, expiry, manual expiry.
+    assert!(
+        storage
+            .insert_code(&code("a", "h-a", NOW + 900))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .insert_code(&code("a2", "h-a", NOW + 900))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage.redeem_code("h-a", NOW + 10).await.unwrap(),
+        RedeemOutcome::Redeemed {
+            test_type: TestType::Likely,
+            symptom_date: Some("2026-11-18".into()),
+            test_date: None
+        }
+    );
+    assert_eq!(
+        storage.redeem_code("h-a", NOW + 11).await.unwrap(),
+        RedeemOutcome::AlreadyUsed
+    );
+    assert_eq!(
+        storage.redeem_code("h-x", NOW).await.unwrap(),
+        RedeemOutcome::NotFound
+    );
+    assert!(
+        storage
+            .insert_code(&code("b", "h-b", NOW + 900))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        storage.redeem_code("h-b", NOW + 900).await.unwrap(),
+        RedeemOutcome::Expired
+    );
+    assert!(
+        storage
+            .insert_code(&code("c", "h-c", NOW + 900))
+            .await
+            .unwrap()
+    );
+    assert!(storage.expire_code("c", NOW + 5).await.unwrap());
+    assert!(!storage.expire_code("c", NOW + 6).await.unwrap());
+    assert!(
+        !storage.expire_code("a", NOW + 6).await.unwrap(),
+        "a redeemed code stays redeemed"
+    );
+    assert_eq!(
+        storage.redeem_code("h-c", NOW + 7).await.unwrap(),
+        RedeemOutcome::Expired
+    );
+    let status = storage.code_status("a").await.unwrap().unwrap();
+    assert_eq!(status.redeemed_at, Some(NOW + 10));
+    assert_eq!(
+        storage.code_status("c").await.unwrap().unwrap().expired_at,
+        Some(NOW + 5)
+    );
+    assert_eq!(storage.code_status("zzz").await.unwrap(), None);
+
+    // Concurrent redeem: exactly one winner.
+    assert!(
+        storage
+            .insert_code(&code("d", "h-d", NOW + 900))
+            .await
+            .unwrap()
+    );
+    let attempts: Vec<_> = (0..16)
+        .map(|_| {
+            let storage = Arc::clone(&storage);
+            tokio::spawn(async move { storage.redeem_code("h-d", NOW + 1).await.unwrap() })
+        })
+        .collect();
+    let mut winners = 0;
+    for attempt in attempts {
+        if matches!(attempt.await.unwrap(), RedeemOutcome::Redeemed { .. }) {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+
+    // Tokens are claimed once.
+    assert!(storage.claim_token("t1", NOW + 100).await.unwrap());
+    assert!(!storage.claim_token("t1", NOW + 100).await.unwrap());
+
+    // Keys: duplicates ignored.
+    assert_eq!(
+        storage
+            .insert_exposures(&[exposure(1, NOW), exposure(2, NOW + 50_000)], NOW)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        storage
+            .insert_exposures(&[exposure(1, NOW), exposure(3, NOW)], NOW)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Batches: one claim at a time, a stale claim is taken over, the next starts at the end.
+    let batch = storage
+        .begin_export_batch(NOW + 1, NOW - 1000, 600, NOW)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((batch.start, batch.end), (NOW - 1000, NOW + 1));
+    assert_eq!(
+        storage
+            .begin_export_batch(NOW + 2, NOW - 1000, 600, NOW + 1)
+            .await
+            .unwrap(),
+        None,
+        "another claim is held"
+    );
+    // A key uploaded now, committing after the claim, goes to the next batch.
+    storage
+        .insert_exposures(&[exposure(4, NOW)], NOW)
+        .await
+        .unwrap();
+    let mut keys = storage
+        .exposures_between(batch.start, batch.end)
+        .await
+        .unwrap();
+    keys.sort_by_key(|key| key.key);
+    assert_eq!(
+        keys.iter().map(|key| key.key[0]).collect::<Vec<_>>(),
+        [1, 3]
+    );
+    assert_eq!(keys[0], exposure(1, NOW));
+    let stale = storage
+        .begin_export_batch(NOW + 700, NOW - 1000, 600, NOW + 700)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stale.start, NOW - 1000, "the stale claim was taken over");
+    assert!(
+        storage.complete_export_batch(&batch, &[]).await.is_err(),
+        "the original claimer lost its batch and lists nothing"
+    );
+    let file = ExportFileRecord {
+        region: "JP".into(),
+        object_name: "exports/JP/1-2-00001.zip".into(),
+        batch_id: stale.id,
+        batch_num: 1,
+        batch_size: 1,
+        key_count: 1000,
+        created_ms: (NOW + 700) * 1000,
+    };
+    storage
+        .complete_export_batch(&stale, &[file.clone()])
+        .await
+        .unwrap();
+    assert_eq!(storage.export_files("JP").await.unwrap(), [file.clone()]);
+    assert_eq!(storage.export_files("US").await.unwrap(), []);
+    let next = storage
+        .begin_export_batch(NOW + 60_000, NOW - 1000, 600, NOW + 60_000)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(next.start, NOW + 700);
+    let mut keys = storage
+        .exposures_between(next.start, next.end)
+        .await
+        .unwrap();
+    keys.sort_by_key(|key| key.key);
+    assert_eq!(keys.iter().map(|key| key.key[0]).collect::<Vec<_>>(), [2]);
+    let _ = storage
+        .exposures_between(stale.start, stale.end)
+        .await
+        .unwrap();
+    storage.complete_export_batch(&next, &[]).await.unwrap();
+
+    // Retention.
+    let swept = storage
+        .delete_expired(NOW + 1, (NOW + 701) * 1000, NOW + 1000)
+        .await
+        .unwrap();
+    assert_eq!(swept.keys_deleted, 2, "keys 1 and 3");
+    assert_eq!(swept.files_deleted, [file]);
+    assert_eq!(storage.export_files("JP").await.unwrap(), []);
+    assert_eq!(
+        storage.code_status("a").await.unwrap(),
+        None,
+        "old codes are deleted"
+    );
+    assert!(
+        storage.claim_token("t1", NOW + 100).await.unwrap(),
+        "old token records go too"
+    );
+    assert_eq!(
+        storage
+            .begin_export_batch(NOW + 60_000, 0, 600, NOW + 60_001)
+            .await
+            .unwrap(),
+        None,
+        "the latest batch end is kept, so nothing is exported twice"
+    );
+
+    // Statistics: issued 5 (a, b, c, d + the duplicate refused), redeemed 2, expired: c by
+    // staff and b lapsed.
+    let days = storage.statistics("2026-11-20").await.unwrap();
+    assert_eq!(days.len(), 1);
+    let day = &days[0];
+    assert_eq!(day.day, "2026-11-20");
+    assert_eq!(day.codes_issued, 4);
+    assert_eq!(day.codes_redeemed, 2);
+    assert_eq!(day.codes_expired, 2);
+    assert_eq!(day.uploads, 3);
+    assert_eq!(day.keys_published, 4);
+    assert_eq!(day.export_files, 1);
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_storage_suite() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("diagnosis.sqlite3");
+    suite(Arc::new(SqliteStorage::open(&path).await.unwrap())).await;
+    // Reopening keeps what was stored.
+    let again = SqliteStorage::open(&path).await.unwrap();
+    assert_eq!(
+        again.api_key_name("hash-2").await.unwrap().as_deref(),
+        Some("staff")
+    );
+}
+
+#[tokio::test]
+async fn sqlite_refuses_another_applications_database() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("other.sqlite3");
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .pragma_update(None, "application_id", 1234)
+        .unwrap();
+    connection
+        .execute_batch("CREATE TABLE precious (x)")
+        .unwrap();
+    drop(connection);
+    let error = SqliteStorage::open(&path).await.unwrap_err().to_string();
+    assert!(error.contains("another application"), "{error}");
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1, "nothing was added to the foreign file");
+}
+
+#[tokio::test]
+async fn postgres_passes_the_storage_suite() {
+    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping the PostgreSQL suite");
+        return;
+    };
+    let database = format!("mimamori_test_{}_{}", std::process::id(), NOW);
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
+    let test_url = format!("{base}/{database}");
+    let storage = PostgresStorage::connect(&test_url).await.unwrap();
+    suite(Arc::new(storage)).await;
+    // Connecting again finds the schema in place.
+    let again = PostgresStorage::connect(&test_url).await.unwrap();
+    assert_eq!(
+        again.api_key_name("hash-2").await.unwrap().as_deref(),
+        Some("staff")
+    );
+    drop(again);
+}
