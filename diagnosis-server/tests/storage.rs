@@ -207,10 +207,13 @@ async fn suite(storage: Arc<dyn Storage>) {
         created_ms: (NOW + 700) * 1000,
     };
     storage
-        .complete_export_batch(&stale, &[file.clone()])
+        .complete_export_batch(&stale, std::slice::from_ref(&file))
         .await
         .unwrap();
-    assert_eq!(storage.export_files("JP").await.unwrap(), [file.clone()]);
+    assert_eq!(
+        storage.export_files("JP").await.unwrap(),
+        std::slice::from_ref(&file)
+    );
     assert_eq!(storage.export_files("US").await.unwrap(), []);
     let next = storage
         .begin_export_batch(NOW + 60_000, NOW - 1000, 600, NOW + 60_000)
