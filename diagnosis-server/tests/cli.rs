@@ -1,0 +1,84 @@
+//! The binary's operator commands: `bench` prints its figures, `create-api-key` makes a key the
+//! server then accepts, `rotate-signing-key` adds a version.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+
+fn server() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"))
+}
+
+#[test]
+fn bench_prints_publish_throughput_and_export_time() {
+    let output = server()
+        .args([
+            "bench",
+            "--uploads",
+            "40",
+            "--connections",
+            "4",
+            "--export-keys",
+            "3000",
+        ])
+        .env("MIMAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("publish: 40 uploads of 14 keys over 4 connections"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("uploads/s"), "{stdout}");
+    assert!(
+        stdout.contains("export: 3000 keys sorted, written and signed into 1 files"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn first_start_creates_keys_and_operator_commands_work() {
+    let directory = tempfile::tempdir().unwrap();
+    let data = directory.path().to_str().unwrap();
+    let output = server()
+        .args(["--data-dir", data, "create-api-key", "staff"])
+        .env("MIMAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.contains("Created export signing key (id 440, version v1)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-----BEGIN PUBLIC KEY-----"), "{stdout}");
+    let key = stdout.lines().last().unwrap();
+    assert!(key.starts_with("mmk_"), "{stdout}");
+    assert!(directory.path().join("diagnosis.sqlite3").exists());
+    assert!(directory.path().join("keys/export-signing/v1.pem").exists());
+
+    let output = server()
+        .args(["--data-dir", data, "rotate-signing-key"])
+        .env("MIMAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.contains("version v2"), "{stdout}");
+    assert!(
+        !stdout.contains("Created export signing key"),
+        "the first key is not made again"
+    );
+
+    let output = server()
+        .args(["--data-dir", data, "--database-url", "mysql://x"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("sqlite:// or postgres://"));
+}
