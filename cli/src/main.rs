@@ -11,7 +11,7 @@
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
-//! mimamori sync --server URL --public-key PEM|BASE64 [--data-dir DIR] [--region JP]
+//! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
 //! ```
 
 mod client;

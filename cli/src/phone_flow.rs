@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use mimamori_core::export::ExportPublicKey;
-use mimamori_core::sync::{SyncSettings, sync};
+use mimamori_core::sync::{SyncSettings, fetch_published_keys, sync};
 use mimamori_core::transport::ServerUrl;
 use mimamori_core::upload::{UploadSettings, VerificationCode, upload};
 use mimamori_core::{DeviceCalibration, OsRandom, Phone, SystemClock};
@@ -63,7 +63,9 @@ pub(crate) struct SyncArgs {
     region: String,
     /// The server's export signing key (ECDSA P-256): a file (PEM with one or more "PUBLIC KEY"
     /// blocks, base64 or raw DER) or the base64 of its DER. Repeat it for several key versions.
-    #[arg(long = "public-key", required = true)]
+    /// Without it, the keys the server publishes at /v1/export-keys are used (trust on first
+    /// use).
+    #[arg(long = "public-key")]
     public_keys: Vec<String>,
 }
 
@@ -119,13 +121,27 @@ pub(crate) fn run_upload(args: &UploadArgs, out: &mut impl Write) -> Result<()> 
 /// Downloads and matches the new export files; prints each file, the new windows, the risk
 /// lines of `mimamori risk` and the notice.
 pub(crate) fn run_sync(args: &SyncArgs, out: &mut impl Write) -> Result<()> {
+    let server = ServerUrl::parse(&args.server)?;
+    let client = HttpClient::new();
+    let public_keys = if args.public_keys.is_empty() {
+        let keys = fetch_published_keys(&client, &server)?;
+        writeln!(
+            out,
+            "using the {} export key(s) the server publishes (trust on first use; pass \
+             --public-key to pin them)",
+            keys.len()
+        )?;
+        keys
+    } else {
+        load_public_keys(&args.public_keys)?
+    };
     let settings = SyncSettings {
-        server: ServerUrl::parse(&args.server)?,
+        server,
         region: args.region.clone(),
-        public_keys: load_public_keys(&args.public_keys)?,
+        public_keys,
     };
     let mut phone = open_phone(&args.data_dir)?;
-    let report = sync(&mut phone, &HttpClient::new(), &settings)?;
+    let report = sync(&mut phone, &client, &settings)?;
     writeln!(
         out,
         "{} files listed for {}, {} already matched, {} downloaded",

@@ -253,9 +253,26 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
         "{out}"
     );
 
-    // The second sync downloads nothing and keeps the verdict.
+    // The second sync downloads nothing and keeps the verdict; without --public-key it uses the
+    // keys the server publishes.
+    server.serve(
+        "/v1/export-keys",
+        200,
+        serde_json::json!({"keys": [{"publicKeyPem": signer.public_key().to_pem().unwrap()}]})
+            .to_string(),
+    );
     let before = server.requests().len();
-    let out = stdout(&sync(&b, &public_key));
+    let out = stdout(&mimamori(&[
+        "sync",
+        "--server",
+        &server.url,
+        "--data-dir",
+        &b,
+    ]));
+    assert!(
+        out.contains("using the 1 export key(s) the server publishes"),
+        "{out}"
+    );
     assert!(out.contains("1 already matched, 0 downloaded"), "{out}");
     assert!(out.contains("new exposure windows: 0"), "{out}");
     assert!(out.contains("high_risk=true"), "{out}");
@@ -263,7 +280,7 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
         .iter()
         .map(|(_, path, _)| path.clone())
         .collect();
-    assert_eq!(paths, ["/exports/JP/list.json"]);
+    assert_eq!(paths, ["/v1/export-keys", "/exports/JP/list.json"]);
     // A phone that never uploads only ever GETs public files.
     assert!(
         server

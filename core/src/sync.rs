@@ -31,6 +31,66 @@ use crate::{Error, Result};
 /// The folder inside the phone's data directory where a file is kept while it is matched.
 pub const DOWNLOAD_DIRECTORY: &str = "downloads";
 
+/// Path where the diagnosis server publishes its export signing public keys, every version
+/// (`{"keys": [{"keyId", "version", "created", "publicKeyPem"}]}`). The server defines this
+/// route; the path is repeated here until `api::v1` carries it.
+pub const EXPORT_KEYS_PATH: &str = "/v1/export-keys";
+
+/// Largest answer accepted from [`EXPORT_KEYS_PATH`], in bytes.
+pub const MAX_EXPORT_KEYS_BYTES: u64 = 256 * 1024;
+
+/// Most keys accepted from [`EXPORT_KEYS_PATH`].
+pub const MAX_PUBLISHED_KEYS: usize = 64;
+
+/// Downloads the export signing keys the server publishes.
+///
+/// Trusting them is trust on first use: they come from the server whose files they verify, so
+/// they protect against a tampering CDN or cache, not against the server itself. Apps ship the
+/// health authority's keys instead (as GAEN apps are configured with them) and pass them to
+/// [`sync`]; this is for tools and tests.
+pub fn fetch_published_keys(
+    transport: &dyn Transport,
+    server: &ServerUrl,
+) -> Result<Vec<ExportPublicKey>> {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        keys: Vec<PublishedKey>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PublishedKey {
+        public_key_pem: String,
+    }
+    let response = transport.get(&server.join(EXPORT_KEYS_PATH), MAX_EXPORT_KEYS_BYTES)?;
+    if !response.is_success() {
+        return Err(Error::ServerRefused {
+            request: "download",
+            status: response.status,
+            code: None,
+            advice: "the server does not publish its export keys there; configure them instead",
+        });
+    }
+    let published: Published =
+        serde_json::from_slice(&response.body).map_err(|_| Error::InvalidServerResponse {
+            what: "list of export keys",
+            reason: "it is not {\"keys\": [{\"publicKeyPem\": ...}]}".into(),
+        })?;
+    if published.keys.is_empty() || published.keys.len() > MAX_PUBLISHED_KEYS {
+        return Err(Error::InvalidServerResponse {
+            what: "list of export keys",
+            reason: format!(
+                "it holds {} keys; expected 1 to {MAX_PUBLISHED_KEYS}",
+                published.keys.len()
+            ),
+        });
+    }
+    published
+        .keys
+        .iter()
+        .map(|key| ExportPublicKey::parse(&key.public_key_pem))
+        .collect()
+}
+
 /// Where to sync from.
 #[derive(Clone, Debug)]
 pub struct SyncSettings {
@@ -500,6 +560,34 @@ mod tests {
             "the file is not downloaded again"
         );
         assert_eq!(b.sync_progress(&source).unwrap(), Some(1_000));
+    }
+
+    #[test]
+    fn published_keys_are_read_and_bad_lists_refused() {
+        let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+        let pem = signer.public_key().to_pem().unwrap();
+        let server = ServerUrl::parse(SERVER).unwrap();
+        let transport = ScriptedTransport::new();
+        let url = server.join(EXPORT_KEYS_PATH);
+        let body = serde_json::json!({"keys": [
+            {"keyId": "440", "version": "v1", "created": 1, "publicKeyPem": pem}
+        ]});
+        transport.respond(&url, 200, body.to_string());
+        let keys = fetch_published_keys(&transport, &server).unwrap();
+        assert_eq!(keys, vec![signer.public_key()]);
+        for bad in [
+            r#"{"keys": []}"#,
+            "[]",
+            r#"{"keys": [{"publicKeyPem": "x"}]}"#,
+        ] {
+            transport.respond(&url, 200, bad);
+            assert!(fetch_published_keys(&transport, &server).is_err(), "{bad}");
+        }
+        transport.respond(&url, 404, "");
+        assert!(matches!(
+            fetch_published_keys(&transport, &server),
+            Err(Error::ServerRefused { status: 404, .. })
+        ));
     }
 
     #[test]
