@@ -40,9 +40,7 @@ pub enum DocumentError {
         index: u32,
     },
     /// The font has no glyph for the Japanese test characters, so Japanese would not render.
-    #[error(
-        "the font file {path} has no Japanese glyphs; use a CJK font such as Noto Sans CJK JP"
-    )]
+    #[error("the font file {path} has no Japanese glyphs; use a CJK font such as Noto Sans CJK JP")]
     FontNotCjk {
         /// The path that was tried.
         path: PathBuf,

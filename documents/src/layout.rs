@@ -11,10 +11,10 @@ use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
 use krilla::text::TextDirection;
 
+use crate::DocumentError;
 use crate::font::FontSet;
 use crate::qr::{QUIET_ZONE_MODULES, QrMatrix};
 use crate::wrap::wrap;
-use crate::DocumentError;
 
 /// Points per millimetre (72 points per inch, 25.4 mm per inch).
 pub const POINTS_PER_MM: f32 = 72.0 / 25.4;
@@ -387,7 +387,12 @@ impl A4Document {
     }
 
     /// A QR code `side_mm` millimetres wide including its quiet zone, drawn as vector squares.
-    pub fn qr(&mut self, matrix: &QrMatrix, side_mm: f32, align: Align) -> Result<(), DocumentError> {
+    pub fn qr(
+        &mut self,
+        matrix: &QrMatrix,
+        side_mm: f32,
+        align: Align,
+    ) -> Result<(), DocumentError> {
         let side = mm(side_mm);
         if side > self.content_width() || side > self.bottom() - self.margin {
             return Err(DocumentError::Layout("the QR code is larger than the page"));

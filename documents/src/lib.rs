@@ -35,8 +35,8 @@ mod wrap;
 
 pub use error::DocumentError;
 pub use font::{
-    BOLD_FONT_ENV, DEFAULT_BOLD_FONT, DEFAULT_REGULAR_FONT, FontPaths, FontSet,
-    NOTO_CJK_JP_INDEX, REGULAR_FONT_ENV,
+    BOLD_FONT_ENV, DEFAULT_BOLD_FONT, DEFAULT_REGULAR_FONT, FontPaths, FontSet, NOTO_CJK_JP_INDEX,
+    REGULAR_FONT_ENV,
 };
 pub use layout::{
     A4_HEIGHT_MM, A4_WIDTH_MM, A4Document, Align, Column, DEFAULT_MARGIN_MM, POINTS_PER_MM, Table,

@@ -35,7 +35,11 @@ impl QrMatrix {
             .map_err(|_| DocumentError::QrTooLong { len: text.len() })?;
         Ok(Self {
             width: code.width(),
-            dark: code.to_colors().into_iter().map(|c| c == Color::Dark).collect(),
+            dark: code
+                .to_colors()
+                .into_iter()
+                .map(|c| c == Color::Dark)
+                .collect(),
         })
     }
 

@@ -55,11 +55,12 @@ fn segments(chars: &[char]) -> Vec<Segment> {
             && NO_LINE_START.contains(c)
             && out.last().is_some_and(|previous| !previous.space);
         // What follows an opening bracket sticks to it.
-        let previous_opens = out
-            .last()
-            .is_some_and(|previous| !previous.space && chars[previous.end - 1..previous.end]
-                .iter()
-                .all(|&p| NO_LINE_END.contains(p)));
+        let previous_opens = out.last().is_some_and(|previous| {
+            !previous.space
+                && chars[previous.end - 1..previous.end]
+                    .iter()
+                    .all(|&p| NO_LINE_END.contains(p))
+        });
         match out.last_mut() {
             Some(previous) if !space && (glue_to_previous || previous_opens) => previous.end = i,
             _ => out.push(Segment {
@@ -80,7 +81,11 @@ pub(crate) fn wrap(text: &str, advances: &[f32], max_width: f32) -> Vec<String> 
     let chars: Vec<char> = text.chars().collect();
     let mut lines = Vec::new();
     let mut paragraph_start = 0;
-    for (index, &c) in chars.iter().enumerate().chain(std::iter::once((chars.len(), &'\n'))) {
+    for (index, &c) in chars
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((chars.len(), &'\n')))
+    {
         if c == '\n' {
             wrap_paragraph(
                 &chars[paragraph_start..index],
@@ -95,7 +100,8 @@ pub(crate) fn wrap(text: &str, advances: &[f32], max_width: f32) -> Vec<String> 
 }
 
 fn wrap_paragraph(chars: &[char], advances: &[f32], max_width: f32, lines: &mut Vec<String>) {
-    let width_of = |from: usize, to: usize| -> f32 { advances.get(from..to).map_or(0.0, |a| a.iter().sum()) };
+    let width_of =
+        |from: usize, to: usize| -> f32 { advances.get(from..to).map_or(0.0, |a| a.iter().sum()) };
     let mut line = String::new();
     let mut line_width = 0.0_f32;
     let mut pending_space = 0.0_f32;
@@ -125,14 +131,19 @@ fn wrap_paragraph(chars: &[char], advances: &[f32], max_width: f32, lines: &mut 
             continue;
         }
         // A segment wider than a whole line: break it between characters.
-        for index in segment.start..segment.end {
+        for (index, &c) in chars
+            .iter()
+            .enumerate()
+            .take(segment.end)
+            .skip(segment.start)
+        {
             let advance = width_of(index, index + 1);
             if !line.is_empty() && line_width + advance > max_width {
                 lines.push(std::mem::take(&mut line));
                 produced = true;
                 line_width = 0.0;
             }
-            line.push(chars[index]);
+            line.push(c);
             line_width += advance;
         }
     }
@@ -190,7 +201,10 @@ mod tests {
 
     #[test]
     fn mixed_scripts_break_between_latin_and_kana() {
-        assert_eq!(wrap_units("QRコードを読み取る", 5.0), ["QRコード", "を読み取る"]);
+        assert_eq!(
+            wrap_units("QRコードを読み取る", 5.0),
+            ["QRコード", "を読み取る"]
+        );
     }
 
     #[test]
