@@ -9,13 +9,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use mimamori_core::api::v1::{EXPORT_INDEX_FILE, EXPORT_LIST_FILE};
+pub use mimamori_core::api::v1::EXPORT_KEYS_PATH;
+use mimamori_core::api::v1::{
+    EXPORT_INDEX_FILE, EXPORT_LIST_FILE, ExportVerificationKey, ExportVerificationKeys,
+};
 use sha2::{Digest, Sha256};
 
 use super::{AppState, internal_error, json};
-
-/// Path of the list of export verification public keys, every version.
-pub const EXPORT_KEYS_PATH: &str = "/v1/export-keys";
 
 /// `Cache-Control` of listings, which change with every batch.
 pub const LISTING_CACHE_CONTROL: &str = "public, max-age=300";
@@ -80,7 +80,19 @@ async fn export_file(
 
 async fn export_keys(State(services): State<AppState>) -> Response {
     match services.export_keys.read() {
-        Ok(ring) => json(200, &serde_json::json!({ "keys": ring.published() })),
+        Ok(ring) => {
+            let keys = ring
+                .published()
+                .into_iter()
+                .map(|key| ExportVerificationKey {
+                    key_id: key.key_id,
+                    version: key.version,
+                    created: key.created,
+                    public_key_pem: key.public_key_pem,
+                })
+                .collect();
+            json(200, &ExportVerificationKeys { keys })
+        }
         Err(_) => internal_error(&crate::Error::SigningKey(
             "the key ring lock was poisoned".into(),
         )),

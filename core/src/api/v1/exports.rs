@@ -92,6 +92,29 @@ pub struct ExportListEntry {
     pub created: u64,
 }
 
+/// One public key that verifies export files, as the server publishes them at
+/// [`super::EXPORT_KEYS_PATH`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportVerificationKey {
+    /// `verification_key_id` in the files' `SignatureInfo` (e.g. `440`).
+    pub key_id: String,
+    /// `verification_key_version` (e.g. `v1`, `v2` after a rotation).
+    pub version: String,
+    /// When the version was made, Unix seconds.
+    pub created: i64,
+    /// The public key, PEM `PUBLIC KEY`.
+    pub public_key_pem: String,
+}
+
+/// The answer of [`super::EXPORT_KEYS_PATH`]: every version's key, oldest first. Files signed
+/// before a rotation stay verifiable with the older versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportVerificationKeys {
+    /// The keys, oldest first.
+    pub keys: Vec<ExportVerificationKey>,
+}
+
 /// Parses COCOA's `list.json`: a JSON array of [`ExportListEntry`].
 pub fn parse_export_list(bytes: &[u8]) -> Result<Vec<ExportListEntry>> {
     if bytes.len() > MAX_EXPORT_LIST_BYTES {
@@ -242,6 +265,22 @@ mod tests {
         );
         assert_eq!(render_export_list(&entries), text);
         assert_eq!(parse_export_list(b"[]").unwrap(), []);
+    }
+
+    #[test]
+    fn verification_keys_have_camel_case_names() {
+        let keys = ExportVerificationKeys {
+            keys: vec![ExportVerificationKey {
+                key_id: "440".into(),
+                version: "v1".into(),
+                created: 1,
+                public_key_pem: "pem".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string(&keys).unwrap(),
+            r#"{"keys":[{"keyId":"440","version":"v1","created":1,"publicKeyPem":"pem"}]}"#
+        );
     }
 
     #[test]

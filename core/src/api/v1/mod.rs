@@ -10,6 +10,7 @@
 //! | GET | `/exports/<region>/index.txt` ([`export_index_path`]) | | [`ExportIndex`] |
 //! | GET | `/exports/<region>/list.json` ([`export_list_path`]) | | [`ExportListEntry`]s |
 //! | GET | `/exports/<region>/<file>.zip` | | a signed GAEN export file |
+//! | GET | [`EXPORT_KEYS_PATH`] | | [`ExportVerificationKeys`] |
 //!
 //! A request with the header [`CHAFF_HEADER`] (`X-Chaff: 1`) is a decoy: the server answers it
 //! with a response of the same shape and similar size and stores nothing.
@@ -54,8 +55,9 @@ mod publish;
 mod verification;
 
 pub use exports::{
-    ExportIndex, ExportListEntry, MAX_EXPORT_LIST_BYTES, MAX_INDEX_BYTES, MAX_OBJECT_PATH_CHARS,
-    parse_export_list, render_export_list,
+    ExportIndex, ExportListEntry, ExportVerificationKey, ExportVerificationKeys,
+    MAX_EXPORT_LIST_BYTES, MAX_INDEX_BYTES, MAX_OBJECT_PATH_CHARS, parse_export_list,
+    render_export_list,
 };
 pub use publish::{
     ExposureKey, MAX_KEY_AGE_DAYS, MAX_KEYS_PER_PUBLISH, MAX_KEYS_PER_START_INTERVAL,
@@ -83,6 +85,9 @@ pub const CERTIFICATE_PATH: &str = "/api/certificate";
 
 /// Path under which export files are served, one folder per region: `/exports/<region>/...`.
 pub const EXPORTS_PATH: &str = "/exports";
+
+/// Path of the export verification public keys, every version ([`ExportVerificationKeys`]).
+pub const EXPORT_KEYS_PATH: &str = "/v1/export-keys";
 
 /// File name of the plain-text index of a region's export files, oldest first.
 pub const EXPORT_INDEX_FILE: &str = "index.txt";
