@@ -50,6 +50,7 @@ mod error;
 pub mod export;
 pub mod ids;
 pub mod keys;
+pub mod listing;
 pub mod matching;
 pub mod phone;
 pub mod risk;
