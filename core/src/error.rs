@@ -303,6 +303,103 @@ pub enum Error {
         /// What is wrong (never the line's content).
         problem: crate::listing::RowProblem,
     },
+
+    /// Venue details that cannot go into a venue QR code (registration input).
+    #[error("invalid venue: {reason}")]
+    InvalidVenue {
+        /// What is wrong (never the venue's details themselves).
+        reason: String,
+    },
+
+    /// A scanned code that is not a Mimamori venue QR code, or is damaged.
+    #[error(
+        "this QR code is not a venue code of this app: {reason}; scan the venue's poster again"
+    )]
+    InvalidVenueQr {
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A venue QR code whose signature does not verify with the health authority's keys.
+    #[error(
+        "this venue QR code was not issued by the health authority (its signature does not \
+         verify): the poster may be forged or altered, so no check-in was recorded"
+    )]
+    VenueQrNotVerified,
+
+    /// A trace code that is not 16 Crockford base32 characters.
+    #[error(
+        "not a trace code: {reason}; copy the code from the operator's copy of the registration"
+    )]
+    InvalidTraceCode {
+        /// What is wrong (never the code itself).
+        reason: String,
+    },
+
+    /// An X25519 key for sealing venue records that cannot be used.
+    #[error("not a usable venue sealing key: {reason}")]
+    InvalidSealKey {
+        /// Why.
+        reason: String,
+    },
+
+    /// Bytes that are not a sealed venue record.
+    #[error("not a sealed venue record: {reason}")]
+    InvalidSealedRecord {
+        /// Why.
+        reason: String,
+    },
+
+    /// A sealed venue record that does not open: the trace code or the authority key is wrong,
+    /// or the record is damaged.
+    #[error(
+        "the venue record could not be opened: the trace code is wrong (or the record is \
+         damaged); check the code on the operator's copy"
+    )]
+    SealNotOpened,
+
+    /// A notice's template, window or text cannot be used.
+    #[error("invalid notice: {reason}")]
+    InvalidNotice {
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A notice whose MAC does not verify with the venue's key.
+    #[error("a notice failed its integrity check (bad MAC) and was skipped")]
+    NoticeNotAuthentic,
+
+    /// Bytes that are not a well-formed signed notice feed.
+    #[error("the notice feed is unusable: {reason}; download it again")]
+    InvalidNoticeFeed {
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A notice feed whose signatures do not verify with the authority's keys.
+    #[error(
+        "the notice feed {}, so none of its notices were used; check the authority's public key \
+         or download the feed again",
+        if *.unsigned { "is not signed" } else { "has no signature that verifies with the configured public keys" }
+    )]
+    NoticeFeedNotVerified {
+        /// Whether the feed carried no signature at all.
+        unsigned: bool,
+    },
+
+    /// A check-in before the resident consented to venue check-ins.
+    #[error(
+        "venue check-ins need your consent first: this app records the venues you scan on this \
+         phone only, for 14 days, to tell you about notices; agree once to start"
+    )]
+    VenueConsentRequired,
+
+    /// A visit that cannot be recorded or matched (times, stay, role, partner CSV row).
+    #[error("invalid visit: {reason}")]
+    InvalidVisit {
+        /// What is wrong (never the visit's details).
+        reason: String,
+    },
 }
 
 /// `Result` with [`Error`].

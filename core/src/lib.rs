@@ -59,6 +59,7 @@ pub mod storage;
 pub mod sync;
 pub mod transport;
 pub mod upload;
+pub mod venue;
 pub mod windows;
 
 pub use ble::ExposurePayload;
