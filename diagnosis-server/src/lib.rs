@@ -23,6 +23,7 @@
 //! | [`blobs`] | the file store trait, local directory and S3 |
 //! | [`keys`] | signing keys and secrets in the data directory, rotation |
 //! | [`openapi`] | the OpenAPI document |
+//! | [`portal`] | the staff portal (server-rendered HTML) |
 //! | [`bench`] | publish throughput and export time |
 //!
 //! ## Example
@@ -51,6 +52,7 @@ mod error;
 pub mod export;
 pub mod keys;
 pub mod openapi;
+pub mod portal;
 pub mod publish;
 pub mod routes;
 pub mod server;

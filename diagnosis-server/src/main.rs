@@ -78,6 +78,11 @@ enum Command {
     },
     /// Add a new export signing key version; files signed before stay verifiable.
     RotateSigningKey,
+    /// Manage the staff accounts of the web portal (/portal).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Print publish throughput and the time to export and sign keys.
     Bench {
         /// Uploads to send.
@@ -90,6 +95,74 @@ enum Command {
         #[arg(long, default_value_t = 1_000_000)]
         export_keys: usize,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Add an account, or set a new password (ending its sessions): prints a generated
+    /// password, or reads one line from standard input with --password-stdin.
+    Add {
+        /// Login name (letters, digits and . _ @ -).
+        name: String,
+        /// Read the password (at least 12 characters) from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove an account and end its sessions.
+    Remove {
+        /// Login name.
+        name: String,
+    },
+    /// List the accounts.
+    List,
+}
+
+async fn staff_command(
+    config: Config,
+    command: &StaffCommand,
+) -> Result<(), mimamori_diagnosis_server::Error> {
+    use mimamori_diagnosis_server::portal;
+    let services = open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+    match command {
+        StaffCommand::Add {
+            name,
+            password_stdin,
+        } => {
+            if *password_stdin {
+                let mut line = zeroize::Zeroizing::new(String::new());
+                std::io::stdin().read_line(&mut line).map_err(|_| {
+                    mimamori_diagnosis_server::Error::Config(
+                        "could not read the password from standard input".into(),
+                    )
+                })?;
+                let password = line.trim_end_matches(['\r', '\n']);
+                portal::add_staff_account(&services, name, password).await?;
+                println!("Staff account {name} saved.");
+            } else {
+                let password = portal::generate_password();
+                portal::add_staff_account(&services, name, &password).await?;
+                println!(
+                    "Staff account {name} saved. Password (shown once; give it to them privately):\n{}",
+                    password.as_str()
+                );
+            }
+        }
+        StaffCommand::Remove { name } => {
+            if portal::remove_staff_account(&services, name).await? {
+                println!("Staff account {name} removed.");
+            } else {
+                return Err(mimamori_diagnosis_server::Error::Config(format!(
+                    "there is no staff account {name}"
+                )));
+            }
+        }
+        StaffCommand::List => {
+            for name in services.storage.staff_names().await? {
+                println!("{name}");
+            }
+        }
+    }
+    Ok(())
 }
 
 fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
@@ -155,6 +228,7 @@ async fn main() -> ExitCode {
                 );
                 Ok(())
             }
+            Some(Command::Staff { ref command }) => staff_command(config, command).await,
             Some(Command::Bench {
                 uploads,
                 connections,

@@ -33,6 +33,7 @@ pub fn router(services: AppState) -> Router {
         .merge(phone::router())
         .merge(authority::router())
         .merge(files::router())
+        .merge(crate::portal::router())
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .with_state(services)

@@ -16,9 +16,11 @@
 
 mod postgres;
 mod sqlite;
+mod staff;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
+pub use staff::{StaffAccount, StaffStorage};
 
 use std::sync::Arc;
 
@@ -163,9 +165,9 @@ pub struct DailyStatistics {
     pub export_files: i64,
 }
 
-/// The server's database.
+/// The server's database (with the staff portal's accounts and sessions, [`StaffStorage`]).
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: StaffStorage + Send + Sync + 'static {
     /// Stores an API key's hash under a name (replacing a key of the same name).
     async fn put_api_key(&self, name: &str, key_hash: &str, now: i64) -> Result<()>;
 

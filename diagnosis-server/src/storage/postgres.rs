@@ -84,7 +84,7 @@ const FILE_COLUMNS: &str =
 /// [`Storage`] in a PostgreSQL database.
 #[derive(Clone)]
 pub struct PostgresStorage {
-    pool: Pool,
+    pub(super) pool: Pool,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -118,6 +118,9 @@ impl PostgresStorage {
             .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
             .await?;
         transaction.batch_execute(SCHEMA).await?;
+        transaction
+            .batch_execute(super::staff::POSTGRES_SCHEMA)
+            .await?;
         transaction.commit().await?;
         Ok(Self { pool })
     }

@@ -130,7 +130,7 @@ impl SqliteStorage {
         &self.path
     }
 
-    async fn with<T, F>(&self, work: F) -> Result<T>
+    pub(super) async fn with<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -169,6 +169,7 @@ fn open_blocking(path: &Path) -> Result<Connection> {
         )));
     }
     connection.execute_batch(SCHEMA)?;
+    connection.execute_batch(super::staff::SQLITE_SCHEMA)?;
     connection.pragma_update(None, "application_id", APPLICATION_ID)?;
     connection.pragma_update(None, "user_version", 1)?;
     Ok(connection)

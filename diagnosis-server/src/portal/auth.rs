@@ -1,0 +1,307 @@
+//! Staff accounts, sessions and CSRF tokens of the portal.
+//!
+//! - Passwords: Argon2id (RustCrypto `argon2`, default parameters: 19 MiB, 2 passes), PHC
+//!   strings in the database; hashing and checking run on the blocking pool.
+//! - Lockout: [`MAX_FAILED_LOGINS`] wrong passwords in a row lock an account for
+//!   [`LOCK_SECONDS`]; a locked account is refused without checking the password. An unknown
+//!   name costs the same Argon2 work as a known one, so timing does not tell which names exist.
+//! - Sessions: 32 random bytes from the OS, sent as a cookie and stored as their SHA-256,
+//!   valid [`SESSION_SECONDS`]; logout deletes the session.
+//! - CSRF: every form carries a synchronizer token, the HMAC-SHA256 of a label under the
+//!   session token (or, on the login page, under a random pre-login cookie), compared in
+//!   constant time. It cannot be computed without the cookie, which is `HttpOnly` and
+//!   `SameSite=Strict`.
+
+use std::sync::OnceLock;
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use hmac::{Hmac, KeyInit, Mac};
+use mimamori_core::RandomSource;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::service::Services;
+use crate::{Error, Result};
+
+/// Shortest password an operator may set, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Longest password accepted, in bytes (bounds the hashing work a request can cause).
+pub const MAX_PASSWORD_BYTES: usize = 256;
+
+/// Longest staff name, in characters.
+pub const MAX_NAME_CHARS: usize = 64;
+
+/// How long a session lasts after login: 8 hours, one working day.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+
+/// Wrong passwords in a row that lock an account.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+
+/// How long a locked account stays locked: 15 minutes.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+
+/// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Length of generated passwords (about 115 bits).
+const GENERATED_PASSWORD_CHARS: usize = 20;
+
+/// A secret random token (a session or pre-login cookie value), hex of 32 bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretToken(Zeroizing<String>);
+
+impl SecretToken {
+    /// Draws a new token from the OS CSPRNG.
+    pub fn generate() -> Self {
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        mimamori_core::OsRandom.fill_bytes(&mut bytes[..]);
+        Self(Zeroizing::new(hex::encode(&bytes[..])))
+    }
+
+    /// Accepts a cookie value that has the shape of a token (64 lowercase hex digits).
+    pub fn parse(text: &str) -> Option<Self> {
+        (text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Self(Zeroizing::new(text.to_owned())))
+    }
+
+    /// The token as sent in the cookie.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// What the database stores: SHA-256, hex.
+    pub fn storage_hash(&self) -> String {
+        hex::encode(Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// The CSRF token of forms for `purpose` under this token.
+    pub fn csrf_token(&self, purpose: &str) -> String {
+        let mut mac = match <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_bytes()) {
+            Ok(mac) => mac,
+            Err(_) => unreachable!("HMAC-SHA256 takes keys of any length"),
+        };
+        mac.update(b"mimamori-portal-csrf-v1:");
+        mac.update(purpose.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `sent` is the CSRF token for `purpose` (constant time).
+    pub fn csrf_matches(&self, purpose: &str, sent: &str) -> bool {
+        let expected = self.csrf_token(purpose);
+        expected.len() == sent.len()
+            && expected
+                .bytes()
+                .zip(sent.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for SecretToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretToken(<redacted>)")
+    }
+}
+
+/// Checks a staff name: 1 to [`MAX_NAME_CHARS`] letters, digits and `._@-`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= MAX_NAME_CHARS
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-'))
+}
+
+/// A random password for a new account (printed once by `staff add`).
+pub fn generate_password() -> Zeroizing<String> {
+    let mut password = Zeroizing::new(String::with_capacity(GENERATED_PASSWORD_CHARS));
+    for _ in 0..GENERATED_PASSWORD_CHARS {
+        let max = u64::try_from(PASSWORD_ALPHABET.len() - 1).unwrap_or(0);
+        let index = mimamori_core::OsRandom.uniform_inclusive(0, max);
+        let index = usize::try_from(index).unwrap_or(0);
+        password.push(char::from(PASSWORD_ALPHABET[index % PASSWORD_ALPHABET.len()]));
+    }
+    password
+}
+
+/// Hashes a password with Argon2id and a random salt (blocking: about 20 MiB and tens of ms).
+pub fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|_| Error::Config("the password could not be hashed".into()))
+}
+
+/// Whether `password` matches the PHC string `hash` (blocking). A damaged hash never matches.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash of a password nobody knows, checked for unknown names so they cost the same time.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| {
+        let password = generate_password();
+        hash_password(&password).unwrap_or_default()
+    })
+}
+
+/// Creates a staff account, or sets a new password (ending its sessions and clearing a lock).
+pub async fn add_staff_account(services: &Services, name: &str, password: &str) -> Result<()> {
+    if !valid_name(name) {
+        return Err(Error::Config(format!(
+            "a staff name is 1 to {MAX_NAME_CHARS} letters, digits and . _ @ -"
+        )));
+    }
+    if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
+        return Err(Error::Config(format!(
+            "a staff password needs {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_BYTES} characters"
+        )));
+    }
+    let password = Zeroizing::new(password.to_owned());
+    let hash = blocking(move || hash_password(&password)).await??;
+    services
+        .storage
+        .put_staff_account(name, &hash, services.now())
+        .await
+}
+
+/// Deletes a staff account and its sessions; `false` when there was none.
+pub async fn remove_staff_account(services: &Services, name: &str) -> Result<bool> {
+    services.storage.delete_staff_account(name).await
+}
+
+/// What a login attempt came to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// The password was right: a new session.
+    LoggedIn(SecretToken),
+    /// Wrong name or password, or the account is locked. Deliberately one case: the answer
+    /// does not tell which names exist.
+    Refused,
+}
+
+/// Checks a name and password and opens a session.
+pub async fn log_in(services: &Services, name: &str, password: &str) -> Result<LoginOutcome> {
+    let now = services.now();
+    let account = if valid_name(name) {
+        services.storage.staff_account(name).await?
+    } else {
+        None
+    };
+    if password.len() > MAX_PASSWORD_BYTES {
+        return Ok(LoginOutcome::Refused);
+    }
+    let password = Zeroizing::new(password.to_owned());
+    let Some(account) = account else {
+        blocking(move || verify_password(decoy_hash(), &password)).await?;
+        return Ok(LoginOutcome::Refused);
+    };
+    if account.locked_until > now {
+        return Ok(LoginOutcome::Refused);
+    }
+    let hash = account.password_hash.clone();
+    if !blocking(move || verify_password(&hash, &password)).await? {
+        let locked_until = services
+            .storage
+            .record_login_failure(&account.name, now, MAX_FAILED_LOGINS, LOCK_SECONDS)
+            .await?;
+        if locked_until.is_some_and(|until| until > now) {
+            tracing::warn!("a staff account was locked after repeated failed logins");
+        }
+        return Ok(LoginOutcome::Refused);
+    }
+    services.storage.record_login_success(&account.name).await?;
+    services.storage.delete_expired_staff_sessions(now).await?;
+    let token = SecretToken::generate();
+    services
+        .storage
+        .create_staff_session(
+            &token.storage_hash(),
+            &account.name,
+            now,
+            now + SESSION_SECONDS,
+        )
+        .await?;
+    Ok(LoginOutcome::LoggedIn(token))
+}
+
+/// The staff name of a live session.
+pub async fn session_user(services: &Services, token: &SecretToken) -> Result<Option<String>> {
+    services
+        .storage
+        .staff_session(&token.storage_hash(), services.now())
+        .await
+}
+
+/// Ends a session.
+pub async fn log_out(services: &Services, token: &SecretToken) -> Result<()> {
+    services
+        .storage
+        .delete_staff_session(&token.storage_hash())
+        .await
+        .map(|_| ())
+}
+
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| Error::Config(format!("a password check failed: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse battery!"));
+        assert!(!verify_password("not a phc string", "anything"));
+        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "salted");
+    }
+
+    #[test]
+    fn generated_passwords_are_long_and_distinct() {
+        let a = generate_password();
+        let b = generate_password();
+        assert_eq!(a.chars().count(), GENERATED_PASSWORD_CHARS);
+        assert!(a.bytes().all(|c| PASSWORD_ALPHABET.contains(&c)));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn tokens_parse_and_bind_csrf() {
+        let token = SecretToken::generate();
+        assert_eq!(SecretToken::parse(token.as_str()), Some(token.clone()));
+        assert_eq!(SecretToken::parse("abc"), None);
+        assert_eq!(SecretToken::parse(&"G".repeat(64)), None);
+        let csrf = token.csrf_token("session");
+        assert!(token.csrf_matches("session", &csrf));
+        assert!(!token.csrf_matches("login", &csrf), "bound to the purpose");
+        assert!(!SecretToken::generate().csrf_matches("session", &csrf));
+        assert!(!token.csrf_matches("session", ""));
+        assert_ne!(token.storage_hash(), token.as_str());
+        assert_eq!(format!("{token:?}"), "SecretToken(<redacted>)");
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(valid_name("tanaka.h@hokenjo-1"));
+        assert!(!valid_name(""));
+        assert!(!valid_name("a b"));
+        assert!(!valid_name("<script>"));
+        assert!(!valid_name(&"a".repeat(65)));
+    }
+}

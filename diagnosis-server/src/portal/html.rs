@@ -1,0 +1,497 @@
+//! The portal's pages: plain server-rendered HTML, Japanese first with English beside it, no
+//! JavaScript. Every value that did not come from this file goes through [`escape`].
+
+use std::fmt::Write as _;
+
+use mimamori_core::api::v1::TestType;
+
+use super::{
+    CODES_PATH, EXPIRE_PATH, LOGIN_PATH, LOGOUT_PATH, STATS_PATH, STATUS_PATH, STYLESHEET_PATH,
+};
+use crate::service::IssuedCode;
+use crate::storage::{CodeStatus, DailyStatistics};
+
+/// Offset of the times shown to staff: Japan Standard Time, UTC+9 (no daylight saving).
+pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = 9 * 3600;
+
+/// Name of the time zone shown after times.
+pub const DISPLAY_TIME_ZONE: &str = "JST";
+
+/// The stylesheet (served at [`STYLESHEET_PATH`]; the CSP allows only same-origin styles).
+pub const STYLESHEET: &str = "\
+body{font-family:system-ui,'Hiragino Sans','Noto Sans CJK JP',sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9}
+header{background:#0b5394;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
+header a,header button{color:#fff}
+nav{display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
+main{max-width:56rem;margin:1.5rem auto;padding:0 1rem}
+.en{color:#555;font-size:.85em;margin-left:.4em}
+header .en{color:#dde}
+form.box,section.box{background:#fff;border:1px solid #ccd;border-radius:6px;padding:1rem 1.2rem;margin-bottom:1rem}
+label{display:block;margin:.6rem 0 .2rem}
+input,select,button{font-size:1rem;padding:.3rem .5rem}
+button{cursor:pointer}
+header form{margin:0}
+header button{background:transparent;border:1px solid #fff;border-radius:4px}
+.code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:3.2rem;letter-spacing:.35em;font-weight:bold;margin:.5rem 0}
+.notice{background:#fff4ce;border:1px solid #e0c060;padding:.6rem 1rem;border-radius:4px}
+.error{background:#fde2e1;border:1px solid #d07070;padding:.6rem 1rem;border-radius:4px}
+table{border-collapse:collapse;background:#fff;width:100%}
+th,td{border:1px solid #ccd;padding:.35rem .5rem;text-align:right}
+th:first-child,td:first-child{text-align:left}
+th{background:#eef1f6;font-weight:normal}
+";
+
+/// Escapes text for HTML element content and double-quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// Japanese text with its English beside it (both escaped).
+fn ja_en(ja: &str, en: &str) -> String {
+    format!(
+        "{} <span class=\"en\" lang=\"en\">{}</span>",
+        escape(ja),
+        escape(en)
+    )
+}
+
+/// A time for staff: `YYYY-MM-DD HH:MM JST`.
+pub fn display_time(unix_seconds: i64) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(
+        unix_seconds.saturating_add(DISPLAY_UTC_OFFSET_SECONDS),
+    ) {
+        Ok(t) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} {DISPLAY_TIME_ZONE}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute()
+        ),
+        Err(_) => "-".into(),
+    }
+}
+
+/// The Japanese and English names of a test type.
+fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
+    match test_type {
+        TestType::Confirmed => ("陽性（検査で確定）", "confirmed positive"),
+        TestType::Likely => ("陽性の疑い（臨床診断）", "likely positive (clinical)"),
+        TestType::Negative => ("陰性", "negative"),
+    }
+}
+
+/// A hidden CSRF field.
+fn csrf_field(csrf: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+        escape(csrf)
+    )
+}
+
+/// A whole page. `staff` is the logged-in name (with the CSRF token for the logout button).
+fn layout(title_ja: &str, title_en: &str, staff: Option<(&str, &str)>, body: &str) -> String {
+    let mut page = String::with_capacity(body.len() + 2048);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{} / {} — みまもり</title>\
+         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head><body><header>\
+         <strong>みまもり 保健所向けポータル <span class=\"en\" lang=\"en\">Mimamori staff portal</span></strong>",
+        escape(title_ja),
+        escape(title_en),
+    );
+    if let Some((name, csrf)) = staff {
+        let _ = write!(
+            page,
+            "<nav><a href=\"{CODES_PATH}\" id=\"nav-issue\">{}</a>\
+             <a href=\"{STATUS_PATH}\" id=\"nav-status\">{}</a>\
+             <a href=\"{STATS_PATH}\" id=\"nav-stats\">{}</a>\
+             <span>{}</span>\
+             <form method=\"post\" action=\"{LOGOUT_PATH}\">{}<button type=\"submit\" id=\"logout\">{}</button></form></nav>",
+            ja_en("処理番号の発行", "Issue a code"),
+            ja_en("処理番号の確認", "Check a code"),
+            ja_en("統計", "Statistics"),
+            escape(name),
+            csrf_field(csrf),
+            ja_en("ログアウト", "Log out"),
+        );
+    }
+    let _ = write!(
+        page,
+        "</header><main><h1>{}</h1>{body}</main></body></html>\n",
+        ja_en(title_ja, title_en)
+    );
+    page
+}
+
+/// The login page.
+pub fn login_page(csrf: &str, refused: bool) -> String {
+    let mut body = String::new();
+    if refused {
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"login-error\">{}<br>{}</p>",
+            ja_en(
+                "ログインできませんでした。名前とパスワードを確認してください。",
+                "Login failed: check the name and password."
+            ),
+            ja_en(
+                "続けて失敗するとアカウントが15分間ロックされます。",
+                "After repeated failures the account is locked for 15 minutes."
+            ),
+        );
+    }
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"{LOGIN_PATH}\">{}\
+         <label for=\"name\">{}</label><input id=\"name\" name=\"name\" autocomplete=\"username\" required>\
+         <label for=\"password\">{}</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <p><button type=\"submit\" id=\"login\">{}</button></p></form>",
+        csrf_field(csrf),
+        ja_en("職員名", "Staff name"),
+        ja_en("パスワード", "Password"),
+        ja_en("ログイン", "Log in"),
+    );
+    layout("ログイン", "Log in", None, &body)
+}
+
+/// The form to issue a code.
+pub fn issue_page(staff: &str, csrf: &str, error: Option<(&str, &str)>) -> String {
+    let mut body = String::new();
+    if let Some((ja, en)) = error {
+        let _ = write!(body, "<p class=\"error\" id=\"issue-error\">{}</p>", ja_en(ja, en));
+    }
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"{CODES_PATH}\">{}\
+         <p>{}</p>\
+         <label for=\"test_type\">{}</label><select id=\"test_type\" name=\"test_type\">",
+        csrf_field(csrf),
+        ja_en(
+            "陽性者に電話などで伝える処理番号（8桁、15分間有効、1回限り）を発行します。",
+            "Issue the 8-digit code (valid 15 minutes, single use) to read to a person who tested positive."
+        ),
+        ja_en("診断の種類", "Test type"),
+    );
+    for test_type in [TestType::Confirmed, TestType::Likely, TestType::Negative] {
+        let (ja, en) = test_type_names(test_type);
+        let _ = write!(
+            body,
+            "<option value=\"{}\">{} / {}</option>",
+            test_type.as_str(),
+            escape(ja),
+            escape(en)
+        );
+    }
+    let _ = write!(
+        body,
+        "</select>\
+         <label for=\"symptom_date\">{}</label><input id=\"symptom_date\" name=\"symptom_date\" type=\"date\">\
+         <label for=\"test_date\">{}</label><input id=\"test_date\" name=\"test_date\" type=\"date\">\
+         <p>{}</p>\
+         <p><button type=\"submit\" id=\"issue\">{}</button></p></form>",
+        ja_en("発症日", "Symptom onset date"),
+        ja_en("検査日（発症日が不明のとき）", "Test date (when the onset is unknown)"),
+        ja_en(
+            "日付は28日前から今日まで（UTC）。",
+            "Dates from 28 days ago up to today (UTC)."
+        ),
+        ja_en("処理番号を発行", "Issue code"),
+    );
+    layout("処理番号の発行", "Issue a code", Some((staff, csrf)), &body)
+}
+
+/// The issued code, large, with its expiry.
+pub fn issued_page(
+    staff: &str,
+    csrf: &str,
+    issued: &IssuedCode,
+    test_type: TestType,
+    now: i64,
+) -> String {
+    let (type_ja, type_en) = test_type_names(test_type);
+    let minutes = (issued.expires_at - now).max(0) / 60;
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<section class=\"box\"><p>{}</p>\
+         <p class=\"code\" id=\"issued-code\">{}</p>\
+         <p>{}: <strong id=\"expires-at\">{}</strong> ({})</p>\
+         <p>{}: {}</p>\
+         <p class=\"notice\">{}</p>\
+         <p>{}: <code id=\"code-id\">{}</code></p>\
+         <p><a href=\"{STATUS_PATH}?id={}\">{}</a></p>\
+         <form method=\"post\" action=\"{EXPIRE_PATH}\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">\
+         <button type=\"submit\" id=\"expire\">{}</button></form></section>\
+         <p><a href=\"{CODES_PATH}\">{}</a></p>",
+        ja_en(
+            "この処理番号を陽性者に伝えてください。",
+            "Read this code to the person who tested positive."
+        ),
+        escape(&issued.code),
+        ja_en("有効期限", "Valid until"),
+        escape(&display_time(issued.expires_at)),
+        ja_en(&format!("あと{minutes}分"), &format!("{minutes} minutes left")),
+        ja_en("診断の種類", "Test type"),
+        ja_en(type_ja, type_en),
+        ja_en(
+            "処理番号はこの画面にだけ表示されます。保存されるのはハッシュのみで、再表示はできません。",
+            "The code is shown only on this page; only its hash is stored and it cannot be shown again."
+        ),
+        ja_en("確認用ID", "Id for checking"),
+        escape(&issued.id),
+        escape(&issued.id),
+        ja_en("状態を確認", "Check its status"),
+        csrf_field(csrf),
+        escape(&issued.id),
+        ja_en("この処理番号を無効にする", "Expire this code now"),
+        ja_en("別の処理番号を発行", "Issue another code"),
+    );
+    layout("処理番号を発行しました", "Code issued", Some((staff, csrf)), &body)
+}
+
+/// What a code's status page shows.
+#[derive(Debug)]
+pub enum StatusView<'a> {
+    /// Only the form.
+    Form,
+    /// No code has this id.
+    NotFound,
+    /// The code's status.
+    Found(&'a CodeStatus, CodeState),
+}
+
+/// Where a code stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeState {
+    /// Unused and still valid.
+    Valid,
+    /// Used by a phone.
+    Redeemed,
+    /// Past its validity, or expired by staff.
+    Expired,
+}
+
+impl CodeState {
+    /// The state of `status` at `now`.
+    pub fn of(status: &CodeStatus, now: i64) -> Self {
+        if status.redeemed_at.is_some() {
+            Self::Redeemed
+        } else if status.expired_at.is_some() || status.expires_at <= now {
+            Self::Expired
+        } else {
+            Self::Valid
+        }
+    }
+
+    fn names(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Self::Valid => ("valid", "有効（未使用）", "valid, not used"),
+            Self::Redeemed => ("redeemed", "使用済み", "used"),
+            Self::Expired => ("expired", "無効（期限切れ）", "expired"),
+        }
+    }
+}
+
+/// The page to check (and expire) a code by its id.
+pub fn status_page(
+    staff: &str,
+    csrf: &str,
+    id: &str,
+    view: StatusView<'_>,
+    message: Option<(&str, &str)>,
+) -> String {
+    let mut body = String::new();
+    if let Some((ja, en)) = message {
+        let _ = write!(body, "<p class=\"notice\" id=\"message\">{}</p>", ja_en(ja, en));
+    }
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"get\" action=\"{STATUS_PATH}\">\
+         <label for=\"id\">{}</label><input id=\"id\" name=\"id\" value=\"{}\" size=\"34\" maxlength=\"64\" required>\
+         <p><button type=\"submit\" id=\"check\">{}</button></p></form>",
+        ja_en("確認用ID", "Code id"),
+        escape(id),
+        ja_en("確認", "Check"),
+    );
+    match view {
+        StatusView::Form => {}
+        StatusView::NotFound => {
+            let _ = write!(
+                body,
+                "<p class=\"error\" id=\"not-found\">{}</p>",
+                ja_en(
+                    "このIDの処理番号はありません（1日後に削除されます）。",
+                    "No code has this id (codes are deleted a day after they expire)."
+                )
+            );
+        }
+        StatusView::Found(status, state) => {
+            let (state_id, state_ja, state_en) = state.names();
+            let (type_ja, type_en) = test_type_names(status.test_type);
+            let optional = |time: Option<i64>| time.map_or_else(|| "-".into(), display_time);
+            let _ = write!(
+                body,
+                "<section class=\"box\"><table>\
+                 <tr><th>{}</th><td id=\"state\" data-state=\"{state_id}\">{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td>{}</td></tr></table>",
+                ja_en("状態", "State"),
+                ja_en(state_ja, state_en),
+                ja_en("診断の種類", "Test type"),
+                ja_en(type_ja, type_en),
+                ja_en("発行", "Issued"),
+                escape(&display_time(status.issued_at)),
+                ja_en("有効期限", "Valid until"),
+                escape(&display_time(status.expires_at)),
+                ja_en("使用", "Used"),
+                escape(&optional(status.redeemed_at)),
+                ja_en("無効化", "Expired by staff"),
+                escape(&optional(status.expired_at)),
+            );
+            if state == CodeState::Valid {
+                let _ = write!(
+                    body,
+                    "<form method=\"post\" action=\"{EXPIRE_PATH}\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">\
+                     <p><button type=\"submit\" id=\"expire\">{}</button></p></form>",
+                    csrf_field(csrf),
+                    escape(&status.id),
+                    ja_en("この処理番号を無効にする", "Expire this code now"),
+                );
+            }
+            body.push_str("</section>");
+        }
+    }
+    layout("処理番号の確認", "Check a code", Some((staff, csrf)), &body)
+}
+
+/// Daily statistics, newest day first.
+pub fn stats_page(staff: &str, csrf: &str, days: &[DailyStatistics]) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        ja_en("直近14日間（UTCの日付）", "The last 14 days (UTC days)"),
+        ja_en("日付", "Day"),
+        ja_en("処理番号の発行", "Codes issued"),
+        ja_en("使用", "Redeemed"),
+        ja_en("失効", "Expired"),
+        ja_en("陽性登録", "Uploads"),
+        ja_en("公開された鍵", "Keys published"),
+        ja_en("配布ファイル", "Export files"),
+    );
+    if days.is_empty() {
+        let _ = write!(
+            body,
+            "<tr><td colspan=\"7\">{}</td></tr>",
+            ja_en("まだ記録がありません。", "Nothing recorded yet.")
+        );
+    }
+    for day in days.iter().rev() {
+        let _ = write!(
+            body,
+            "<tr data-day=\"{0}\"><td>{0}</td><td class=\"codes-issued\">{1}</td><td class=\"codes-redeemed\">{2}</td>\
+             <td class=\"codes-expired\">{3}</td><td class=\"uploads\">{4}</td><td class=\"keys-published\">{5}</td>\
+             <td class=\"export-files\">{6}</td></tr>",
+            escape(&day.day),
+            day.codes_issued,
+            day.codes_redeemed,
+            day.codes_expired,
+            day.uploads,
+            day.keys_published,
+            day.export_files,
+        );
+    }
+    body.push_str("</tbody></table>");
+    layout("統計", "Statistics", Some((staff, csrf)), &body)
+}
+
+/// A page saying what went wrong.
+pub fn problem_page(ja: &str, en: &str) -> String {
+    let body = format!(
+        "<p class=\"error\" id=\"problem\">{}</p><p><a href=\"{LOGIN_PATH}\">{}</a></p>",
+        ja_en(ja, en),
+        ja_en("ログイン画面へ", "To the login page")
+    );
+    layout("エラー", "Error", None, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+        let page = status_page(
+            "<b>staff</b>",
+            "\"><script>",
+            "\"><img src=x>",
+            StatusView::Form,
+            None,
+        );
+        assert!(!page.contains("<b>staff"));
+        assert!(!page.contains("<script>"));
+        assert!(!page.contains("<img"));
+        assert!(page.contains("&lt;b&gt;staff&lt;/b&gt;"));
+    }
+
+    #[test]
+    fn times_are_shown_in_japan_time() {
+        // 2026-11-20 12:00 UTC is 21:00 in Japan.
+        assert_eq!(display_time(1_795_176_000), "2026-11-20 21:00 JST");
+        assert_eq!(display_time(i64::MAX), "-");
+    }
+
+    #[test]
+    fn code_states() {
+        let mut status = CodeStatus {
+            id: "x".into(),
+            test_type: TestType::Confirmed,
+            issued_at: 100,
+            expires_at: 1000,
+            redeemed_at: None,
+            expired_at: None,
+        };
+        assert_eq!(CodeState::of(&status, 999), CodeState::Valid);
+        assert_eq!(CodeState::of(&status, 1000), CodeState::Expired);
+        status.expired_at = Some(500);
+        assert_eq!(CodeState::of(&status, 600), CodeState::Expired);
+        status.redeemed_at = Some(400);
+        assert_eq!(CodeState::of(&status, 600), CodeState::Redeemed);
+    }
+
+    #[test]
+    fn issued_code_is_shown_large_with_expiry() {
+        let issued = IssuedCode {
+            id: "abc".into(),
+            code: "01234567".into(),
+            expires_at: 1_795_176_900,
+        };
+        let page = issued_page("staff", "t", &issued, TestType::Confirmed, 1_795_176_000);
+        assert!(page.contains("<p class=\"code\" id=\"issued-code\">01234567</p>"));
+        assert!(page.contains("2026-11-20 21:15 JST"));
+        assert!(page.contains("あと15分"));
+        assert!(page.contains("処理番号"));
+    }
+}

@@ -1,0 +1,558 @@
+//! The staff portal: a small server-rendered web application under [`PORTAL_PREFIX`] for health
+//! authority staff to log in, issue a verification code (「処理番号」) to read to a person who
+//! tested positive, check or expire a code, and see daily statistics. It calls the same service
+//! functions as the JSON API ([`crate::service::Services`]).
+//!
+//! | method | path | what |
+//! |--------|------|------|
+//! | GET, POST | `/portal/login` | log in (name, password) |
+//! | POST | `/portal/logout` | log out |
+//! | GET, POST | `/portal/codes` | the issue form; issue a code |
+//! | GET | `/portal/codes/status?id=` | a code's status |
+//! | POST | `/portal/codes/expire` | expire an unused code |
+//! | GET | `/portal/stats` | statistics of the last 14 days |
+//!
+//! Security ([`auth`] has the details): Argon2id passwords, accounts created by the operator
+//! (`mimamori-diagnosis-server staff add <name>`), lockout after repeated failures, random
+//! session tokens stored hashed in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` behind
+//! HTTPS), a synchronizer CSRF token in every form, every value HTML-escaped, and a
+//! Content-Security-Policy without scripts. Pages are never cached. Nothing about a code or a
+//! session is logged.
+
+pub mod auth;
+pub mod html;
+
+use axum::Router;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use mimamori_core::api::v1::TestType;
+use serde::Deserialize;
+
+use self::auth::{LoginOutcome, SecretToken};
+use self::html::{CodeState, StatusView};
+use crate::routes::AppState;
+use crate::service::{AuthorityProblem, IssueCodeRequest};
+
+pub use self::auth::{add_staff_account, generate_password, remove_staff_account};
+
+/// Prefix of every portal path.
+pub const PORTAL_PREFIX: &str = "/portal";
+/// The login page.
+pub const LOGIN_PATH: &str = "/portal/login";
+/// Logging out.
+pub const LOGOUT_PATH: &str = "/portal/logout";
+/// The issue form.
+pub const CODES_PATH: &str = "/portal/codes";
+/// A code's status.
+pub const STATUS_PATH: &str = "/portal/codes/status";
+/// Expiring a code.
+pub const EXPIRE_PATH: &str = "/portal/codes/expire";
+/// Statistics.
+pub const STATS_PATH: &str = "/portal/stats";
+/// The stylesheet.
+pub const STYLESHEET_PATH: &str = "/portal/style.css";
+
+/// Cookie holding the session token.
+pub const SESSION_COOKIE: &str = "mimamori_staff";
+/// Cookie holding the pre-login token that the login form's CSRF token is bound to.
+pub const LOGIN_COOKIE: &str = "mimamori_login";
+
+/// Largest form accepted, in bytes.
+const FORM_LIMIT_BYTES: usize = 8 * 1024;
+
+/// How long the pre-login cookie lives: 1 hour.
+const LOGIN_COOKIE_SECONDS: i64 = 3600;
+
+/// Days shown on the statistics page.
+pub const STATS_DAYS: u32 = 14;
+
+/// CSRF purpose of forms of a logged-in session.
+const SESSION_PURPOSE: &str = "session";
+/// CSRF purpose of the login form.
+const LOGIN_PURPOSE: &str = "login";
+
+/// Content-Security-Policy of every portal response: no scripts, styles from this origin only,
+/// forms post only here, never framed.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The portal routes, merged into [`crate::routes::router`].
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(PORTAL_PREFIX, get(|| async { Redirect::to(CODES_PATH) }))
+        .route(LOGIN_PATH, get(login_form).post(login))
+        .route(LOGOUT_PATH, axum::routing::post(logout))
+        .route(CODES_PATH, get(issue_form).post(issue))
+        .route(STATUS_PATH, get(status))
+        .route(EXPIRE_PATH, axum::routing::post(expire))
+        .route(STATS_PATH, get(statistics))
+        .route(STYLESHEET_PATH, get(stylesheet))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    let set = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (name, value) in set {
+        if name != header::CACHE_CONTROL || !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
+// --- Helpers ---------------------------------------------------------------------------------
+
+fn page(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        body,
+    )
+        .into_response()
+}
+
+fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
+    page(status, html::problem_page(ja, en))
+}
+
+fn internal_error(error: &crate::Error) -> Response {
+    tracing::error!(%error, "portal request failed");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
+        "The server failed; try again later.",
+    )
+}
+
+fn forbidden_form() -> Response {
+    problem(
+        StatusCode::FORBIDDEN,
+        "このフォームは受け付けられません。ページを開き直してからやり直してください。",
+        "This form was not accepted (missing or wrong form token); reload the page and try again.",
+    )
+}
+
+fn bad_form() -> Response {
+    problem(
+        StatusCode::BAD_REQUEST,
+        "フォームの内容が読めません。ページを開き直してください。",
+        "The form could not be read; reload the page and try again.",
+    )
+}
+
+/// The value of a cookie in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim().to_owned())
+}
+
+/// Whether the browser reached us over HTTPS (through a TLS-terminating proxy, or because the
+/// public base URL is HTTPS): then cookies get `Secure`.
+fn over_https(services: &AppState, headers: &HeaderMap) -> bool {
+    let forwarded = headers
+        .get("x-forwarded-proto")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("https"))
+        || headers
+            .get(header::FORWARDED)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.to_ascii_lowercase().contains("proto=https"));
+    forwarded
+        || services
+            .config
+            .public_base_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+}
+
+/// A `Set-Cookie` value; `None` as the value clears the cookie.
+fn set_cookie(name: &str, value: Option<&str>, max_age: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = match value {
+        Some(value) => format!(
+            "{name}={value}; Path={PORTAL_PREFIX}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
+        ),
+        None => format!("{name}=; Path={PORTAL_PREFIX}; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
+    };
+    // Names are constants and values hex: always a valid header value.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn see_other(to: &'static str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
+    for value in cookies {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// A logged-in member of staff.
+struct Staff {
+    name: String,
+    token: SecretToken,
+}
+
+impl Staff {
+    fn csrf(&self) -> String {
+        self.token.csrf_token(SESSION_PURPOSE)
+    }
+
+    fn sent_csrf(&self, sent: &str) -> bool {
+        self.token.csrf_matches(SESSION_PURPOSE, sent)
+    }
+}
+
+/// The logged-in staff member; `Err` holds the redirect to the login page (or a 500).
+async fn staff(services: &AppState, headers: &HeaderMap) -> Result<Staff, Response> {
+    let Some(token) = cookie(headers, SESSION_COOKIE).and_then(|value| SecretToken::parse(&value))
+    else {
+        return Err(see_other(LOGIN_PATH));
+    };
+    match auth::session_user(services, &token).await {
+        Ok(Some(name)) => Ok(Staff { name, token }),
+        Ok(None) => Err(see_other(LOGIN_PATH)),
+        Err(error) => Err(internal_error(&error)),
+    }
+}
+
+// --- Login and logout ------------------------------------------------------------------------
+
+async fn login_form(State(services): State<AppState>, headers: HeaderMap) -> Response {
+    if staff(&services, &headers).await.is_ok() {
+        return see_other(CODES_PATH);
+    }
+    let token = SecretToken::generate();
+    let secure = over_https(&services, &headers);
+    with_cookies(
+        page(
+            StatusCode::OK,
+            html::login_page(&token.csrf_token(LOGIN_PURPOSE), false),
+        ),
+        vec![set_cookie(
+            LOGIN_COOKIE,
+            Some(token.as_str()),
+            LOGIN_COOKIE_SECONDS,
+            secure,
+        )],
+    )
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn login(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return bad_form();
+    };
+    let Some(pre_login) =
+        cookie(&headers, LOGIN_COOKIE).and_then(|value| SecretToken::parse(&value))
+    else {
+        return forbidden_form();
+    };
+    if !pre_login.csrf_matches(LOGIN_PURPOSE, &form.csrf) {
+        return forbidden_form();
+    }
+    let secure = over_https(&services, &headers);
+    match auth::log_in(&services, form.name.trim(), &form.password).await {
+        Ok(LoginOutcome::LoggedIn(session)) => with_cookies(
+            see_other(CODES_PATH),
+            vec![
+                set_cookie(
+                    SESSION_COOKIE,
+                    Some(session.as_str()),
+                    auth::SESSION_SECONDS,
+                    secure,
+                ),
+                set_cookie(LOGIN_COOKIE, None, 0, secure),
+            ],
+        ),
+        Ok(LoginOutcome::Refused) => page(
+            StatusCode::UNAUTHORIZED,
+            html::login_page(&pre_login.csrf_token(LOGIN_PURPOSE), true),
+        ),
+        Err(error) => internal_error(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
+    let staff = match staff(&services, &headers).await {
+        Ok(staff) => staff,
+        Err(refusal) => return refusal,
+    };
+    let Ok(Form(form)) = form else {
+        return bad_form();
+    };
+    if !staff.sent_csrf(&form.csrf) {
+        return forbidden_form();
+    }
+    if let Err(error) = auth::log_out(&services, &staff.token).await {
+        return internal_error(&error);
+    }
+    with_cookies(
+        see_other(LOGIN_PATH),
+        vec![set_cookie(
+            SESSION_COOKIE,
+            None,
+            0,
+            over_https(&services, &headers),
+        )],
+    )
+}
+
+// --- Codes -----------------------------------------------------------------------------------
+
+async fn issue_form(State(services): State<AppState>, headers: HeaderMap) -> Response {
+    match staff(&services, &headers).await {
+        Ok(staff) => page(
+            StatusCode::OK,
+            html::issue_page(&staff.name, &staff.csrf(), None),
+        ),
+        Err(refusal) => refusal,
+    }
+}
+
+#[derive(Deserialize)]
+struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    test_type: String,
+    #[serde(default)]
+    symptom_date: String,
+    #[serde(default)]
+    test_date: String,
+}
+
+async fn issue(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<IssueForm>, FormRejection>,
+) -> Response {
+    let staff = match staff(&services, &headers).await {
+        Ok(staff) => staff,
+        Err(refusal) => return refusal,
+    };
+    let Ok(Form(form)) = form else {
+        return bad_form();
+    };
+    if !staff.sent_csrf(&form.csrf) {
+        return forbidden_form();
+    }
+    let refuse = |ja: &str, en: &str| {
+        page(
+            StatusCode::BAD_REQUEST,
+            html::issue_page(&staff.name, &staff.csrf(), Some((ja, en))),
+        )
+    };
+    let Some(test_type) = TestType::parse(form.test_type.trim()) else {
+        return refuse("診断の種類を選んでください。", "Choose a test type.");
+    };
+    let date = |text: &str| Some(text.trim().to_owned()).filter(|text| !text.is_empty());
+    let request = IssueCodeRequest {
+        test_type,
+        symptom_date: date(&form.symptom_date),
+        test_date: date(&form.test_date),
+    };
+    match services.issue_code(&request).await {
+        Ok(Ok(issued)) => {
+            tracing::info!("a verification code was issued through the portal");
+            page(
+                StatusCode::OK,
+                html::issued_page(
+                    &staff.name,
+                    &staff.csrf(),
+                    &issued,
+                    test_type,
+                    services.now(),
+                ),
+            )
+        }
+        Ok(Err(AuthorityProblem::BadDate)) => refuse(
+            "日付は28日前から今日までの YYYY-MM-DD で入力してください。",
+            "Dates must be YYYY-MM-DD, from 28 days ago up to today.",
+        ),
+        Err(error) => internal_error(&error),
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    #[serde(default)]
+    id: String,
+}
+
+/// A code id as staff type it: hex, at most 64 characters (longer input is not looked up).
+fn code_id(text: &str) -> Option<String> {
+    let id = text.trim().to_ascii_lowercase();
+    (!id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())).then_some(id)
+}
+
+async fn status(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<StatusQuery>, QueryRejection>,
+) -> Response {
+    let staff = match staff(&services, &headers).await {
+        Ok(staff) => staff,
+        Err(refusal) => return refusal,
+    };
+    let typed = query.map(|Query(query)| query.id).unwrap_or_default();
+    show_status(&services, &staff, &typed, None).await
+}
+
+async fn show_status(
+    services: &AppState,
+    staff: &Staff,
+    typed: &str,
+    message: Option<(&str, &str)>,
+) -> Response {
+    let csrf = staff.csrf();
+    if typed.trim().is_empty() {
+        return page(
+            StatusCode::OK,
+            html::status_page(&staff.name, &csrf, "", StatusView::Form, message),
+        );
+    }
+    let found = match code_id(typed) {
+        Some(id) => match services.code_status(&id).await {
+            Ok(found) => found,
+            Err(error) => return internal_error(&error),
+        },
+        None => None,
+    };
+    match found {
+        Some(status) => {
+            let state = CodeState::of(&status, services.now());
+            page(
+                StatusCode::OK,
+                html::status_page(
+                    &staff.name,
+                    &csrf,
+                    typed,
+                    StatusView::Found(&status, state),
+                    message,
+                ),
+            )
+        }
+        None => page(
+            StatusCode::NOT_FOUND,
+            html::status_page(&staff.name, &csrf, typed, StatusView::NotFound, message),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+struct ExpireForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    id: String,
+}
+
+async fn expire(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    form: Result<Form<ExpireForm>, FormRejection>,
+) -> Response {
+    let staff = match staff(&services, &headers).await {
+        Ok(staff) => staff,
+        Err(refusal) => return refusal,
+    };
+    let Ok(Form(form)) = form else {
+        return bad_form();
+    };
+    if !staff.sent_csrf(&form.csrf) {
+        return forbidden_form();
+    }
+    let expired = match code_id(&form.id) {
+        Some(id) => match services.expire_code(&id).await {
+            Ok(expired) => expired,
+            Err(error) => return internal_error(&error),
+        },
+        None => false,
+    };
+    let message = if expired {
+        tracing::info!("a verification code was expired through the portal");
+        ("処理番号を無効にしました。", "The code was expired.")
+    } else {
+        (
+            "無効にできませんでした（使用済み・期限切れ・IDなし）。",
+            "Nothing to expire: the code was used, had expired, or the id is unknown.",
+        )
+    };
+    show_status(&services, &staff, &form.id, Some(message)).await
+}
+
+// --- Statistics ------------------------------------------------------------------------------
+
+async fn statistics(State(services): State<AppState>, headers: HeaderMap) -> Response {
+    let staff = match staff(&services, &headers).await {
+        Ok(staff) => staff,
+        Err(refusal) => return refusal,
+    };
+    match services.statistics(STATS_DAYS).await {
+        Ok(days) => page(
+            StatusCode::OK,
+            html::stats_page(&staff.name, &staff.csrf(), &days),
+        ),
+        Err(error) => internal_error(&error),
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600")),
+        ],
+        html::STYLESHEET,
+    )
+        .into_response()
+}
