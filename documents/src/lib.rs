@@ -8,6 +8,7 @@
 //!   pages where needed; [`A4Document::finish`] writes the PDF (with the `krilla` crate).
 //! - [`QrMatrix`] encodes text as a QR code (the `qrcode` crate, error correction M) and draws it
 //!   as PNG, SVG, or vector squares in a PDF.
+//! - [`venue`] has the venue check-in documents: the poster, the leaflet and the operator copy.
 //!
 //! ```no_run
 //! use mimamori_documents::{A4Document, Align, Column, FontSet, QrMatrix, Table, TextStyle};
@@ -31,6 +32,7 @@ mod error;
 mod font;
 mod layout;
 mod qr;
+pub mod venue;
 mod wrap;
 
 pub use error::DocumentError;

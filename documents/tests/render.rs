@@ -186,3 +186,104 @@ fn sample_for_eyes() {
     doc.table(&table);
     std::fs::write("/tmp/vis/sample.pdf", doc.finish().unwrap()).unwrap();
 }
+
+mod venue_documents {
+    use super::*;
+    use mimamori_documents::venue::{
+        LeafletInput, OperatorCopyInput, PosterInput, leaflet, operator_copy, poster,
+    };
+
+    #[test]
+    fn the_poster_qr_decodes_to_the_exact_text_and_the_trace_code_is_only_on_the_operator_copy() {
+        let fonts = fonts();
+        let qr_text = "https://venues.example.jp/v/#CiQIARABGHgiIKqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqKhXlsYXphcWL44KC44GX44K144OdMg";
+        let pdf = poster(
+            &fonts,
+            &PosterInput {
+                qr_text: qr_text.to_owned(),
+                venue_name: "居酒屋もしサポ".to_owned(),
+                room: "2階 大宴会場".to_owned(),
+                venue_type_ja: "食事提供施設".to_owned(),
+                venue_type_en: "Restaurant or bar".to_owned(),
+                authority_name: "岩手県 健康国保課".to_owned(),
+            },
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("poster.pdf");
+        std::fs::write(&path, &pdf).unwrap();
+        let info = String::from_utf8(run("pdfinfo", &[path.to_str().unwrap()])).unwrap();
+        assert!(
+            info.contains("Pages:           1"),
+            "the poster is one A4 page: {info}"
+        );
+        assert_eq!(decode_qr_on_page(&path, 1), qr_text);
+        let text = pdf_text(&path);
+        for expected in [
+            "来店のたびに読み取ってください",
+            "Scan this code at every visit",
+            "居酒屋もしサポ",
+            "2階 大宴会場",
+        ] {
+            assert!(text.contains(expected), "{expected} missing from {text}");
+        }
+
+        let copy = operator_copy(
+            &fonts,
+            &OperatorCopyInput {
+                registration_id: "R7K2M9QX4D".to_owned(),
+                trace_code: "ABCD-EFGH-JKMN-PQRS".to_owned(),
+                venue_name: "居酒屋もしサポ".to_owned(),
+                venue_type: "食事提供施設 Restaurant or bar".to_owned(),
+                capacity: "11〜50人".to_owned(),
+                postal_code: "020-8570".to_owned(),
+                address: "岩手県盛岡市内丸10番1号".to_owned(),
+                phone: "019-629-5487".to_owned(),
+                email: "owner@example.jp".to_owned(),
+                rooms: vec!["1階".to_owned(), "2階 大宴会場".to_owned()],
+                registered_at: "2021-07-20 10:00".to_owned(),
+                authority_name: "岩手県 健康国保課".to_owned(),
+                notice_request_url: "https://venues.example.jp/venues/notice-request".to_owned(),
+            },
+        )
+        .unwrap();
+        let copy_path = dir.path().join("copy.pdf");
+        std::fs::write(&copy_path, &copy).unwrap();
+        let copy_text = pdf_text(&copy_path);
+        assert!(copy_text.contains("ABCD-EFGH-JKMN-PQRS"), "{copy_text}");
+        assert!(copy_text.contains("R7K2M9QX4D"));
+        assert!(
+            !text.contains("ABCD-EFGH"),
+            "the poster never shows the trace code"
+        );
+
+        let leaflet = leaflet(
+            &fonts,
+            &LeafletInput {
+                authority_name: "岩手県 健康国保課".to_owned(),
+                authority_phone: "019-629-5487".to_owned(),
+                consultation_phone: "019-651-3175".to_owned(),
+            },
+        )
+        .unwrap();
+        let leaflet_path = dir.path().join("leaflet.pdf");
+        std::fs::write(&leaflet_path, &leaflet).unwrap();
+        // Lines wrap anywhere in Japanese: join them before looking for a phrase.
+        let leaflet_text = pdf_text(&leaflet_path).replace('\n', "");
+        assert!(leaflet_text.contains("019-651-3175"));
+        assert!(leaflet_text.contains("意味するものではありません"));
+        assert!(!leaflet_text.contains("ABCD-EFGH"));
+
+        // To look at them: MIMAMORI_DOCUMENTS_OUT=/some/dir cargo test -p mimamori-documents
+        if let Some(out) = std::env::var_os("MIMAMORI_DOCUMENTS_OUT") {
+            let out = std::path::PathBuf::from(out);
+            for (name, bytes) in [
+                ("poster.pdf", &pdf),
+                ("operator-copy.pdf", &copy),
+                ("leaflet.pdf", &leaflet),
+            ] {
+                std::fs::write(out.join(name), bytes).unwrap();
+            }
+        }
+    }
+}
