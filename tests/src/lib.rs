@@ -1,0 +1,316 @@
+//! The harness of Mimamori's end-to-end flows: a real diagnosis server on 127.0.0.1:0 over a
+//! temporary data directory (SQLite database, signing keys, export files), phones over their
+//! own temporary SQLite files, one fake clock for all of them, and a blocking HTTP client the
+//! phones' engine uses as its [`Transport`].
+//!
+//! ```no_run
+//! use mimamori_end_to_end::World;
+//!
+//! let world = World::start(1_795_078_800);
+//! let mut phone = world.phone("a", 1);
+//! let code = world.issue_code("confirmed", None);
+//! # let _ = (&mut phone, code);
+//! world.shutdown();
+//! ```
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use mimamori_core::encounter::{ScanBatch, Sighting};
+use mimamori_core::transport::{HttpResponse, ServerUrl, Transport};
+use mimamori_core::{Clock, DeviceCalibration, ExposurePayload, FixedClock, Phone, SeededRandom};
+use mimamori_diagnosis_server::{Config, RunningServer, Server};
+
+/// The server and everything around it.
+pub struct World {
+    runtime: tokio::runtime::Runtime,
+    server: Option<RunningServer>,
+    /// The clock of the server and of every phone.
+    pub clock: FixedClock,
+    /// The health authority's API key.
+    api_key: String,
+    /// Every phone's and the server's files live under here.
+    directory: tempfile::TempDir,
+    http: Http,
+}
+
+impl World {
+    /// Starts a diagnosis server (export worker off: exports run when a test says so) with the
+    /// clock at `unix_seconds`.
+    pub fn start(unix_seconds: u64) -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(unix_seconds);
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let mut config = Config::new(directory.path().join("server"));
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.export_worker = false;
+        let server = runtime
+            .block_on(Server::start_with_clock(config, Arc::new(clock.clone())))
+            .unwrap();
+        let api_key = runtime
+            .block_on(server.create_api_key("end-to-end"))
+            .unwrap();
+        Self {
+            runtime,
+            server: Some(server),
+            clock,
+            api_key,
+            directory,
+            http: Http::new(),
+        }
+    }
+
+    fn server(&self) -> &RunningServer {
+        self.server.as_ref().unwrap()
+    }
+
+    /// The server's base URL, `http://127.0.0.1:<port>`.
+    pub fn server_url(&self) -> ServerUrl {
+        ServerUrl::parse(&self.server().base_url()).unwrap()
+    }
+
+    /// The server's data directory.
+    pub fn server_dir(&self) -> PathBuf {
+        self.directory.path().join("server")
+    }
+
+    /// A phone named `name` (its data directory is under the world's) with a seeded random
+    /// source and the world's clock.
+    pub fn phone(&self, name: &str, seed: u64) -> Phone {
+        Phone::open(
+            self.phone_dir(name),
+            DeviceCalibration::UNKNOWN_DEVICE,
+            Arc::new(self.clock.clone()),
+            Box::new(SeededRandom::new(seed)),
+        )
+        .unwrap()
+    }
+
+    /// The data directory of phone `name`.
+    pub fn phone_dir(&self, name: &str) -> PathBuf {
+        self.directory.path().join("phones").join(name)
+    }
+
+    /// Health-authority staff issue a verification code over HTTP
+    /// (`POST /api/v1/authority/codes` with the API key).
+    pub fn issue_code(&self, test_type: &str, symptom_date: Option<time::Date>) -> String {
+        let mut request = serde_json::json!({ "testType": test_type });
+        if let Some(date) = symptom_date {
+            request["symptomDate"] = date.to_string().into();
+        }
+        let response = self
+            .http
+            .post_json(
+                &self.server_url().join("/api/v1/authority/codes"),
+                &[("X-API-Key", self.api_key.as_str())],
+                request.to_string().as_bytes(),
+                1 << 20,
+            )
+            .unwrap();
+        assert_eq!(
+            response.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        let answer: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        answer["code"].as_str().unwrap().to_owned()
+    }
+
+    /// Runs an export batch now, over HTTP as an operator would
+    /// (`POST /api/v1/authority/export`); returns the server's answer.
+    pub fn run_export(&self) -> serde_json::Value {
+        let response = self
+            .http
+            .post_json(
+                &self.server_url().join("/api/v1/authority/export"),
+                &[("X-API-Key", self.api_key.as_str())],
+                b"{}",
+                1 << 20,
+            )
+            .unwrap();
+        assert_eq!(
+            response.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&response.body)
+        );
+        serde_json::from_slice(&response.body).unwrap()
+    }
+
+    /// A blocking HTTP client for a phone, recording the requests it makes.
+    pub fn client(&self) -> RecordingClient {
+        RecordingClient::default()
+    }
+
+    /// Stops the server gracefully.
+    pub fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.shutdown()).unwrap();
+        }
+    }
+}
+
+/// Phone `b` hears phone `a` and `a` hears `b` every 4 minutes for `minutes`, at `rssi` dBm: what
+/// each broadcasts goes through the air as the 31-byte advertisement and is parsed back. The clock
+/// moves on by `minutes`.
+pub fn meet(
+    a: &mut Phone,
+    b: &mut Phone,
+    clock: &FixedClock,
+    minutes: u64,
+    rssi: i16,
+    scan_ids: &mut u64,
+) {
+    let end = clock.now_unix_seconds() + minutes * 60;
+    while clock.now_unix_seconds() < end {
+        hear(b, a, clock, rssi, scan_ids);
+        hear(a, b, clock, rssi, scan_ids);
+        clock.advance(240);
+    }
+}
+
+/// `listener` runs one scan that hears `speaker`'s current advertisement three times.
+pub fn hear(
+    listener: &mut Phone,
+    speaker: &mut Phone,
+    clock: &FixedClock,
+    rssi: i16,
+    scan_ids: &mut u64,
+) {
+    let advertisement = speaker
+        .schedule()
+        .broadcast()
+        .unwrap()
+        .payload
+        .advertisement();
+    let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
+    let now = clock.now_unix_seconds();
+    *scan_ids += 1;
+    listener
+        .record_scan(&ScanBatch {
+            scan_id: *scan_ids,
+            started_at: now,
+            sightings: (0..3)
+                .map(|second| Sighting::new(heard, rssi, now + second).unwrap())
+                .collect(),
+        })
+        .unwrap();
+}
+
+/// Whether the file exists and starts with SQLite's header.
+pub fn is_sqlite_file(path: &Path) -> bool {
+    let mut header = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .is_ok()
+        && &header == b"SQLite format 3\0"
+}
+
+/// A blocking HTTP client (ureq) as the engine's [`Transport`], remembering every request's
+/// method and URL.
+#[derive(Clone, Default)]
+pub struct RecordingClient {
+    http: Http,
+    requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl RecordingClient {
+    /// Every request so far: method and URL.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Forgets the requests so far.
+    pub fn clear(&self) {
+        self.requests.lock().unwrap().clear();
+    }
+}
+
+impl Transport for RecordingClient {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+        self.requests
+            .lock()
+            .unwrap()
+            .push(("GET".into(), url.to_owned()));
+        self.http.get(url, max_bytes)
+    }
+
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> mimamori_core::Result<HttpResponse> {
+        self.requests
+            .lock()
+            .unwrap()
+            .push(("POST".into(), url.to_owned()));
+        self.http.post_json(url, headers, body, max_bytes)
+    }
+}
+
+/// ureq as a [`Transport`] (the CLI has its own, with friendlier errors).
+#[derive(Clone)]
+struct Http(ureq::Agent);
+
+impl Default for Http {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Http {
+    fn new() -> Self {
+        Self(
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+        )
+    }
+
+    fn read(
+        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+        max_bytes: u64,
+    ) -> mimamori_core::Result<HttpResponse> {
+        let failed = |error: &dyn std::fmt::Debug| mimamori_core::Error::Transport {
+            reason: format!("{error:?}"),
+        };
+        let mut response = response.map_err(|error| failed(&error))?;
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(max_bytes)
+            .read_to_vec()
+            .map_err(|error| failed(&error))?;
+        Ok(HttpResponse {
+            status: response.status().as_u16(),
+            body,
+        })
+    }
+}
+
+impl Transport for Http {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+        Self::read(self.0.get(url).call(), max_bytes)
+    }
+
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> mimamori_core::Result<HttpResponse> {
+        let mut request = self.0.post(url).header("Content-Type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::read(request.send(body), max_bytes)
+    }
+}
