@@ -379,7 +379,9 @@ mod tests {
         ] {
             let feed = feed(&mut world, &[(&qr, window)]);
             assert_eq!(
-                match_visits(&[late.clone()], &feed).matches.len(),
+                match_visits(std::slice::from_ref(&late), &feed)
+                    .matches
+                    .len(),
                 expected,
                 "{window:?}"
             );
