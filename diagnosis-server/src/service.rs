@@ -34,6 +34,10 @@ pub const CODE_VALIDITY_SECONDS: i64 = 15 * 60;
 /// check a code's fate).
 pub const CODE_RECORD_SECONDS: i64 = 24 * 3600;
 
+/// How many random codes are drawn before issuing gives up (a draw fails only when the same
+/// code was issued within the last day, out of 100,000,000).
+const MAX_CODE_DRAWS: usize = 32;
+
 /// Everything the routes and the export worker share.
 pub struct Services {
     /// The configuration.
@@ -191,7 +195,7 @@ impl Services {
                 return Ok(Err(AuthorityProblem::BadDate));
             }
         }
-        loop {
+        for _ in 0..MAX_CODE_DRAWS {
             let code = random_code();
             let mut id = [0u8; 16];
             mimamori_core::OsRandom.fill_bytes(&mut id);
@@ -213,6 +217,9 @@ impl Services {
             }
             // The same code is live or recently used: draw another.
         }
+        Err(Error::Database(format!(
+            "no unused verification code in {MAX_CODE_DRAWS} draws; the code table is nearly full"
+        )))
     }
 
     /// The status of an issued code.
@@ -362,10 +369,11 @@ impl Services {
         }
         let test_type = TestType::parse(&claims.testtype)
             .ok_or_else(|| Error::SigningKey("a signed token has an unknown test type".into()))?;
+        // The date was checked when the code was issued; the token's signature vouches for it.
         let onset = claims
             .symptom_date
             .as_deref()
-            .and_then(|date| parse_recent_date(date, now + 86_400 * 30))
+            .and_then(parse_date)
             .map(date_to_interval);
         let certificate = CertificateClaims {
             iss: ISSUER.into(),
@@ -483,10 +491,15 @@ fn report_type_number(test_type: TestType) -> i32 {
     }
 }
 
+/// Parses `YYYY-MM-DD`.
+fn parse_date(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &format).ok()
+}
+
 /// Parses `YYYY-MM-DD`, accepted when not after `now`'s day and at most 28 days before it.
 fn parse_recent_date(text: &str, now: i64) -> Option<time::Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(text, &format).ok()?;
+    let date = parse_date(text)?;
     let today = time::OffsetDateTime::from_unix_timestamp(now).ok()?.date();
     let age = (today - date).whole_days();
     (0..=28).contains(&age).then_some(date)

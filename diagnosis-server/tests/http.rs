@@ -504,6 +504,62 @@ async fn rotation_keeps_old_files_verifiable() {
 }
 
 #[tokio::test]
+async fn the_certificate_carries_report_type_and_onset_into_the_export() {
+    let server = start().await;
+    let (status, body) = server
+        .authority_post(
+            "/api/v1/authority/codes",
+            json!({ "testType": "likely", "symptomDate": "2026-11-17" }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, verified) = server.verify(body["code"].as_str().unwrap()).await;
+    let keys = vec![key(1, TODAY - 144), key(2, TODAY - 5 * 144)];
+    let hmac_key = [5u8; 32];
+    let (_, certificate) = server
+        .certificate(
+            &verified.token,
+            &mimamori_core::api::v1::key_hmac(&hmac_key, &keys),
+        )
+        .await;
+    let request = PublishRequest::for_upload(
+        keys,
+        "JP.mimamori",
+        &certificate.certificate,
+        &hmac_key,
+        None,
+        &mut mimamori_core::SeededRandom::new(2),
+    );
+    let (status, _): (u16, PublishResponse) = server.post_json(PUBLISH_PATH, &request).await;
+    assert_eq!(status, 200);
+    let name = server.export().await["files"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, zip) = server.get_bytes(&format!("/{name}")).await;
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("e.zip");
+    std::fs::write(&path, zip).unwrap();
+    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut reader = file.keys().unwrap();
+    let mut seen = 0;
+    while let Some(exported) = reader.next_key().unwrap() {
+        let expected_days = match exported.key.key.as_bytes()[0] {
+            1 if exported.key.key.as_bytes() == &[1; 16] => Some(2),
+            2 if exported.key.key.as_bytes() == &[2; 16] => Some(-2),
+            _ => continue,
+        };
+        seen += 1;
+        assert_eq!(
+            exported.key.report_type,
+            mimamori_core::ReportType::ConfirmedClinicalDiagnosis
+        );
+        assert_eq!(exported.key.days_since_onset, expected_days);
+    }
+    assert_eq!(seen, 2);
+}
+
+#[tokio::test]
 async fn openapi_document_parses_and_lists_every_route() {
     let server = start().await;
     let (status, body) = server.get_bytes("/openapi.json").await;
