@@ -233,6 +233,29 @@ async fn suite(storage: Arc<dyn Storage>) {
         .unwrap();
     storage.complete_export_batch(&next, &[]).await.unwrap();
 
+    // Instances racing for the next batch: exactly one claims it.
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let storage = Arc::clone(&storage);
+            tokio::spawn(async move {
+                storage
+                    .begin_export_batch(NOW + 70_000, 0, 600, NOW + 70_000)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut claimed = Vec::new();
+    for racer in racers {
+        claimed.extend(racer.await.unwrap());
+    }
+    assert_eq!(claimed.len(), 1, "one instance claims the batch");
+    assert_eq!(claimed[0].start, NOW + 60_000);
+    storage
+        .complete_export_batch(&claimed[0], &[])
+        .await
+        .unwrap();
+
     // Retention.
     let swept = storage
         .delete_expired(NOW + 1, (NOW + 701) * 1000, NOW + 1000)
