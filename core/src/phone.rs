@@ -4,8 +4,8 @@
 //! (what was heard), matching of downloaded diagnosis keys, the stored exposure windows, and
 //! COCOA's rule over them. The platform layer (the FFI crate, the CLI) only converts arguments.
 //!
-//! Retention: keys, sightings and exposure windows older than 14 days are deleted when the phone
-//! opens and at most every [`PURGE_INTERVAL_SECONDS`] while it records scans.
+//! Retention: keys, sightings, exposure windows and venue visits older than 14 days are deleted
+//! when the phone opens and at most every [`PURGE_INTERVAL_SECONDS`] while it records scans.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +21,7 @@ use crate::matching::{DiagnosisKey, KeyMatches, MATCH_TOLERANCE_INTERVALS, Sight
 use crate::risk::{DayRisk, ExposureConfiguration, ExposureNotice, RiskRules, assess_days};
 use crate::schedule::KeySchedule;
 use crate::storage::Database;
+use crate::venue::VenueBook;
 use crate::windows::ExposureWindow;
 use crate::{Error, Result};
 
@@ -39,6 +40,8 @@ pub struct PurgeReport {
     pub scans: usize,
     /// Exposure windows deleted.
     pub windows: usize,
+    /// Venue visits deleted (with the notices found for them).
+    pub visits: usize,
 }
 
 /// One resident's phone.
@@ -52,6 +55,7 @@ pub struct Phone {
     clock: Arc<dyn Clock>,
     last_purge: u64,
     data_dir: PathBuf,
+    venues: VenueBook,
 }
 
 impl Phone {
@@ -83,9 +87,10 @@ impl Phone {
             calibration,
             configuration: ExposureConfiguration::cocoa(),
             rules: RiskRules::cocoa(),
-            clock,
+            clock: clock.clone(),
             last_purge: 0,
             data_dir,
+            venues: VenueBook::new(Database::open(&path)?, clock),
         };
         phone.purge()?;
         Ok(phone)
@@ -99,6 +104,11 @@ impl Phone {
     /// The time on this phone's clock, in Unix seconds.
     pub fn now_unix_seconds(&self) -> u64 {
         self.clock.now_unix_seconds()
+    }
+
+    /// The venue check-ins kept on this phone (consent, visits, notices found).
+    pub fn venues(&mut self) -> &mut VenueBook {
+        &mut self.venues
     }
 
     /// The key schedule: what to broadcast, rotation, keys for upload.
@@ -158,6 +168,7 @@ impl Phone {
                     [to_sql(cutoff / 86_400 * 86_400_000)],
                 )
                 .map_err(|error| self.windows.error(error))?,
+            visits: self.venues.purge(now)?,
         };
         self.last_purge = now;
         Ok(report)

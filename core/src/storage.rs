@@ -69,6 +69,27 @@ const MIGRATIONS: &[&str] = &[
          last_created INTEGER NOT NULL,
          updated_at INTEGER NOT NULL
      ) STRICT;",
+    // Version 6: venue check-ins (kept on the phone, never uploaded), the resident's one-time
+    // consent to them, and the venue notices found for them (one row per notice id).
+    "CREATE TABLE venue_consent (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         consented_at INTEGER NOT NULL
+     ) STRICT;
+     CREATE TABLE venue_visits (
+         id INTEGER PRIMARY KEY,
+         payload BLOB NOT NULL,
+         scanned_at INTEGER NOT NULL,
+         checkout_at INTEGER NOT NULL CHECK (checkout_at >= scanned_at),
+         role TEXT NOT NULL CHECK (role IN ('visitor', 'staff'))
+     ) STRICT;
+     CREATE INDEX venue_visits_by_checkout ON venue_visits (checkout_at);
+     CREATE TABLE venue_notices (
+         notice_id BLOB PRIMARY KEY NOT NULL CHECK (length(notice_id) = 16),
+         visit_id INTEGER NOT NULL REFERENCES venue_visits (id) ON DELETE CASCADE,
+         body BLOB NOT NULL,
+         published_at INTEGER NOT NULL,
+         found_at INTEGER NOT NULL
+     ) STRICT;",
 ];
 
 /// The newest schema version this build writes and reads.

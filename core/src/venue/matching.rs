@@ -153,9 +153,10 @@ impl fmt::Debug for Visit {
 pub struct NoticeMatch {
     /// The notice's id.
     pub notice_id: [u8; NOTICE_ID_LENGTH],
-    /// The id of the (earliest) visit it concerns.
-    pub visit_id: String,
-    /// The visit's role.
+    /// The ids of the visits it concerns, earliest first (a phone has one resident; a partner
+    /// system notifies the user of each).
+    pub visit_ids: Vec<String>,
+    /// The role of the earliest visit.
     pub role: VisitRole,
     /// When the notice was published, Unix seconds.
     pub published_at: u64,
@@ -183,7 +184,7 @@ pub struct MatchReport {
 /// Finds the notices of `feed` that concern `visits`: for each visit, the tags of the hour slots
 /// it overlaps are looked up in the feed; each entry found must verify with the venue's MAC key
 /// and decrypt to a body whose window the visit overlaps (the same JST date and hours). Each
-/// notice is reported once, for the earliest visit it concerns. An entry that fails its MAC is
+/// notice is reported once (de-duplicated by notice id), with every visit it concerns. An entry that fails its MAC is
 /// counted in [`MatchReport::rejected_entries`] and skipped.
 pub fn match_visits(visits: &[Visit], feed: &NoticeFeed) -> MatchReport {
     let mut by_tag: HashMap<SlotTag, Vec<usize>> = HashMap::new();
@@ -205,7 +206,10 @@ pub fn match_visits(visits: &[Visit], feed: &NoticeFeed) -> MatchReport {
                     continue;
                 }
                 let entry = &feed.entries()[index];
-                if found.contains_key(&entry.notice_id) {
+                if let Some((_, known)) = found.get_mut(&entry.notice_id) {
+                    if known.body.window().overlaps(visit.arrived, visit.left) {
+                        known.visit_ids.push(visit.id.clone());
+                    }
                     continue;
                 }
                 let Ok(body) = entry.decrypt(&visit.secret) else {
@@ -219,7 +223,7 @@ pub fn match_visits(visits: &[Visit], feed: &NoticeFeed) -> MatchReport {
                             index,
                             NoticeMatch {
                                 notice_id: entry.notice_id,
-                                visit_id: visit.id.clone(),
+                                visit_ids: vec![visit.id.clone()],
                                 role: visit.role,
                                 published_at: entry.published_at,
                                 body,
@@ -341,7 +345,7 @@ mod tests {
         assert!(report.matches.is_empty(), "{report:?}");
         let report = match_visits(&[before, during, after], &feed);
         assert_eq!(report.matches.len(), 1);
-        assert_eq!(report.matches[0].visit_id, "during");
+        assert_eq!(report.matches[0].visit_ids, ["during"]);
         assert_eq!(report.rejected_entries, 0);
         // Another venue at the same time is not notified.
         let other = world.other.clone();
@@ -413,7 +417,7 @@ mod tests {
         ];
         let report = match_visits(&visits, &feed);
         assert_eq!(report.matches.len(), 1);
-        assert_eq!(report.matches[0].visit_id, "first");
+        assert_eq!(report.matches[0].visit_ids, ["first", "second"]);
         assert_eq!(report.matches[0].role, VisitRole::Staff);
         let mut entry = feed.entries()[0].clone();
         entry.mac[0] ^= 1;

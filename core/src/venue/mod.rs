@@ -50,16 +50,19 @@
 //! # Ok::<(), mimamori_core::Error>(())
 //! ```
 
+mod book;
 mod cipher;
 mod feed;
 mod keys;
 mod matching;
 mod notice;
+mod partner;
 mod payload;
 mod seal;
 mod tags;
 mod templates;
 
+pub use book::{CheckIn, FeedCheck, StoredVisit, VenueBook};
 pub use feed::{
     FEED_CONTENT_TYPE, FEED_PATH, FEED_RETENTION_SECONDS, FEED_SIGNATURE_CONTEXT, FeedEntry,
     KEYS_PATH, MAX_FEED_BYTES, MAX_NOTICE_CIPHERTEXT, MAX_TAGS_PER_ENTRY, NoticeFeed,
@@ -71,6 +74,7 @@ pub use notice::{
     JST, MAX_ISSUER_CHARS, MAX_PHONE_CHARS, NOTICE_ID_LENGTH, NOTICE_MAC_CONTEXT, NoticeBody,
     NoticeTemplate, NoticeWindow, jst_date,
 };
+pub use partner::{MAX_VISIT_ID_CHARS, PARTNER_CSV_HEADER, parse_partner_visits};
 pub use payload::{
     DEFAULT_STAY_MINUTES_RANGE, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_QR_TEXT_LENGTH,
     MAX_ROOM_CHARS, PAYLOAD_VERSION, QR_PATH, QR_SIGNATURE_CONTEXT, VENUE_SEED_LENGTH,
