@@ -9,6 +9,7 @@
 //! - [`QrMatrix`] encodes text as a QR code (the `qrcode` crate, error correction M) and draws it
 //!   as PNG, SVG, or vector squares in a PDF.
 //! - [`venue`] has the venue check-in documents: the poster, the leaflet and the operator copy.
+//! - [`listing`] has the contact listing for an organisation (issue 7).
 //!
 //! ```no_run
 //! use mimamori_documents::{A4Document, Align, Column, FontSet, QrMatrix, Table, TextStyle};
@@ -31,6 +32,7 @@
 mod error;
 mod font;
 mod layout;
+pub mod listing;
 mod qr;
 pub mod venue;
 mod wrap;
