@@ -7,6 +7,7 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
+//! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
@@ -16,6 +17,7 @@
 
 mod client;
 mod inspect;
+mod listing;
 mod matching;
 mod phone_flow;
 
@@ -66,6 +68,10 @@ enum Command {
     /// matched key `<TEK hex> <rolling start> <sightings matched>`, then the per-day risk lines
     /// of `mimamori risk`.
     Match(matching::MatchArgs),
+    /// Contact listing for a workplace, school, nursery or after-school club (Hokkaido's
+    /// guidance): the investigation period, the people listed as "possible infection" with their
+    /// stay-home dates, everyone else's health watch, and proposals from room check-ins.
+    Listing(listing::ListingArgs),
     /// Benchmarks anyone can rerun.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -199,6 +205,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Risk(args) => risk(&args, out),
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
+        Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
