@@ -13,6 +13,9 @@
 //! mimamori bench match --keys N --sightings M [--threads T]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
+//! mimamori venue checkin QR-URL [--at RFC3339] [--stay MINUTES] [--staff] [--consent] [--data-dir DIR] [--authority-key PEM|BASE64]
+//! mimamori venue notices --server URL [--data-dir DIR] [--public-key PEM|BASE64]
+//! mimamori venue partner-match --visits CSV --feed FILE|URL [--public-key PEM|BASE64]
 //! ```
 
 mod client;
@@ -20,6 +23,7 @@ mod inspect;
 mod listing;
 mod matching;
 mod phone_flow;
+mod venue;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -82,6 +86,9 @@ enum Command {
     /// of public files), verify and match them, remember progress, and print each file, the
     /// per-day risk lines of `mimamori risk` and the notice.
     Sync(phone_flow::SyncArgs),
+    /// Venue QR check-ins and cluster notices (kept on this phone; partner matching).
+    #[command(subcommand)]
+    Venue(venue::VenueCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +216,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
+        Command::Venue(command) => venue::run(&command, out),
         Command::Calibration(args) => {
             let found = DeviceCalibration::lookup(&args.manufacturer, &args.device, &args.model);
             let (calibration, source) = match found {

@@ -1,0 +1,417 @@
+//! `mimamori venue …`: venue check-ins and cluster notices from the command line (a phone, and a
+//! partner system's matcher).
+//!
+//! ```text
+//! mimamori venue checkin <QR-URL> [--at RFC3339] [--stay MINUTES] [--staff] [--consent]
+//!                        [--data-dir DIR] [--authority-key PEM|BASE64|FILE]...
+//! mimamori venue notices --server URL [--data-dir DIR] [--public-key PEM|BASE64|FILE]...
+//! mimamori venue partner-match --visits CSV --feed FILE|URL [--public-key PEM|BASE64|FILE]...
+//! ```
+//!
+//! Keys: the authority's venue public keys are read from the arguments; otherwise from
+//! `venue-authority-keys.pem` in the data directory (written whenever keys were given or
+//! downloaded); otherwise, with a server, from the keys it publishes at
+//! [`mimamori_core::venue::KEYS_PATH`] (trust on first use).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use mimamori_core::transport::{ServerUrl, Transport};
+use mimamori_core::venue::{
+    CheckIn, FEED_PATH, KEYS_PATH, Language, MAX_FEED_BYTES, NoticeFeed, NoticeMatch,
+    PublishedVenueKeys, VenuePublicKey, VenueQr, VisitRole, match_visits, parse_partner_visits,
+};
+use mimamori_core::{DeviceCalibration, OsRandom, Phone, SystemClock};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::client::HttpClient;
+
+/// The file in the data directory that keeps the authority's venue public keys (PEM).
+const KEYS_FILE_NAME: &str = "venue-authority-keys.pem";
+
+/// The largest key list accepted from a server, in bytes.
+const MAX_KEYS_BYTES: u64 = 64 * 1024;
+
+/// `mimamori venue …`.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum VenueCommand {
+    /// Check in at a venue: verify the scanned QR URL with the health authority's key and record
+    /// the visit on this phone only (checkout = scan + the venue's default stay unless --stay).
+    Checkin(CheckinArgs),
+    /// Download the server's signed notice feed, match it against this phone's visits and print
+    /// each matched notice in Japanese and English.
+    Notices(NoticesArgs),
+    /// For partner systems: match a CSV of visits (visit_id,qr,arrived,left; RFC 3339 times)
+    /// against a notice feed and print one CSV row per notified visit.
+    PartnerMatch(PartnerMatchArgs),
+}
+
+/// Arguments of `mimamori venue checkin`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckinArgs {
+    /// The text of the venue's QR code (https://…/v/#…).
+    qr_url: String,
+    /// The scan time, RFC 3339 (default: now).
+    #[arg(long, value_parser = parse_time)]
+    at: Option<OffsetDateTime>,
+    /// How long you stay, in minutes (default: the venue's default stay).
+    #[arg(long)]
+    stay: Option<u16>,
+    /// Check in as a member of the venue's staff.
+    #[arg(long)]
+    staff: bool,
+    /// Agree (once) that this phone keeps the venues you scan for 14 days, on this phone only.
+    #[arg(long)]
+    consent: bool,
+    /// The phone's data directory.
+    #[arg(long, default_value = "mimamori-data")]
+    data_dir: PathBuf,
+    /// The health authority's venue public key: PEM, base64 DER, or a file of PEM blocks.
+    /// Repeat for several keys.
+    #[arg(long = "authority-key")]
+    authority_keys: Vec<String>,
+}
+
+/// Arguments of `mimamori venue notices`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct NoticesArgs {
+    /// The health authority's server base URL; the feed is at <server>/venues/v1/notices.
+    #[arg(long)]
+    server: String,
+    /// The phone's data directory.
+    #[arg(long, default_value = "mimamori-data")]
+    data_dir: PathBuf,
+    /// The feed's public key: PEM, base64 DER, or a file of PEM blocks (default: the keys kept
+    /// in the data directory, else the server's published keys).
+    #[arg(long = "public-key")]
+    public_keys: Vec<String>,
+}
+
+/// Arguments of `mimamori venue partner-match`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PartnerMatchArgs {
+    /// The partner's visits: CSV with the header `visit_id,qr,arrived,left`.
+    #[arg(long)]
+    visits: PathBuf,
+    /// The signed notice feed: a file, or its http(s) URL.
+    #[arg(long)]
+    feed: String,
+    /// The authority's public key(s) that verify the QR codes and the feed (PEM, base64 DER or
+    /// a file). Required when --feed is a file; with a URL the server's published keys are used
+    /// when none is given.
+    #[arg(long = "public-key")]
+    public_keys: Vec<String>,
+}
+
+/// Runs a `mimamori venue` command.
+pub(crate) fn run(command: &VenueCommand, out: &mut impl Write) -> Result<()> {
+    match command {
+        VenueCommand::Checkin(args) => checkin(args, out),
+        VenueCommand::Notices(args) => notices(args, out),
+        VenueCommand::PartnerMatch(args) => partner_match(args, out),
+    }
+}
+
+fn checkin(args: &CheckinArgs, out: &mut impl Write) -> Result<()> {
+    let keys = if args.authority_keys.is_empty() {
+        stored_keys(&args.data_dir)?.context(
+            "no venue public key of the health authority is known yet: pass --authority-key \
+             (or run `mimamori venue notices --server URL` once)",
+        )?
+    } else {
+        parse_keys(&args.authority_keys)?
+    };
+    let qr = VenueQr::parse(&args.qr_url, &keys)?;
+    let mut phone = open_phone(&args.data_dir)?;
+    if !args.authority_keys.is_empty() {
+        store_keys(&args.data_dir, &keys)?;
+    }
+    if args.consent {
+        phone.venues().consent()?;
+    }
+    let scanned_at = args
+        .at
+        .map(|at| u64::try_from(at.unix_timestamp()))
+        .transpose()
+        .map_err(|_| anyhow::anyhow!("--at must not be before 1970"))?;
+    let role = if args.staff {
+        VisitRole::Staff
+    } else {
+        VisitRole::Visitor
+    };
+    let visit = phone
+        .venues()
+        .check_in(
+            &qr,
+            CheckIn {
+                scanned_at,
+                stay_minutes: args.stay,
+                role,
+            },
+        )
+        .map_err(|error| match error {
+            mimamori_core::Error::VenueConsentRequired => {
+                anyhow::anyhow!("{error} (pass --consent to agree)")
+            }
+            other => other.into(),
+        })?;
+    let room = if visit.room.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", visit.room)
+    };
+    writeln!(
+        out,
+        "checked in at {}{room} [{} / {}] as {}: {} to {} (JST); kept on this phone for 14 days, never uploaded",
+        visit.venue_name,
+        visit.venue_type.japanese(),
+        visit.venue_type.english(),
+        visit.role.as_str(),
+        jst(visit.scanned_at),
+        jst(visit.checkout_at),
+    )?;
+    Ok(())
+}
+
+fn notices(args: &NoticesArgs, out: &mut impl Write) -> Result<()> {
+    let server = ServerUrl::parse(&args.server)?;
+    let client = HttpClient::new();
+    let keys = if !args.public_keys.is_empty() {
+        parse_keys(&args.public_keys)?
+    } else if let Some(keys) = stored_keys(&args.data_dir)? {
+        keys
+    } else {
+        let published = fetch_keys(&client, &server)?;
+        writeln!(
+            out,
+            "using the venue keys the server publishes (trust on first use; pass --public-key to \
+             pin them)"
+        )?;
+        let mut all = parse_keys(&published.feed_keys)?;
+        all.extend(parse_keys(&published.qr_keys)?);
+        all
+    };
+    let feed = download(&client, &server.join(FEED_PATH), "notice feed")?;
+    let feed = NoticeFeed::parse(&feed, &keys)?;
+    let mut phone = open_phone(&args.data_dir)?;
+    if args.public_keys.is_empty() || stored_keys(&args.data_dir)?.is_none() {
+        store_keys(&args.data_dir, &keys)?;
+    }
+    let check = phone.venues().match_feed(&feed)?;
+    writeln!(
+        out,
+        "{} notices in the feed; {} new for this phone, {} already known{}",
+        feed.entries().len(),
+        check.new_notices.len(),
+        check.already_known,
+        if check.rejected_entries > 0 {
+            format!(
+                "; {} entries failed their integrity check and were skipped",
+                check.rejected_entries
+            )
+        } else {
+            String::new()
+        }
+    )?;
+    for notice in phone.venues().notices()? {
+        let new = check
+            .new_notices
+            .iter()
+            .any(|found| found.notice_id == notice.notice_id);
+        print_notice(out, &notice, new)?;
+    }
+    Ok(())
+}
+
+fn print_notice(out: &mut impl Write, notice: &NoticeMatch, new: bool) -> Result<()> {
+    let window = notice.body.window();
+    writeln!(out)?;
+    writeln!(
+        out,
+        "== {}notice {} ({}, {} {:02}:00-{:02}:00 JST) ==",
+        if new { "NEW " } else { "" },
+        hex(&notice.notice_id[..4]),
+        notice.body.template().slug(),
+        window.date(),
+        window.from_hour(),
+        window.to_hour()
+    )?;
+    writeln!(out, "{}", notice.render(Language::Japanese))?;
+    writeln!(out, "--")?;
+    writeln!(out, "{}", notice.render(Language::English))?;
+    Ok(())
+}
+
+fn partner_match(args: &PartnerMatchArgs, out: &mut impl Write) -> Result<()> {
+    let client = HttpClient::new();
+    let is_url = args.feed.starts_with("https://") || args.feed.starts_with("http://");
+    let (feed_bytes, keys) = if is_url {
+        let bytes = download(&client, &args.feed, "notice feed")?;
+        let keys = if args.public_keys.is_empty() {
+            let Some(base) = args.feed.strip_suffix(FEED_PATH) else {
+                bail!(
+                    "pass --public-key: the feed URL does not end in {FEED_PATH}, so the \
+                     server's published keys cannot be found"
+                );
+            };
+            let published = fetch_keys(&client, &ServerUrl::parse(base)?)?;
+            let mut all = parse_keys(&published.feed_keys)?;
+            all.extend(parse_keys(&published.qr_keys)?);
+            all
+        } else {
+            parse_keys(&args.public_keys)?
+        };
+        (bytes, keys)
+    } else {
+        if args.public_keys.is_empty() {
+            bail!("pass --public-key with the health authority's venue public key");
+        }
+        let bytes =
+            std::fs::read(&args.feed).with_context(|| format!("reading the feed {}", args.feed))?;
+        (bytes, parse_keys(&args.public_keys)?)
+    };
+    let feed = NoticeFeed::parse(&feed_bytes, &keys)?;
+    let csv = std::fs::read_to_string(&args.visits)
+        .with_context(|| format!("reading {}", args.visits.display()))?;
+    let visits = parse_partner_visits(&csv, &keys)?;
+    let report = match_visits(&visits, &feed);
+    writeln!(
+        out,
+        "visit_id,notice_id,template,date,from_hour,to_hour,venue_name,contact_phone,text_ja,text_en"
+    )?;
+    for notice in &report.matches {
+        let window = notice.body.window();
+        for visit_id in &notice.visit_ids {
+            writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{}",
+                csv_field(visit_id),
+                hex(&notice.notice_id),
+                notice.body.template().slug(),
+                window.date(),
+                window.from_hour(),
+                window.to_hour(),
+                csv_field(notice.body.venue_name()),
+                csv_field(notice.body.contact_phone()),
+                csv_field(&notice.render(Language::Japanese)),
+                csv_field(&notice.render(Language::English)),
+            )?;
+        }
+    }
+    if report.rejected_entries > 0 {
+        eprintln!(
+            "{} feed entries failed their integrity check and were skipped",
+            report.rejected_entries
+        );
+    }
+    Ok(())
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+fn open_phone(data_dir: &Path) -> Result<Phone> {
+    Phone::open(
+        data_dir,
+        DeviceCalibration::UNKNOWN_DEVICE,
+        Arc::new(SystemClock),
+        Box::new(OsRandom),
+    )
+    .with_context(|| format!("opening the phone in {}", data_dir.display()))
+}
+
+/// Reads keys from arguments: each a file (one or more PEM blocks, or base64) or the text itself.
+fn parse_keys(arguments: &[String]) -> Result<Vec<VenuePublicKey>> {
+    let mut keys = Vec::new();
+    for argument in arguments {
+        let path = Path::new(argument);
+        let text = if !argument.contains("-----BEGIN") && path.is_file() {
+            std::fs::read_to_string(path).with_context(|| format!("reading {argument}"))?
+        } else {
+            argument.clone()
+        };
+        keys.extend(parse_key_text(&text)?);
+    }
+    Ok(keys)
+}
+
+fn parse_key_text(text: &str) -> Result<Vec<VenuePublicKey>> {
+    if !text.contains("-----BEGIN") {
+        return Ok(vec![VenuePublicKey::parse(text)?]);
+    }
+    let mut keys = Vec::new();
+    for block in text.split_inclusive("-----END PUBLIC KEY-----") {
+        if block.contains("-----BEGIN") {
+            keys.push(VenuePublicKey::parse(block)?);
+        }
+    }
+    Ok(keys)
+}
+
+fn stored_keys(data_dir: &Path) -> Result<Option<Vec<VenuePublicKey>>> {
+    let path = data_dir.join(KEYS_FILE_NAME);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Some(parse_key_text(&text)?))
+}
+
+fn store_keys(data_dir: &Path, keys: &[VenuePublicKey]) -> Result<()> {
+    let mut text = String::new();
+    for key in keys {
+        text.push_str(&key.to_pem()?);
+    }
+    let path = data_dir.join(KEYS_FILE_NAME);
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+fn fetch_keys(client: &HttpClient, server: &ServerUrl) -> Result<PublishedVenueKeys> {
+    let bytes = download_limited(
+        client,
+        &server.join(KEYS_PATH),
+        "venue key list",
+        MAX_KEYS_BYTES,
+    )?;
+    serde_json::from_slice(&bytes).context("the server's venue key list is not valid JSON")
+}
+
+fn download(client: &HttpClient, url: &str, what: &str) -> Result<Vec<u8>> {
+    download_limited(client, url, what, MAX_FEED_BYTES as u64)
+}
+
+fn download_limited(client: &HttpClient, url: &str, what: &str, max: u64) -> Result<Vec<u8>> {
+    let response = client.get(url, max)?;
+    if !response.is_success() {
+        bail!(
+            "the server answered the {what} download with HTTP {}",
+            response.status
+        );
+    }
+    Ok(response.body)
+}
+
+fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .map_err(|_| "expected an RFC 3339 time such as 2021-07-20T19:00:00+09:00".to_owned())
+}
+
+fn jst(unix_seconds: u64) -> String {
+    let time = OffsetDateTime::from_unix_timestamp(i64::try_from(unix_seconds).unwrap_or(0))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(mimamori_core::venue::JST);
+    format!("{} {:02}:{:02}", time.date(), time.hour(), time.minute())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

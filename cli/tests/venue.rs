@@ -1,0 +1,420 @@
+//! `mimamori venue checkin | notices | partner-match` end to end: the real binary, a real data
+//! directory, and a fixture HTTP server on 127.0.0.1 serving a signed feed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use mimamori_core::SeededRandom;
+use mimamori_core::venue::*;
+use time::{Date, Duration};
+
+/// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
+fn yesterday() -> Date {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    jst_date(now) - Duration::days(1)
+}
+
+/// `day` at `hh:mm` JST, RFC 3339.
+fn at(day: Date, hh_mm: &str) -> String {
+    format!("{day}T{hh_mm}:00+09:00")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn mimamori(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Serves fixed bodies by path on 127.0.0.1 (HTTP/1.1, one request per connection).
+fn serve(files: HashMap<String, Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let (status, body) = match files.get(path) {
+                Some(body) => ("200 OK", body.clone()),
+                None => ("404 Not Found", b"not found".to_vec()),
+            };
+            let head = format!(
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("http://{address}")
+}
+
+struct Authority {
+    key: VenueSigningKey,
+    pem_file: tempfile::NamedTempFile,
+    url: String,
+    qr: VenueQr,
+    random: SeededRandom,
+}
+
+fn authority(seed: u64) -> Authority {
+    let mut random = SeededRandom::new(seed);
+    let key = VenueSigningKey::generate(&mut random, "jp_venue", "v1").unwrap();
+    let mut pem_file = tempfile::NamedTempFile::new().unwrap();
+    pem_file
+        .write_all(key.public_key().to_pem().unwrap().as_bytes())
+        .unwrap();
+    let qr = VenuePayload::new(
+        VenueType::RestaurantBar,
+        120,
+        VenueSeed::generate(&mut random),
+        "居酒屋もしサポ",
+        "岩手県盛岡市内丸10-1",
+        "2階",
+    )
+    .unwrap()
+    .sign(&key, "venues.example.jp")
+    .unwrap();
+    Authority {
+        url: qr.url(),
+        key,
+        pem_file,
+        qr,
+        random,
+    }
+}
+
+fn signed_feed(authority: &mut Authority, window: NoticeWindow) -> Vec<u8> {
+    let body = NoticeBody::new(
+        NoticeTemplate::TokyoPositiveVisitor,
+        window,
+        "盛岡市保健所",
+        "019-603-8244",
+        authority.qr.payload().name(),
+    )
+    .unwrap();
+    let now = now();
+    let entry = body.encrypt(&authority.qr.secret(), now, &mut authority.random);
+    NoticeFeed::new(now, vec![entry])
+        .sign(&[&authority.key])
+        .unwrap()
+}
+
+fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "venue",
+        "checkin",
+        url,
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--authority-key",
+        authority.pem_file.path().to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    mimamori(&args)
+}
+
+/// The number of stored visits, read through the core (opening the phone as the CLI does).
+fn visits(dir: &Path) -> usize {
+    let mut phone = mimamori_core::Phone::open(
+        dir,
+        mimamori_core::DeviceCalibration::UNKNOWN_DEVICE,
+        std::sync::Arc::new(mimamori_core::SystemClock),
+        Box::new(mimamori_core::OsRandom),
+    )
+    .unwrap();
+    phone.venues().visits().unwrap().len()
+}
+
+#[test]
+fn checkin_needs_consent_and_refuses_foreign_and_tampered_codes() {
+    let authority = authority(1);
+    let dir = tempfile::tempdir().unwrap();
+    let day = yesterday();
+    let scan = at(day, "19:00");
+    let at = ["--at", scan.as_str()];
+
+    let refused = checkin(dir.path(), &authority, &authority.url, &at);
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("--consent"), "{}", text(&refused));
+
+    let ok = checkin(
+        dir.path(),
+        &authority,
+        &authority.url,
+        &[&at[..], &["--consent", "--staff"]].concat(),
+    );
+    assert!(ok.status.success(), "{}", text(&ok));
+    let out = text(&ok);
+    assert!(out.contains("居酒屋もしサポ (2階)"), "{out}");
+    assert!(out.contains("as staff"), "{out}");
+    assert!(
+        out.contains(&format!("{day} 19:00 to {day} 21:00")),
+        "{out}"
+    );
+
+    // Consent is remembered; --stay changes the checkout.
+    let again = checkin(
+        dir.path(),
+        &authority,
+        &authority.url,
+        &[&at[..], &["--stay", "30"]].concat(),
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains(&format!("19:00 to {day} 19:30")));
+    assert_eq!(visits(dir.path()), 2);
+
+    let foreign = checkin(
+        dir.path(),
+        &authority,
+        "https://line.me/R/ti/p/@moshisapo",
+        &[],
+    );
+    assert!(!foreign.status.success());
+    assert!(
+        text(&foreign).contains("not a venue code"),
+        "{}",
+        text(&foreign)
+    );
+
+    let mut tampered = authority.url.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = checkin(dir.path(), &authority, &tampered, &[]);
+    assert!(!tampered.status.success());
+
+    let forger = self::authority(2);
+    let forged = checkin(dir.path(), &authority, &forger.url, &[]);
+    assert!(!forged.status.success());
+    assert!(
+        text(&forged).contains("not issued by the health authority"),
+        "{}",
+        text(&forged)
+    );
+    assert_eq!(visits(dir.path()), 2, "refused codes stored nothing");
+}
+
+#[test]
+fn notices_are_printed_for_an_overlapping_visit_only() {
+    let mut authority = authority(3);
+    let feed = signed_feed(
+        &mut authority,
+        NoticeWindow::new(yesterday(), 18, 22).unwrap(),
+    );
+    let keys = PublishedVenueKeys {
+        qr_keys: vec![authority.key.public_key().to_pem().unwrap()],
+        feed_keys: vec![authority.key.public_key().to_pem().unwrap()],
+        seal_key: "AAAA".into(),
+    };
+    let server = serve(HashMap::from([
+        (FEED_PATH.to_owned(), feed),
+        (KEYS_PATH.to_owned(), serde_json::to_vec(&keys).unwrap()),
+    ]));
+
+    let during = tempfile::tempdir().unwrap();
+    let day_after = tempfile::tempdir().unwrap();
+    for (dir, scan) in [
+        (&during, at(yesterday(), "21:30")),
+        (&day_after, at(yesterday() + Duration::days(1), "19:00")),
+    ] {
+        let output = checkin(
+            dir.path(),
+            &authority,
+            &authority.url,
+            &["--at", &scan, "--consent"],
+        );
+        assert!(output.status.success(), "{}", text(&output));
+    }
+
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &server,
+        "--data-dir",
+        during.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let out = text(&output);
+    assert!(out.contains("1 new for this phone"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "あなたが{}月{}日に立ち寄られた『居酒屋もしサポ』を",
+            u8::from(yesterday().month()),
+            yesterday().day()
+        )),
+        "{out}"
+    );
+    assert!(out.contains("18時から22時頃まで"), "{out}");
+    assert!(out.contains("does not mean you are infected"), "{out}");
+    assert!(out.contains("019-603-8244"), "{out}");
+
+    // Again: nothing new, the notice is still shown.
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &server,
+        "--data-dir",
+        during.path().to_str().unwrap(),
+    ]);
+    assert!(
+        text(&output).contains("0 new for this phone, 1 already known"),
+        "{}",
+        text(&output)
+    );
+
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &server,
+        "--data-dir",
+        day_after.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("0 new for this phone, 0 already known"),
+        "{}",
+        text(&output)
+    );
+    assert!(!text(&output).contains("あなたが"));
+}
+
+#[test]
+fn a_feed_signed_by_another_key_is_refused_and_stores_nothing() {
+    let authority = authority(4);
+    let mut impostor = self::authority(5);
+    let feed = signed_feed(&mut impostor, NoticeWindow::whole_day(yesterday()));
+    let server = serve(HashMap::from([(FEED_PATH.to_owned(), feed.clone())]));
+    let dir = tempfile::tempdir().unwrap();
+    let output = checkin(
+        dir.path(),
+        &authority,
+        &authority.url,
+        &["--at", &at(yesterday(), "19:00"), "--consent"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+    // The phone pinned the authority's key at check-in.
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &server,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("no signature that verifies"),
+        "{}",
+        text(&output)
+    );
+
+    let truncated = serve(HashMap::from([(
+        FEED_PATH.to_owned(),
+        feed[..feed.len() / 2].to_vec(),
+    )]));
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &truncated,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert_eq!(visits(dir.path()), 1);
+}
+
+#[test]
+fn partner_match_over_a_csv_of_visits() {
+    let mut authority = authority(6);
+    let feed = signed_feed(
+        &mut authority,
+        NoticeWindow::new(time::macros::date!(2021 - 07 - 20), 18, 20).unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let feed_path = dir.path().join("notices.bin");
+    std::fs::write(&feed_path, &feed).unwrap();
+    let csv_path = dir.path().join("visits.csv");
+    let url = &authority.url;
+    std::fs::write(
+        &csv_path,
+        format!(
+            "{PARTNER_CSV_HEADER}\n\
+             pay-1,{url},2021-07-20T19:10:00+09:00,2021-07-20T19:10:00+09:00\n\
+             res-2,{url},2021-07-19T18:00:00+09:00,2021-07-19T20:00:00+09:00\n\
+             res-3,{url},2021-07-20T17:00:00+09:00,2021-07-20T18:30:00+09:00\n\
+             res-4,{url},2021-07-21T18:00:00+09:00,2021-07-21T20:00:00+09:00\n"
+        ),
+    )
+    .unwrap();
+    let output = mimamori(&[
+        "venue",
+        "partner-match",
+        "--visits",
+        csv_path.to_str().unwrap(),
+        "--feed",
+        feed_path.to_str().unwrap(),
+        "--public-key",
+        authority.pem_file.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let visit_ids: Vec<&str> = stdout
+        .lines()
+        .skip(1)
+        .filter(|line| !line.starts_with(' ') && line.contains(",tokyo_positive_visitor,"))
+        .map(|line| line.split(',').next().unwrap())
+        .collect();
+    assert_eq!(visit_ids, ["res-3", "pay-1"], "{stdout}");
+    assert!(stdout.contains("居酒屋もしサポ"));
+
+    // A CSV with a foreign QR is refused as a whole, naming the line.
+    std::fs::write(&csv_path, format!("{PARTNER_CSV_HEADER}\nx,https://example.com/v/#AAAA,2021-07-20T19:10:00Z,2021-07-20T19:10:00Z\n")).unwrap();
+    let output = mimamori(&[
+        "venue",
+        "partner-match",
+        "--visits",
+        csv_path.to_str().unwrap(),
+        "--feed",
+        feed_path.to_str().unwrap(),
+        "--public-key",
+        authority.pem_file.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("line 2"), "{}", text(&output));
+}
