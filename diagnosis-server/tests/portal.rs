@@ -195,8 +195,7 @@ async fn login_issue_check_expire_statistics_logout() {
     let csp = login.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && !csp.contains("script-src"));
     assert_eq!(
-        login.headers["content-type"],
-        "text/html; charset=utf-8",
+        login.headers["content-type"], "text/html; charset=utf-8",
         "HTML"
     );
     let pre_cookie = &browser.last_set_cookies[0];
@@ -304,7 +303,11 @@ async fn login_issue_check_expire_statistics_logout() {
     assert!(!browser.cookies.contains_key("mimamori_staff"));
     browser.cookies.insert("mimamori_staff".into(), token);
     let page = browser.get(portal::CODES_PATH).await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "the session was deleted");
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "the session was deleted"
+    );
     server.server.shutdown().await.unwrap();
 }
 
@@ -607,7 +610,10 @@ async fn staff_suite(storage: Arc<dyn StaffStorage>) {
         Some(now + 900)
     );
     let account = storage.staff_account("a").await.unwrap().unwrap();
-    assert_eq!((account.failed_logins, account.locked_until), (0, now + 900));
+    assert_eq!(
+        (account.failed_logins, account.locked_until),
+        (0, now + 900)
+    );
     assert_eq!(
         storage
             .record_login_failure("nobody", now, 3, 900)
@@ -615,7 +621,10 @@ async fn staff_suite(storage: Arc<dyn StaffStorage>) {
             .unwrap(),
         None
     );
-    storage.record_login_failure("b", now, 3, 900).await.unwrap();
+    storage
+        .record_login_failure("b", now, 3, 900)
+        .await
+        .unwrap();
     storage.record_login_success("b").await.unwrap();
     assert_eq!(
         storage
@@ -642,7 +651,10 @@ async fn staff_suite(storage: Arc<dyn StaffStorage>) {
     );
     assert_eq!(storage.staff_session("s2", now + 10).await.unwrap(), None);
     assert_eq!(
-        storage.delete_expired_staff_sessions(now + 10).await.unwrap(),
+        storage
+            .delete_expired_staff_sessions(now + 10)
+            .await
+            .unwrap(),
         1
     );
     assert!(
@@ -665,7 +677,10 @@ async fn staff_suite(storage: Arc<dyn StaffStorage>) {
         .create_staff_session("s3", "a", now, now + 100)
         .await
         .unwrap();
-    storage.put_staff_account("a", "hash-a2", now).await.unwrap();
+    storage
+        .put_staff_account("a", "hash-a2", now)
+        .await
+        .unwrap();
     let account = storage.staff_account("a").await.unwrap().unwrap();
     assert_eq!(
         (account.password_hash.as_str(), account.locked_until),

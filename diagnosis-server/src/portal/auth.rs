@@ -122,7 +122,9 @@ pub fn generate_password() -> Zeroizing<String> {
         let max = u64::try_from(PASSWORD_ALPHABET.len() - 1).unwrap_or(0);
         let index = mimamori_core::OsRandom.uniform_inclusive(0, max);
         let index = usize::try_from(index).unwrap_or(0);
-        password.push(char::from(PASSWORD_ALPHABET[index % PASSWORD_ALPHABET.len()]));
+        password.push(char::from(
+            PASSWORD_ALPHABET[index % PASSWORD_ALPHABET.len()],
+        ));
     }
     password
 }
@@ -269,7 +271,11 @@ mod tests {
         assert!(verify_password(&hash, "correct horse battery"));
         assert!(!verify_password(&hash, "correct horse battery!"));
         assert!(!verify_password("not a phc string", "anything"));
-        assert_ne!(hash, hash_password("correct horse battery").unwrap(), "salted");
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").unwrap(),
+            "salted"
+        );
     }
 
     #[test]

@@ -130,9 +130,9 @@ fn layout(title_ja: &str, title_en: &str, staff: Option<(&str, &str)>, body: &st
             ja_en("ログアウト", "Log out"),
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         page,
-        "</header><main><h1>{}</h1>{body}</main></body></html>\n",
+        "</header><main><h1>{}</h1>{body}</main></body></html>",
         ja_en(title_ja, title_en)
     );
     page
@@ -173,7 +173,11 @@ pub fn login_page(csrf: &str, refused: bool) -> String {
 pub fn issue_page(staff: &str, csrf: &str, error: Option<(&str, &str)>) -> String {
     let mut body = String::new();
     if let Some((ja, en)) = error {
-        let _ = write!(body, "<p class=\"error\" id=\"issue-error\">{}</p>", ja_en(ja, en));
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"issue-error\">{}</p>",
+            ja_en(ja, en)
+        );
     }
     let _ = write!(
         body,
@@ -205,7 +209,10 @@ pub fn issue_page(staff: &str, csrf: &str, error: Option<(&str, &str)>) -> Strin
          <p>{}</p>\
          <p><button type=\"submit\" id=\"issue\">{}</button></p></form>",
         ja_en("発症日", "Symptom onset date"),
-        ja_en("検査日（発症日が不明のとき）", "Test date (when the onset is unknown)"),
+        ja_en(
+            "検査日（発症日が不明のとき）",
+            "Test date (when the onset is unknown)"
+        ),
         ja_en(
             "日付は28日前から今日まで（UTC）。",
             "Dates from 28 days ago up to today (UTC)."
@@ -245,7 +252,10 @@ pub fn issued_page(
         escape(&issued.code),
         ja_en("有効期限", "Valid until"),
         escape(&display_time(issued.expires_at)),
-        ja_en(&format!("あと{minutes}分"), &format!("{minutes} minutes left")),
+        ja_en(
+            &format!("あと{minutes}分"),
+            &format!("{minutes} minutes left")
+        ),
         ja_en("診断の種類", "Test type"),
         ja_en(type_ja, type_en),
         ja_en(
@@ -261,7 +271,12 @@ pub fn issued_page(
         ja_en("この処理番号を無効にする", "Expire this code now"),
         ja_en("別の処理番号を発行", "Issue another code"),
     );
-    layout("処理番号を発行しました", "Code issued", Some((staff, csrf)), &body)
+    layout(
+        "処理番号を発行しました",
+        "Code issued",
+        Some((staff, csrf)),
+        &body,
+    )
 }
 
 /// What a code's status page shows.
@@ -317,7 +332,11 @@ pub fn status_page(
 ) -> String {
     let mut body = String::new();
     if let Some((ja, en)) = message {
-        let _ = write!(body, "<p class=\"notice\" id=\"message\">{}</p>", ja_en(ja, en));
+        let _ = write!(
+            body,
+            "<p class=\"notice\" id=\"message\">{}</p>",
+            ja_en(ja, en)
+        );
     }
     let _ = write!(
         body,

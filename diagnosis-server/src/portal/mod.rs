@@ -192,7 +192,9 @@ fn set_cookie(name: &str, value: Option<&str>, max_age: i64, secure: bool) -> He
         Some(value) => format!(
             "{name}={value}; Path={PORTAL_PREFIX}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}"
         ),
-        None => format!("{name}=; Path={PORTAL_PREFIX}; Max-Age=0; HttpOnly; SameSite=Strict{secure}"),
+        None => {
+            format!("{name}=; Path={PORTAL_PREFIX}; Max-Age=0; HttpOnly; SameSite=Strict{secure}")
+        }
     };
     // Names are constants and values hex: always a valid header value.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
@@ -550,7 +552,10 @@ async fn stylesheet() -> Response {
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/css; charset=utf-8"),
             ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("max-age=3600")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("max-age=3600"),
+            ),
         ],
         html::STYLESHEET,
     )

@@ -142,7 +142,8 @@ impl StaffStorage for SqliteStorage {
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             transaction.execute("DELETE FROM staff_sessions WHERE name = ?1", [&name])?;
-            let deleted = transaction.execute("DELETE FROM staff_users WHERE name = ?1", [&name])?;
+            let deleted =
+                transaction.execute("DELETE FROM staff_users WHERE name = ?1", [&name])?;
             transaction.commit()?;
             Ok(deleted == 1)
         })
@@ -266,10 +267,8 @@ impl StaffStorage for SqliteStorage {
 
     async fn delete_expired_staff_sessions(&self, now: i64) -> Result<u64> {
         self.with(move |connection| {
-            let deleted = connection.execute(
-                "DELETE FROM staff_sessions WHERE expires_at <= ?1",
-                [now],
-            )?;
+            let deleted =
+                connection.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now])?;
             Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
         })
         .await
