@@ -25,65 +25,38 @@ type Request = (String, String, Vec<u8>);
 /// Path to (status, body).
 type Routes = Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>>;
 
-/// An HTTP/1.1 server on 127.0.0.1 answering each path with a fixed status and body.
+/// An HTTP/1.1 server on 127.0.0.1 answering each path with a fixed status and body; a "held"
+/// path is never answered (the server reports that it was asked for it).
 struct FixtureServer {
     url: String,
     routes: Routes,
     requests: Arc<Mutex<Vec<Request>>>,
+    held: Arc<Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>>,
 }
 
 impl FixtureServer {
     fn start() -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let routes: Routes = Arc::default();
-        let requests: Arc<Mutex<Vec<Request>>> = Arc::default();
-        let (served_routes, log) = (routes.clone(), requests.clone());
+        let server = Self {
+            url,
+            routes: Arc::default(),
+            requests: Arc::default(),
+            held: Arc::default(),
+        };
+        let (routes, log, held) = (
+            server.routes.clone(),
+            server.requests.clone(),
+            server.held.clone(),
+        );
         std::thread::spawn(move || {
             for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request_line = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                let mut parts = request_line.split_whitespace();
-                let method = parts.next().unwrap_or_default().to_owned();
-                let path = parts.next().unwrap_or_default().to_owned();
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':')
-                        && name.eq_ignore_ascii_case("content-length")
-                    {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                log.lock().unwrap().push((method, path.clone(), body));
-                let (status, body) = served_routes
-                    .lock()
-                    .unwrap()
-                    .get(&path)
-                    .cloned()
-                    .unwrap_or((404, b"not found".to_vec()));
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
+                let Ok(stream) = stream else { continue };
+                let (routes, log, held) = (routes.clone(), log.clone(), held.clone());
+                std::thread::spawn(move || answer(stream, &routes, &log, &held));
             }
         });
-        Self {
-            url,
-            routes,
-            requests,
-        }
+        server
     }
 
     fn serve(&self, path: &str, status: u16, body: impl Into<Vec<u8>>) {
@@ -93,9 +66,79 @@ impl FixtureServer {
             .insert(path.to_owned(), (status, body.into()));
     }
 
+    /// Requests for `path` get no answer; the receiver hears of each one.
+    fn hold(&self, path: &str) -> std::sync::mpsc::Receiver<()> {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        *self.held.lock().unwrap() = Some((path.to_owned(), sender));
+        receiver
+    }
+
+    fn release(&self) {
+        *self.held.lock().unwrap() = None;
+    }
+
     fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
+}
+
+/// Reads one request and answers it from `routes` (or holds it).
+fn answer(
+    mut stream: std::net::TcpStream,
+    routes: &Routes,
+    log: &Mutex<Vec<Request>>,
+    held: &Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>,
+) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_owned();
+    let path = parts.next().unwrap_or_default().to_owned();
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
+        }
+    }
+    let mut body = vec![0; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    log.lock().unwrap().push((method, path.clone(), body));
+    let hold = held
+        .lock()
+        .unwrap()
+        .as_ref()
+        .filter(|(held_path, _)| *held_path == path)
+        .map(|(_, sender)| sender.clone());
+    if let Some(sender) = hold {
+        let _ = sender.send(());
+        // Never answer: the client waits until it is killed.
+        loop {
+            std::thread::park();
+        }
+    }
+    let (status, body) = routes
+        .lock()
+        .unwrap()
+        .get(&path)
+        .cloned()
+        .unwrap_or((404, b"not found".to_vec()));
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(&body);
 }
 
 fn mimamori(args: &[&str]) -> Output {
@@ -476,4 +519,77 @@ fn upload_with_a_refused_code_says_why_and_never_prints_the_code() {
     ]));
     assert!(error.contains("a verification code is 8 digits"), "{error}");
     assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
+fn a_sync_killed_midway_loses_nothing_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = b_met_a_yesterday(dir.path());
+    let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+    let server = FixtureServer::start();
+    let created = now() * 1_000;
+    server.serve(
+        "/exports/JP/list.json",
+        200,
+        render_export_list(&[
+            ExportListEntry {
+                region: "JP".into(),
+                url: "exports/JP/1.zip".into(),
+                created,
+            },
+            ExportListEntry {
+                region: "JP".into(),
+                url: "exports/JP/2.zip".into(),
+                created: created + 1,
+            },
+        ]),
+    );
+    server.serve("/exports/JP/1.zip", 200, signed_zip(&signer, &keys));
+    server.serve("/exports/JP/2.zip", 200, signed_zip(&signer, &[]));
+    let public_key = write_public_key(dir.path(), "key.pem", &signer);
+    let b = dir.path().join("b").display().to_string();
+    let args = [
+        "sync",
+        "--server",
+        &server.url,
+        "--data-dir",
+        &b,
+        "--public-key",
+        public_key.to_str().unwrap(),
+    ];
+
+    // The sync matches 1.zip, then hangs downloading 2.zip and is killed with SIGKILL.
+    let asked = server.hold("/exports/JP/2.zip");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mimamori"))
+        .args(args)
+        .env("NO_PROXY", "127.0.0.1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    asked
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Nothing is lost: the next sync keeps 1.zip's windows without downloading it again, and
+    // fetches only 2.zip.
+    server.release();
+    let before = server.requests().len();
+    let out = stdout(&mimamori(&args));
+    assert!(
+        out.contains("2 files listed for JP, 1 already matched, 1 downloaded"),
+        "{out}"
+    );
+    assert!(out.contains("matched exports/JP/2.zip"), "{out}");
+    assert!(
+        out.contains("high_risk=true"),
+        "1.zip's windows survived the kill: {out}"
+    );
+    let paths: Vec<String> = server.requests()[before..]
+        .iter()
+        .map(|(_, path, _)| path.clone())
+        .collect();
+    assert_eq!(paths, ["/exports/JP/list.json", "/exports/JP/2.zip"]);
 }
