@@ -25,13 +25,16 @@ type Request = (String, String, Vec<u8>);
 /// Path to (status, body).
 type Routes = Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>>;
 
+/// The path whose requests are held, and who to tell when one arrives.
+type Held = Arc<Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>>;
+
 /// An HTTP/1.1 server on 127.0.0.1 answering each path with a fixed status and body; a "held"
 /// path is never answered (the server reports that it was asked for it).
 struct FixtureServer {
     url: String,
     routes: Routes,
     requests: Arc<Mutex<Vec<Request>>>,
-    held: Arc<Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>>,
+    held: Held,
 }
 
 impl FixtureServer {
@@ -87,7 +90,7 @@ fn answer(
     mut stream: std::net::TcpStream,
     routes: &Routes,
     log: &Mutex<Vec<Request>>,
-    held: &Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>,
+    held: &Held,
 ) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut request_line = String::new();
