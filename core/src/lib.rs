@@ -6,7 +6,10 @@
 //! modules) turns what a phone heard into a decision a resident can trust.
 //!
 //! Time, randomness and storage come in through small traits ([`Clock`], [`RandomSource`],
-//! [`TekStore`]), so every rule here is testable without a phone, a clock or a radio.
+//! [`TekStore`]), so every rule here is testable without a phone, a clock or a radio. The
+//! diagnosis server is reached the same way: [`upload`] (keys after a positive test) and [`sync`]
+//! (new export files, COCOA's `list.json`) drive the conversation through a
+//! [`transport::Transport`] the platform implements (docs/adr/0006).
 //!
 //! ## Vocabulary
 //!
