@@ -17,6 +17,9 @@
 //!   new export files, [`MimamoriPhone::upload_keys`] uploads the keys after a positive test, and
 //!   [`send_chaff`] sends a decoy upload, all through the app's own HTTP client, the foreign
 //!   trait [`HttpClient`] (docs/adr/0006).
+//! - Venue check-ins (`venue.rs`): [`venue_parse_qr`], [`MimamoriPhone::venue_check_in`] after
+//!   [`MimamoriPhone::venue_consent`], [`MimamoriPhone::venue_match_feed`] over the signed notice
+//!   feed, and [`venue_partner_match`] for partner systems.
 //! - [`MimamoriError`]: the one error type every fallible call throws.
 //!
 //! GAEN terms used below: TEK (Temporary Exposure Key, the phone's random daily key), RPI
@@ -55,6 +58,13 @@ use mimamori_core::{
 use time::macros::format_description;
 
 uniffi::setup_scaffolding!("mimamori");
+
+mod venue;
+
+pub use venue::{
+    VenueCheckIn, VenueFeedCheck, VenueInfo, VenueNoticeRecord, VenueVisitRecord, venue_feed_path,
+    venue_keys_path, venue_parse_qr, venue_partner_match,
+};
 
 pub use mimamori_core::phone::DATABASE_FILE_NAME;
 
@@ -894,6 +904,26 @@ pub enum MimamoriError {
         /// Which days, and when to try again.
         reason: String,
     },
+    /// A scanned code is not a venue code of this app, or was not issued by the health
+    /// authority (forged or altered poster). Nothing was stored.
+    #[error("{reason}")]
+    InvalidVenueQr {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Venue check-ins need the resident's consent first ([`MimamoriPhone::venue_consent`]).
+    #[error("{reason}")]
+    VenueConsentRequired {
+        /// What to ask the resident.
+        reason: String,
+    },
+    /// A downloaded notice feed is malformed or its signature does not verify. Nothing from it
+    /// was stored.
+    #[error("{reason}")]
+    InvalidNoticeFeed {
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An error of a kind this version of the adapter does not name yet.
     #[error("{reason}")]
     Other {
@@ -918,7 +948,16 @@ impl From<mimamori_core::Error> for MimamoriError {
             | Core::InvalidRollingPeriod(_)
             | Core::InvalidDateRange { .. }
             | Core::InvalidServerUrl { .. }
-            | Core::InvalidVerificationCode => Self::InvalidInput { reason },
+            | Core::InvalidVerificationCode
+            | Core::InvalidVisit { .. }
+            | Core::InvalidNotice { .. } => Self::InvalidInput { reason },
+            Core::InvalidVenueQr { .. } | Core::VenueQrNotVerified => {
+                Self::InvalidVenueQr { reason }
+            }
+            Core::VenueConsentRequired => Self::VenueConsentRequired { reason },
+            Core::InvalidNoticeFeed { .. }
+            | Core::NoticeFeedNotVerified { .. }
+            | Core::NoticeNotAuthentic => Self::InvalidNoticeFeed { reason },
             Core::Transport { .. } => Self::Network { reason },
             Core::ServerRefused { .. }
             | Core::InvalidServerResponse { .. }

@@ -19,10 +19,15 @@ import org.mimamori.MimamoriException
 import org.mimamori.MimamoriPhone
 import org.mimamori.ScanResult
 import org.mimamori.UploadRequest
+import org.mimamori.VenueCheckIn
 import org.mimamori.calibrationFor
 import org.mimamori.parseAdvertisement
 import org.mimamori.parseServiceData
 import org.mimamori.sendChaff
+import org.mimamori.venueFeedPath
+import org.mimamori.venueKeysPath
+import org.mimamori.venueParseQr
+import org.mimamori.venuePartnerMatch
 
 private val device = DeviceModel(manufacturer = "Google", device = "blueline", model = "Pixel 3")
 
@@ -169,6 +174,43 @@ private fun errorsArriveAsTheirVariantWithAMessage(dir: File) {
     ensure(corrupt.message?.contains("damaged") == true, "message says the file is damaged: ${corrupt.message}")
 }
 
+/** A string field of the venue vectors (a flat regex read: the file is ours and simple). */
+private fun vector(json: String, name: String): String {
+    val match = Regex("\"$name\": \"((?:[^\"\\\\]|\\\\.)*)\"").find(json)
+        ?: throw AssertionError("no $name in the venue vectors")
+    return match.groupValues[1].replace("\\n", "\n")
+}
+
+private fun venueCheckInsAndNoticesCrossTheBoundary(dir: File) {
+    val json = File("core/tests/data/venue-vectors/venue-vectors.json").readText()
+    val pem = vector(json, "authority_public_key_pem")
+    val url = vector(json, "url")
+    val feed = vector(json, "signed").chunked(2).map { it.toInt(16).toByte() }.toByteArray()
+    ensure(venueFeedPath() == "/venues/v1/notices" && venueKeysPath() == "/venues/v1/keys.json", "paths")
+    val info = venueParseQr(url, listOf(pem))
+    ensure(info.name == "居酒屋もしサポ 本店" && info.defaultStayMinutes == 120.toUShort(), "venue info: $info")
+    assertThrows<MimamoriException.InvalidVenueQr> { venueParseQr("https://line.me/R/ti/p/@x", listOf(pem)) }
+    MimamoriPhone.open(dir.path, device).use { phone ->
+        val checkIn = VenueCheckIn(url, listOf(pem), null, null, false)
+        assertThrows<MimamoriException.VenueConsentRequired> { phone.venueCheckIn(checkIn) }
+        phone.venueConsent()
+        ensure(phone.venueHasConsented(), "consent is stored")
+        val visit = phone.venueCheckIn(checkIn)
+        ensure(!visit.staff && visit.checkoutAtUnix - visit.scannedAtUnix == 7200uL, "default stay: $visit")
+        phone.venueSetCheckout(visit.id, visit.scannedAtUnix + 60uL)
+        ensure(phone.venueVisits().single().checkoutAtUnix == visit.scannedAtUnix + 60uL, "checkout changed")
+        val check = phone.venueMatchFeed(feed, listOf(pem))
+        ensure(check.newNotices.isEmpty() && check.rejectedEntries == 0u, "a 2021 notice is not today's: $check")
+        ensure(phone.venueNotices().isEmpty(), "no notices stored")
+        assertThrows<MimamoriException.InvalidNoticeFeed> { phone.venueMatchFeed(feed.copyOf(feed.size - 5), listOf(pem)) }
+        ensure(phone.venueWithdrawConsent() == 1u, "withdrawing deletes the visit")
+    }
+    val csv = "visit_id,qr,arrived,left\nr-1,$url,2021-07-20T19:00:00+09:00,2021-07-20T20:30:00+09:00\n"
+    val notices = venuePartnerMatch(csv, feed, listOf(pem))
+    ensure(notices.map { it.visitId } == listOf("r-1"), "the partner's visit is notified: $notices")
+    ensure(notices[0].fromHour == 18.toUByte() && notices[0].textJa.contains("集団発生の疑い"), "notice: ${notices[0]}")
+}
+
 fun main() {
     val tests = listOf(
         "broadcast crosses as a record" to ::broadcastCrossesAsARecord,
@@ -178,6 +220,7 @@ fun main() {
         "export files cross the boundary" to ::exportFilesCrossTheBoundary,
         "the server flow goes through the app's client" to ::theServerFlowGoesThroughTheAppsClient,
         "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
+        "venue check-ins and notices cross the boundary" to ::venueCheckInsAndNoticesCrossTheBoundary,
     )
     var passed = 0
     var failed = 0

@@ -4,9 +4,11 @@ These tests check the bindings: that each exported shape crosses the boundary in
 errors arrive as the right exception. The rules behind the values are tested in mimamori-core.
 """
 
+import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 from mimamori import (
@@ -22,16 +24,25 @@ from mimamori import (
     MimamoriPhone,
     ScanResult,
     UploadRequest,
+    VenueCheckIn,
     calibration_for,
     parse_advertisement,
     parse_service_data,
     send_chaff,
+    venue_feed_path,
+    venue_keys_path,
+    venue_parse_qr,
+    venue_partner_match,
 )
 
 DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
 SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "tests", "data", "gaen-sample")
 SAMPLE_ZIP = os.path.join(SAMPLE, "testExport-2-records-1-of-1.zip")
 SAMPLE_PEM = os.path.join(SAMPLE, "testExport-public.pem")
+VENUE_VECTORS = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "tests", "data", "venue-vectors",
+    "venue-vectors.json",
+)
 CWA_KEY = (
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg=="
 )
@@ -199,6 +210,56 @@ class PhoneTest(unittest.TestCase):
         with self.assertRaises(MimamoriError.InvalidInput):
             phone.upload_keys(client, UploadRequest(
                 server=SERVER, code="1234", health_authority_id="JP.mimamori", onset_day=None, traveler=False))
+
+    def test_venue_check_ins_and_notices_cross_the_boundary(self):
+        with open(VENUE_VECTORS, encoding="utf-8") as file:
+            vectors = json.load(file)
+        pem = vectors["authority_public_key_pem"]
+        url = vectors["payload"]["url"]
+        feed = bytes.fromhex(vectors["feed"]["signed"])
+        self.assertEqual(venue_feed_path(), "/venues/v1/notices")
+        self.assertEqual(venue_keys_path(), "/venues/v1/keys.json")
+
+        info = venue_parse_qr(url, [pem])
+        self.assertEqual(info.name, "居酒屋もしサポ 本店")
+        self.assertEqual(info.venue_type_ja, "食事提供施設")
+        self.assertEqual(info.default_stay_minutes, 120)
+        with self.assertRaises(MimamoriError.InvalidVenueQr):
+            venue_parse_qr("https://line.me/R/ti/p/@example", [pem])
+        with self.assertRaises(MimamoriError.InvalidVenueQr):
+            venue_parse_qr(url, [CWA_KEY])
+
+        phone = MimamoriPhone.open(self.data_dir, DEVICE)
+        check_in = VenueCheckIn(qr_text=url, authority_keys=[pem], scanned_at_unix=None, stay_minutes=30, staff=True)
+        with self.assertRaises(MimamoriError.VenueConsentRequired):
+            phone.venue_check_in(check_in)
+        self.assertFalse(phone.venue_has_consented())
+        phone.venue_consent()
+        self.assertTrue(phone.venue_has_consented())
+        visit = phone.venue_check_in(check_in)
+        self.assertTrue(visit.staff)
+        self.assertEqual(visit.checkout_at_unix - visit.scanned_at_unix, 30 * 60)
+        self.assertLessEqual(abs(visit.scanned_at_unix - int(time.time())), 60)
+        phone.venue_set_checkout(visit.id, visit.scanned_at_unix + 60)
+        self.assertEqual(phone.venue_visits()[0].checkout_at_unix, visit.scanned_at_unix + 60)
+
+        # The vectors' notice is for 2021, so today's visit is not notified.
+        check = phone.venue_match_feed(feed, [pem])
+        self.assertEqual((check.new_notices, check.already_known, check.rejected_entries), ([], 0, 0))
+        self.assertEqual(phone.venue_notices(), [])
+        with self.assertRaises(MimamoriError.InvalidNoticeFeed):
+            phone.venue_match_feed(feed[:-5], [pem])
+        with self.assertRaises(MimamoriError.InvalidNoticeFeed):
+            phone.venue_match_feed(feed, [CWA_KEY])
+
+        csv = "visit_id,qr,arrived,left\nr-1,%s,2021-07-20T19:00:00+09:00,2021-07-20T20:30:00+09:00\n" % url
+        notices = venue_partner_match(csv, feed, [pem])
+        self.assertEqual([n.visit_id for n in notices], ["r-1"])
+        self.assertEqual((notices[0].date, notices[0].from_hour, notices[0].to_hour), ("2021-07-20", 18, 22))
+        self.assertEqual(notices[0].template, "tokyo_cluster")
+        self.assertIn("集団発生の疑い", notices[0].text_ja)
+        self.assertIn("does not mean you are infected", notices[0].text_en)
+        self.assertEqual(phone.venue_withdraw_consent(), 1)
 
     def test_reopening_the_same_directory_works(self):
         first = MimamoriPhone.open(self.data_dir, DEVICE)
