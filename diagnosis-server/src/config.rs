@@ -20,12 +20,22 @@ pub const DEFAULT_MIN_EXPORT_KEYS: usize = 1000;
 pub const EXPORT_PADDING_JITTER: usize = 100;
 
 /// Where the database lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseConfig {
     /// A SQLite file (the default: `<data dir>/diagnosis.sqlite3`).
     Sqlite(PathBuf),
     /// A PostgreSQL database, for several server instances (`postgres://user:pw@host/db`).
     Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            // The URL may carry a password.
+            Self::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+        }
+    }
 }
 
 impl DatabaseConfig {
@@ -89,7 +99,9 @@ impl BlobConfig {
 }
 
 /// Everything the server needs to run.
-#[derive(Clone, Debug)]
+///
+/// `Debug` leaves out the bootstrap API key and the database password.
+#[derive(Clone)]
 pub struct Config {
     /// Directory for the SQLite database, signing keys and (by default) export files.
     pub data_dir: PathBuf,
@@ -118,6 +130,29 @@ pub struct Config {
     pub api_keys_file: Option<PathBuf>,
     /// Id of the export signing key (`verification_key_id`, e.g. a mobile country code).
     pub signing_key_id: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("region", &self.region)
+            .field("health_authority_id", &self.health_authority_id)
+            .field("database", &self.database)
+            .field("blobs", &self.blobs)
+            .field("public_base_url", &self.public_base_url)
+            .field("export_period", &self.export_period)
+            .field("export_worker", &self.export_worker)
+            .field("min_export_keys", &self.min_export_keys)
+            .field(
+                "bootstrap_api_key",
+                &self.bootstrap_api_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("api_keys_file", &self.api_keys_file)
+            .field("signing_key_id", &self.signing_key_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -207,6 +242,18 @@ mod tests {
         );
         assert!(BlobConfig::parse("s3://a/b", None, None).is_err());
         assert!(BlobConfig::parse("ftp://a", None, None).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut config = Config::new("/tmp/x");
+        config.bootstrap_api_key = Some("very-secret-bootstrap-key".into());
+        config.database = Some(DatabaseConfig::parse("postgres://u:hunter2@h/db").unwrap());
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("very-secret") && !text.contains("hunter2"),
+            "{text}"
+        );
     }
 
     #[test]
