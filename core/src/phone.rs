@@ -31,6 +31,11 @@ pub const DATABASE_FILE_NAME: &str = "mimamori.sqlite3";
 /// How often, at most, recording a scan also deletes data past retention, in seconds.
 pub const PURGE_INTERVAL_SECONDS: u64 = 3_600;
 
+/// How long the mark of a matched export file is kept, in seconds: 28 days, twice the 14 days a
+/// diagnosis server lists a file (exposure-notifications-server's retention), so no file is still
+/// listed when its mark goes. Marks keep a file from being matched (and downloaded) twice.
+pub const PROCESSED_EXPORT_RETENTION_SECONDS: u64 = 28 * 86_400;
+
 /// How many rows a purge deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
@@ -42,6 +47,8 @@ pub struct PurgeReport {
     pub windows: usize,
     /// Venue visits deleted (with the notices found for them).
     pub visits: usize,
+    /// Marks of export files matched more than [`PROCESSED_EXPORT_RETENTION_SECONDS`] ago.
+    pub processed_exports: usize,
 }
 
 /// One resident's phone.
@@ -153,7 +160,7 @@ impl Phone {
         Ok(())
     }
 
-    /// Deletes keys, scans and windows past retention.
+    /// Deletes keys, scans, windows, venue visits and export marks past retention.
     pub fn purge(&mut self) -> Result<PurgeReport> {
         let now = self.clock.now_unix_seconds();
         let cutoff = retention_cutoff(now);
@@ -169,6 +176,16 @@ impl Phone {
                 )
                 .map_err(|error| self.windows.error(error))?,
             visits: self.venues.purge(now)?,
+            processed_exports: self
+                .windows
+                .connection()
+                .execute(
+                    "DELETE FROM processed_exports WHERE processed_at < ?1",
+                    [to_sql(
+                        now.saturating_sub(PROCESSED_EXPORT_RETENTION_SECONDS),
+                    )],
+                )
+                .map_err(|error| self.windows.error(error))?,
         };
         self.last_purge = now;
         Ok(report)

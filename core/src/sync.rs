@@ -524,6 +524,31 @@ mod tests {
         assert_eq!(transport.requests().len(), before + 1, "list.json only");
         assert!(report.matched.is_empty() && report.failed.is_empty());
         assert_eq!(b.exposure_windows().unwrap().len(), windows);
+
+        // 29 days later the marks are gone, the progress stays, and a server that still lists
+        // old files does not make the phone fetch them again.
+        drop(b);
+        let later = FixedClock::new(MORNING + 30 * 86_400);
+        let mut b = Phone::open(
+            dir.path().join("b"),
+            DeviceCalibration::UNKNOWN_DEVICE,
+            Arc::new(later),
+            Box::new(SeededRandom::new(2)),
+        )
+        .unwrap();
+        assert!(!b.is_processed(&list_url, "exports/JP/1.zip").unwrap());
+        transport.respond(
+            &list_url,
+            200,
+            render_export_list(&[
+                entry("exports/JP/1.zip", 1_000),
+                entry("exports/JP/2.zip", 2_000),
+            ]),
+        );
+        let before = transport.requests().len();
+        let report = sync(&mut b, &transport, &settings).unwrap();
+        assert_eq!(transport.requests().len(), before + 1, "list.json only");
+        assert_eq!(report.progress, Some(3_000));
     }
 
     #[test]
