@@ -39,7 +39,11 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
         .send()
         .await
         .unwrap();
-    assert!(created.status().is_success(), "creating the bucket: {}", created.status());
+    assert!(
+        created.status().is_success(),
+        "creating the bucket: {}",
+        created.status()
+    );
     // Phones (or the CDN in front of the bucket) read the objects anonymously.
     let policy = json!({
         "Version": "2012-10-17",
@@ -56,7 +60,11 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
         .send()
         .await
         .unwrap();
-    assert!(policy.status().is_success(), "setting the bucket policy: {}", policy.status());
+    assert!(
+        policy.status().is_success(),
+        "setting the bucket policy: {}",
+        policy.status()
+    );
 
     let directory = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"))
@@ -167,8 +175,18 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
         .await
         .unwrap();
     let list = parse_export_list(&list).unwrap();
-    assert_eq!(list[0].url, format!("{endpoint}/{bucket}/{}", index.paths()[0]));
-    let from_bucket = client.get(&list[0].url).send().await.unwrap().bytes().await.unwrap();
+    assert_eq!(
+        list[0].url,
+        format!("{endpoint}/{bucket}/{}", index.paths()[0])
+    );
+    let from_bucket = client
+        .get(&list[0].url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
     // And the same bytes through the server.
     let from_server = client
         .get(format!("{base}/{}", index.paths()[0]))
