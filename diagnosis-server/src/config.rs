@@ -130,6 +130,15 @@ pub struct Config {
     pub api_keys_file: Option<PathBuf>,
     /// Id of the export signing key (`verification_key_id`, e.g. a mobile country code).
     pub signing_key_id: String,
+    /// Host in venue QR URLs (`https://<host>/v/#...`); default: the host of
+    /// `public_base_url`, else `localhost`.
+    pub venue_authority_host: Option<String>,
+    /// The authority's name on venue posters and in notices.
+    pub venue_authority_name: String,
+    /// The authority's phone for questions about venue check-in (leaflet).
+    pub venue_authority_phone: String,
+    /// The consultation centre's phone (leaflet).
+    pub venue_consultation_phone: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -173,6 +182,10 @@ impl Config {
             bootstrap_api_key: None,
             api_keys_file: None,
             signing_key_id: "440".into(),
+            venue_authority_host: None,
+            venue_authority_name: "保健所 Public health centre".into(),
+            venue_authority_phone: "0000-00-0000".into(),
+            venue_consultation_phone: "0000-00-0000".into(),
         }
     }
 

@@ -24,6 +24,7 @@
 //! | [`keys`] | signing keys and secrets in the data directory, rotation |
 //! | [`openapi`] | the OpenAPI document |
 //! | [`portal`] | the staff portal (server-rendered HTML) |
+//! | [`venues`] | venue registration, QR posters, sealed records, notice requests, the signed notice feed |
 //! | [`bench`] | publish throughput and export time |
 //!
 //! ## Example
@@ -59,6 +60,7 @@ pub mod server;
 pub mod service;
 pub mod storage;
 pub mod tokens;
+pub mod venues;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -34,6 +34,7 @@ pub fn router(services: AppState) -> Router {
         .merge(authority::router())
         .merge(files::router())
         .merge(crate::portal::router())
+        .merge(crate::venues::router(&services))
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .with_state(services)

@@ -17,10 +17,14 @@
 mod postgres;
 mod sqlite;
 mod staff;
+mod venues;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 pub use staff::{StaffAccount, StaffStorage};
+pub use venues::{
+    NoticeRequestRow, StoredNotice, VenueKeywordRow, VenueRegistrationRow, VenueStorage,
+};
 
 use std::sync::Arc;
 
@@ -167,7 +171,7 @@ pub struct DailyStatistics {
 
 /// The server's database (with the staff portal's accounts and sessions, [`StaffStorage`]).
 #[async_trait]
-pub trait Storage: StaffStorage + Send + Sync + 'static {
+pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
     /// Stores an API key's hash under a name (replacing a key of the same name).
     async fn put_api_key(&self, name: &str, key_hash: &str, now: i64) -> Result<()>;
 

@@ -121,6 +121,9 @@ impl PostgresStorage {
         transaction
             .batch_execute(super::staff::POSTGRES_SCHEMA)
             .await?;
+        transaction
+            .batch_execute(super::venues::POSTGRES_SCHEMA)
+            .await?;
         transaction.commit().await?;
         Ok(Self { pool })
     }

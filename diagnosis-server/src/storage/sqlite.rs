@@ -170,6 +170,7 @@ fn open_blocking(path: &Path) -> Result<Connection> {
     }
     connection.execute_batch(SCHEMA)?;
     connection.execute_batch(super::staff::SQLITE_SCHEMA)?;
+    connection.execute_batch(super::venues::SQLITE_SCHEMA)?;
     connection.pragma_update(None, "application_id", APPLICATION_ID)?;
     connection.pragma_update(None, "user_version", 1)?;
     Ok(connection)

@@ -1,0 +1,581 @@
+//! The venue pages: plain server-rendered HTML, Japanese first with English beside it, no
+//! JavaScript; every value not written here goes through [`escape`].
+
+use std::fmt::Write as _;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mimamori_core::venue::{NoticeTemplate, VenueType};
+
+use super::notices::RequestSummary;
+use super::registration::{CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem};
+use super::{NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, REGISTER_PAGE_PATH};
+use crate::portal::STYLESHEET_PATH;
+use crate::portal::html::{display_time, escape};
+
+/// Content-Security-Policy of the venue pages: no scripts; images may be inline (the QR codes
+/// and downloads are `data:` URLs, so nothing about a venue is fetched again).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// An HTML answer, never cached.
+pub(crate) fn page(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ),
+            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page with one message.
+pub(crate) fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
+    page(
+        status,
+        layout(
+            "エラー",
+            "Error",
+            &format!("<p class=\"error\" id=\"error\">{}</p>", ja_en(ja, en)),
+        ),
+    )
+}
+
+/// The answer to a portal form without a valid CSRF token.
+pub(crate) fn forbidden() -> Response {
+    problem(
+        StatusCode::FORBIDDEN,
+        "このフォームは受け付けられません。ページを開き直してからやり直してください。",
+        "This form was not accepted (missing or wrong form token); reload the page and try again.",
+    )
+}
+
+fn ja_en(ja: &str, en: &str) -> String {
+    format!(
+        "{} <span class=\"en\" lang=\"en\">{}</span>",
+        escape(ja),
+        escape(en)
+    )
+}
+
+fn layout(title_ja: &str, title_en: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <meta name=\"referrer\" content=\"no-referrer\">\
+         <title>{} / {} — みまもり</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
+         <body><header><strong>みまもり 来店記録 <span class=\"en\" lang=\"en\">Mimamori venue check-in</span></strong></header>\
+         <main><h1>{}</h1>{body}</main></body></html>\n",
+        escape(title_ja),
+        escape(title_en),
+        ja_en(title_ja, title_en)
+    )
+}
+
+fn field_errors(problems: &[RegistrationProblem], field: &str) -> String {
+    problems
+        .iter()
+        .filter(|p| p.field == field)
+        .map(|p| {
+            format!(
+                "<p class=\"error\" data-field=\"{}\">{}</p>",
+                escape(field),
+                ja_en(p.ja, p.en)
+            )
+        })
+        .collect()
+}
+
+fn text_input(
+    name: &str,
+    label_ja: &str,
+    label_en: &str,
+    value: &str,
+    kind: &str,
+    problems: &[RegistrationProblem],
+) -> String {
+    format!(
+        "<label for=\"{name}\">{}</label>{}<input type=\"{kind}\" id=\"{name}\" name=\"{name}\" value=\"{}\">",
+        ja_en(label_ja, label_en),
+        field_errors(problems, name),
+        escape(value)
+    )
+}
+
+/// The registration form, with the values and problems of a refused submission.
+pub(crate) fn registration_page(
+    form: &RegistrationForm,
+    stay_empty: bool,
+    problems: &[RegistrationProblem],
+) -> String {
+    let mut body = String::new();
+    body.push_str(&format!(
+        "<p>{}</p>",
+        ja_en(
+            "必要事項をご入力いただき、QRコードを取得してください。",
+            "Fill in the form to get your venue's QR code(s), posters and leaflet."
+        )
+    ));
+    if !problems.is_empty() {
+        let _ = write!(
+            body,
+            "<div class=\"error\" id=\"problems\">{}<ul>{}</ul></div>",
+            ja_en(
+                "入力内容を確認してください。何も登録されていません。",
+                "Please correct the form; nothing was registered."
+            ),
+            problems
+                .iter()
+                .map(|p| format!("<li>{}</li>", ja_en(p.ja, p.en)))
+                .collect::<String>()
+        );
+    }
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"{REGISTER_PAGE_PATH}\" id=\"register\">"
+    );
+    let _ = write!(
+        body,
+        "<label for=\"venueType\">{}</label>{}<select id=\"venueType\" name=\"venueType\"><option value=\"\">選択してください / choose</option>",
+        ja_en("業態", "Business type"),
+        field_errors(problems, "venueType")
+    );
+    for venue_type in VenueType::ALL {
+        let selected = if form.venue_type == venue_type.slug() {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>{} / {}</option>",
+            venue_type.slug(),
+            escape(venue_type.japanese()),
+            escape(venue_type.english())
+        );
+    }
+    body.push_str("</select>");
+    let _ = write!(
+        body,
+        "<label for=\"capacity\">{}</label>{}<select id=\"capacity\" name=\"capacity\"><option value=\"\">選択してください / choose</option>",
+        ja_en("利用規模数", "Capacity"),
+        field_errors(problems, "capacity")
+    );
+    for (slug, ja, en) in CAPACITY_BANDS {
+        let selected = if form.capacity == slug {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{slug}\"{selected}>{} / {}</option>",
+            escape(ja),
+            escape(en)
+        );
+    }
+    body.push_str("</select>");
+    body.push_str(&text_input(
+        "name",
+        "施設・店舗・イベント名",
+        "Name of the facility, shop or event",
+        &form.name,
+        "text",
+        problems,
+    ));
+    body.push_str(&text_input(
+        "postalCode",
+        "郵便番号",
+        "Postal code",
+        &form.postal_code,
+        "text",
+        problems,
+    ));
+    body.push_str(&text_input(
+        "address1",
+        "住所1",
+        "Address line 1",
+        &form.address1,
+        "text",
+        problems,
+    ));
+    body.push_str(&text_input(
+        "address2",
+        "住所2（番地・ビル名等）",
+        "Address line 2 (number, building)",
+        &form.address2,
+        "text",
+        problems,
+    ));
+    body.push_str(&text_input(
+        "phone",
+        "電話番号",
+        "Phone",
+        &form.phone,
+        "tel",
+        problems,
+    ));
+    body.push_str(&text_input(
+        "email",
+        "メールアドレス",
+        "E-mail",
+        &form.email,
+        "email",
+        problems,
+    ));
+    let stay = if stay_empty {
+        String::new()
+    } else {
+        form.default_stay_minutes
+            .map(|m| m.to_string())
+            .unwrap_or_default()
+    };
+    body.push_str(&text_input(
+        "defaultStayMinutes",
+        "標準の滞在時間（分、空欄は120分）",
+        "Usual stay in minutes (empty: 120); visitors are checked out after it",
+        &stay,
+        "number",
+        problems,
+    ));
+    let _ = write!(
+        body,
+        "<label for=\"rooms\">{}</label>{}<textarea id=\"rooms\" name=\"rooms\" rows=\"4\" cols=\"40\">{}</textarea>",
+        ja_en(
+            "部屋・区画（1行に1つ。3密条件が重なる部屋が複数ある場合は部屋ごとにQRコードを発行します。空欄は施設全体で1つ）",
+            "Rooms, floors or tables, one a line: one QR each (empty: one QR for the venue)"
+        ),
+        field_errors(problems, "rooms"),
+        escape(&form.rooms.join("\n"))
+    );
+    let _ = write!(
+        body,
+        "{}<label><input type=\"checkbox\" id=\"consent\" name=\"consent\" value=\"on\"{}> {}</label>\
+         <label><input type=\"checkbox\" id=\"optIn\" name=\"optIn\" value=\"on\"{}> {}</label>\
+         <p><button type=\"submit\" id=\"submit\">{}</button></p></form>",
+        field_errors(problems, "consent"),
+        if form.consent { " checked" } else { "" },
+        ja_en("利用規約に同意する", "I agree to the terms of use"),
+        if form.opt_in { " checked" } else { "" },
+        ja_en(
+            "県からのお知らせを受け取る（新型コロナウイルス対策に関する情報・アンケートなど）",
+            "Receive news and surveys from the authority"
+        ),
+        ja_en(
+            "情報を登録してQRコードを取得",
+            "Register and get the QR code"
+        ),
+    );
+    layout("QRコード発行フォーム", "Venue QR code registration", &body)
+}
+
+/// The answer page: QR images, downloads, the trace code and manager key.
+pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationForm) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p class=\"notice\" id=\"done\">{}</p>",
+        ja_en(
+            &format!(
+                "「{}」のQRコードを発行いたしました。下記のポスターまたはQRコードを印刷してご利用ください。",
+                form.name.trim()
+            ),
+            "The QR code(s) are issued. Print the posters or the QR codes below."
+        )
+    );
+    let _ = write!(
+        body,
+        "<section class=\"box\"><h2>{}</h2><p>{}</p><p class=\"code\" id=\"trace-code\">{}</p>\
+         <p>{}</p><p><a id=\"operator-copy\" download=\"operator-copy.pdf\" href=\"data:application/pdf;base64,{}\">{}</a></p></section>",
+        ja_en("追跡コード（施設管理者控え）", "Trace code (operator copy)"),
+        ja_en(
+            "感染者が発生した場合に保健所からお尋ねします。紛失しないよう保管し、掲示しないでください。",
+            "The health authority asks for it when a case occurs. Keep it safe; never post it."
+        ),
+        escape(&registered.trace_code),
+        ja_en(
+            &format!("登録番号 {}", registered.registration_id),
+            "Registration number"
+        ),
+        registered.operator_copy_pdf,
+        ja_en(
+            "施設管理者控え（PDF）をダウンロード",
+            "Download the operator copy (PDF)"
+        ),
+    );
+    let _ = write!(
+        body,
+        "<section class=\"box\"><h2>{}</h2><p>{}</p><p class=\"code\" id=\"manager-key\">{}</p></section>",
+        ja_en("責任者キー", "Manager key"),
+        ja_en(
+            "お知らせの依頼と従業員用キーワードの発行に使います。責任者の端末だけに保管してください。",
+            "Used to request notices and to make keywords for staff. Keep it on the manager's device only."
+        ),
+        escape(&registered.manager_key)
+    );
+    for (index, room) in registered.rooms.iter().enumerate() {
+        let number = index + 1;
+        let label = if room.room.is_empty() {
+            ja_en("施設全体", "Whole venue")
+        } else {
+            escape(&room.room)
+        };
+        let _ = write!(
+            body,
+            "<section class=\"box room\"><h2>{number}. {label}</h2>\
+             <img id=\"qr-{number}\" alt=\"QR\" width=\"240\" height=\"240\" src=\"data:image/png;base64,{}\">\
+             <p><a id=\"poster-{number}\" download=\"poster-{number}.pdf\" href=\"data:application/pdf;base64,{}\">{}</a> · \
+             <a id=\"png-{number}\" download=\"qr-{number}.png\" href=\"data:image/png;base64,{}\">PNG</a> · \
+             <a id=\"svg-{number}\" download=\"qr-{number}.svg\" href=\"data:image/svg+xml;base64,{}\">SVG</a></p>\
+             <p class=\"en\">{}</p></section>",
+            room.qr_png,
+            room.poster_pdf,
+            ja_en("掲示用ポスター（PDF）", "Poster (PDF)"),
+            room.qr_png,
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                room.qr_svg.as_bytes()
+            ),
+            escape(&room.qr_url),
+        );
+    }
+    let _ = write!(
+        body,
+        "<p><a id=\"leaflet\" download=\"leaflet.pdf\" href=\"data:application/pdf;base64,{}\">{}</a></p>\
+         <p>{}</p>",
+        registered.leaflet_pdf,
+        ja_en("説明用リーフレット（PDF）", "Explanatory leaflet (PDF)"),
+        ja_en(
+            "QRコード単体のデータは店内用の案内などに使えます。読み取り日時が来店日時になるため、配布物には入れないでください。",
+            "The QR image alone may go on your own in-store signs; do not put it in anything handed out, since the scan time counts as the visit time."
+        ),
+    );
+    layout("コード発行完了", "QR codes issued", &body)
+}
+
+fn template_options() -> String {
+    NoticeTemplate::ALL
+        .iter()
+        .map(|template| {
+            let (ja, en) = match template {
+                NoticeTemplate::TokyoPositiveVisitor => (
+                    "テンプレート1：陽性者の利用",
+                    "Template 1: a positive person visited",
+                ),
+                NoticeTemplate::TokyoCluster => (
+                    "テンプレート2：集団発生の疑い",
+                    "Template 2: suspected cluster",
+                ),
+                NoticeTemplate::IwateSameDay => {
+                    ("同日利用のお知らせ（岩手県）", "Same-day notice (Iwate)")
+                }
+                _ => ("その他のテンプレート", "Other template"),
+            };
+            format!(
+                "<option value=\"{}\">{} / {}</option>",
+                template.slug(),
+                escape(ja),
+                escape(en)
+            )
+        })
+        .collect()
+}
+
+fn notice_fields_html() -> String {
+    format!(
+        "<label for=\"template\">{}</label><select id=\"template\" name=\"template\">{}</select>\
+         <label for=\"date\">{}</label><input type=\"text\" id=\"date\" name=\"date\" placeholder=\"YYYY-MM-DD\" inputmode=\"numeric\">\
+         <label for=\"from_hour\">{}</label><input type=\"number\" id=\"from_hour\" name=\"from_hour\" min=\"0\" max=\"23\">\
+         <label for=\"to_hour\">{}</label><input type=\"number\" id=\"to_hour\" name=\"to_hour\" min=\"1\" max=\"24\">\
+         <label><input type=\"checkbox\" id=\"whole_day\" name=\"whole_day\" value=\"on\"> {}</label>\
+         <label for=\"rooms\">{}</label><textarea id=\"rooms\" name=\"rooms\" rows=\"2\" cols=\"40\"></textarea>",
+        ja_en("テンプレート", "Template"),
+        template_options(),
+        ja_en("対象日", "Date (JST)"),
+        ja_en("開始時刻（時）", "From (hour)"),
+        ja_en("終了時刻（時）", "To (hour)"),
+        ja_en(
+            "終日（同じ日に利用した方すべて）",
+            "Whole day (everyone who came that day)"
+        ),
+        ja_en(
+            "部屋・区画（1行に1つ。空欄はすべて）",
+            "Rooms, one a line (empty: all)"
+        ),
+    )
+}
+
+/// The operator's request page (and the manager's keyword form).
+pub(crate) fn request_page(message: Option<(&str, &str)>) -> String {
+    let mut body = String::new();
+    if let Some((ja, en)) = message {
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"error\">{}</p>",
+            ja_en(ja, en)
+        );
+    }
+    let _ = write!(
+        body,
+        "<p>{}</p><form class=\"box\" method=\"post\" action=\"{NOTICE_REQUEST_PAGE_PATH}\" id=\"request\">\
+         <input type=\"hidden\" name=\"action\" value=\"request\">\
+         <label><input type=\"radio\" name=\"credential\" value=\"manager\" checked> {}</label>\
+         <label><input type=\"radio\" name=\"credential\" value=\"keyword\" id=\"use-keyword\"> {}</label>\
+         <label for=\"code\">{}</label><input type=\"text\" id=\"code\" name=\"code\" autocomplete=\"off\">{}\
+         <p><button type=\"submit\" id=\"send-request\">{}</button></p></form>",
+        ja_en(
+            "保健所と相談の上、使用するテンプレートと対象の日時を決めて依頼してください。保健所が承認するとお知らせが公開されます。",
+            "After consulting the public health centre about the template, date and hours, request the notice; it is published once the authority approves."
+        ),
+        ja_en("責任者キー", "Manager key"),
+        ja_en("キーワード（従業員）", "Keyword (staff)"),
+        ja_en("責任者キーまたはキーワード", "Manager key or keyword"),
+        notice_fields_html(),
+        ja_en("お知らせを依頼する", "Request the notice"),
+    );
+    let _ = write!(
+        body,
+        "<form class=\"box\" method=\"post\" action=\"{NOTICE_REQUEST_PAGE_PATH}\" id=\"keyword\">\
+         <input type=\"hidden\" name=\"action\" value=\"keyword\"><h2>{}</h2>\
+         <label for=\"manager-code\">{}</label><input type=\"text\" id=\"manager-code\" name=\"code\" autocomplete=\"off\">\
+         <p><button type=\"submit\" id=\"make-keyword\">{}</button></p></form>",
+        ja_en(
+            "従業員用キーワードの表示（責任者）",
+            "A keyword for staff (manager)"
+        ),
+        ja_en("責任者キー", "Manager key"),
+        ja_en("キーワードを表示", "Show a keyword"),
+    );
+    layout("お知らせの依頼", "Request a notice", &body)
+}
+
+/// A new keyword, shown to the manager.
+pub(crate) fn keyword_page(keyword: &str, expires_at: i64) -> String {
+    layout(
+        "従業員用キーワード",
+        "Keyword for staff",
+        &format!(
+            "<p class=\"code\" id=\"new-keyword\">{}</p><p>{}</p>",
+            escape(keyword),
+            ja_en(
+                &format!("1回だけ使えます。有効期限 {}", display_time(expires_at)),
+                "It works once, until the time shown."
+            )
+        ),
+    )
+}
+
+/// The request was filed.
+pub(crate) fn request_filed_page(id: &str) -> String {
+    layout(
+        "依頼を受け付けました",
+        "Request received",
+        &format!(
+            "<p class=\"notice\" id=\"filed\">{}</p><p>{}</p>",
+            ja_en(
+                "保健所が承認するとお知らせが公開されます。",
+                "The notice is published once the health authority approves it."
+            ),
+            ja_en(&format!("受付番号 {id}"), "Request id")
+        ),
+    )
+}
+
+/// The authority's page: pending requests and the direct form.
+pub(crate) fn portal_page(
+    staff: &str,
+    csrf: &str,
+    requests: &[RequestSummary],
+    outcome: Option<(&str, &str)>,
+) -> String {
+    let mut body = String::new();
+    let _ = write!(
+        body,
+        "<p><a href=\"{}\">{}</a> · {}</p>",
+        crate::portal::CODES_PATH,
+        ja_en("ポータルに戻る", "Back to the portal"),
+        escape(staff)
+    );
+    if let Some((ja, en)) = outcome {
+        let _ = write!(
+            body,
+            "<p class=\"notice\" id=\"outcome\">{}</p>",
+            ja_en(ja, en)
+        );
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2>",
+        ja_en("承認待ちの依頼", "Pending requests")
+    );
+    if requests.is_empty() {
+        let _ = write!(
+            body,
+            "<p id=\"no-requests\">{}</p>",
+            ja_en("ありません。", "None.")
+        );
+    }
+    for request in requests {
+        let window = if request.notice.whole_day {
+            "終日 whole day".to_owned()
+        } else {
+            format!(
+                "{}時〜{}時",
+                request.notice.from_hour.unwrap_or(0),
+                request.notice.to_hour.unwrap_or(0)
+            )
+        };
+        let _ = write!(
+            body,
+            "<form class=\"box\" method=\"post\" action=\"{PORTAL_DECIDE_PATH}\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
+             <p><strong>{}</strong> ({}) — {} {} {} — {} {}</p>\
+             <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button> \
+             <button type=\"submit\" name=\"decision\" value=\"reject\">{}</button></form>",
+            escape(csrf),
+            escape(&request.id),
+            escape(&request.venue_name),
+            escape(&request.registration_id),
+            escape(&request.notice.template),
+            escape(&request.notice.date),
+            escape(&window),
+            escape(&request.requested_by),
+            escape(&display_time(request.requested_at)),
+            ja_en("承認して公開", "Approve and publish"),
+            ja_en("却下", "Reject"),
+        );
+    }
+    let _ = write!(
+        body,
+        "<h2>{}</h2><form class=\"box\" method=\"post\" action=\"{PORTAL_DIRECT_PATH}\" id=\"direct\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"trace_code\">{}</label><input type=\"text\" id=\"trace_code\" name=\"trace_code\" autocomplete=\"off\">{}\
+         <p><button type=\"submit\" id=\"publish\">{}</button></p></form>",
+        ja_en(
+            "追跡コードで直接公開",
+            "Publish directly with the trace code"
+        ),
+        escape(csrf),
+        ja_en(
+            "追跡コード（施設から聴取）",
+            "Trace code (from the operator)"
+        ),
+        notice_fields_html(),
+        ja_en("お知らせを公開", "Publish the notice"),
+    );
+    layout("来店記録のお知らせ", "Venue notices", &body)
+}

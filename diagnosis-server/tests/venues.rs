@@ -1,0 +1,533 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Venue check-ins over real HTTP: registration (valid; every bad field refused with a clear
+//! message and nothing stored; the database alone reveals nothing), the poster's QR rendered
+//! with pdftoppm and decoded with zbarimg back to the exact payload, notice requests (manager
+//! key, staff keyword) approved by the authority, direct publication with the trace code, a
+//! wrong trace code refused with nothing changed, and the feed's signature.
+//!
+//! Needs fonts-noto-cjk, poppler-utils and zbar-tools (scripts/test installs them).
+
+mod common;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use mimamori_core::venue::{
+    FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey, VenueQr, Visit,
+    match_visits,
+};
+use serde_json::{Value, json};
+
+use common::{START, TestServer, start};
+
+fn form() -> Value {
+    json!({
+        "venueType": "restaurant_bar",
+        "capacity": "11_50",
+        "name": "居酒屋もしサポ",
+        "postalCode": "020-8570",
+        "address1": "岩手県盛岡市内丸10番1号",
+        "address2": "みまもりビル2階",
+        "phone": "019-629-5487",
+        "email": "owner@example.jp",
+        "consent": true,
+        "optIn": true,
+        "rooms": ["1階", "2階 大宴会場"],
+        "defaultStayMinutes": 90
+    })
+}
+
+async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
+    let response = server
+        .client
+        .post(server.url(path))
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn keys(server: &TestServer) -> Vec<VenuePublicKey> {
+    let published: PublishedVenueKeys = server
+        .client
+        .get(server.url(KEYS_PATH))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    published
+        .qr_keys
+        .iter()
+        .map(|pem| VenuePublicKey::parse(pem).unwrap())
+        .collect()
+}
+
+async fn feed_bytes(server: &TestServer) -> Vec<u8> {
+    let response = server
+        .client
+        .get(server.url(FEED_PATH))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.bytes().await.unwrap().to_vec()
+}
+
+async fn feed(server: &TestServer) -> NoticeFeed {
+    let bytes = feed_bytes(server).await;
+    NoticeFeed::parse(&bytes, &keys(server).await).unwrap()
+}
+
+fn count_rows(server: &TestServer, table: &str) -> i64 {
+    let connection =
+        rusqlite::Connection::open(server.directory.path().join("diagnosis.sqlite3")).unwrap();
+    connection
+        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+            row.get(0)
+        })
+        .unwrap()
+}
+
+async fn register(server: &TestServer) -> Value {
+    let (status, body) = post(server, "/venues/v1/registrations", &form()).await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+fn run(program: &str, args: &[&str]) -> Vec<u8> {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|error| panic!("{program}: {error}; install poppler-utils and zbar-tools"));
+    assert!(
+        output.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+#[tokio::test]
+async fn registration_returns_signed_qrs_posters_and_documents_and_stores_only_sealed_records() {
+    let server = start().await;
+    let body = register(&server).await;
+    let public_keys = keys(&server).await;
+    let rooms = body["rooms"].as_array().unwrap();
+    assert_eq!(rooms.len(), 2, "one QR per room");
+    let trace_code = body["traceCode"].as_str().unwrap();
+    assert_eq!(trace_code.len(), 19, "XXXX-XXXX-XXXX-XXXX");
+
+    let dir = tempfile::tempdir().unwrap();
+    for (index, room) in rooms.iter().enumerate() {
+        let url = room["qrUrl"].as_str().unwrap();
+        let qr = VenueQr::parse(url, &public_keys).unwrap();
+        assert_eq!(qr.payload().name(), "居酒屋もしサポ");
+        assert_eq!(qr.payload().room(), ["1階", "2階 大宴会場"][index]);
+        assert_eq!(qr.payload().default_stay_minutes(), 90);
+        assert!(url.starts_with("https://localhost/v/#"));
+        assert!(
+            BASE64
+                .decode(room["qrPng"].as_str().unwrap())
+                .unwrap()
+                .starts_with(b"\x89PNG")
+        );
+        assert!(room["qrSvg"].as_str().unwrap().contains("<svg"));
+
+        // The poster's QR, printed and scanned, is exactly the payload URL.
+        let poster = dir.path().join(format!("poster-{index}.pdf"));
+        std::fs::write(
+            &poster,
+            BASE64.decode(room["posterPdf"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let prefix = dir.path().join(format!("poster-{index}"));
+        run(
+            "pdftoppm",
+            &[
+                "-r",
+                "150",
+                "-gray",
+                "-png",
+                "-singlefile",
+                poster.to_str().unwrap(),
+                prefix.to_str().unwrap(),
+            ],
+        );
+        let decoded = run(
+            "zbarimg",
+            &[
+                "--raw",
+                "-q",
+                "-Sbinary",
+                &format!("{}.png", prefix.display()),
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(decoded).unwrap().trim_end_matches('\n'),
+            url
+        );
+        let text = String::from_utf8(run("pdftotext", &[poster.to_str().unwrap(), "-"])).unwrap();
+        assert!(text.contains("来店のたびに読み取ってください"));
+        assert!(
+            !text.contains(trace_code),
+            "the poster never shows the trace code"
+        );
+    }
+    let copy = dir.path().join("copy.pdf");
+    std::fs::write(
+        &copy,
+        BASE64
+            .decode(body["operatorCopyPdf"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let copy_text = String::from_utf8(run("pdftotext", &[copy.to_str().unwrap(), "-"])).unwrap();
+    assert!(copy_text.contains(trace_code));
+    assert!(
+        BASE64
+            .decode(body["leafletPdf"].as_str().unwrap())
+            .unwrap()
+            .starts_with(b"%PDF-")
+    );
+
+    // The database alone reveals nothing: no name, address, phone, e-mail, QR payload or code.
+    assert_eq!(count_rows(&server, "venue_registrations"), 1);
+    let dump = std::fs::read(server.directory.path().join("diagnosis.sqlite3")).unwrap();
+    let wal =
+        std::fs::read(server.directory.path().join("diagnosis.sqlite3-wal")).unwrap_or_default();
+    let url = rooms[0]["qrUrl"].as_str().unwrap();
+    let fragment = url.split_once('#').unwrap().1;
+    for secret in [
+        "居酒屋もしサポ",
+        "owner@example.jp",
+        "019-629-5487",
+        "内丸10番1号",
+        &fragment[..40],
+        trace_code,
+        &trace_code.replace('-', ""),
+    ] {
+        for bytes in [&dump, &wal] {
+            assert!(
+                !bytes
+                    .windows(secret.len())
+                    .any(|window| window == secret.as_bytes()),
+                "the database holds {secret:?} in the clear"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_missing_or_invalid_field_is_refused_clearly_and_nothing_is_stored() {
+    let server = start().await;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("venueType", json!(""), "business type"),
+        ("venueType", json!("casino"), "business type"),
+        ("capacity", json!(""), "capacity"),
+        ("name", json!(""), "name"),
+        ("name", json!("x".repeat(101)), "at most 100"),
+        ("postalCode", json!("123"), "postal code"),
+        ("address1", json!(""), "address line 1"),
+        ("address2", json!("y".repeat(91)), "Address line 2"),
+        ("phone", json!("090"), "phone number"),
+        ("phone", json!("phone me"), "phone number"),
+        ("email", json!("owner.example.jp"), "e-mail"),
+        ("email", json!(""), "e-mail"),
+        ("consent", json!(false), "terms of use"),
+        ("defaultStayMinutes", json!(0), "1 to 1440"),
+        ("rooms", json!(["A", "A"]), "same label"),
+        ("rooms", json!(["z".repeat(51)]), "at most 50 characters"),
+    ];
+    for (field, value, message) in cases {
+        let mut body = form();
+        body[field] = value;
+        let (status, answer) = post(&server, "/venues/v1/registrations", &body).await;
+        assert_eq!(status, 400, "{field}: {answer}");
+        assert_eq!(answer["code"], "invalid_registration");
+        let problems = answer["problems"].as_array().unwrap();
+        assert!(
+            problems.iter().any(|p| p["field"] == field),
+            "{field} not named: {answer}"
+        );
+        assert!(
+            answer["error"].as_str().unwrap().contains(message),
+            "{field}: {answer}"
+        );
+    }
+    // A missing field (absent from the JSON) is refused the same way.
+    let mut body = form();
+    body.as_object_mut().unwrap().remove("email");
+    let (status, answer) = post(&server, "/venues/v1/registrations", &body).await;
+    assert_eq!(status, 400);
+    assert!(
+        answer["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["field"] == "email")
+    );
+    // Not JSON at all.
+    let response = server
+        .client
+        .post(server.url("/venues/v1/registrations"))
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400);
+    assert_eq!(
+        count_rows(&server, "venue_registrations"),
+        0,
+        "nothing was stored"
+    );
+}
+
+fn notice(template: &str, date: &str, from: u8, to: u8) -> Value {
+    json!({"template": template, "date": date, "fromHour": from, "toHour": to})
+}
+
+/// A phone that scanned room `index` of `body` and stayed from `arrived` to `left`.
+async fn visit(server: &TestServer, body: &Value, index: usize, arrived: u64, left: u64) -> Visit {
+    let url = body["rooms"][index]["qrUrl"].as_str().unwrap();
+    let qr = VenueQr::parse(url, &keys(server).await).unwrap();
+    Visit::new("visit", qr, arrived, left).unwrap()
+}
+
+/// 2026-11-20 19:00 JST (START is 21:00 JST that day).
+const SEVEN_PM_JST: u64 = START - 2 * 3600;
+
+#[tokio::test]
+async fn a_managers_request_is_published_only_after_the_authority_approves_it() {
+    let server = start().await;
+    let body = register(&server).await;
+    let manager_key = body["managerKey"].as_str().unwrap();
+    let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
+    request["managerKey"] = json!(manager_key);
+    let (status, filed) = post(&server, "/venues/v1/notice-requests", &request).await;
+    assert_eq!(status, 202, "{filed}");
+    let id = filed["requestId"].as_str().unwrap().to_owned();
+
+    // Pending: nothing in the feed yet.
+    assert!(feed(&server).await.entries().is_empty());
+    let (status, pending) = server
+        .authority_get("/api/v1/authority/venues/notice-requests")
+        .await;
+    assert_eq!(status, 200);
+    let requests = pending["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0]["venueName"], "居酒屋もしサポ");
+    assert_eq!(requests[0]["requestedBy"], "manager");
+
+    // Without an API key the authority routes refuse.
+    let (status, _) = post(
+        &server,
+        &format!("/api/v1/authority/venues/notice-requests/{id}/approve"),
+        &json!({}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(feed(&server).await.entries().is_empty());
+
+    let (status, _) = server
+        .authority_post(
+            &format!("/api/v1/authority/venues/notice-requests/{id}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let published = feed(&server).await;
+    assert_eq!(published.entries().len(), 2, "one entry per room");
+
+    // A visitor of room 1 at 19:00-20:00 JST is notified; one who came the day before is not.
+    let visitor = visit(&server, &body, 0, SEVEN_PM_JST, SEVEN_PM_JST + 3600).await;
+    let report = match_visits(&[visitor], &published);
+    assert_eq!(report.matches.len(), 1);
+    let text = report.matches[0].render(mimamori_core::venue::Language::Japanese);
+    assert!(text.contains("居酒屋もしサポ"), "{text}");
+    assert!(text.contains("019-629-5487"), "{text}");
+    let day_before = visit(
+        &server,
+        &body,
+        0,
+        SEVEN_PM_JST - 86_400,
+        SEVEN_PM_JST - 86_400 + 3600,
+    )
+    .await;
+    assert!(match_visits(&[day_before], &published).matches.is_empty());
+
+    // Deciding again: no pending request.
+    let (status, _) = server
+        .authority_post(
+            &format!("/api/v1/authority/venues/notice-requests/{id}/reject"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn staff_request_with_a_one_time_keyword_and_rejection_publishes_nothing() {
+    let server = start().await;
+    let body = register(&server).await;
+    let (status, keyword) = post(
+        &server,
+        "/venues/v1/keywords",
+        &json!({"managerKey": body["managerKey"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{keyword}");
+    let keyword = keyword["keyword"].as_str().unwrap().to_owned();
+
+    let mut request = notice("iwate_same_day", "2026-11-20", 0, 24);
+    request["wholeDay"] = json!(true);
+    request["rooms"] = json!(["2階 大宴会場"]);
+    request["keyword"] = json!(keyword);
+    let (status, filed) = post(&server, "/venues/v1/notice-requests", &request).await;
+    assert_eq!(status, 202, "{filed}");
+    // The keyword works once.
+    let (status, again) = post(&server, "/venues/v1/notice-requests", &request).await;
+    assert_eq!(status, 404, "{again}");
+    assert_eq!(again["code"], "unknown_code");
+
+    let (_, pending) = server
+        .authority_get("/api/v1/authority/venues/notice-requests")
+        .await;
+    assert_eq!(pending["requests"][0]["requestedBy"], "staff");
+    let id = filed["requestId"].as_str().unwrap();
+    let (status, _) = server
+        .authority_post(
+            &format!("/api/v1/authority/venues/notice-requests/{id}/reject"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        feed(&server).await.entries().is_empty(),
+        "a rejected request publishes nothing"
+    );
+
+    // A made-up manager key gets no keyword.
+    let (status, answer) = post(
+        &server,
+        "/venues/v1/keywords",
+        &json!({"managerKey": "0000-0000-0000-0000"}),
+    )
+    .await;
+    assert_eq!(status, 404, "{answer}");
+}
+
+#[tokio::test]
+async fn the_authority_publishes_directly_with_the_trace_code_and_a_wrong_code_changes_nothing() {
+    let server = start().await;
+    let body = register(&server).await;
+    let trace_code = body["traceCode"].as_str().unwrap();
+
+    // Wrong trace code (well-formed) and malformed one: refused, feed unchanged.
+    let before = feed(&server).await;
+    for wrong in ["ABCD-EFGH-JKMN-PQRS", "not a code"] {
+        let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);
+        request["traceCode"] = json!(wrong);
+        let (status, answer) = server
+            .authority_post("/api/v1/authority/venues/notices", request)
+            .await;
+        assert_eq!(status, 404, "{answer}");
+        assert_eq!(answer["code"], "unknown_code");
+    }
+    // The manager key is not a trace code either.
+    let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);
+    request["traceCode"] = body["managerKey"].clone();
+    let (status, _) = server
+        .authority_post("/api/v1/authority/venues/notices", request)
+        .await;
+    assert_eq!(status, 404);
+    assert_eq!(feed(&server).await.entries(), before.entries());
+    assert_eq!(count_rows(&server, "venue_notices"), 0);
+
+    // Bad fields with the right code: refused, nothing published.
+    for (field, value, code) in [
+        ("template", json!("tokyo_3"), "bad_template"),
+        ("date", json!("2026-11-21"), "bad_date"),
+        ("date", json!("2026-10-01"), "bad_date"),
+        ("toHour", json!(18), "bad_window"),
+        ("rooms", json!(["3階"]), "unknown_room"),
+    ] {
+        let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);
+        request["traceCode"] = json!(trace_code);
+        request[field] = value;
+        let (status, answer) = server
+            .authority_post("/api/v1/authority/venues/notices", request)
+            .await;
+        assert_eq!(status, 400, "{field}: {answer}");
+        assert_eq!(answer["code"], code);
+    }
+    assert_eq!(count_rows(&server, "venue_notices"), 0);
+
+    // The right code (typed in lower case without hyphens) publishes at once.
+    let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);
+    request["traceCode"] = json!(trace_code.replace('-', "").to_lowercase());
+    let (status, answer) = server
+        .authority_post("/api/v1/authority/venues/notices", request)
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(answer["published"], 2);
+    let published = feed(&server).await;
+    assert_eq!(published.entries().len(), 2);
+    let visitor = visit(&server, &body, 1, SEVEN_PM_JST, SEVEN_PM_JST + 1800).await;
+    let report = match_visits(&[visitor], &published);
+    assert_eq!(report.matches.len(), 1);
+    assert!(
+        report.matches[0]
+            .render(mimamori_core::venue::Language::Japanese)
+            .contains("集団発生の疑い")
+    );
+}
+
+#[tokio::test]
+async fn the_feed_is_signed_by_the_published_key_and_tampering_is_detected() {
+    let server = start().await;
+    let body = register(&server).await;
+    let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
+    request["traceCode"] = body["traceCode"].clone();
+    let (status, _) = server
+        .authority_post("/api/v1/authority/venues/notices", request)
+        .await;
+    assert_eq!(status, 201);
+
+    let bytes = feed_bytes(&server).await;
+    let public_keys = keys(&server).await;
+    assert_eq!(
+        NoticeFeed::parse(&bytes, &public_keys)
+            .unwrap()
+            .entries()
+            .len(),
+        2
+    );
+
+    // Another authority's key does not verify it.
+    let other = {
+        let other_server = start().await;
+        keys(&other_server).await
+    };
+    assert!(NoticeFeed::parse(&bytes, &other).is_err());
+    // A flipped byte anywhere is refused.
+    for position in [bytes.len() / 3, bytes.len() / 2, bytes.len() - 5] {
+        let mut tampered = bytes.clone();
+        tampered[position] ^= 0x01;
+        assert!(
+            NoticeFeed::parse(&tampered, &public_keys).is_err(),
+            "byte {position}"
+        );
+    }
+    // The same keys across restarts (persisted in the data directory, 0600).
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(server.directory.path().join("keys").join("venue-seal.key"))
+            .unwrap()
+            .permissions()
+            .mode()
+    };
+    assert_eq!(mode & 0o777, 0o600);
+}
