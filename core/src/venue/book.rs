@@ -134,7 +134,12 @@ impl VenueBook {
                 reason: "the stay must be 1 to 1,440 minutes".into(),
             });
         }
-        let checkout_at = scanned_at + u64::from(stay) * 60;
+        let checkout_at = scanned_at
+            .checked_add(u64::from(stay) * 60)
+            .filter(|&checkout| i64::try_from(checkout).is_ok())
+            .ok_or_else(|| Error::InvalidVisit {
+                reason: "the scan time is out of range".into(),
+            })?;
         if checkout_at < now.saturating_sub(VISIT_RETENTION_SECONDS) {
             return Err(Error::InvalidVisit {
                 reason: "the visit is older than 14 days, the time check-ins are kept".into(),
@@ -499,6 +504,16 @@ mod tests {
         assert_eq!(book.purge(clock.now_unix_seconds()).unwrap(), 1);
         assert!(book.visits().unwrap().is_empty());
         assert!(book.notices().unwrap().is_empty());
+        assert!(
+            book.check_in(
+                &qr,
+                CheckIn {
+                    scanned_at: Some(u64::MAX),
+                    ..CheckIn::default()
+                }
+            )
+            .is_err()
+        );
         // A check-in older than the retention period is refused.
         assert!(matches!(
             book.check_in(

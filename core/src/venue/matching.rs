@@ -433,5 +433,9 @@ mod tests {
         assert!(Visit::new("a", world.qr.clone(), 10, 5).is_err());
         assert!(Visit::new("a", world.qr.clone(), 0, MAX_VISIT_SECONDS + 1).is_err());
         assert!(VisitRole::parse("guest").is_err());
+        // Times at the end of the range do not overflow.
+        let late = Visit::new("z", world.qr.clone(), u64::MAX, u64::MAX).unwrap();
+        let feed = NoticeFeed::new(0, vec![]);
+        assert!(match_visits(&[late], &feed).matches.is_empty());
     }
 }

@@ -185,7 +185,7 @@ impl NoticeWindow {
     /// Whether a visit `[arrived, left)` (Unix seconds) overlaps the window. A visit of no
     /// length counts at its instant.
     pub fn overlaps(&self, arrived: u64, left: u64) -> bool {
-        let left = left.max(arrived + 1);
+        let left = left.max(arrived.saturating_add(1));
         arrived < self.end_unix_seconds() && self.start_unix_seconds() < left
     }
 }

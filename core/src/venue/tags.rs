@@ -46,7 +46,7 @@ pub fn slot_start(unix_seconds: u64) -> u64 {
 /// an empty interval touches the one slot holding `from`.
 pub fn slots_overlapping(from: u64, until: u64) -> impl Iterator<Item = u64> {
     let first = slot_start(from);
-    let last = slot_start(until.max(from + 1) - 1);
+    let last = slot_start(until.max(from.saturating_add(1)) - 1);
     (first..=last).step_by(SLOT_SECONDS as usize)
 }
 
