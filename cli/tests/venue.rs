@@ -311,6 +311,33 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
         text(&output)
     );
     assert!(!text(&output).contains("あなたが"));
+
+    // A phone that never checked in has no pinned key: it uses the keys the server publishes,
+    // and keeps them for its next check-in.
+    let fresh = tempfile::tempdir().unwrap();
+    let output = mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        &server,
+        "--data-dir",
+        fresh.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("trust on first use"),
+        "{}",
+        text(&output)
+    );
+    let output = mimamori(&[
+        "venue",
+        "checkin",
+        &authority.url,
+        "--consent",
+        "--data-dir",
+        fresh.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
 }
 
 #[test]
