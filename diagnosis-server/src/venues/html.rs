@@ -146,7 +146,7 @@ pub(crate) fn registration_page(
     }
     let _ = write!(
         body,
-        "<form class=\"box\" method=\"post\" action=\"{REGISTER_PAGE_PATH}\" id=\"register\">"
+        "<form class=\"box\" method=\"post\" action=\"{REGISTER_PAGE_PATH}\" id=\"register\" novalidate>"
     );
     let _ = write!(
         body,
