@@ -6,6 +6,7 @@
 //!                        [--data-dir DIR] [--authority-key PEM|BASE64|FILE]...
 //! mimamori venue notices --server URL [--data-dir DIR] [--public-key PEM|BASE64|FILE]...
 //! mimamori venue partner-match --visits CSV --feed FILE|URL [--public-key PEM|BASE64|FILE]...
+//! mimamori venue register --server URL ...        (cli/src/venue_register.rs)
 //! ```
 //!
 //! Keys: the authority's venue public keys are read from the arguments; otherwise from
@@ -47,6 +48,8 @@ pub(crate) enum VenueCommand {
     /// For partner systems: match a CSV of visits (visit_id,qr,arrived,left; RFC 3339 times)
     /// against a notice feed and print one CSV row per notified visit.
     PartnerMatch(PartnerMatchArgs),
+    /// Register a venue with a server: writes QR PNG/SVG, posters, leaflet and operator copy.
+    Register(crate::venue_register::RegisterArgs),
 }
 
 /// Arguments of `mimamori venue checkin`.
@@ -112,6 +115,7 @@ pub(crate) fn run(command: &VenueCommand, out: &mut impl Write) -> Result<()> {
         VenueCommand::Checkin(args) => checkin(args, out),
         VenueCommand::Notices(args) => notices(args, out),
         VenueCommand::PartnerMatch(args) => partner_match(args, out),
+        VenueCommand::Register(args) => crate::venue_register::run(args, out),
     }
 }
 
