@@ -323,7 +323,7 @@ pub enum Error {
     /// A venue QR code whose signature does not verify with the health authority's keys.
     #[error(
         "this venue QR code was not issued by the health authority (its signature does not \
-         verify): the poster may be forged or altered, so no check-in was recorded"
+         verify): the poster may be forged or altered, so it was not used"
     )]
     VenueQrNotVerified,
 
