@@ -52,6 +52,7 @@ pub mod config;
 mod error;
 pub mod export;
 pub mod keys;
+pub mod listing_page;
 pub mod openapi;
 pub mod portal;
 pub mod publish;

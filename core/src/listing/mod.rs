@@ -155,6 +155,50 @@ impl Investigation {
     }
 }
 
+/// Everything one listing needs, for callers that hold the inputs as text (the FFI, web forms):
+/// [`ListingRequest::run`] checks them in order and makes the [`Listing`].
+#[derive(Debug, Clone)]
+pub struct ListingRequest<'a> {
+    /// The setting.
+    pub setting: Setting,
+    /// Whether the positive person wore a mask.
+    pub masking: Masking,
+    /// Symptom onset or specimen collection date.
+    pub basis: Basis,
+    /// The positive person's last day of attendance.
+    pub last_attendance: Date,
+    /// The positive person's attendance days (`None`: every day of the period).
+    pub attended: Option<&'a [Date]>,
+    /// The roster CSV ([`roster`] describes it).
+    pub roster_csv: &'a str,
+    /// Room check-ins CSV and the positive person's id in it, to propose candidates.
+    pub checkins: Option<(&'a str, &'a str)>,
+    /// The consultation line.
+    pub consultation: Consultation,
+}
+
+impl ListingRequest<'_> {
+    /// Checks the period, the setting's criteria, the roster and the check-ins, and makes the
+    /// listing (with the proposals when check-ins were given). The first problem found is the
+    /// error; nothing is kept from a refused request.
+    pub fn run(&self) -> Result<Listing> {
+        let period = InvestigationPeriod::new(self.basis, self.last_attendance, self.attended)?;
+        let investigation = Investigation::new(self.setting, self.masking, period)?;
+        let roster = Roster::parse(self.roster_csv, &investigation)?;
+        let candidates = match self.checkins {
+            Some((checkins_csv, positive_id)) => {
+                let checkins = parse_checkins(checkins_csv)?;
+                propose_candidates(&investigation, &roster, &checkins, positive_id)
+            }
+            None => Vec::new(),
+        };
+        Ok(
+            Listing::new(investigation, &roster, self.consultation.clone())?
+                .with_candidates(candidates),
+        )
+    }
+}
+
 /// What a person of the roster is asked to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -722,6 +766,39 @@ mod tests {
                 .all(|person| person["id"] != "v9"),
             "a proposal is never listed"
         );
+    }
+
+    #[test]
+    fn a_request_runs_every_step() {
+        let attended = [date!(2021 - 02 - 23), date!(2021 - 02 - 27)];
+        let request = ListingRequest {
+            setting: Setting::AfterSchoolClub,
+            masking: Masking::Masked,
+            basis: Basis::SymptomOnset(date!(2021 - 02 - 25)),
+            last_attendance: date!(2021 - 02 - 27),
+            attended: Some(&attended),
+            roster_csv: "id,name,group,attendance,criteria,last_contact\n\
+                         c1,A,x,2021-02-27,long-time,\n\
+                         c2,B,x,2021-02-27,,\n",
+            checkins: Some((
+                "person_id,room,checked_in,checked_out\n\
+                 pos,r1,2021-02-27 15:00,2021-02-27 17:00\n\
+                 c2,r1,2021-02-27 16:00,2021-02-27 18:00\n",
+                "pos",
+            )),
+            consultation: Consultation::hokkaido(),
+        };
+        let listing = request.run().unwrap();
+        assert_eq!(listing.listed().count(), 1);
+        assert_eq!(listing.candidates()[0].person_id, "c2");
+        let bad = ListingRequest {
+            roster_csv: "id,name,group,attendance,criteria,last_contact\nc1,A,x,2021-02-27,same-room,\n",
+            ..request
+        };
+        assert!(matches!(
+            bad.run().unwrap_err(),
+            crate::Error::InvalidListingFile { line: 2, .. }
+        ));
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn router(services: AppState) -> Router {
         .merge(phone::router())
         .merge(authority::router())
         .merge(files::router())
+        .merge(crate::listing_page::router())
         .merge(crate::portal::router())
         .merge(crate::venues::router(&services))
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
