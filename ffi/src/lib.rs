@@ -20,6 +20,8 @@
 //! - Venue check-ins (`venue.rs`): [`venue_parse_qr`], [`MimamoriPhone::venue_check_in`] after
 //!   [`MimamoriPhone::venue_consent`], [`MimamoriPhone::venue_match_feed`] over the signed notice
 //!   feed, and [`venue_partner_match`] for partner systems.
+//! - Contact listing for organisations (`listing.rs`, issue 7): [`make_listing`] and
+//!   [`listing_criteria`].
 //! - [`MimamoriError`]: the one error type every fallible call throws.
 //!
 //! GAEN terms used below: TEK (Temporary Exposure Key, the phone's random daily key), RPI
@@ -59,7 +61,13 @@ use time::macros::format_description;
 
 uniffi::setup_scaffolding!("mimamori");
 
+mod listing;
 mod venue;
+
+pub use listing::{
+    ListedPerson, ListingCandidate, ListingCriterion, ListingInput, ListingResult, RoomOverlap,
+    WatchedPerson, listing_criteria, make_listing,
+};
 
 pub use venue::{
     VenueCheckIn, VenueFeedCheck, VenueInfo, VenueNoticeRecord, VenueVisitRecord, venue_feed_path,
@@ -976,6 +984,9 @@ impl From<mimamori_core::Error> for MimamoriError {
             Core::DuplicateKey { .. } | Core::Storage(_) | Core::Io { .. } => {
                 Self::Storage { reason }
             }
+            Core::InvalidInvestigation { .. }
+            | Core::InvalidConsultation { .. }
+            | Core::InvalidListingFile { .. } => Self::InvalidInput { reason },
             _ => Self::Other { reason },
         }
     }

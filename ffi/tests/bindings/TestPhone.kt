@@ -15,12 +15,15 @@ import org.mimamori.HttpClient
 import org.mimamori.HttpClientException
 import org.mimamori.HttpHeader
 import org.mimamori.HttpReply
+import org.mimamori.ListingInput
 import org.mimamori.MimamoriException
 import org.mimamori.MimamoriPhone
 import org.mimamori.ScanResult
 import org.mimamori.UploadRequest
 import org.mimamori.VenueCheckIn
 import org.mimamori.calibrationFor
+import org.mimamori.listingCriteria
+import org.mimamori.makeListing
 import org.mimamori.parseAdvertisement
 import org.mimamori.parseServiceData
 import org.mimamori.sendChaff
@@ -211,6 +214,26 @@ private fun venueCheckInsAndNoticesCrossTheBoundary(dir: File) {
     ensure(notices[0].fromHour == 18.toUByte() && notices[0].textJa.contains("集団発生の疑い"), "notice: ${notices[0]}")
 }
 
+private fun aContactListingCrossesTheBoundary(dir: File) {
+    val roster = "id,name,group,attendance,criteria,last_contact\n" +
+        "k1,札幌 花子,hiyoko,2024-02-29,secretions,\nk2,Taro,hiyoko,2024-02-28,,\n"
+    val result = makeListing(
+        ListingInput(
+            setting = "nursery", onsetDay = "2024-03-01", specimenDay = null, lastAttendance = "2024-03-01",
+            attended = listOf("2024-02-28", "2024-02-29"), masked = false, rosterCsv = roster,
+            checkinsCsv = null, positiveId = null, consultationJson = null,
+        ),
+    )
+    ensure(result.periodFirst == "2024-02-28", "period: ${result.periodFirst}")
+    ensure(result.listed.single().name == "札幌 花子", "listed: ${result.listed}")
+    ensure(result.listed.single().releasedOn == "2024-03-08", "leap-year release: ${result.listed}")
+    ensure(result.healthWatch.single().watchUntil == "2024-03-09", "watch: ${result.healthWatch}")
+    ensure(result.candidates.isEmpty() && result.csv.contains("possible-infection"), "csv: ${result.csv}")
+    ensure(listingCriteria("afterschool", false).first().id == "same-room", "criteria")
+    val error = assertThrows<MimamoriException.InvalidInput> { listingCriteria("workplace", true) }
+    ensure(error.message!!.contains("masked"), "message: ${error.message}")
+}
+
 fun main() {
     val tests = listOf(
         "broadcast crosses as a record" to ::broadcastCrossesAsARecord,
@@ -221,6 +244,7 @@ fun main() {
         "the server flow goes through the app's client" to ::theServerFlowGoesThroughTheAppsClient,
         "errors arrive as their variant with a message" to ::errorsArriveAsTheirVariantWithAMessage,
         "venue check-ins and notices cross the boundary" to ::venueCheckInsAndNoticesCrossTheBoundary,
+        "a contact listing crosses the boundary" to ::aContactListingCrossesTheBoundary,
     )
     var passed = 0
     var failed = 0

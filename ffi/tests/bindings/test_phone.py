@@ -12,6 +12,7 @@ import time
 import unittest
 
 from mimamori import (
+    ListingInput,
     DeviceCalibration,
     DeviceModel,
     DiagnosisKeyRecord,
@@ -33,6 +34,8 @@ from mimamori import (
     venue_keys_path,
     venue_parse_qr,
     venue_partner_match,
+    listing_criteria,
+    make_listing,
 )
 
 DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
@@ -280,6 +283,49 @@ class PhoneTest(unittest.TestCase):
         self.assertIn("damaged", str(raised.exception))
         with open(path, "rb") as file:
             self.assertEqual(file.read(), garbage)
+
+
+class ListingTest(unittest.TestCase):
+    """Contact listing (issue 7): a record in, records and lists out, errors as InvalidInput."""
+
+    ROSTER = (
+        "id,name,group,attendance,criteria,last_contact\n"
+        "e1,札幌 花子,Sales,2021-02-27,conversation,\n"
+        "e2,Taro,Sales,2021-02-26,,\n"
+    )
+
+    def test_a_listing_crosses_the_boundary(self):
+        result = make_listing(
+            ListingInput(
+                setting="workplace", onset_day="2021-02-25", specimen_day=None,
+                last_attendance="2021-02-27", attended=[], masked=False, roster_csv=self.ROSTER,
+                checkins_csv="person_id,room,checked_in,checked_out\n"
+                "pos,r1,2021-02-27 09:00,2021-02-27 10:00\ne2,r1,2021-02-27 09:30,2021-02-27 11:00\n",
+                positive_id="pos", consultation_json=None,
+            )
+        )
+        self.assertEqual(result.period_first, "2021-02-23")
+        self.assertEqual(len(result.attendance_days), 5)
+        self.assertEqual(result.listed[0].name, "札幌 花子")
+        self.assertEqual(result.listed[0].released_on, "2021-03-07")
+        self.assertEqual(result.health_watch[0].watch_until, "2021-03-08")
+        self.assertEqual(result.candidates[0].overlaps[0].minutes, 30)
+        self.assertIn("possible-infection", result.csv)
+        self.assertIn("mimamori-listing/1", result.json)
+        criteria = listing_criteria("nursery", True)
+        self.assertEqual([c.id for c in criteria], ["long-time", "same-table", "secretions", "other"])
+
+    def test_a_bad_roster_raises_invalid_input_with_the_line(self):
+        with self.assertRaises(MimamoriError.InvalidInput) as raised:
+            make_listing(
+                ListingInput(
+                    setting="school", onset_day=None, specimen_day="2021-02-25",
+                    last_attendance="2021-02-27", attended=[], masked=True,
+                    roster_csv="id,name,group,attendance,criteria,last_contact\ne1,A,1,,same-class,\n",
+                    checkins_csv=None, positive_id=None, consultation_json=None,
+                )
+            )
+        self.assertIn("roster line 2", str(raised.exception))
 
 
 if __name__ == "__main__":
