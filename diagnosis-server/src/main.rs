@@ -63,6 +63,18 @@ struct Cli {
     /// Export signing key id (verification_key_id), e.g. the mobile country code.
     #[arg(long, env = "MIMAMORI_SIGNING_KEY_ID", default_value = "440")]
     signing_key_id: String,
+    /// Host in venue QR URLs (https://<host>/v/#...); default: the host of --public-base-url.
+    #[arg(long, env = "MIMAMORI_VENUE_QR_HOST")]
+    venue_qr_host: Option<String>,
+    /// The authority's name on venue posters, leaflets and notices.
+    #[arg(long, env = "MIMAMORI_VENUE_AUTHORITY_NAME")]
+    venue_authority_name: Option<String>,
+    /// The authority's phone for questions about venue check-in, printed on the leaflet.
+    #[arg(long, env = "MIMAMORI_VENUE_AUTHORITY_PHONE")]
+    venue_authority_phone: Option<String>,
+    /// The consultation centre's phone, printed on the leaflet.
+    #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
+    venue_consultation_phone: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -186,6 +198,25 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.bootstrap_api_key = cli.bootstrap_api_key.clone();
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
+    if let Some(host) = &cli.venue_qr_host {
+        config.venue_authority_host = Some(host.clone());
+    }
+    if let Some(name) = &cli.venue_authority_name {
+        config.venue_authority_name = name.clone();
+    }
+    if let Some(phone) = &cli.venue_authority_phone {
+        config.venue_authority_phone = phone.clone();
+    }
+    if let Some(phone) = &cli.venue_consultation_phone {
+        config.venue_consultation_phone = phone.clone();
+    }
+    if cli.venue_authority_phone.is_none() || cli.venue_consultation_phone.is_none() {
+        eprintln!(
+            "note: venue leaflets print the placeholder phone {}; set --venue-authority-phone and \
+             --venue-consultation-phone (or MIMAMORI_VENUE_*_PHONE) before registering venues",
+            config.venue_authority_phone
+        );
+    }
     config.validate()?;
     Ok(config)
 }
