@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use mimamori_core::api::v1::TestType;
 use mimamori_diagnosis_server::storage::{
-    ExportFileRecord, NewCode, PostgresStorage, RedeemOutcome, SqliteStorage, Storage,
-    StoredExposure,
+    ExportFileRecord, NewCode, NoticeRequestRow, PostgresStorage, RedeemOutcome, SqliteStorage,
+    Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenueRegistrationRow,
 };
 
 const NOW: i64 = 1_795_176_000;
@@ -296,11 +296,374 @@ async fn suite(storage: Arc<dyn Storage>) {
     assert_eq!(day.export_files, 1);
 }
 
+fn registration(id: &str) -> VenueRegistrationRow {
+    VenueRegistrationRow {
+        id: id.into(),
+        created_at: NOW,
+        trace_lookup: format!("trace-{id}"),
+        manager_lookup: format!("manager-{id}"),
+        sealed_for_trace: format!("sealed-trace-{id}").into_bytes(),
+        sealed_for_manager: format!("sealed-manager-{id}").into_bytes(),
+    }
+}
+
+fn keyword(lookup: &str, registration_id: &str, expires_at: i64) -> VenueKeywordRow {
+    VenueKeywordRow {
+        lookup: lookup.into(),
+        registration_id: registration_id.into(),
+        sealed: format!("sealed-{lookup}").into_bytes(),
+        expires_at,
+    }
+}
+
+fn request(id: &str, registration_id: &str, created_at: i64) -> NoticeRequestRow {
+    NoticeRequestRow {
+        id: id.into(),
+        registration_id: registration_id.into(),
+        created_at,
+        status: "pending".into(),
+        decided_at: None,
+        summary: format!("summary-{id}").into_bytes(),
+        entries: format!("entries-{id}").into_bytes(),
+    }
+}
+
+fn notice(id: &str, published_at: i64) -> StoredNotice {
+    StoredNotice {
+        notice_id: id.into(),
+        published_at,
+        entry: format!("entry-{id}").into_bytes(),
+    }
+}
+
+/// Venue registrations, keywords, notice requests and notices ([`VenueStorage`]) on one backend.
+///
+/// [`VenueStorage`]: mimamori_diagnosis_server::storage::VenueStorage
+async fn venue_suite(storage: Arc<dyn Storage>) {
+    // Registrations: found by either lookup, unknown lookups find nothing.
+    let v1 = registration("V-1");
+    storage.insert_venue_registration(&v1).await.unwrap();
+    storage
+        .insert_venue_registration(&registration("V-2"))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        storage
+            .venue_by_manager_lookup("manager-V-1")
+            .await
+            .unwrap(),
+        Some(v1.clone())
+    );
+    assert_eq!(
+        storage.venue_by_trace_lookup("trace-nope").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        storage
+            .venue_by_manager_lookup("manager-nope")
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        storage.venue_by_trace_lookup("manager-V-1").await.unwrap(),
+        None,
+        "a manager lookup is not a trace lookup"
+    );
+
+    // Uniqueness: a duplicate id or lookup is refused and changes nothing already stored.
+    let mut same_id = registration("V-1");
+    same_id.trace_lookup = "trace-other".into();
+    same_id.manager_lookup = "manager-other".into();
+    same_id.sealed_for_trace = b"replacement".to_vec();
+    assert!(storage.insert_venue_registration(&same_id).await.is_err());
+    let mut same_trace = registration("V-3");
+    same_trace.trace_lookup = v1.trace_lookup.clone();
+    assert!(
+        storage
+            .insert_venue_registration(&same_trace)
+            .await
+            .is_err()
+    );
+    let mut same_manager = registration("V-4");
+    same_manager.manager_lookup = v1.manager_lookup.clone();
+    assert!(
+        storage
+            .insert_venue_registration(&same_manager)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
+        Some(v1.clone()),
+        "the first registration is untouched"
+    );
+    assert_eq!(
+        storage
+            .venue_by_manager_lookup("manager-V-1")
+            .await
+            .unwrap(),
+        Some(v1.clone())
+    );
+    for lookup in ["trace-other", "trace-V-3", "trace-V-4"] {
+        assert_eq!(storage.venue_by_trace_lookup(lookup).await.unwrap(), None);
+    }
+    for lookup in ["manager-other", "manager-V-3", "manager-V-4"] {
+        assert_eq!(storage.venue_by_manager_lookup(lookup).await.unwrap(), None);
+    }
+
+    // Keywords: taken exactly once, never after expiry.
+    let k1 = keyword("kw-1", "V-1", NOW + 600);
+    storage.insert_venue_keyword(&k1).await.unwrap();
+    assert_eq!(
+        storage.take_venue_keyword("kw-1", NOW).await.unwrap(),
+        Some(k1.clone())
+    );
+    assert_eq!(
+        storage.take_venue_keyword("kw-1", NOW + 1).await.unwrap(),
+        None,
+        "a keyword works once"
+    );
+    assert_eq!(
+        storage.take_venue_keyword("kw-nope", NOW).await.unwrap(),
+        None
+    );
+    storage
+        .insert_venue_keyword(&keyword("kw-2", "V-1", NOW + 600))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.take_venue_keyword("kw-2", NOW + 600).await.unwrap(),
+        None,
+        "expired at its expiry time"
+    );
+    assert_eq!(
+        storage.take_venue_keyword("kw-2", NOW).await.unwrap(),
+        None,
+        "an expired keyword was deleted"
+    );
+    // Another keyword's expiry sweep leaves a live keyword alone.
+    let k3 = keyword("kw-3", "V-2", NOW + 900);
+    storage.insert_venue_keyword(&k3).await.unwrap();
+    storage
+        .insert_venue_keyword(&keyword("kw-4", "V-2", NOW + 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.take_venue_keyword("kw-4", NOW + 500).await.unwrap(),
+        None
+    );
+    // A duplicate keyword or one for an unknown registration is refused; the stored one stays.
+    let mut k3_again = keyword("kw-3", "V-1", NOW + 5000);
+    k3_again.sealed = b"replacement".to_vec();
+    assert!(storage.insert_venue_keyword(&k3_again).await.is_err());
+    assert!(
+        storage
+            .insert_venue_keyword(&keyword("kw-5", "V-unknown", NOW + 900))
+            .await
+            .is_err()
+    );
+    assert_eq!(storage.take_venue_keyword("kw-5", NOW).await.unwrap(), None);
+    // Racing takes of one keyword: exactly one gets it.
+    let takers: Vec<_> = (0..8)
+        .map(|_| {
+            let storage = Arc::clone(&storage);
+            tokio::spawn(
+                async move { storage.take_venue_keyword("kw-3", NOW + 501).await.unwrap() },
+            )
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for taker in takers {
+        taken.extend(taker.await.unwrap());
+    }
+    assert_eq!(taken, [k3], "one taker, and the original keyword");
+
+    // Notice requests: listed oldest first while pending.
+    let r1 = request("req-1", "V-1", NOW + 20);
+    let r2 = request("req-2", "V-2", NOW + 10);
+    let r3 = request("req-3", "V-1", NOW + 30);
+    for row in [&r1, &r2, &r3] {
+        storage.insert_notice_request(row).await.unwrap();
+    }
+    assert_eq!(
+        storage.pending_notice_requests().await.unwrap(),
+        [r2.clone(), r1.clone(), r3.clone()]
+    );
+    // A duplicate id or an unknown registration is refused; nothing listed changes.
+    let mut r1_again = request("req-1", "V-2", NOW);
+    r1_again.summary = b"replacement".to_vec();
+    assert!(storage.insert_notice_request(&r1_again).await.is_err());
+    assert!(
+        storage
+            .insert_notice_request(&request("req-9", "V-unknown", NOW))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        storage.pending_notice_requests().await.unwrap(),
+        [r2.clone(), r1.clone(), r3.clone()]
+    );
+
+    // Decisions: once each. Approval publishes the notices in the same transaction; a second
+    // decision (either way) returns None and publishes nothing.
+    assert_eq!(storage.venue_notices_since(0).await.unwrap(), []);
+    let approved = storage
+        .decide_notice_request(
+            "req-1",
+            true,
+            &[notice("n-1", NOW + 100), notice("n-2", NOW + 100)],
+            NOW + 100,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        approved,
+        NoticeRequestRow {
+            status: "approved".into(),
+            decided_at: Some(NOW + 100),
+            ..r1.clone()
+        }
+    );
+    assert_eq!(
+        storage
+            .decide_notice_request("req-1", false, &[], NOW + 101)
+            .await
+            .unwrap(),
+        None,
+        "an approved request cannot then be rejected"
+    );
+    assert_eq!(
+        storage
+            .decide_notice_request("req-1", true, &[notice("n-3", NOW + 102)], NOW + 102)
+            .await
+            .unwrap(),
+        None,
+        "nor approved twice"
+    );
+    let rejected = storage
+        .decide_notice_request("req-2", false, &[notice("n-4", NOW + 103)], NOW + 103)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        rejected,
+        NoticeRequestRow {
+            status: "rejected".into(),
+            decided_at: Some(NOW + 103),
+            ..r2.clone()
+        }
+    );
+    assert_eq!(
+        storage
+            .decide_notice_request("req-2", true, &[notice("n-5", NOW + 104)], NOW + 104)
+            .await
+            .unwrap(),
+        None,
+        "a rejected request cannot then be approved"
+    );
+    assert_eq!(
+        storage
+            .decide_notice_request("req-nope", true, &[notice("n-6", NOW + 105)], NOW + 105)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        storage.pending_notice_requests().await.unwrap(),
+        std::slice::from_ref(&r3)
+    );
+    assert_eq!(
+        storage.venue_notices_since(0).await.unwrap(),
+        [notice("n-1", NOW + 100), notice("n-2", NOW + 100)],
+        "only the approval published; refused decisions published nothing"
+    );
+
+    // Staff deciding the same request at once: exactly one decision wins, never both.
+    let deciders: Vec<_> = (0..8)
+        .map(|index| {
+            let storage = Arc::clone(&storage);
+            tokio::spawn(async move {
+                let approve = index % 2 == 0;
+                let published = [notice(&format!("n-race-{index}"), NOW + 200)];
+                let outcome = storage
+                    .decide_notice_request("req-3", approve, &published, NOW + 200)
+                    .await
+                    .unwrap();
+                outcome.map(|row| (index, row))
+            })
+        })
+        .collect();
+    let mut decided = Vec::new();
+    for decider in deciders {
+        decided.extend(decider.await.unwrap());
+    }
+    assert_eq!(decided.len(), 1, "one decision");
+    let (winner, row) = &decided[0];
+    let expected_status = if winner % 2 == 0 {
+        "approved"
+    } else {
+        "rejected"
+    };
+    assert_eq!(row.status, expected_status);
+    let mut expected = vec![notice("n-1", NOW + 100), notice("n-2", NOW + 100)];
+    if winner % 2 == 0 {
+        expected.push(notice(&format!("n-race-{winner}"), NOW + 200));
+    }
+    assert_eq!(storage.venue_notices_since(0).await.unwrap(), expected);
+    assert_eq!(storage.pending_notice_requests().await.unwrap(), []);
+
+    // Notices: stored ids are kept as they were, and only those published at or after `since`
+    // are returned (older ones are deleted).
+    storage
+        .insert_venue_notices(&[notice("n-7", NOW + 300), notice("n-8", NOW + 400)])
+        .await
+        .unwrap();
+    let mut n7_again = notice("n-7", NOW + 50);
+    n7_again.entry = b"replacement".to_vec();
+    storage
+        .insert_venue_notices(&[n7_again, notice("n-9", NOW + 500)])
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.venue_notices_since(NOW + 300).await.unwrap(),
+        [
+            notice("n-7", NOW + 300),
+            notice("n-8", NOW + 400),
+            notice("n-9", NOW + 500)
+        ],
+        "n-7 was not replaced; the older notices are not returned"
+    );
+    assert_eq!(
+        storage.venue_notices_since(NOW + 401).await.unwrap(),
+        [notice("n-9", NOW + 500)]
+    );
+    assert_eq!(
+        storage.venue_notices_since(0).await.unwrap(),
+        [notice("n-9", NOW + 500)],
+        "older notices were deleted"
+    );
+    assert_eq!(storage.venue_notices_since(NOW + 501).await.unwrap(), []);
+
+    // Registrations are still there after all of that.
+    assert_eq!(
+        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
+        Some(v1)
+    );
+}
+
 #[tokio::test]
 async fn sqlite_passes_the_storage_suite() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("diagnosis.sqlite3");
-    suite(Arc::new(SqliteStorage::open(&path).await.unwrap())).await;
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).await.unwrap());
+    suite(Arc::clone(&storage)).await;
+    venue_suite(storage).await;
     // Reopening keeps what was stored.
     let again = SqliteStorage::open(&path).await.unwrap();
     assert_eq!(
@@ -359,7 +722,9 @@ async fn postgres_passes_the_storage_suite() {
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
     let test_url = format!("{base}/{database}");
     let storage = PostgresStorage::connect(&test_url).await.unwrap();
-    suite(Arc::new(storage)).await;
+    let storage: Arc<dyn Storage> = Arc::new(storage);
+    suite(Arc::clone(&storage)).await;
+    venue_suite(storage).await;
     // Connecting again finds the schema in place.
     let again = PostgresStorage::connect(&test_url).await.unwrap();
     assert_eq!(
