@@ -5,15 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
 
-use base64::Engine as _;
-use mimamori_core::api::v1::{
-    CertificateResponse, ExportIndex, ExposureKey, PublishRequest, VerifyCodeResponse, key_hmac,
-    parse_export_list,
-};
-use mimamori_core::{IntervalNumber, OsRandom, TemporaryExposureKey};
+use mimamori_core::api::v1::{ExportIndex, parse_export_list};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "s3-test-api-key-0123456789";
@@ -67,84 +61,17 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
     );
 
     let directory = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"))
-        .arg("--data-dir")
-        .arg(directory.path())
-        .args(["--listen", "127.0.0.1:0", "--no-export-worker"])
-        .args(["--bootstrap-api-key", API_KEY])
-        .args(["--blob-store", &format!("s3://{bucket}")])
-        .args(["--s3-endpoint", &endpoint, "--s3-region", "us-east-1"])
-        .args(["--public-base-url", &format!("{endpoint}/{bucket}")])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("MIMAMORI_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("the server exited").unwrap();
-        if let Some(address) = line.strip_prefix("Listening on ") {
-            break format!("http://{address}");
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let (mut child, base) = common::spawn_binary(directory.path(), API_KEY, |command| {
+        command
+            .args(["--blob-store", &format!("s3://{bucket}")])
+            .args(["--s3-endpoint", &endpoint, "--s3-region", "us-east-1"])
+            .args(["--public-base-url", &format!("{endpoint}/{bucket}")])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing");
+    });
 
-    let issued: Value = client
-        .post(format!("{base}/api/v1/authority/codes"))
-        .header("X-API-Key", API_KEY)
-        .json(&json!({ "testType": "confirmed" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let verified: VerifyCodeResponse = client
-        .post(format!("{base}/api/verify"))
-        .json(&json!({ "code": issued["code"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let yesterday = (now / 600 / 144 * 144 - 144) as u32;
-    let tek = TemporaryExposureKey::generate(&mut OsRandom);
-    let keys = vec![ExposureKey::new(&tek, IntervalNumber::new(yesterday), 144, 0).unwrap()];
-    let hmac_key = [3u8; 32];
-    let certificate: CertificateResponse = client
-        .post(format!("{base}/api/certificate"))
-        .json(&json!({
-            "token": verified.token,
-            "ekeyhmac": base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys)),
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let request = PublishRequest::for_upload(
-        keys,
-        "JP.mimamori",
-        &certificate.certificate,
-        &hmac_key,
-        None,
-        &mut OsRandom,
-    );
-    let status = client
-        .post(format!("{base}/v1/publish"))
-        .json(&request)
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let (tek, response) = common::upload_one_key(&client, &base, API_KEY).await;
+    let status = response.status();
     assert_eq!(status.as_u16(), 200);
     let outcome: Value = client
         .post(format!("{base}/api/v1/authority/export"))

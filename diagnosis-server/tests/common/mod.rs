@@ -1,5 +1,5 @@
-//! Helpers shared by the integration tests: a server on 127.0.0.1:0 with a fake clock, and the
-//! phone's side of the upload flow over real HTTP.
+//! Helpers shared by the integration tests: a server on 127.0.0.1:0 with a fake clock, the real
+//! binary as a child process, and the phone's side of the upload flow over real HTTP.
 
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
@@ -205,4 +205,103 @@ pub fn read_export(
     let public = mimamori_core::ExportPublicKey::from_pem(public_key_pem).unwrap();
     let verified = summary.is_verified_by(&public);
     (keys, summary, verified)
+}
+
+/// The real server binary as a child on 127.0.0.1:0 over `data_dir`, with `api_key` as its
+/// bootstrap API key and no export worker; `configure` adds flags and environment. Returns the
+/// child and the server's base URL, once it listens.
+pub fn spawn_binary(
+    data_dir: &std::path::Path,
+    api_key: &str,
+    configure: impl FnOnce(&mut std::process::Command),
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"));
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--listen", "127.0.0.1:0", "--no-export-worker"])
+        .args(["--bootstrap-api-key", api_key])
+        .env("MIMAMORI_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    configure(&mut command);
+    let mut child = command.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines
+            .next()
+            .expect("the server exited before listening")
+            .unwrap();
+        if let Some(address) = line.strip_prefix("Listening on ") {
+            break address.to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, format!("http://{address}"))
+}
+
+/// A phone's whole upload over HTTP to a server at `base` on the system clock: a code issued
+/// with `api_key`, verified, a certificate for one fresh key of yesterday, and the publish
+/// request. Returns the key and the publish answer.
+pub async fn upload_one_key(
+    client: &reqwest::Client,
+    base: &str,
+    api_key: &str,
+) -> (TemporaryExposureKey, reqwest::Response) {
+    let issued: Value = client
+        .post(format!("{base}/api/v1/authority/codes"))
+        .header("X-API-Key", api_key)
+        .json(&json!({ "testType": "confirmed" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let verified: VerifyCodeResponse = client
+        .post(format!("{base}{VERIFY_PATH}"))
+        .json(&json!({ "code": issued["code"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let yesterday = (now / 600 / 144 * 144 - 144) as u32;
+    let tek = TemporaryExposureKey::generate(&mut mimamori_core::OsRandom);
+    let keys = vec![ExposureKey::new(&tek, IntervalNumber::new(yesterday), 144, 0).unwrap()];
+    let hmac_key = [9u8; 32];
+    let certificate: CertificateResponse = client
+        .post(format!("{base}{CERTIFICATE_PATH}"))
+        .json(&json!({
+            "token": verified.token,
+            "ekeyhmac": base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys)),
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request = PublishRequest::for_upload(
+        keys,
+        "JP.mimamori",
+        &certificate.certificate,
+        &hmac_key,
+        None,
+        &mut mimamori_core::OsRandom,
+    );
+    let response = client
+        .post(format!("{base}{PUBLISH_PATH}"))
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    (tek, response)
 }
