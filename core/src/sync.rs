@@ -22,10 +22,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::api::v1::{
-    EXPORT_KEYS_PATH, ExportListEntry, ExportVerificationKeys, MAX_EXPORT_LIST_BYTES,
-    export_list_path, parse_export_list,
-};
+use crate::api::v1::{ExportListEntry, MAX_EXPORT_LIST_BYTES, export_list_path, parse_export_list};
 use crate::export::{ExportPublicKey, MAX_EXPORT_ARCHIVE_BYTES};
 use crate::phone::{ExportMatchReport, Phone};
 use crate::transport::{ServerUrl, Transport};
@@ -33,6 +30,11 @@ use crate::{Error, Result};
 
 /// The folder inside the phone's data directory where a file is kept while it is matched.
 pub const DOWNLOAD_DIRECTORY: &str = "downloads";
+
+/// Path where the diagnosis server publishes its export signing public keys, every version
+/// (`{"keys": [{"keyId", "version", "created", "publicKeyPem"}]}`). The server defines this
+/// route; the path is repeated here until `api::v1` carries it.
+pub const EXPORT_KEYS_PATH: &str = "/v1/export-keys";
 
 /// Largest answer accepted from [`EXPORT_KEYS_PATH`], in bytes.
 pub const MAX_EXPORT_KEYS_BYTES: u64 = 256 * 1024;
@@ -50,6 +52,15 @@ pub fn fetch_published_keys(
     transport: &dyn Transport,
     server: &ServerUrl,
 ) -> Result<Vec<ExportPublicKey>> {
+    #[derive(serde::Deserialize)]
+    struct Published {
+        keys: Vec<PublishedKey>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct PublishedKey {
+        public_key_pem: String,
+    }
     let response = transport.get(&server.join(EXPORT_KEYS_PATH), MAX_EXPORT_KEYS_BYTES)?;
     if !response.is_success() {
         return Err(Error::ServerRefused {
@@ -59,12 +70,10 @@ pub fn fetch_published_keys(
             advice: "the server does not publish its export keys there; configure them instead",
         });
     }
-    let published: ExportVerificationKeys =
+    let published: Published =
         serde_json::from_slice(&response.body).map_err(|_| Error::InvalidServerResponse {
             what: "list of export keys",
-            reason:
-                "it is not {\"keys\": [{\"keyId\", \"version\", \"created\", \"publicKeyPem\"}]}"
-                    .into(),
+            reason: "it is not {\"keys\": [{\"publicKeyPem\": ...}]}".into(),
         })?;
     if published.keys.is_empty() || published.keys.len() > MAX_PUBLISHED_KEYS {
         return Err(Error::InvalidServerResponse {
