@@ -30,6 +30,32 @@ fn derivation(c: &mut Criterion) {
             }
         })
     });
+    group.bench_function("rpik_four_interleaved_x1000", |b| {
+        let deriver = RpikDeriver::new();
+        b.iter(|| {
+            for four in keys.chunks_exact(4) {
+                black_box(deriver.rpiks([
+                    four[0].key.as_bytes(),
+                    four[1].key.as_bytes(),
+                    four[2].key.as_bytes(),
+                    four[3].key.as_bytes(),
+                ]));
+            }
+        })
+    });
+    group.bench_function("144_rpis_from_rpik_x1000", |b| {
+        let deriver = RpikDeriver::new();
+        let rpiks: Vec<[u8; 16]> = keys
+            .iter()
+            .map(|key| deriver.rpik(key.key.as_bytes()))
+            .collect();
+        let mut batch = RpiBatch::new();
+        b.iter(|| {
+            for (rpik, key) in rpiks.iter().zip(&keys) {
+                black_box(batch.derive(rpik, key.rolling_start, key.rolling_period));
+            }
+        })
+    });
     group.bench_function("rpik_and_144_rpis_batched_x1000", |b| {
         let deriver = RpikDeriver::new();
         let mut batch = RpiBatch::new();

@@ -78,41 +78,39 @@ impl RpikDeriver {
     }
 
     /// The RPIKs of `N` keys at once. SHA-256 compressions are a chain of dependent rounds, so
-    /// one key leaves the SHA unit waiting most of the time; two keys' compressions run
-    /// interleaved (with SHA-NI, [`super::sha_x86`]) to fill the gaps.
+    /// one key leaves the SHA unit waiting most of the time; with SHA-NI four keys' HKDFs run
+    /// side by side in registers ([`super::sha_x86`]).
     pub fn rpiks<const N: usize>(&self, teks: [&[u8; KEY_LENGTH]; N]) -> [[u8; KEY_LENGTH]; N] {
-        // Extract: PRK = HMAC(zeros, TEK), from the precomputed pad states.
-        let mut inner = [self.extract_inner; N];
-        compress_lanes(&mut inner, &teks.map(|tek| final_block(tek)));
-        let mut prk = [self.extract_outer; N];
-        compress_lanes(&mut prk, &inner.map(|state| final_block(&digest(state))));
-        // Expand, first block only: T(1) = HMAC(PRK, "EN-RPIK" ‖ 0x01).
-        let prk = prk.map(digest);
-        let mut expand_inner = [SHA256_IV; N];
-        compress_lanes(&mut expand_inner, &prk.map(|prk| pad_block(&prk, IPAD)));
-        let mut expand_outer = [SHA256_IV; N];
-        compress_lanes(&mut expand_outer, &prk.map(|prk| pad_block(&prk, OPAD)));
-        compress_lanes(&mut expand_inner, &[final_block(b"EN-RPIK\x01"); N]);
-        compress_lanes(
-            &mut expand_outer,
-            &expand_inner.map(|state| final_block(&digest(state))),
-        );
-        expand_outer.map(|state| {
-            let mut rpik = [0u8; KEY_LENGTH];
-            rpik.copy_from_slice(&digest(state)[..KEY_LENGTH]);
-            rpik
-        })
+        #[cfg(target_arch = "x86_64")]
+        if let Some(rpiks) = super::sha_x86::rpiks(teks, &self.extract_inner, &self.extract_outer) {
+            return rpiks;
+        }
+        teks.map(|tek| self.rpik_portable(tek))
     }
-}
 
-/// One compression per lane, the lanes interleaved with SHA-NI where the CPU has it.
-fn compress_lanes<const N: usize>(states: &mut [[u32; 8]; N], blocks: &[[u8; BLOCK]; N]) {
-    #[cfg(target_arch = "x86_64")]
-    if super::sha_x86::compress_lanes(states, blocks) {
-        return;
-    }
-    for (state, block) in states.iter_mut().zip(blocks) {
-        compress256(state, std::slice::from_ref(block));
+    /// [`rpik`](Self::rpik) with the `sha2` crate's compression function (which uses SHA-NI or
+    /// the ARMv8 SHA instructions when the CPU has them).
+    fn rpik_portable(&self, tek: &[u8; KEY_LENGTH]) -> [u8; KEY_LENGTH] {
+        // Extract: PRK = HMAC(zeros, TEK), from the precomputed pad states.
+        let mut inner = self.extract_inner;
+        compress256(&mut inner, &[final_block(tek)]);
+        let mut prk = self.extract_outer;
+        compress256(&mut prk, &[final_block(&digest(inner))]);
+        // Expand, first block only: T(1) = HMAC(PRK, "EN-RPIK" ‖ 0x01).
+        let prk = digest(prk);
+        let mut expand_inner = SHA256_IV;
+        compress256(
+            &mut expand_inner,
+            &[pad_block(&prk, IPAD), final_block(b"EN-RPIK\x01")],
+        );
+        let mut expand_outer = SHA256_IV;
+        compress256(
+            &mut expand_outer,
+            &[pad_block(&prk, OPAD), final_block(&digest(expand_inner))],
+        );
+        let mut rpik = [0u8; KEY_LENGTH];
+        rpik.copy_from_slice(&digest(expand_outer)[..KEY_LENGTH]);
+        rpik
     }
 }
 
@@ -245,7 +243,20 @@ mod tests {
             }
             let expected = TemporaryExposureKey::from_bytes(tek).rolling_proximity_identifier_key();
             assert_eq!(&deriver.rpik(&tek), expected.as_bytes());
-            // And two at once (the interleaved SHA-NI path), in both positions.
+            // The portable path on its own.
+            assert_eq!(&deriver.rpik_portable(&tek), expected.as_bytes());
+            // And several at once (the interleaved SHA-NI path), in every position.
+            let others: [[u8; 16]; 4] = std::array::from_fn(|at| {
+                let mut other = tek;
+                other[at] ^= 0x5a;
+                other
+            });
+            let [a, b, c, d, e] =
+                deriver.rpiks([&others[0], &others[1], &tek, &others[2], &others[3]]);
+            assert_eq!(&c, expected.as_bytes());
+            for (rpik, other) in [a, b, d, e].iter().zip(&others) {
+                assert_eq!(rpik, &deriver.rpik_portable(other));
+            }
             let other = official.as_bytes();
             let [first, second] = deriver.rpiks([&tek, other]);
             assert_eq!(&first, expected.as_bytes());
