@@ -87,7 +87,7 @@ impl DiagnosisKey {
 /// Besides an exact map from RPI to sightings it keeps a small blocked Bloom filter (three bits per
 /// RPI heard in one 64-bit word, 16 to 32 bits per distinct RPI, at least 32 KiB): a derived RPI
 /// whose bits are not all set was certainly not heard, so nearly every one of a key's 144 RPIs is
-/// ruled out with one cache-resident load (on x86-64 with AVX2, four RPIs per gather).
+/// ruled out with one cache-resident load (on x86-64 with AVX2, bit masks four RPIs at a time).
 #[derive(Debug)]
 pub struct SightingIndex<'a> {
     by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher>,
