@@ -163,33 +163,32 @@ impl<'a> SightingIndex<'a> {
     ///
     /// [`exposure_windows`]: Self::exposure_windows
     pub fn was_heard(&self, key: &DiagnosisKey, scratch: &mut MatchScratch) -> bool {
-        if self.by_rpi.is_empty() {
-            return false;
-        }
-        let rpik = scratch.deriver.rpik(key.key.as_bytes());
-        self.any_heard(&rpik, key, &mut scratch.batch)
+        let [heard] = self.were_heard([key], scratch);
+        heard
     }
 
-    /// [`was_heard`](Self::was_heard) for several keys at once (their HKDFs interleave).
+    /// [`was_heard`](Self::was_heard) for several keys at once (their HKDFs and AES key
+    /// schedules interleave).
     pub fn were_heard<const N: usize>(
         &self,
         keys: [&DiagnosisKey; N],
         scratch: &mut MatchScratch,
     ) -> [bool; N] {
+        let mut heard = [false; N];
         if self.by_rpi.is_empty() {
-            return [false; N];
+            return heard;
         }
         let rpiks = scratch.deriver.rpiks(keys.map(|key| key.key.as_bytes()));
-        let mut index = 0;
-        rpiks.map(|rpik| {
-            let heard = self.any_heard(&rpik, keys[index], &mut scratch.batch);
-            index += 1;
-            heard
-        })
+        scratch.batch.derive_each(
+            &rpiks,
+            keys.map(|key| (key.rolling_start, key.rolling_period)),
+            |index, rpis| heard[index] = self.any_heard(rpis),
+        );
+        heard
     }
 
-    fn any_heard(&self, rpik: &[u8; 16], key: &DiagnosisKey, batch: &mut RpiBatch) -> bool {
-        let rpis = batch.derive(rpik, key.rolling_start, key.rolling_period);
+    /// Whether any of `rpis` was heard: the filter first, then the exact map.
+    fn any_heard(&self, rpis: &[[u8; 16]]) -> bool {
         let exact = |rpi: &[u8; 16]| {
             self.by_rpi
                 .contains_key(&RollingProximityIdentifier::from_bytes(*rpi))

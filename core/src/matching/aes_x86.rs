@@ -5,10 +5,11 @@
 //! (`cpufeatures` 0.3) only reports VAES when the operating system has enabled AVX-512 register
 //! state, so on CPUs with VAES and AVX2 but no AVX-512 (AMD Zen 3, Intel Alder Lake and later
 //! client cores) it falls back to one-block-wide AES-NI. Deriving 144 RPIs per diagnosis key is
-//! the hot loop of matching, so this module does the same work with 8 registers (16 blocks) in
+//! the hot loop of matching, so this module does the same work with 12 registers (24 blocks) in
 //! flight, after checking the CPU with the standard library's detection; the `PaddedData` blocks
-//! are made in registers rather than read from memory. The key schedule is ordinary AES-NI.
-//! Tested against the plain derivation in `crate::ids` for many starts and lengths.
+//! are made in registers rather than read from memory, and the rounds are inline assembly (see
+//! [`round`]). The key schedule is ordinary AES-NI, several keys' schedules expanded side by
+//! side. Tested against the plain derivation in `crate::ids` for many starts and lengths.
 
 #![allow(unsafe_code)]
 
@@ -28,28 +29,40 @@ pub(super) fn available() -> bool {
         && std::arch::is_x86_feature_detected!("sse4.1")
 }
 
-/// Computes the RPIs of `output.len()` consecutive intervals from `start` under `rpik`: the
-/// `PaddedData` blocks are made in registers (the template with the interval in its last 32-bit
-/// word), so nothing is written to memory but the RPIs. Returns `false`, doing nothing, when the
-/// CPU lacks VAES.
+/// The AES-128 round keys of one RPIK, from [`expand_keys`].
+#[derive(Clone, Copy)]
+pub(super) struct RoundKeys([__m128i; 11]);
+
+/// The key schedules of several RPIKs, expanded side by side: one key's expansion is a chain of
+/// ten dependent `AESKEYGENASSIST` steps (about 100 cycles), so expanding keys together hides
+/// most of that latency. Returns `None`, doing nothing, when the CPU lacks VAES.
+pub(super) fn expand_keys<const N: usize>(rpiks: &[[u8; 16]; N]) -> Option<[RoundKeys; N]> {
+    if !available() {
+        return None;
+    }
+    // SAFETY: `available()` checked at run time that the CPU has AES-NI.
+    Some(unsafe { expand_keys_aes_ni(rpiks) })
+}
+
+/// Computes the RPIs of `output.len()` consecutive intervals from `start` under `keys` (from
+/// [`expand_keys`], which checked the CPU): the `PaddedData` blocks are made in registers (the
+/// template with the interval in its last 32-bit word), so nothing is written to memory but the
+/// RPIs.
 pub(super) fn rolling_proximity_identifiers(
-    rpik: &[u8; 16],
+    keys: &RoundKeys,
     start: IntervalNumber,
     output: &mut [[u8; 16]],
-) -> bool {
-    if !available() {
-        return false;
-    }
-    // SAFETY: `available()` checked at run time that the CPU supports every target feature the
-    // function enables.
-    unsafe { rpis_vaes(rpik, start, output) };
-    true
+) {
+    // SAFETY: a `RoundKeys` exists only from `expand_keys`, which checked at run time that the
+    // CPU supports every target feature the function enables.
+    unsafe { rpis_vaes(keys, start, output) };
 }
 
 #[target_feature(enable = "aes,avx2,vaes,sse4.1")]
-unsafe fn rpis_vaes(rpik: &[u8; 16], start: IntervalNumber, output: &mut [[u8; 16]]) {
-    let round_keys = expand_key(rpik);
-    let wide: [__m256i; 11] = round_keys.map(|round_key| _mm256_broadcastsi128_si256(round_key));
+unsafe fn rpis_vaes(keys: &RoundKeys, start: IntervalNumber, output: &mut [[u8; 16]]) {
+    let wide: [__m256i; 11] = keys
+        .0
+        .map(|round_key| _mm256_broadcastsi128_si256(round_key));
     let template = IntervalNumber::new(0).padded_data();
     // SAFETY: the template is 16 readable bytes.
     let template = unsafe { _mm_loadu_si128(template.as_ptr().cast()) };
@@ -159,20 +172,26 @@ fn round(state: [__m256i; LANES], round_key: __m256i) -> [__m256i; LANES] {
     [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11]
 }
 
-/// The AES-128 key schedule (FIPS-197 §5.2) with AESKEYGENASSIST.
-#[target_feature(enable = "aes")]
-fn expand_key(key: &[u8; 16]) -> [__m128i; 11] {
-    // SAFETY: `key` is 16 readable bytes.
-    let mut round_key = unsafe { _mm_loadu_si128(key.as_ptr().cast()) };
-    let mut keys = [round_key; 11];
+/// The AES-128 key schedules (FIPS-197 §5.2) of `N` keys with AESKEYGENASSIST, one round of
+/// every key after another so that the keys' chains overlap.
+#[target_feature(enable = "aes,sse2")]
+fn expand_keys_aes_ni<const N: usize>(keys: &[[u8; 16]; N]) -> [RoundKeys; N] {
+    let mut round_key = keys.map(|key| {
+        // SAFETY: `key` is 16 readable bytes.
+        unsafe { _mm_loadu_si128(key.as_ptr().cast()) }
+    });
+    let mut schedules = round_key.map(|key| RoundKeys([key; 11]));
     macro_rules! next {
         ($index:literal, $rcon:literal) => {
-            let assist = _mm_shuffle_epi32::<0xff>(_mm_aeskeygenassist_si128::<$rcon>(round_key));
-            round_key = _mm_xor_si128(round_key, _mm_slli_si128::<4>(round_key));
-            round_key = _mm_xor_si128(round_key, _mm_slli_si128::<4>(round_key));
-            round_key = _mm_xor_si128(round_key, _mm_slli_si128::<4>(round_key));
-            round_key = _mm_xor_si128(round_key, assist);
-            keys[$index] = round_key;
+            for (round_key, schedule) in round_key.iter_mut().zip(&mut schedules) {
+                let key = *round_key;
+                let assist = _mm_shuffle_epi32::<0xff>(_mm_aeskeygenassist_si128::<$rcon>(key));
+                let key = _mm_xor_si128(key, _mm_slli_si128::<4>(key));
+                let key = _mm_xor_si128(key, _mm_slli_si128::<4>(key));
+                let key = _mm_xor_si128(key, _mm_slli_si128::<4>(key));
+                *round_key = _mm_xor_si128(key, assist);
+                schedule.0[$index] = *round_key;
+            }
         };
     }
     next!(1, 0x01);
@@ -185,7 +204,7 @@ fn expand_key(key: &[u8; 16]) -> [__m128i; 11] {
     next!(8, 0x80);
     next!(9, 0x1b);
     next!(10, 0x36);
-    keys
+    schedules
 }
 
 #[cfg(test)]
@@ -202,11 +221,18 @@ mod tests {
         for start in [2_642_976, 0, u32::MAX - 20] {
             for length in [0, 1, 15, 16, 17, 31, 32, 33, 114, 143, 144] {
                 let mut actual = vec![[0u8; 16]; length];
-                assert!(rolling_proximity_identifiers(
-                    rpik.as_bytes(),
+                // The key alone and among others (its schedule expanded alongside theirs).
+                let [keys] = expand_keys(&[*rpik.as_bytes()]).expect("VAES checked above");
+                let [_, among_others, _] =
+                    expand_keys(&[[1; 16], *rpik.as_bytes(), [2; 16]]).expect("VAES checked above");
+                let mut again = vec![[0u8; 16]; length];
+                rolling_proximity_identifiers(&keys, IntervalNumber::new(start), &mut actual);
+                rolling_proximity_identifiers(
+                    &among_others,
                     IntervalNumber::new(start),
-                    &mut actual
-                ));
+                    &mut again,
+                );
+                assert_eq!(actual, again);
                 for (offset, rpi) in actual.iter().enumerate() {
                     let interval = IntervalNumber::new(start.wrapping_add(offset as u32));
                     assert_eq!(

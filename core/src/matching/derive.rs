@@ -192,23 +192,49 @@ impl RpiBatch {
         start: IntervalNumber,
         period: u32,
     ) -> &[[u8; KEY_LENGTH]] {
-        let len = (period.min(TEK_ROLLING_PERIOD)) as usize;
-        self.len = len;
+        self.derive_each(&[*rpik], [(start, period)], |_, _| {});
+        &self.rpis[..self.len]
+    }
+
+    /// Derives the RPIs of several keys, `(start, period)` each, and hands each key's to
+    /// `visit(index, rpis)` in turn (the buffer is reused, so each is valid only during its
+    /// call). With VAES the keys' AES key schedules are expanded together first.
+    pub fn derive_each<const N: usize>(
+        &mut self,
+        rpiks: &[[u8; KEY_LENGTH]; N],
+        intervals: [(IntervalNumber, u32); N],
+        mut visit: impl FnMut(usize, &[[u8; KEY_LENGTH]]),
+    ) {
         #[cfg(target_arch = "x86_64")]
-        if super::aes_x86::rolling_proximity_identifiers(rpik, start, &mut self.rpis[..len]) {
-            return &self.rpis[..len];
+        if let Some(schedules) = super::aes_x86::expand_keys(rpiks) {
+            for (index, (schedule, (start, period))) in schedules.iter().zip(intervals).enumerate()
+            {
+                let len = (period.min(TEK_ROLLING_PERIOD)) as usize;
+                self.len = len;
+                super::aes_x86::rolling_proximity_identifiers(
+                    schedule,
+                    start,
+                    &mut self.rpis[..len],
+                );
+                visit(index, &self.rpis[..len]);
+            }
+            return;
         }
-        for (offset, block) in self.padded[..len].iter_mut().enumerate() {
-            // offset < 144, so the cast is lossless.
-            let interval = start.value().wrapping_add(offset as u32);
-            block[12..].copy_from_slice(&interval.to_le_bytes());
+        for (index, (rpik, (start, period))) in rpiks.iter().zip(intervals).enumerate() {
+            let len = (period.min(TEK_ROLLING_PERIOD)) as usize;
+            self.len = len;
+            for (offset, block) in self.padded[..len].iter_mut().enumerate() {
+                // offset < 144, so the cast is lossless.
+                let interval = start.value().wrapping_add(offset as u32);
+                block[12..].copy_from_slice(&interval.to_le_bytes());
+            }
+            let cipher = Aes128::new(&Array::from(*rpik));
+            let input = Array::cast_slice_from_core(&self.padded[..len]);
+            let output = Array::cast_slice_from_core_mut(&mut self.rpis[..len]);
+            // Both slices have `len` blocks, so the lengths always agree.
+            let _equal_lengths = cipher.encrypt_blocks_b2b(input, output);
+            visit(index, &self.rpis[..len]);
         }
-        let cipher = Aes128::new(&Array::from(*rpik));
-        let input = Array::cast_slice_from_core(&self.padded[..len]);
-        let output = Array::cast_slice_from_core_mut(&mut self.rpis[..len]);
-        // Both slices have `len` blocks, so the lengths always agree.
-        let _equal_lengths = cipher.encrypt_blocks_b2b(input, output);
-        &self.rpis[..len]
     }
 
     /// The RPIs of the last [`derive`](Self::derive), as identifiers.
