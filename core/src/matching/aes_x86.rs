@@ -21,7 +21,7 @@ use std::arch::x86_64::{
 
 use crate::ids::IntervalNumber;
 
-/// Whether this CPU has what [`encrypt_blocks`] needs.
+/// Whether this CPU has what [`expand_keys`] and [`rolling_proximity_identifiers`] need.
 pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("vaes")
         && std::arch::is_x86_feature_detected!("avx2")

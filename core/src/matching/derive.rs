@@ -7,10 +7,12 @@
 //!   constant and so are its inner and outer pad states: each is one SHA-256 compression computed
 //!   once ([`RpikDeriver::new`]). Per key that leaves 2 compressions for Extract and 4 for Expand
 //!   (HMAC under the 32-byte PRK, with the one-block info `"EN-RPIK" ‖ 0x01`): 6 compressions in
-//!   all, against 8 plus hashing overhead for a generic HKDF. `sha2::block_api::compress256` uses
-//!   the SHA extensions (SHA-NI) when the CPU has them.
+//!   all, against 8 plus hashing overhead for a generic HKDF. On x86-64 with SHA-NI four keys'
+//!   HKDFs run side by side in registers ([`super::sha_x86`]); elsewhere
+//!   `sha2::block_api::compress256` (which uses the ARMv8 SHA instructions where there are some).
 //! - **One pipelined AES call per key.** All of a key's `PaddedData` blocks are encrypted
-//!   together: with VAES on x86-64 (16 blocks in flight, [`super::aes_x86`]), otherwise in one
+//!   together: with VAES on x86-64 (24 blocks in flight, several keys' schedules expanded
+//!   together, [`super::aes_x86`]), otherwise in one
 //!   `encrypt_blocks_b2b` call of the `aes` crate (AES-NI, ARMv8 AES or constant-time software,
 //!   chosen at run time).
 //!
@@ -79,7 +81,7 @@ impl RpikDeriver {
 
     /// The RPIKs of `N` keys at once. SHA-256 compressions are a chain of dependent rounds, so
     /// one key leaves the SHA unit waiting most of the time; with SHA-NI four keys' HKDFs run
-    /// side by side in registers ([`super::sha_x86`]).
+    /// side by side in registers (`matching/sha_x86.rs`).
     pub fn rpiks<const N: usize>(&self, teks: [&[u8; KEY_LENGTH]; N]) -> [[u8; KEY_LENGTH]; N] {
         #[cfg(target_arch = "x86_64")]
         if let Some(rpiks) = super::sha_x86::rpiks(teks, &self.extract_inner, &self.extract_outer) {
