@@ -48,7 +48,10 @@ pub struct CheckIn {
     pub checked_out: PrimitiveDateTime,
 }
 
-/// Reads and checks a check-in CSV (see the [module documentation](self)).
+/// Reads and checks a check-in CSV: a header with exactly the columns [`CHECKIN_COLUMNS`] in
+/// any order (`person_id,room,checked_in,checked_out`), local times `YYYY-MM-DD HH:MM` (a `T`
+/// instead of the space, and `:SS` seconds, are accepted), each stay ending after it starts and
+/// lasting at most [`MAX_STAY`].
 ///
 /// Any problem rejects the whole file with [`Error::InvalidListingFile`] naming the line and the
 /// reason.

@@ -68,9 +68,9 @@ pub enum RowProblem {
     },
     /// A required field is empty.
     EmptyField(&'static str),
-    /// A field is longer than [`MAX_FIELD_CHARS`](super::MAX_FIELD_CHARS) characters.
+    /// A field is longer than [`super::MAX_FIELD_CHARS`] characters.
     FieldTooLong(&'static str),
-    /// The file has more than [`MAX_ROWS`](super::MAX_ROWS) rows.
+    /// The file has more than [`super::MAX_ROWS`] rows.
     TooManyRows,
     /// A date (or time) is not in the format.
     BadDate {
