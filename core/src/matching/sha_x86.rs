@@ -4,12 +4,13 @@
 //! `SHA256RNDS2` instructions (latency 4 on AMD Zen 3, one per cycle of throughput), so a single
 //! compression, which is what `sha2::block_api::compress256` offers, leaves the SHA unit waiting
 //! most of the time. Matching derives one RPIK per diagnosis key with six compressions, so
-//! [`rpiks`] runs four keys' HKDFs side by side entirely in registers: the digest of one
-//! compression becomes the next one's message words by shuffles, never through memory; the two
-//! HMAC pad blocks of HKDF-Expand (eight chains) go together; and the block that carries the info
-//! string `"EN-RPIK" ‖ 0x01` is the same for every key, so its message schedule is a constant
-//! computed at compile time. The rounds are inline assembly, one block per four rounds of all
-//! lanes, so that the compiler cannot serialise the lanes (see `super::aes_x86` for that trap).
+//! [`rpiks`] runs four keys' HKDFs side by side with the states in registers: the digest of one
+//! compression becomes the next one's message words by shuffles; and the block that carries the
+//! info string `"EN-RPIK" ‖ 0x01` is the same for every key, so its message schedule is a
+//! constant computed at compile time. Each compression is one inline-assembly block that
+//! interleaves the four lanes' rounds with their message schedule, so that the compiler can
+//! neither serialise the lanes (see `super::aes_x86` for that trap) nor put the whole schedule
+//! before the first round.
 //! The algorithm is FIPS 180-4 in the standard SHA-NI formulation (state as ABEF/CDGH, message
 //! schedule with `SHA256MSG1`/`SHA256MSG2`); it is tested against `sha2` and the generic HKDF.
 
@@ -17,15 +18,17 @@
 
 use std::arch::x86_64::{
     __m128i, _mm_add_epi32, _mm_alignr_epi8, _mm_blend_epi16, _mm_loadu_si128, _mm_set_epi32,
-    _mm_set_epi64x, _mm_set1_epi32, _mm_setzero_si128, _mm_sha256msg1_epu32, _mm_sha256msg2_epu32,
-    _mm_shuffle_epi8, _mm_shuffle_epi32, _mm_storeu_si128, _mm_xor_si128,
+    _mm_set_epi64x, _mm_set1_epi32, _mm_setzero_si128, _mm_shuffle_epi8, _mm_shuffle_epi32,
+    _mm_store_si128, _mm_storeu_si128, _mm_xor_si128,
 };
+use std::mem::MaybeUninit;
 
 /// Whether this CPU has what [`rpiks`] needs.
 pub(super) fn available() -> bool {
     std::arch::is_x86_feature_detected!("sha")
         && std::arch::is_x86_feature_detected!("sse4.1")
         && std::arch::is_x86_feature_detected!("ssse3")
+        && std::arch::is_x86_feature_detected!("avx")
 }
 
 /// `HKDF-SHA256(IKM = tek, salt = none, info = "EN-RPIK", L = 16)` of each key, four at a time.
@@ -52,12 +55,12 @@ pub(super) fn rpiks<const N: usize>(
     Some(rpiks)
 }
 
-/// Keys (lanes) whose HKDFs run side by side: with the HMAC pads of HKDF-Expand together that
-/// is eight independent chains, enough to keep `SHA256RNDS2` (latency 4) busy.
+/// Keys (lanes) whose HKDFs run side by side: four chains of `SHA256RNDS2` (latency 4), as many
+/// as the sixteen XMM registers hold with a message schedule beside them.
 const LANES: usize = 4;
 
-/// SHA-256's round constants, four to a vector (FIPS 180-4 §4.2.2).
-const K: [[u32; 4]; 16] = [
+/// SHA-256's round constants `K[t]`, four to a vector (FIPS 180-4 §4.2.2).
+static K: Groups = Groups([
     [0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5],
     [0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5],
     [0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3],
@@ -74,65 +77,12 @@ const K: [[u32; 4]; 16] = [
     [0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3],
     [0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208],
     [0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2],
-];
+]);
 
 /// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
 const IV: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
-
-/// The message schedule plus round constants (`W[t] + K[t]`, four to a vector) of the second
-/// block of HKDF-Expand's inner hash: `"EN-RPIK" ‖ 0x01`, SHA-256 padding, and the length of the
-/// whole message, 64 + 8 bytes. The same for every key, so it is computed at compile time.
-static EXPAND_INFO_SCHEDULE: Schedule = Schedule(schedule_plus_k([
-    u32::from_be_bytes(*b"EN-R"),
-    u32::from_be_bytes([b'P', b'I', b'K', 0x01]),
-    0x8000_0000,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    (64 + 8) * 8,
-]));
-
-/// 16 groups of four 32-bit words, aligned for SSE loads (`MOVDQA`, `PSHUFD` from memory).
-#[repr(C, align(16))]
-struct Schedule([[u32; 4]; 16]);
-
-/// FIPS 180-4 §6.2.2 step 1 for a constant block, with the round constants added.
-const fn schedule_plus_k(block: [u32; 16]) -> [[u32; 4]; 16] {
-    let mut words = [0u32; 64];
-    let mut t = 0;
-    while t < 64 {
-        words[t] = if t < 16 {
-            block[t]
-        } else {
-            let (w2, w15) = (words[t - 2], words[t - 15]);
-            let sigma1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
-            let sigma0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
-            sigma1
-                .wrapping_add(words[t - 7])
-                .wrapping_add(sigma0)
-                .wrapping_add(words[t - 16])
-        };
-        t += 1;
-    }
-    let mut out = [[0u32; 4]; 16];
-    let mut t = 0;
-    while t < 64 {
-        out[t / 4][t % 4] = words[t].wrapping_add(K[t / 4][t % 4]);
-        t += 1;
-    }
-    out
-}
 
 /// A SHA-256 state in SHA-NI's register layout (words A, B, E, F and C, D, G, H).
 #[derive(Clone, Copy)]
@@ -187,7 +137,7 @@ unsafe fn rpiks_sha_ni(
             ]
         }),
     );
-    let expand_inner = compress_constant(expand_inner, &EXPAND_INFO_SCHEDULE);
+    let expand_inner = compress_info(expand_inner);
     let expand_outer = compress(
         [load_state(&IV); LANES],
         prk.map(|[low, high]| {
@@ -252,63 +202,37 @@ fn digest_words(state: State) -> [__m128i; 2] {
     ]
 }
 
-/// The round constants of rounds `4·group ..`.
-#[target_feature(enable = "sse2")]
-#[inline]
-fn round_constants(group: usize) -> __m128i {
-    // SAFETY: `K[group]` is 16 readable bytes.
-    unsafe { _mm_loadu_si128(K[group].as_ptr().cast()) }
-}
-
-/// The next four message words from the sixteen before them (FIPS 180-4 §6.2.2 step 1).
-#[target_feature(enable = "sha,sse2,ssse3")]
-#[inline]
-fn next_words(window: &Message) -> __m128i {
-    let partial = _mm_sha256msg1_epu32(window[0], window[1]);
-    let partial = _mm_add_epi32(partial, _mm_alignr_epi8::<4>(window[3], window[2]));
-    _mm_sha256msg2_epu32(partial, window[3])
-}
-
-/// One compression of each lane, with the feed-forward. The message schedule is computed
-/// first, into memory, so that the rounds keep only the states in registers.
+/// One compression of each lane, with the feed-forward.
+///
+/// Never inlined: its rounds and schedule are some 700 instructions, and one copy of them stays
+/// in the CPU's op cache where five inlined copies did not (measured: ~10 % faster).
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-#[inline]
+#[inline(never)]
 fn compress(states: [State; LANES], messages: [Message; LANES]) -> [State; LANES] {
-    let mut schedule = [[_mm_setzero_si128(); LANES]; 16];
-    let mut windows = messages;
-    // Written out group by group (literal indices) so that the windows stay in registers.
-    macro_rules! groups {
-        ($($group:literal)*) => {$(
-            let constants = round_constants($group);
-            for (lane, window) in windows.iter_mut().enumerate() {
-                let next = if $group < 4 {
-                    window[$group % 4]
-                } else {
-                    let next = next_words(window);
-                    *window = [window[1], window[2], window[3], next];
-                    next
-                };
-                schedule[$group][lane] = _mm_add_epi32(next, constants);
-            }
-        )*};
+    // Only the block is written here; `rounds` writes the rest of the schedule before reading it.
+    let mut schedule = MaybeUninit::<Schedule>::uninit();
+    let words = schedule.as_mut_ptr().cast::<__m128i>();
+    for (lane, message) in messages.iter().enumerate() {
+        for (group, &vector) in message.iter().enumerate() {
+            // SAFETY: lane `lane`'s group `group` of the schedule, aligned (`Schedule`'s layout).
+            unsafe { _mm_store_si128(words.add(16 * lane + group), vector) };
+        }
     }
-    groups!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
     let mut out = states;
-    // SAFETY: `schedule` holds 16 groups of one vector per lane (`__m128i`, so aligned), as
-    // `rounds_per_lane` reads.
-    unsafe { rounds_per_lane(&mut out, schedule.as_ptr().cast()) };
+    // SAFETY: the first four groups of each lane hold its block, as `rounds` needs; `available()`
+    // checked the CPU before any of this module's code ran.
+    unsafe { rounds(&mut out, words) };
     feed_forward(out, states)
 }
 
-/// One compression of each lane with the same constant block, given as its schedule plus round
-/// constants.
+/// One compression of each lane with the block that carries the info string, whose schedule
+/// is [`EXPAND_INFO_SCHEDULE`].
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
 #[inline]
-fn compress_constant(states: [State; LANES], schedule: &Schedule) -> [State; LANES] {
+fn compress_info(states: [State; LANES]) -> [State; LANES] {
     let mut out = states;
-    // SAFETY: `schedule` holds 16 aligned groups of one vector (shared by every lane), as
-    // `rounds_shared` reads.
-    unsafe { rounds_shared(&mut out, schedule.0.as_ptr().cast()) };
+    // SAFETY: `available()` checked the CPU before any of this module's code ran.
+    unsafe { rounds_shared(&mut out) };
     feed_forward(out, states)
 }
 
@@ -324,283 +248,262 @@ fn feed_forward(after: [State; LANES], before: [State; LANES]) -> [State; LANES]
     out
 }
 
-/// The 64 SHA-256 rounds of each lane, reading each lane's `W[t] + K[t]` for rounds `4·g ..` at
-/// `words + 16·(4·g + lane)`.
+/// Each lane's message schedule `W[t]`, four words to a group: lane `l`'s group `g` is the
+/// 16 bytes at `256·l + 16·g`. Aligned, as SSE instructions with memory operands need.
+#[repr(C, align(16))]
+struct Schedule([[__m128i; 16]; LANES]);
+
+/// 64 words, four to a group, aligned for SSE memory operands.
+#[repr(C, align(16))]
+struct Groups([[u32; 4]; 16]);
+
+/// The message schedule `W[t]` of the second block of HKDF-Expand's inner hash: the info string
+/// `"EN-RPIK" ‖ 0x01`, SHA-256 padding, and the length of the whole message, 64 + 8 bytes. The
+/// same for every key, so it is computed at compile time.
+static EXPAND_INFO_SCHEDULE: Groups = Groups(schedule([
+    u32::from_be_bytes(*b"EN-R"),
+    u32::from_be_bytes([b'P', b'I', b'K', 0x01]),
+    0x8000_0000,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    (64 + 8) * 8,
+]));
+
+/// FIPS 180-4 §6.2.2 step 1 for a constant block.
+const fn schedule(block: [u32; 16]) -> [[u32; 4]; 16] {
+    let mut words = [0u32; 64];
+    let mut t = 0;
+    while t < 64 {
+        words[t] = if t < 16 {
+            block[t]
+        } else {
+            let (w2, w15) = (words[t - 2], words[t - 15]);
+            let sigma1 = w2.rotate_right(17) ^ w2.rotate_right(19) ^ (w2 >> 10);
+            let sigma0 = w15.rotate_right(7) ^ w15.rotate_right(18) ^ (w15 >> 3);
+            sigma1
+                .wrapping_add(words[t - 7])
+                .wrapping_add(sigma0)
+                .wrapping_add(words[t - 16])
+        };
+        t += 1;
+    }
+    let mut out = [[0u32; 4]; 16];
+    let mut t = 0;
+    while t < 64 {
+        out[t / 4][t % 4] = words[t];
+        t += 1;
+    }
+    out
+}
+
+/// The assembly of round group `g` (rounds `4·g .. 4·g + 4`) of one lane: `W + K` into XMM0,
+/// two `SHA256RNDS2`, after which the old ABEF is the new CDGH: the first of the pair writes
+/// the new ABEF over CDGH, the second swaps them back. The lane's `W` is at `{w}` plus
+/// `stride · lane`: 256 for a [`Schedule`], 0 for one schedule that all lanes share.
+macro_rules! lane_rounds {
+    ($stride:literal, $g:literal, $lane:literal) => {
+        concat!(
+            "movdqa xmm0, [{w} + ",
+            $stride,
+            "*",
+            $lane,
+            " + 16*",
+            $g,
+            "]\n",
+            "paddd xmm0, [{k} + 16*",
+            $g,
+            "]\n",
+            "sha256rnds2 {c",
+            $lane,
+            "}, {a",
+            $lane,
+            "}, xmm0\n",
+            "pshufd xmm0, xmm0, 0x0E\n",
+            "sha256rnds2 {a",
+            $lane,
+            "}, {c",
+            $lane,
+            "}, xmm0\n",
+        )
+    };
+}
+
+/// The assembly that computes one lane's message group `h` from the four before it (FIPS
+/// 180-4 §6.2.2 step 1) and stores it; register `{l<lane>}` holds group `h - 1` and then `h`.
+/// `VPALIGNR` (AVX, three operands) saves the copy that `PALIGNR` would need; a VEX-128
+/// instruction zeroes the upper halves, so mixing it with the legacy SSE of SHA-NI costs nothing.
+macro_rules! lane_schedule {
+    ($h:tt, $lane:literal) => {
+        concat!(
+            "movdqa {t}, [{w} + 256*",
+            $lane,
+            " + 16*(",
+            stringify!($h),
+            "-4)]\n",
+            "sha256msg1 {t}, [{w} + 256*",
+            $lane,
+            " + 16*(",
+            stringify!($h),
+            "-3)]\n",
+            "vpalignr {u}, {l",
+            $lane,
+            "}, [{w} + 256*",
+            $lane,
+            " + 16*(",
+            stringify!($h),
+            "-2)], 4\n",
+            "paddd {t}, {u}\n",
+            "sha256msg2 {t}, {l",
+            $lane,
+            "}\n",
+            "movdqa {l",
+            $lane,
+            "}, {t}\n",
+            "movdqa [{w} + 256*",
+            $lane,
+            " + 16*",
+            stringify!($h),
+            "], {t}\n",
+        )
+    };
+}
+
+/// The assembly of round group `g` of every lane, each lane's followed by its message group
+/// `g + 4` when there is one: the schedule runs four groups ahead of the rounds.
+/// `shared`: every lane reads one schedule; `last`: the schedule is complete.
+macro_rules! round_group {
+    (shared $g:literal) => {
+        concat!(
+            lane_rounds!(0, $g, 0),
+            lane_rounds!(0, $g, 1),
+            lane_rounds!(0, $g, 2),
+            lane_rounds!(0, $g, 3),
+        )
+    };
+    (last $g:literal) => {
+        concat!(
+            lane_rounds!(256, $g, 0),
+            lane_rounds!(256, $g, 1),
+            lane_rounds!(256, $g, 2),
+            lane_rounds!(256, $g, 3),
+        )
+    };
+    ($g:literal) => {
+        concat!(
+            lane_rounds!(256, $g, 0),
+            lane_schedule!(($g + 4), 0),
+            lane_rounds!(256, $g, 1),
+            lane_schedule!(($g + 4), 1),
+            lane_rounds!(256, $g, 2),
+            lane_schedule!(($g + 4), 2),
+            lane_rounds!(256, $g, 3),
+            lane_schedule!(($g + 4), 3),
+        )
+    };
+}
+
+/// The 64 SHA-256 rounds of each lane, with the message schedule computed between them.
 ///
-/// Inline assembly so that the lanes' `SHA256RNDS2` stay interleaved in the order written and
-/// the states stay in registers: with intrinsics LLVM scheduled one lane's dependent chain after
-/// another and spilled states between rounds. `SHA256RNDS2` reads its message words from XMM0
-/// implicitly, hence the loads into it.
+/// Inline assembly so that the lanes' `SHA256RNDS2` stay interleaved in the order written, the
+/// states stay in registers, and the schedule runs beside the rounds: with intrinsics LLVM
+/// scheduled one lane's dependent chain after another, spilled states, and computed the whole
+/// schedule first, so that a compression whose block is the digest of the one before could
+/// start its rounds only after all of its schedule. `SHA256RNDS2` reads its message words from
+/// XMM0 implicitly, hence the loads into it.
 ///
 /// # Safety
-/// `words` must point to 64 readable 16-byte vectors aligned to 16 bytes, and the CPU must have
-/// SHA-NI.
-#[target_feature(enable = "sha,sse2")]
+/// `schedule` must point to a [`Schedule`] whose first four groups of each lane hold its block;
+/// the CPU must have SHA-NI and AVX.
+#[target_feature(enable = "sha,sse2,ssse3")]
 #[inline]
-unsafe fn rounds_per_lane(states: &mut [State; LANES], words: *const __m128i) {
+unsafe fn rounds(states: &mut [State; LANES], schedule: *mut __m128i) {
     let [s0, s1, s2, s3] = states;
-    // SAFETY: the caller guarantees the reads and the CPU features; registers only otherwise.
+    // SAFETY: the caller guarantees the CPU features and the schedule; the memory operands stay
+    // inside it (4 lanes of 256 bytes) and `K` (256 bytes), both aligned.
     unsafe {
         std::arch::asm!(
-            "movdqa xmm0, [{wk} + 0]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 16]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 32]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 48]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 0], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 16], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 32], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 48], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 64]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 80]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 96]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 112]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 64], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 80], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 96], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 112], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 128]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 144]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 160]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 176]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 128], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 144], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 160], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 176], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 192]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 208]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 224]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 240]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 192], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 208], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 224], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 240], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 256]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 272]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 288]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 304]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 256], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 272], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 288], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 304], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 320]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 336]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 352]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 368]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 320], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 336], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 352], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 368], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 384]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 400]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 416]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 432]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 384], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 400], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 416], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 432], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 448]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 464]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 480]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 496]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 448], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 464], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 480], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 496], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 512]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 528]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 544]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 560]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 512], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 528], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 544], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 560], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 576]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 592]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 608]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 624]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 576], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 592], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 608], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 624], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 640]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 656]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 672]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 688]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 640], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 656], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 672], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 688], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 704]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 720]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 736]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 752]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 704], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 720], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 736], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 752], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 768]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 784]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 800]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 816]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 768], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 784], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 800], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 816], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 832]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 848]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 864]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 880]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 832], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 848], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 864], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 880], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 896]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 912]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 928]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 944]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 896], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 912], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 928], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 944], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 960]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 976]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 992]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 1008]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 960], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 976], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 992], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 1008], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            wk = in(reg) words,
-            // After two rounds the old ABEF is the new CDGH: the first instruction of a lane's
-            // pair writes the new ABEF over CDGH, the second swaps them back.
+            "movdqa {l0}, [{w} + 48]",
+            "movdqa {l1}, [{w} + 256 + 48]",
+            "movdqa {l2}, [{w} + 512 + 48]",
+            "movdqa {l3}, [{w} + 768 + 48]",
+            round_group!(0),
+            round_group!(1),
+            round_group!(2),
+            round_group!(3),
+            round_group!(4),
+            round_group!(5),
+            round_group!(6),
+            round_group!(7),
+            round_group!(8),
+            round_group!(9),
+            round_group!(10),
+            round_group!(11),
+            round_group!(last 12),
+            round_group!(last 13),
+            round_group!(last 14),
+            round_group!(last 15),
+            w = in(reg) schedule,
+            k = in(reg) K.0.as_ptr(),
+            a0 = inout(xmm_reg) s0.abef,
+            c0 = inout(xmm_reg) s0.cdgh,
+            a1 = inout(xmm_reg) s1.abef,
+            c1 = inout(xmm_reg) s1.cdgh,
+            a2 = inout(xmm_reg) s2.abef,
+            c2 = inout(xmm_reg) s2.cdgh,
+            a3 = inout(xmm_reg) s3.abef,
+            c3 = inout(xmm_reg) s3.cdgh,
+            l0 = out(xmm_reg) _,
+            l1 = out(xmm_reg) _,
+            l2 = out(xmm_reg) _,
+            l3 = out(xmm_reg) _,
+            t = out(xmm_reg) _,
+            u = out(xmm_reg) _,
+            out("xmm0") _,
+            options(nostack, preserves_flags),
+        );
+    }
+}
+
+/// The 64 SHA-256 rounds of each lane with [`EXPAND_INFO_SCHEDULE`], as [`rounds`] does them.
+///
+/// # Safety
+/// The CPU must have SHA-NI.
+#[target_feature(enable = "sha,sse2")]
+#[inline]
+unsafe fn rounds_shared(states: &mut [State; LANES]) {
+    let [s0, s1, s2, s3] = states;
+    // SAFETY: the caller guarantees the CPU features; the memory operands stay inside the two
+    // aligned statics of 256 bytes.
+    unsafe {
+        std::arch::asm!(
+            round_group!(shared 0),
+            round_group!(shared 1),
+            round_group!(shared 2),
+            round_group!(shared 3),
+            round_group!(shared 4),
+            round_group!(shared 5),
+            round_group!(shared 6),
+            round_group!(shared 7),
+            round_group!(shared 8),
+            round_group!(shared 9),
+            round_group!(shared 10),
+            round_group!(shared 11),
+            round_group!(shared 12),
+            round_group!(shared 13),
+            round_group!(shared 14),
+            round_group!(shared 15),
+            w = in(reg) EXPAND_INFO_SCHEDULE.0.as_ptr(),
+            k = in(reg) K.0.as_ptr(),
             a0 = inout(xmm_reg) s0.abef,
             c0 = inout(xmm_reg) s0.cdgh,
             a1 = inout(xmm_reg) s1.abef,
@@ -615,307 +518,26 @@ unsafe fn rounds_per_lane(states: &mut [State; LANES], words: *const __m128i) {
     }
 }
 
-/// [`rounds_per_lane`] with one vector per group shared by every lane, at `words + 16·g`.
-///
-/// # Safety
-/// `words` must point to 16 readable 16-byte vectors aligned to 16 bytes, and the CPU must have
-/// SHA-NI.
-#[target_feature(enable = "sha,sse2")]
-#[inline]
-unsafe fn rounds_shared(states: &mut [State; LANES], words: *const __m128i) {
-    let [s0, s1, s2, s3] = states;
-    // SAFETY: the caller guarantees the reads and the CPU features; registers only otherwise.
-    unsafe {
-        std::arch::asm!(
-            "movdqa xmm0, [{wk} + 0]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 0]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 0]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 0]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 0], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 0], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 0], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 0], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 16]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 16]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 16]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 16]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 16], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 16], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 16], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 16], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 32]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 32]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 32]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 32]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 32], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 32], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 32], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 32], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 48]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 48]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 48]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 48]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 48], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 48], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 48], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 48], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 64]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 64]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 64]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 64]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 64], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 64], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 64], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 64], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 80]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 80]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 80]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 80]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 80], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 80], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 80], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 80], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 96]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 96]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 96]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 96]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 96], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 96], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 96], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 96], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 112]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 112]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 112]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 112]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 112], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 112], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 112], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 112], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 128]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 128]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 128]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 128]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 128], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 128], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 128], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 128], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 144]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 144]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 144]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 144]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 144], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 144], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 144], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 144], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 160]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 160]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 160]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 160]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 160], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 160], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 160], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 160], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 176]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 176]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 176]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 176]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 176], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 176], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 176], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 176], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 192]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 192]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 192]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 192]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 192], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 192], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 192], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 192], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 208]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 208]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 208]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 208]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 208], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 208], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 208], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 208], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 224]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 224]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 224]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 224]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 224], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 224], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 224], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 224], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            "movdqa xmm0, [{wk} + 240]",
-            "sha256rnds2 {c0}, {a0}, xmm0",
-            "movdqa xmm0, [{wk} + 240]",
-            "sha256rnds2 {c1}, {a1}, xmm0",
-            "movdqa xmm0, [{wk} + 240]",
-            "sha256rnds2 {c2}, {a2}, xmm0",
-            "movdqa xmm0, [{wk} + 240]",
-            "sha256rnds2 {c3}, {a3}, xmm0",
-            "pshufd xmm0, [{wk} + 240], 0x0E",
-            "sha256rnds2 {a0}, {c0}, xmm0",
-            "pshufd xmm0, [{wk} + 240], 0x0E",
-            "sha256rnds2 {a1}, {c1}, xmm0",
-            "pshufd xmm0, [{wk} + 240], 0x0E",
-            "sha256rnds2 {a2}, {c2}, xmm0",
-            "pshufd xmm0, [{wk} + 240], 0x0E",
-            "sha256rnds2 {a3}, {c3}, xmm0",
-            wk = in(reg) words,
-            // After two rounds the old ABEF is the new CDGH: the first instruction of a lane's
-            // pair writes the new ABEF over CDGH, the second swaps them back.
-            a0 = inout(xmm_reg) s0.abef,
-            c0 = inout(xmm_reg) s0.cdgh,
-            a1 = inout(xmm_reg) s1.abef,
-            c1 = inout(xmm_reg) s1.cdgh,
-            a2 = inout(xmm_reg) s2.abef,
-            c2 = inout(xmm_reg) s2.cdgh,
-            a3 = inout(xmm_reg) s3.abef,
-            c3 = inout(xmm_reg) s3.cdgh,
-            out("xmm0") _,
-            options(pure, readonly, nostack, preserves_flags),
-        );
-    }
-}
-
-/// One compression of one state (the test's view of [`compress_sets`]).
+/// One compression of each lane's state with its own block (the test's view of [`compress`]).
 #[cfg(test)]
 #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-fn compress_one(state: &mut [u32; 8], block: &[u8; 64]) {
+fn compress_lanes(states: &mut [[u32; 8]; LANES], blocks: &[[u8; 64]; LANES]) {
     let byte_swap = byte_swap();
-    let message: Message = std::array::from_fn(|group| {
-        // SAFETY: the block has 64 bytes: four loads of 16.
-        let bytes = unsafe { _mm_loadu_si128(block.as_ptr().add(16 * group).cast()) };
-        _mm_shuffle_epi8(bytes, byte_swap)
+    let messages: [Message; LANES] = std::array::from_fn(|lane| {
+        std::array::from_fn(|group| {
+            // SAFETY: a block has 64 bytes: four loads of 16.
+            let bytes = unsafe { _mm_loadu_si128(blocks[lane].as_ptr().add(16 * group).cast()) };
+            _mm_shuffle_epi8(bytes, byte_swap)
+        })
     });
-    let [after, ..] = compress([load_state(state); LANES], [message; LANES]);
-    let [low, high] = digest_words(after);
-    // SAFETY: the state is 32 writable bytes: two stores of 16.
-    unsafe {
-        _mm_storeu_si128(state.as_mut_ptr().cast(), low);
-        _mm_storeu_si128(state.as_mut_ptr().add(4).cast(), high);
+    let after = compress(states.map(|state| load_state(&state)), messages);
+    for (state, after) in states.iter_mut().zip(after) {
+        let [low, high] = digest_words(after);
+        // SAFETY: a state is 32 writable bytes: two stores of 16.
+        unsafe {
+            _mm_storeu_si128(state.as_mut_ptr().cast(), low);
+            _mm_storeu_si128(state.as_mut_ptr().add(4).cast(), high);
+        }
     }
 }
 
@@ -932,20 +554,26 @@ mod tests {
     }
 
     #[test]
-    fn one_compression_matches_sha2_on_random_blocks() {
+    fn each_lane_compression_matches_sha2_on_random_blocks() {
+        // Every lane has its own state and block, so a lane that read another's words or
+        // state would fail.
         if !available() {
             eprintln!("skipped: this CPU has no SHA extensions");
             return;
         }
         let mut seed = 0x0123_4567_89ab_cdefu64;
         for _ in 0..500 {
-            let state: [u32; 8] = std::array::from_fn(|_| words(&mut seed));
-            let block: [u8; 64] = std::array::from_fn(|_| words(&mut seed) as u8);
-            let mut expected = state;
-            sha2::block_api::compress256(&mut expected, &[block]);
-            let mut actual = state;
+            let states: [[u32; 8]; LANES] =
+                std::array::from_fn(|_| std::array::from_fn(|_| words(&mut seed)));
+            let blocks: [[u8; 64]; LANES] =
+                std::array::from_fn(|_| std::array::from_fn(|_| words(&mut seed) as u8));
+            let mut expected = states;
+            for (state, block) in expected.iter_mut().zip(&blocks) {
+                sha2::block_api::compress256(state, &[*block]);
+            }
+            let mut actual = states;
             // SAFETY: `available()` checked the CPU above.
-            unsafe { compress_one(&mut actual, &block) };
+            unsafe { compress_lanes(&mut actual, &blocks) };
             assert_eq!(actual, expected);
         }
     }
@@ -968,7 +596,7 @@ mod tests {
         sha2::block_api::compress256(&mut expected, &[block]);
         // SAFETY: `available()` checked the CPU above.
         let actual = unsafe {
-            let [after, ..] = compress_constant([load_state(&start); LANES], &EXPAND_INFO_SCHEDULE);
+            let [after, ..] = compress_info([load_state(&start); LANES]);
             let [low, high] = digest_words(after);
             let mut words = [0u32; 8];
             _mm_storeu_si128(words.as_mut_ptr().cast(), low);
