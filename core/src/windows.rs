@@ -58,6 +58,7 @@ pub enum ReportType {
 impl TryFrom<i32> for ReportType {
     type Error = Error;
 
+    #[inline]
     fn try_from(value: i32) -> Result<Self, Error> {
         Ok(match value {
             0 => Self::Unknown,

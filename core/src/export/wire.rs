@@ -20,12 +20,19 @@ pub(super) const MAX_VARINT_BYTES: usize = 10;
 /// Decodes a varint at `bytes[*position..]`, as prost does: at most 10 bytes, the tenth at most 1.
 /// Returns the value and its length and advances `position`. Running out of bytes is
 /// [`ExportProblem::TruncatedKeyMessage`].
-#[inline]
+#[inline(always)]
 pub(super) fn decode_varint(
     bytes: &[u8],
     position: &mut usize,
 ) -> Result<(u64, usize), ExportProblem> {
     let start = *position;
+    // Most varints in an export file are one byte long (tags, lengths, small values).
+    if let Some(&byte) = bytes.get(start)
+        && byte < 0x80
+    {
+        *position = start + 1;
+        return Ok((u64::from(byte), 1));
+    }
     let mut value = 0u64;
     for index in 0..MAX_VARINT_BYTES {
         let Some(&byte) = bytes.get(start + index) else {
@@ -67,6 +74,7 @@ pub(super) struct RawKey {
 }
 
 impl RawKey {
+    #[inline(always)]
     pub(super) fn into_export_key(self, revised: bool) -> Result<ExportKey, ExportKeyProblem> {
         if self.key_length != KEY_LENGTH {
             return Err(ExportKeyProblem::KeyLength(self.key_length));
@@ -95,16 +103,93 @@ impl RawKey {
 
 /// Decodes a `TemporaryExposureKey` message by hand: no allocation, same results as prost (a test
 /// compares them). Unknown fields are skipped; known fields with another wire type are refused.
+#[inline(always)]
 pub(super) fn decode_key_message(message: &[u8]) -> Result<RawKey, ExportProblem> {
+    match decode_in_order(message) {
+        Some(key) => Ok(key),
+        None => decode_any_order(message),
+    }
+}
+
+/// The fields before any is read: proto3 defaults, and GAEN's default rolling period.
+const UNSET: RawKey = RawKey {
+    key_data: [0; KEY_LENGTH],
+    key_length: 0,
+    transmission_risk_level: None,
+    rolling_start: 0,
+    rolling_period: DEFAULT_ROLLING_PERIOD as i32,
+    report_type: 0,
+    days_since_onset: None,
+};
+
+/// Tags (field number and wire type in one byte) of the key message's fields after the key data.
+const TRANSMISSION_RISK_LEVEL_TAG: u8 = 2 << 3 | VARINT;
+const ROLLING_START_TAG: u8 = 3 << 3 | VARINT;
+const ROLLING_PERIOD_TAG: u8 = 4 << 3 | VARINT;
+const REPORT_TYPE_TAG: u8 = 5 << 3 | VARINT;
+const DAYS_SINCE_ONSET_TAG: u8 = 6 << 3 | VARINT;
+const VARIANT_OF_CONCERN_TAG: u8 = 8 << 3 | VARINT;
+
+/// The fast path for the layout that export writers produce (prost, the Google server, CWA):
+/// 16 bytes of key data first, then the other fields in number order, each at most once.
+/// `None` for anything else, and for anything wrong, which [`decode_any_order`] then decodes or
+/// names; where both decode a message they give the same key (a test compares them).
+#[inline(always)]
+fn decode_in_order(message: &[u8]) -> Option<RawKey> {
+    let (head, mut rest) = message.split_first_chunk::<{ 2 + KEY_LENGTH }>()?;
+    let [tag, length, key_data @ ..] = head;
+    if (*tag, *length) != (1 << 3 | LENGTH_DELIMITED, KEY_LENGTH as u8) {
+        return None;
+    }
     let mut key = RawKey {
-        key_data: [0; KEY_LENGTH],
-        key_length: 0,
-        transmission_risk_level: None,
-        rolling_start: 0,
-        rolling_period: DEFAULT_ROLLING_PERIOD as i32,
-        report_type: 0,
-        days_since_onset: None,
+        key_data: *key_data,
+        key_length: KEY_LENGTH,
+        ..UNSET
     };
+    if let Some(value) = varint_field(&mut rest, TRANSMISSION_RISK_LEVEL_TAG)? {
+        key.transmission_risk_level = Some(value as i32);
+    }
+    if let Some(value) = varint_field(&mut rest, ROLLING_START_TAG)? {
+        key.rolling_start = value as i32;
+    }
+    if let Some(value) = varint_field(&mut rest, ROLLING_PERIOD_TAG)? {
+        key.rolling_period = value as i32;
+    }
+    if let Some(value) = varint_field(&mut rest, REPORT_TYPE_TAG)? {
+        key.report_type = value as i32;
+    }
+    if let Some(value) = varint_field(&mut rest, DAYS_SINCE_ONSET_TAG)? {
+        key.days_since_onset = Some(zigzag32(value));
+    }
+    varint_field(&mut rest, VARIANT_OF_CONCERN_TAG)?;
+    rest.is_empty().then_some(key)
+}
+
+/// The value of the varint field `tag` if `rest` starts with it (and then moves past it),
+/// `Some(None)` if it starts with something else, `None` if the varint is bad.
+#[inline(always)]
+fn varint_field(rest: &mut &[u8], tag: u8) -> Option<Option<u64>> {
+    match rest {
+        [first, tail @ ..] if *first == tag => {
+            let mut position = 0;
+            let (value, _) = decode_varint(tail, &mut position).ok()?;
+            *rest = &tail[position..];
+            Some(Some(value))
+        }
+        _ => Some(None),
+    }
+}
+
+/// A `sint32`: zigzag over the low 32 bits of the varint, as prost decodes it.
+#[inline]
+fn zigzag32(value: u64) -> i32 {
+    let value = value as u32;
+    (value >> 1) as i32 ^ -((value & 1) as i32)
+}
+
+/// The general decoder: fields in any order, repeated (the last wins), unknown ones skipped.
+fn decode_any_order(message: &[u8]) -> Result<RawKey, ExportProblem> {
+    let mut key = UNSET;
     let mut position = 0;
     while position < message.len() {
         let (tag, _) = decode_varint(message, &mut position)?;
@@ -125,9 +210,7 @@ pub(super) fn decode_key_message(message: &[u8]) -> Result<RawKey, ExportProblem
             (4, VARINT) => key.rolling_period = decode_varint(message, &mut position)?.0 as i32,
             (5, VARINT) => key.report_type = decode_varint(message, &mut position)?.0 as i32,
             (6, VARINT) => {
-                // sint32: zigzag over the low 32 bits, as prost decodes it.
-                let value = decode_varint(message, &mut position)?.0 as u32;
-                key.days_since_onset = Some((value >> 1) as i32 ^ -((value & 1) as i32));
+                key.days_since_onset = Some(zigzag32(decode_varint(message, &mut position)?.0));
             }
             // variant_of_concern: read and not kept.
             (8, VARINT) => {
@@ -211,6 +294,7 @@ mod tests {
             state
         };
         let mut agreed = 0;
+        let mut in_order = 0;
         for round in 0..20_000 {
             // Well-formed messages from prost, then random mutations of them.
             let message = proto::TemporaryExposureKey {
@@ -237,6 +321,11 @@ mod tests {
                 }
             }
             let by_hand = decode_key_message(&bytes);
+            // The fast path, where it applies, gives exactly what the general decoder gives.
+            if let Some(fast) = decode_in_order(&bytes) {
+                assert_eq!(Ok(fast), decode_any_order(&bytes), "{bytes:02x?}");
+                in_order += 1;
+            }
             let by_prost = proto::TemporaryExposureKey::decode(bytes.as_slice());
             match (by_hand, by_prost) {
                 (Ok(raw), Ok(decoded)) => {
@@ -257,5 +346,6 @@ mod tests {
             }
         }
         assert!(agreed > 10_000, "{agreed}");
+        assert!(in_order > 2_000, "{in_order}");
     }
 }
