@@ -756,4 +756,45 @@ mod tests {
         assert!(!index.was_heard(&other, &mut scratch));
         assert!(!SightingIndex::new(&[]).was_heard(&other, &mut scratch));
     }
+
+    #[test]
+    fn an_rpi_is_found_at_every_offset_and_not_past_the_period() {
+        // One sighting at each offset in turn, for a key alone and in every position of a batch
+        // (the fast paths work in groups of RPIs and of keys); an RPI past the key's period is
+        // not the key's.
+        let mut scratch = MatchScratch::new();
+        for offset in 0..144 {
+            let at = DAY + 600;
+            let sighting = heard(START.value() + offset, at, -60, Metadata::v1_0(-10));
+            let scans = [scan(1, at, vec![sighting])];
+            let index = SightingIndex::new(&scans);
+            for period in [144, 100, 23, 1] {
+                let key = DiagnosisKey::new(tek(), START, period, ReportType::ConfirmedTest, None)
+                    .unwrap();
+                let others = [[1u8; 16], [2; 16], [3; 16]].map(|bytes| {
+                    DiagnosisKey::new(
+                        TemporaryExposureKey::from_bytes(bytes),
+                        START,
+                        period,
+                        ReportType::ConfirmedTest,
+                        None,
+                    )
+                    .unwrap()
+                });
+                let expected = offset < period;
+                assert_eq!(
+                    index.was_heard(&key, &mut scratch),
+                    expected,
+                    "{offset}, {period}"
+                );
+                for position in 0..4 {
+                    let mut batch = [&others[0], &others[1], &others[2], &others[0]];
+                    batch[position] = &key;
+                    let mut heard = [false; 4];
+                    heard[position] = expected;
+                    assert_eq!(index.were_heard(batch, &mut scratch), heard);
+                }
+            }
+        }
+    }
 }
