@@ -306,34 +306,28 @@ const fn schedule(block: [u32; 16]) -> [[u32; 4]; 16] {
     out
 }
 
+/// The memory operand of lane `lane`'s message group `group` (an expression the assembler
+/// evaluates), the lanes `stride` bytes apart: 256 for a [`Schedule`], 0 for one schedule that
+/// all lanes share.
+#[rustfmt::skip]
+macro_rules! message_group {
+    ($stride:literal, $lane:literal, $group:tt) => {
+        concat!("[{w} + ", $stride, "*", $lane, " + 16*(", stringify!($group), ")]")
+    };
+}
+
 /// The assembly of round group `g` (rounds `4·g .. 4·g + 4`) of one lane: `W + K` into XMM0,
 /// two `SHA256RNDS2`, after which the old ABEF is the new CDGH: the first of the pair writes
-/// the new ABEF over CDGH, the second swaps them back. The lane's `W` is at `{w}` plus
-/// `stride · lane`: 256 for a [`Schedule`], 0 for one schedule that all lanes share.
+/// the new ABEF over CDGH, the second swaps them back.
+#[rustfmt::skip]
 macro_rules! lane_rounds {
     ($stride:literal, $g:literal, $lane:literal) => {
         concat!(
-            "movdqa xmm0, [{w} + ",
-            $stride,
-            "*",
-            $lane,
-            " + 16*",
-            $g,
-            "]\n",
-            "paddd xmm0, [{k} + 16*",
-            $g,
-            "]\n",
-            "sha256rnds2 {c",
-            $lane,
-            "}, {a",
-            $lane,
-            "}, xmm0\n",
+            "movdqa xmm0, ", message_group!($stride, $lane, $g), "\n",
+            "paddd xmm0, [{k} + 16*", $g, "]\n",
+            "sha256rnds2 {c", $lane, "}, {a", $lane, "}, xmm0\n",
             "pshufd xmm0, xmm0, 0x0E\n",
-            "sha256rnds2 {a",
-            $lane,
-            "}, {c",
-            $lane,
-            "}, xmm0\n",
+            "sha256rnds2 {a", $lane, "}, {c", $lane, "}, xmm0\n",
         )
     };
 }
@@ -342,63 +336,34 @@ macro_rules! lane_rounds {
 /// 180-4 §6.2.2 step 1) and stores it; register `{l<lane>}` holds group `h - 1` and then `h`.
 /// `VPALIGNR` (AVX, three operands) saves the copy that `PALIGNR` would need; a VEX-128
 /// instruction zeroes the upper halves, so mixing it with the legacy SSE of SHA-NI costs nothing.
+#[rustfmt::skip]
 macro_rules! lane_schedule {
     ($h:tt, $lane:literal) => {
         concat!(
-            "movdqa {t}, [{w} + 256*",
-            $lane,
-            " + 16*(",
-            stringify!($h),
-            "-4)]\n",
-            "sha256msg1 {t}, [{w} + 256*",
-            $lane,
-            " + 16*(",
-            stringify!($h),
-            "-3)]\n",
-            "vpalignr {u}, {l",
-            $lane,
-            "}, [{w} + 256*",
-            $lane,
-            " + 16*(",
-            stringify!($h),
-            "-2)], 4\n",
+            "movdqa {t}, ", message_group!(256, $lane, ($h - 4)), "\n",
+            "sha256msg1 {t}, ", message_group!(256, $lane, ($h - 3)), "\n",
+            "vpalignr {u}, {l", $lane, "}, ", message_group!(256, $lane, ($h - 2)), ", 4\n",
             "paddd {t}, {u}\n",
-            "sha256msg2 {t}, {l",
-            $lane,
-            "}\n",
-            "movdqa {l",
-            $lane,
-            "}, {t}\n",
-            "movdqa [{w} + 256*",
-            $lane,
-            " + 16*",
-            stringify!($h),
-            "], {t}\n",
+            "sha256msg2 {t}, {l", $lane, "}\n",
+            "movdqa {l", $lane, "}, {t}\n",
+            "movdqa ", message_group!(256, $lane, $h), ", {t}\n",
         )
     };
 }
 
-/// The assembly of round group `g` of every lane, each lane's followed by its message group
-/// `g + 4` when there is one: the schedule runs four groups ahead of the rounds.
-/// `shared`: every lane reads one schedule; `last`: the schedule is complete.
+/// The assembly of round group `g` of every lane, the lanes `stride` bytes apart; `ahead`: each
+/// lane's rounds followed by its message group `g + 4`, so that the schedule runs four groups
+/// ahead of the rounds.
 macro_rules! round_group {
-    (shared $g:literal) => {
+    ($stride:literal, $g:literal) => {
         concat!(
-            lane_rounds!(0, $g, 0),
-            lane_rounds!(0, $g, 1),
-            lane_rounds!(0, $g, 2),
-            lane_rounds!(0, $g, 3),
+            lane_rounds!($stride, $g, 0),
+            lane_rounds!($stride, $g, 1),
+            lane_rounds!($stride, $g, 2),
+            lane_rounds!($stride, $g, 3),
         )
     };
-    (last $g:literal) => {
-        concat!(
-            lane_rounds!(256, $g, 0),
-            lane_rounds!(256, $g, 1),
-            lane_rounds!(256, $g, 2),
-            lane_rounds!(256, $g, 3),
-        )
-    };
-    ($g:literal) => {
+    (ahead $g:literal) => {
         concat!(
             lane_rounds!(256, $g, 0),
             lane_schedule!(($g + 4), 0),
@@ -436,22 +401,22 @@ unsafe fn rounds(states: &mut [State; LANES], schedule: *mut __m128i) {
             "movdqa {l1}, [{w} + 256 + 48]",
             "movdqa {l2}, [{w} + 512 + 48]",
             "movdqa {l3}, [{w} + 768 + 48]",
-            round_group!(0),
-            round_group!(1),
-            round_group!(2),
-            round_group!(3),
-            round_group!(4),
-            round_group!(5),
-            round_group!(6),
-            round_group!(7),
-            round_group!(8),
-            round_group!(9),
-            round_group!(10),
-            round_group!(11),
-            round_group!(last 12),
-            round_group!(last 13),
-            round_group!(last 14),
-            round_group!(last 15),
+            round_group!(ahead 0),
+            round_group!(ahead 1),
+            round_group!(ahead 2),
+            round_group!(ahead 3),
+            round_group!(ahead 4),
+            round_group!(ahead 5),
+            round_group!(ahead 6),
+            round_group!(ahead 7),
+            round_group!(ahead 8),
+            round_group!(ahead 9),
+            round_group!(ahead 10),
+            round_group!(ahead 11),
+            round_group!(256, 12),
+            round_group!(256, 13),
+            round_group!(256, 14),
+            round_group!(256, 15),
             w = in(reg) schedule,
             k = in(reg) K.0.as_ptr(),
             a0 = inout(xmm_reg) s0.abef,
@@ -486,22 +451,22 @@ unsafe fn rounds_shared(states: &mut [State; LANES]) {
     // aligned statics of 256 bytes.
     unsafe {
         std::arch::asm!(
-            round_group!(shared 0),
-            round_group!(shared 1),
-            round_group!(shared 2),
-            round_group!(shared 3),
-            round_group!(shared 4),
-            round_group!(shared 5),
-            round_group!(shared 6),
-            round_group!(shared 7),
-            round_group!(shared 8),
-            round_group!(shared 9),
-            round_group!(shared 10),
-            round_group!(shared 11),
-            round_group!(shared 12),
-            round_group!(shared 13),
-            round_group!(shared 14),
-            round_group!(shared 15),
+            round_group!(0, 0),
+            round_group!(0, 1),
+            round_group!(0, 2),
+            round_group!(0, 3),
+            round_group!(0, 4),
+            round_group!(0, 5),
+            round_group!(0, 6),
+            round_group!(0, 7),
+            round_group!(0, 8),
+            round_group!(0, 9),
+            round_group!(0, 10),
+            round_group!(0, 11),
+            round_group!(0, 12),
+            round_group!(0, 13),
+            round_group!(0, 14),
+            round_group!(0, 15),
             w = in(reg) EXPAND_INFO_SCHEDULE.0.as_ptr(),
             k = in(reg) K.0.as_ptr(),
             a0 = inout(xmm_reg) s0.abef,
