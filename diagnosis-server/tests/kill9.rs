@@ -33,15 +33,12 @@ async fn an_acknowledged_upload_survives_sigkill() {
     child.wait().unwrap();
 
     let (mut child, base) = spawn(directory.path());
-    let outcome: Value = client
-        .post(format!("{base}/api/v1/authority/export"))
-        .header("X-API-Key", API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outcome: Value = common::json_from(
+        client
+            .post(format!("{base}/api/v1/authority/export"))
+            .header("X-API-Key", API_KEY),
+    )
+    .await;
     assert_eq!(outcome["keys"], 1, "{outcome}");
     let index = client
         .get(format!("{base}/exports/JP/index.txt"))

@@ -73,15 +73,12 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
     let (tek, response) = common::upload_one_key(&client, &base, API_KEY).await;
     let status = response.status();
     assert_eq!(status.as_u16(), 200);
-    let outcome: Value = client
-        .post(format!("{base}/api/v1/authority/export"))
-        .header("X-API-Key", API_KEY)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outcome: Value = common::json_from(
+        client
+            .post(format!("{base}/api/v1/authority/export"))
+            .header("X-API-Key", API_KEY),
+    )
+    .await;
     assert_eq!(outcome["keys"], 1, "{outcome}");
 
     // Straight from the bucket, as a CDN serves it.

@@ -49,15 +49,8 @@ async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
 }
 
 async fn keys(server: &TestServer) -> Vec<VenuePublicKey> {
-    let published: PublishedVenueKeys = server
-        .client
-        .get(server.url(KEYS_PATH))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let published: PublishedVenueKeys =
+        common::json_from(server.client.get(server.url(KEYS_PATH))).await;
     published
         .qr_keys
         .iter()

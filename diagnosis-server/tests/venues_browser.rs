@@ -223,14 +223,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
 
     // The signed feed holds both notices for both rooms.
     let http = reqwest::Client::new();
-    let keys: PublishedVenueKeys = http
-        .get(format!("{base}{KEYS_PATH}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: PublishedVenueKeys = common::json_from(http.get(format!("{base}{KEYS_PATH}"))).await;
     let keys: Vec<VenuePublicKey> = keys
         .feed_keys
         .iter()

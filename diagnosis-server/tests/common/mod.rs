@@ -242,6 +242,11 @@ pub fn spawn_binary(
     (child, format!("http://{address}"))
 }
 
+/// The JSON answer to `request`, which must arrive.
+pub async fn json_from<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// A phone's whole upload over HTTP to a server at `base` on the system clock: a code issued
 /// with `api_key`, verified, a certificate for one fresh key of yesterday, and the publish
 /// request. Returns the key and the publish answer.
@@ -250,25 +255,19 @@ pub async fn upload_one_key(
     base: &str,
     api_key: &str,
 ) -> (TemporaryExposureKey, reqwest::Response) {
-    let issued: Value = client
-        .post(format!("{base}/api/v1/authority/codes"))
-        .header("X-API-Key", api_key)
-        .json(&json!({ "testType": "confirmed" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let verified: VerifyCodeResponse = client
-        .post(format!("{base}{VERIFY_PATH}"))
-        .json(&json!({ "code": issued["code"] }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let issued: Value = json_from(
+        client
+            .post(format!("{base}/api/v1/authority/codes"))
+            .header("X-API-Key", api_key)
+            .json(&json!({ "testType": "confirmed" })),
+    )
+    .await;
+    let verified: VerifyCodeResponse = json_from(
+        client
+            .post(format!("{base}{VERIFY_PATH}"))
+            .json(&json!({ "code": issued["code"] })),
+    )
+    .await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -277,18 +276,13 @@ pub async fn upload_one_key(
     let tek = TemporaryExposureKey::generate(&mut mimamori_core::OsRandom);
     let keys = vec![ExposureKey::new(&tek, IntervalNumber::new(yesterday), 144, 0).unwrap()];
     let hmac_key = [9u8; 32];
-    let certificate: CertificateResponse = client
-        .post(format!("{base}{CERTIFICATE_PATH}"))
-        .json(&json!({
-            "token": verified.token,
-            "ekeyhmac": base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys)),
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let hmac = base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys));
+    let certificate: CertificateResponse = json_from(
+        client
+            .post(format!("{base}{CERTIFICATE_PATH}"))
+            .json(&json!({ "token": verified.token, "ekeyhmac": hmac })),
+    )
+    .await;
     let request = PublishRequest::for_upload(
         keys,
         "JP.mimamori",
