@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::connections::ConnectionLimits;
 use crate::{Error, Result};
 
 /// Default export period: one batch an hour.
@@ -139,6 +140,8 @@ pub struct Config {
     pub venue_authority_phone: String,
     /// The consultation centre's phone (leaflet).
     pub venue_consultation_phone: String,
+    /// Timeouts and the cap on client connections.
+    pub connection_limits: ConnectionLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -160,6 +163,7 @@ impl std::fmt::Debug for Config {
             )
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
+            .field("connection_limits", &self.connection_limits)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +190,7 @@ impl Config {
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
+            connection_limits: ConnectionLimits::default(),
         }
     }
 
@@ -219,6 +224,15 @@ impl Config {
         if self.export_period < Duration::from_secs(1) {
             return Err(Error::Config(
                 "the export period must be at least 1 s".into(),
+            ));
+        }
+        let limits = &self.connection_limits;
+        if limits.max_connections == 0
+            || limits.header_read_timeout.is_zero()
+            || limits.body_read_timeout.is_zero()
+        {
+            return Err(Error::Config(
+                "the connection cap and the read timeouts must be above zero".into(),
             ));
         }
         if self.health_authority_id.is_empty() {

@@ -75,6 +75,20 @@ struct Cli {
     /// The consultation centre's phone, printed on the leaflet.
     #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
     venue_consultation_phone: Option<String>,
+    /// Seconds a client may take to send a request's head; also how long an idle kept-alive
+    /// connection stays open.
+    #[arg(
+        long,
+        env = "MIMAMORI_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 10
+    )]
+    header_read_timeout_seconds: u64,
+    /// Seconds a client may take to send a whole request body.
+    #[arg(long, env = "MIMAMORI_BODY_READ_TIMEOUT_SECONDS", default_value_t = 30)]
+    body_read_timeout_seconds: u64,
+    /// Most client connections open at once (keep it well below the file descriptor limit).
+    #[arg(long, env = "MIMAMORI_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -198,6 +212,11 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.bootstrap_api_key = cli.bootstrap_api_key.clone();
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
+    config.connection_limits = mimamori_diagnosis_server::config::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout_seconds),
+        body_read_timeout: Duration::from_secs(cli.body_read_timeout_seconds),
+        max_connections: cli.max_connections,
+    };
     if let Some(host) = &cli.venue_qr_host {
         config.venue_authority_host = Some(host.clone());
     }

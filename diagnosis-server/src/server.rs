@@ -53,14 +53,13 @@ impl Server {
         })?;
         let (stop, stopped) = watch::channel(false);
         let app = routes::router(Arc::clone(&services));
-        let mut http_stop = stopped.clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let limits = services.config.connection_limits;
+        let http = tokio::spawn(crate::connections::serve(
+            listener,
+            app,
+            limits,
+            stopped.clone(),
+        ));
         let worker = services
             .config
             .export_worker
