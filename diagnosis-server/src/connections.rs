@@ -226,3 +226,34 @@ impl http_body::Body for DeadlineBody {
         self.inner.size_hint()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use axum::routing::get;
+
+    use super::*;
+
+    /// Handlers can extract the peer address as with `into_make_service_with_connect_info`.
+    #[tokio::test]
+    async fn handlers_see_the_peer_address() {
+        let app = Router::new().route(
+            "/peer",
+            get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let serving = tokio::spawn(serve(listener, app, ConnectionLimits::default(), stopped));
+        let answer = reqwest::get(format!("http://{address}/peer"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(answer, "127.0.0.1");
+        stop.send(true).unwrap();
+        serving.await.unwrap().unwrap();
+    }
+}
