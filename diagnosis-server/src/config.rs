@@ -142,6 +142,14 @@ pub struct Config {
     pub venue_consultation_phone: String,
     /// Timeouts and the cap on client connections.
     pub connection_limits: ConnectionLimits,
+    /// Directory of the export signing keys, the token signing key and the code secret;
+    /// `None` means `<data dir>/keys`. Put it outside the data directory so that a copy of the
+    /// data directory holds no secret.
+    pub keys_dir: Option<PathBuf>,
+    /// Directory of the venue signing key and the venue sealing key; `None` means
+    /// [`Config::keys_dir`]. The sealing key opens every sealed venue record: keep it out of
+    /// backups of the database.
+    pub venue_keys_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Config {
@@ -164,6 +172,8 @@ impl std::fmt::Debug for Config {
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
             .field("connection_limits", &self.connection_limits)
+            .field("keys_dir", &self.keys_dir)
+            .field("venue_keys_dir", &self.venue_keys_dir)
             .finish_non_exhaustive()
     }
 }
@@ -191,6 +201,8 @@ impl Config {
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
             connection_limits: ConnectionLimits::default(),
+            keys_dir: None,
+            venue_keys_dir: None,
         }
     }
 
@@ -199,6 +211,20 @@ impl Config {
         self.database
             .clone()
             .unwrap_or_else(|| DatabaseConfig::Sqlite(self.data_dir.join("diagnosis.sqlite3")))
+    }
+
+    /// The directory of the export and token signing keys and the code secret.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.keys_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys"))
+    }
+
+    /// The directory of the venue signing and sealing keys.
+    pub fn venue_keys_dir(&self) -> PathBuf {
+        self.venue_keys_dir
+            .clone()
+            .unwrap_or_else(|| self.keys_dir())
     }
 
     /// The blob store to use.

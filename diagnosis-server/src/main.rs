@@ -89,6 +89,14 @@ struct Cli {
     /// Most client connections open at once (keep it well below the file descriptor limit).
     #[arg(long, env = "MIMAMORI_MAX_CONNECTIONS", default_value_t = 512)]
     max_connections: usize,
+    /// Directory of the export and token signing keys and the code secret (default:
+    /// <data dir>/keys); outside the data directory, a backup of it holds no secret.
+    #[arg(long, env = "MIMAMORI_KEYS_DIR")]
+    keys_dir: Option<PathBuf>,
+    /// Directory of the venue signing and sealing keys (default: the keys directory); the
+    /// sealing key opens every venue record, so keep it away from database backups.
+    #[arg(long, env = "MIMAMORI_VENUE_KEYS_DIR")]
+    venue_keys_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -212,6 +220,8 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.bootstrap_api_key = cli.bootstrap_api_key.clone();
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
+    config.keys_dir = cli.keys_dir.clone();
+    config.venue_keys_dir = cli.venue_keys_dir.clone();
     config.connection_limits = mimamori_diagnosis_server::config::ConnectionLimits {
         header_read_timeout: Duration::from_secs(cli.header_read_timeout_seconds),
         body_read_timeout: Duration::from_secs(cli.body_read_timeout_seconds),

@@ -144,7 +144,7 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     let storage = storage::open(&config.database()).await?;
     let blobs = blobs::open(&config.blobs())?;
     let (ring, created) =
-        ExportKeyRing::load_or_create(&config.data_dir, &config.signing_key_id, now)?;
+        ExportKeyRing::load_or_create(&config.keys_dir(), &config.signing_key_id, now)?;
     if created {
         let published = ring.published();
         if let Some(key) = published.last() {
@@ -157,8 +157,8 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
             );
         }
     }
-    let tokens = TokenSigner::new(load_or_create_token_key(&config.data_dir)?);
-    let code_secret = load_or_create_code_secret(&config.data_dir)?;
+    let tokens = TokenSigner::new(load_or_create_token_key(&config.keys_dir())?);
+    let code_secret = load_or_create_code_secret(&config.keys_dir())?;
     let services = Services::new(
         config.clone(),
         storage,
@@ -190,8 +190,9 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     Ok(services)
 }
 
+/// The data directory holds the database and secrets: 0700 whatever the umask.
 fn create_data_dir(path: &Path) -> Result<()> {
-    std::fs::create_dir_all(path).map_err(|cause| Error::io(path, cause))
+    crate::keys::create_private_dir(path)
 }
 
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.

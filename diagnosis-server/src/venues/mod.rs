@@ -149,7 +149,7 @@ pub type VenueState = Arc<VenueService>;
 impl VenueService {
     /// Loads (or on first start creates) the keys in the data directory.
     pub fn new(services: AppState) -> Self {
-        let keys = load_or_create_venue_keys(&services.config.data_dir).map_err(|error| {
+        let keys = load_or_create_venue_keys(&services.config.venue_keys_dir()).map_err(|error| {
             tracing::error!(%error, "venue keys unavailable; venue routes answer 503");
             error.to_string()
         });
