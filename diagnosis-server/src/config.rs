@@ -150,6 +150,13 @@ pub struct Config {
     /// [`Config::keys_dir`]. The sealing key opens every sealed venue record: keep it out of
     /// backups of the database.
     pub venue_keys_dir: Option<PathBuf>,
+    /// Lease of an export batch claim (at least 1 s): renewed every third of it while a run
+    /// works; a claim not renewed for this long (its process died) is taken over.
+    pub export_lease: Duration,
+    /// Tests only: how long an export run waits after claiming its batch, so that a test can
+    /// kill the process while it holds the claim.
+    #[doc(hidden)]
+    pub export_pause_after_claim: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -174,6 +181,7 @@ impl std::fmt::Debug for Config {
             .field("connection_limits", &self.connection_limits)
             .field("keys_dir", &self.keys_dir)
             .field("venue_keys_dir", &self.venue_keys_dir)
+            .field("export_lease", &self.export_lease)
             .finish_non_exhaustive()
     }
 }
@@ -203,6 +211,8 @@ impl Config {
             connection_limits: ConnectionLimits::default(),
             keys_dir: None,
             venue_keys_dir: None,
+            export_lease: Duration::from_secs(crate::export::BATCH_LEASE_SECONDS.unsigned_abs()),
+            export_pause_after_claim: None,
         }
     }
 
@@ -250,6 +260,11 @@ impl Config {
         if self.export_period < Duration::from_secs(1) {
             return Err(Error::Config(
                 "the export period must be at least 1 s".into(),
+            ));
+        }
+        if self.export_lease < Duration::from_secs(1) {
+            return Err(Error::Config(
+                "the export lease must be at least 1 s".into(),
             ));
         }
         let limits = &self.connection_limits;

@@ -97,6 +97,13 @@ struct Cli {
     /// sealing key opens every venue record, so keep it away from database backups.
     #[arg(long, env = "MIMAMORI_VENUE_KEYS_DIR")]
     venue_keys_dir: Option<PathBuf>,
+    /// Seconds an export batch claim lasts unrenewed: a crashed exporter's batch is taken over
+    /// after it (the exporter renews it every third of it while it works).
+    #[arg(long, env = "MIMAMORI_EXPORT_LEASE_SECONDS", default_value_t = 60)]
+    export_lease_seconds: u64,
+    /// Tests only: seconds an export run waits after claiming its batch.
+    #[arg(long, hide = true)]
+    export_pause_after_claim_seconds: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -221,6 +228,10 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
     config.keys_dir = cli.keys_dir.clone();
+    config.export_lease = Duration::from_secs(cli.export_lease_seconds);
+    config.export_pause_after_claim = cli
+        .export_pause_after_claim_seconds
+        .map(Duration::from_secs);
     config.venue_keys_dir = cli.venue_keys_dir.clone();
     config.connection_limits = mimamori_diagnosis_server::config::ConnectionLimits {
         header_read_timeout: Duration::from_secs(cli.header_read_timeout_seconds),

@@ -40,6 +40,11 @@ impl Server {
     /// Starts a server reading time from `clock` (tests move time with a fake clock).
     pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<RunningServer> {
         let services = Arc::new(open_services(config, clock).await?);
+        // Heal listings a crash or a write fault left behind (they are rebuilt from the
+        // database); the server serves the files it has even when the store fails now.
+        if let Err(error) = crate::export::write_listings(&services).await {
+            tracing::error!(%error, "rewriting index.txt and list.json at start failed");
+        }
         let listener = tokio::net::TcpListener::bind(services.config.listen)
             .await
             .map_err(|cause| {

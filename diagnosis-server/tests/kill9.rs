@@ -8,6 +8,8 @@
 mod common;
 
 // Issue 13: the process-level robustness tests (the real binary under limits).
+#[path = "robust/export_lease.rs"]
+mod export_lease;
 #[path = "robust/files.rs"]
 mod files;
 #[path = "robust/slow_clients.rs"]

@@ -9,6 +9,10 @@
 
 mod common;
 
+// Issue 13: the largest registration the validation accepts, and the answer's size.
+#[path = "robust/venue_limits.rs"]
+mod venue_limits;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use mimamori_core::venue::{

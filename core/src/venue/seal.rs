@@ -47,7 +47,7 @@ pub const TRACE_CODE_BYTES: usize = 10;
 pub const TRACE_CODE_CHARS: usize = 16;
 
 /// The largest plaintext a record may seal, in bytes.
-pub const MAX_SEALED_PLAINTEXT: usize = 64 * 1024;
+pub const MAX_SEALED_PLAINTEXT: usize = 256 * 1024;
 
 const HEADER_LENGTH: usize = 1 + 32 + IV_LENGTH + MAC_LENGTH;
 
