@@ -82,6 +82,7 @@ impl PathKind {
             || path.starts_with("/portal/")
             || path == crate::venues::REGISTER_PAGE_PATH
             || path == crate::venues::NOTICE_REQUEST_PAGE_PATH
+            || path == crate::venues::POSTER_FORM_PATH
         {
             Self::Page
         } else {

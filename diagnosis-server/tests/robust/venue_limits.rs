@@ -1,8 +1,11 @@
 //! Issue 13, defect 4: the largest registration the validation accepts is stored (every field at
-//! its limit, in 4-byte UTF-8 characters where a field allows them). Before the sealed-record
-//! limit was raised, 50 rooms failed with 500 ("a record holds at most 65536 bytes").
+//! its limit, in 4-byte UTF-8 characters where a field allows them; before the sealed-record
+//! limit was raised, 50 rooms failed with 500, "a record holds at most 65536 bytes"), and the
+//! answer grows by at most 3 KiB a room (it was ~300 KB a room: every poster was inlined).
 
 use serde_json::{Value, json};
+
+use mimamori_diagnosis_server::venues::POSTERS_PATH;
 
 use super::common::start;
 use super::post;
@@ -38,16 +41,16 @@ fn largest_form(rooms: usize) -> Value {
 }
 
 #[tokio::test]
-async fn the_largest_accepted_registration_is_stored() {
+async fn the_largest_accepted_registration_is_stored_and_answered_in_proportion() {
     let server = start().await;
     let form = largest_form(registration_max_rooms());
     let body = serde_json::to_vec(&form).unwrap();
     let (status, answer) = post(&server, "/venues/v1/registrations", &form).await;
     assert_eq!(status, 201, "{}", answer["error"]);
-    assert_eq!(
-        answer["rooms"].as_array().unwrap().len(),
-        registration_max_rooms()
-    );
+    let rooms = answer["rooms"].as_array().unwrap();
+    assert_eq!(rooms.len(), registration_max_rooms());
+    let largest = serde_json::to_vec(&answer).unwrap().len();
+
     let connection =
         rusqlite::Connection::open(server.directory.path().join("diagnosis.sqlite3")).unwrap();
     let sealed: i64 = connection
@@ -61,11 +64,45 @@ async fn the_largest_accepted_registration_is_stored() {
         usize::try_from(sealed).unwrap() <= mimamori_core::venue::MAX_SEALED_PLAINTEXT,
         "{sealed}"
     );
+
+    let (status, one_room) = post(&server, "/venues/v1/registrations", &largest_form(1)).await;
+    assert_eq!(status, 201, "{}", one_room["error"]);
+    let one = serde_json::to_vec(&one_room).unwrap().len();
+    let per_room = (largest - one) / (registration_max_rooms() - 1);
     println!(
-        "largest registration: request {} bytes, sealed record {sealed} bytes, answer {} bytes",
-        body.len(),
-        serde_json::to_vec(&answer).unwrap().len()
+        "largest registration: request {} bytes, sealed record {sealed} bytes, answer {largest} \
+         bytes ({one} for one room, {per_room} more per room)",
+        body.len()
     );
+    // A room adds its QR text (at most 2,048 bytes) and label, not images or a PDF.
+    assert!(per_room <= 3 * 1024, "{per_room} bytes per room");
+    assert!(largest <= one + 50 * 3 * 1024, "{largest} bytes");
+
+    // Each room's poster and images are fetched with its QR text; a forged QR gets nothing.
+    let qr_url = rooms[49]["qrUrl"].as_str().unwrap();
+    for (format, magic) in [("pdf", &b"%PDF-"[..]), ("png", b"\x89PNG"), ("svg", b"<")] {
+        let response = server
+            .client
+            .post(server.url(POSTERS_PATH))
+            .json(&json!({"qrUrl": qr_url, "format": format}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{format}");
+        let bytes = response.bytes().await.unwrap();
+        assert!(bytes.starts_with(magic), "{format}");
+    }
+    let mut forged = qr_url.to_owned();
+    let last = forged.pop().unwrap();
+    forged.push(if last == 'A' { 'B' } else { 'A' });
+    let (status, refused) = post(
+        &server,
+        POSTERS_PATH,
+        &json!({"qrUrl": forged, "format": "pdf"}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["code"], "qr_invalid");
 }
 
 fn registration_max_rooms() -> usize {
