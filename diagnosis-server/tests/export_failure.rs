@@ -1,5 +1,6 @@
 //! No half-written export is ever listed: when writing a batch's files fails midway, nothing is
-//! listed and no key is lost; the next run (after the claim's lease) exports the same keys.
+//! listed and no key is lost; the next run (after the claim's lease) exports the same keys. When
+//! rewriting `index.txt`/`list.json` fails after a file was listed, the next run rewrites them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
