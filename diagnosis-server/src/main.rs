@@ -257,6 +257,14 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
             config.venue_authority_phone
         );
     }
+    if config.venue_keys_dir().starts_with(&config.data_dir) {
+        eprintln!(
+            "note: the venue sealing key is kept in the data directory ({}); a backup of the data \
+             directory then opens every venue record. Set --venue-keys-dir (or \
+             MIMAMORI_VENUE_KEYS_DIR) to a directory outside it",
+            config.venue_keys_dir().display()
+        );
+    }
     config.validate()?;
     Ok(config)
 }
