@@ -151,6 +151,13 @@ fn as_json_error(kind: PathKind, response: Response) -> Response {
             "the request body has a content type this endpoint does not accept",
         ),
         StatusCode::REQUEST_TIMEOUT => ("timeout", "the request did not arrive in time"),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "rate_limited",
+            "too many requests; retry after the time in Retry-After",
+        ),
+        StatusCode::SERVICE_UNAVAILABLE => {
+            ("unavailable", "the service is unavailable; try again later")
+        }
         status if status.is_server_error() => ("internal", "internal error; try again later"),
         _ => ("bad_request", "the request was refused"),
     };
