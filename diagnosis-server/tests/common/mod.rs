@@ -319,3 +319,13 @@ pub async fn upload_one_key(
         .unwrap();
     (tek, response)
 }
+
+/// A child server process killed (SIGKILL) and reaped when dropped, also when a test fails.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

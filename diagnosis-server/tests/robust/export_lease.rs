@@ -4,7 +4,6 @@
 //! `index.txt`/`list.json` lost after an export are rebuilt from the database at the next start.
 
 use std::path::Path;
-use std::process::Child;
 use std::time::{Duration, Instant};
 
 use mimamori_core::api::v1::ExportIndex;
@@ -15,13 +14,14 @@ use super::{API_KEY, common};
 /// The lease used here, in seconds.
 const LEASE_SECONDS: &str = "3";
 
-fn spawn(data_dir: &Path, pause_seconds: Option<&str>) -> (Child, String) {
-    common::spawn_binary(data_dir, API_KEY, |command| {
+fn spawn(data_dir: &Path, pause_seconds: Option<&str>) -> (common::KillOnDrop, String) {
+    let (child, base) = common::spawn_binary(data_dir, API_KEY, |command| {
         command.args(["--export-lease-seconds", LEASE_SECONDS]);
         if let Some(pause) = pause_seconds {
             command.args(["--export-pause-after-claim-seconds", pause]);
         }
-    })
+    });
+    (common::KillOnDrop(child), base)
 }
 
 fn open_batches(data_dir: &Path) -> i64 {
@@ -87,15 +87,15 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
 
     // A second process on the same database: while the first renews its claim, well past one
     // lease, the batch is not taken over.
-    let (mut other, other_base) = spawn(data, None);
+    let (_other, other_base) = spawn(data, None);
     tokio::time::sleep(Duration::from_secs(5)).await;
     let outcome = export(&client, &other_base).await;
     assert_eq!(outcome["batch"], Value::Null, "{outcome}");
     assert_eq!(outcome["keys"], 0, "{outcome}");
 
     // SIGKILL the holder: after the lease the other process takes the batch over.
-    paused.kill().unwrap();
-    paused.wait().unwrap();
+    paused.0.kill().unwrap();
+    paused.0.wait().unwrap();
     running.abort();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -112,8 +112,6 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
     let (status, listed) = index(&client, &other_base).await;
     assert_eq!(status, 200);
     assert_eq!(listed.len(), 1);
-    other.kill().unwrap();
-    other.wait().unwrap();
 }
 
 #[tokio::test]
@@ -121,21 +119,20 @@ async fn lost_listings_are_rebuilt_at_start() {
     let directory = tempfile::tempdir().unwrap();
     let data = directory.path();
     let client = reqwest::Client::new();
-    let (mut first, base) = spawn(data, None);
+    let (first, base) = spawn(data, None);
     let (_, response) = common::upload_one_key(&client, &base, API_KEY).await;
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(export(&client, &base).await["keys"], 1);
     let (_, listed) = index(&client, &base).await;
     assert_eq!(listed.len(), 1);
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
 
     // As if the process died between listing the file and rewriting the listings.
     let folder = data.join("exports-store").join("exports").join("JP");
     std::fs::remove_file(folder.join("index.txt")).unwrap();
     std::fs::remove_file(folder.join("list.json")).unwrap();
 
-    let (mut second, base) = spawn(data, None);
+    let (_second, base) = spawn(data, None);
     let (status, relisted) = index(&client, &base).await;
     assert_eq!(status, 200, "index.txt is back after the restart");
     assert_eq!(relisted, listed);
@@ -145,6 +142,4 @@ async fn lost_listings_are_rebuilt_at_start() {
         .await
         .unwrap();
     assert_eq!(list.status().as_u16(), 200);
-    second.kill().unwrap();
-    second.wait().unwrap();
 }

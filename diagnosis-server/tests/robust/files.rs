@@ -47,7 +47,8 @@ async fn data_and_export_store_are_private_under_umask_000_and_keys_live_elsewhe
         .arg(&venue_keys)
         .env("MIMAMORI_LOG", "warn")
         .stderr(std::process::Stdio::null());
-    let (mut child, base) = common::spawn_listening(command);
+    let (child, base) = common::spawn_listening(command);
+    let _child = common::KillOnDrop(child);
     let client = reqwest::Client::new();
 
     // Write export files and make the venue keys.
@@ -101,6 +102,4 @@ async fn data_and_export_store_are_private_under_umask_000_and_keys_live_elsewhe
             path.display()
         );
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
