@@ -3,8 +3,8 @@
 //!
 //! | file | what |
 //! |------|------|
-//! | `qr-<n>.png`, `qr-<n>.svg` | room n's QR code |
-//! | `poster-<n>.pdf` | room n's A4 poster |
+//! | `qr-<n>.png`, `qr-<n>.svg` | room n's QR code (fetched with its QR text) |
+//! | `poster-<n>.pdf` | room n's A4 poster (fetched with its QR text) |
 //! | `leaflet.pdf` | the A4 explanatory leaflet |
 //! | `operator-copy.pdf` | the operator copy with the private trace code (keep it private) |
 //! | `manager-key.txt` | the manager device's key (mode 0600; for notice requests) |
@@ -26,8 +26,14 @@ use crate::client::HttpClient;
 /// The registration path of the venue service (`diagnosis-server/src/venues`).
 pub(crate) const REGISTRATIONS_PATH: &str = "/venues/v1/registrations";
 
-/// The largest answer accepted (posters of 50 rooms): 64 MiB.
-const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
+/// The poster and QR image path of the venue service: one room's file a request.
+pub(crate) const POSTERS_PATH: &str = "/venues/v1/posters";
+
+/// The largest registration answer accepted (50 rooms' QR texts, leaflet, operator copy).
+const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The largest poster or QR image accepted.
+const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Arguments of `mimamori venue register`.
 #[derive(Debug, clap::Args)]
@@ -121,8 +127,26 @@ pub(crate) fn run(args: &RegisterArgs, out: &mut impl Write) -> Result<()> {
         }
         bail!("registration refused (HTTP {}): {message}", answer.status);
     }
-    write_outputs(&value, &args.out_dir, out)
+    let client = HttpClient::new();
+    let posters = server.join(POSTERS_PATH);
+    let mut fetch = |qr_url: &str, format: &str| -> Result<Vec<u8>> {
+        let body = serde_json::to_vec(&json!({"qrUrl": qr_url, "format": format}))?;
+        let answer = client
+            .post_json(&posters, &[], &body, MAX_FILE_BYTES)
+            .with_context(|| format!("fetching a room's {format}"))?;
+        if answer.status != 200 {
+            bail!(
+                "the server refused a room's {format} (HTTP {})",
+                answer.status
+            );
+        }
+        Ok(answer.body)
+    };
+    write_outputs(&value, &args.out_dir, &mut fetch, out)
 }
+
+/// Fetches one room's file: its QR text and the format (`pdf`, `png`, `svg`).
+type FetchFile<'a> = dyn FnMut(&str, &str) -> Result<Vec<u8>> + 'a;
 
 fn text<'a>(value: &'a Value, field: &str) -> Result<&'a str> {
     value[field]
@@ -153,7 +177,12 @@ fn decode(value: &Value, field: &str) -> Result<Vec<u8>> {
         .with_context(|| format!("the server's {field} is not base64"))
 }
 
-fn write_outputs(value: &Value, directory: &Path, out: &mut impl Write) -> Result<()> {
+fn write_outputs(
+    value: &Value,
+    directory: &Path,
+    fetch: &mut FetchFile<'_>,
+    out: &mut impl Write,
+) -> Result<()> {
     std::fs::create_dir_all(directory)
         .with_context(|| format!("cannot create {}", directory.display()))?;
     let rooms = value["rooms"]
@@ -162,21 +191,14 @@ fn write_outputs(value: &Value, directory: &Path, out: &mut impl Write) -> Resul
     let mut listing = Vec::new();
     for (index, room) in rooms.iter().enumerate() {
         let number = index + 1;
-        write_file(
-            &directory.join(format!("qr-{number}.png")),
-            &decode(room, "qrPng")?,
-            false,
-        )?;
-        write_file(
-            &directory.join(format!("qr-{number}.svg")),
-            text(room, "qrSvg")?.as_bytes(),
-            false,
-        )?;
-        write_file(
-            &directory.join(format!("poster-{number}.pdf")),
-            &decode(room, "posterPdf")?,
-            false,
-        )?;
+        let qr_url = text(room, "qrUrl")?;
+        for (format, name) in [
+            ("png", format!("qr-{number}.png")),
+            ("svg", format!("qr-{number}.svg")),
+            ("pdf", format!("poster-{number}.pdf")),
+        ] {
+            write_file(&directory.join(name), &fetch(qr_url, format)?, false)?;
+        }
         listing.push(json!({
             "number": number,
             "room": room["room"],
@@ -234,17 +256,23 @@ mod tests {
             "traceCode": "ABCD-EFGH-JKMN-PQRS",
             "managerKey": "0123-4567-89AB-CDEF",
             "rooms": [
-                {"room": "1階", "qrUrl": "https://h/v/#a", "qrPng": BASE64.encode(b"\x89PNG1"),
-                 "qrSvg": "<svg/>", "posterPdf": BASE64.encode(b"%PDF-1")},
-                {"room": "2階", "qrUrl": "https://h/v/#b", "qrPng": BASE64.encode(b"\x89PNG2"),
-                 "qrSvg": "<svg/>", "posterPdf": BASE64.encode(b"%PDF-2")}
+                {"room": "1階", "qrUrl": "https://h/v/#a"},
+                {"room": "2階", "qrUrl": "https://h/v/#b"}
             ],
             "leafletPdf": BASE64.encode(b"%PDF-L"),
             "operatorCopyPdf": BASE64.encode(b"%PDF-O"),
         });
         let directory = tempfile::tempdir().unwrap();
         let mut out = Vec::new();
-        write_outputs(&answer, directory.path(), &mut out).unwrap();
+        let mut fetch = |qr_url: &str, format: &str| -> Result<Vec<u8>> {
+            let room = if qr_url.ends_with('a') { "1" } else { "2" };
+            Ok(match format {
+                "png" => [&b"\x89PNG"[..], room.as_bytes()].concat(),
+                "svg" => b"<svg/>".to_vec(),
+                _ => format!("%PDF-{room}").into_bytes(),
+            })
+        };
+        write_outputs(&answer, directory.path(), &mut fetch, &mut out).unwrap();
         let printed = String::from_utf8(out).unwrap();
         assert!(printed.contains("R7K2M9QX4D") && printed.contains("ABCD-EFGH-JKMN-PQRS"));
         assert_eq!(
@@ -280,11 +308,12 @@ mod tests {
     fn a_damaged_answer_is_an_error_naming_the_field() {
         let directory = tempfile::tempdir().unwrap();
         let error = write_outputs(
-            &json!({"rooms": [{"qrPng": "***"}]}),
+            &json!({"rooms": [{"room": "1階"}]}),
             directory.path(),
+            &mut |_: &str, _: &str| Ok(Vec::new()),
             &mut Vec::new(),
         )
         .unwrap_err();
-        assert!(error.to_string().contains("qrPng"), "{error}");
+        assert!(error.to_string().contains("qrUrl"), "{error}");
     }
 }

@@ -66,9 +66,10 @@ pub struct LocalBlobStore {
 }
 
 impl LocalBlobStore {
-    /// A store rooted at `root` (created when missing).
+    /// A store rooted at `root` (created when missing; it and every directory in it 0700, the
+    /// files 0600, whatever the umask: the server serves them, nobody else needs to read them).
     pub fn new(root: &Path) -> Result<Self> {
-        std::fs::create_dir_all(root).map_err(|cause| Error::io(root, cause))?;
+        crate::keys::create_private_dir(root)?;
         Ok(Self {
             root: root.to_path_buf(),
         })
@@ -115,13 +116,21 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let directory = path
         .parent()
         .ok_or_else(|| Error::Blob("an object has no parent directory".into()))?;
-    std::fs::create_dir_all(directory).map_err(|cause| Error::io(directory, cause))?;
+    crate::keys::create_private_dir(directory)?;
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|error| Error::Blob(error.to_string()))?;
     let temporary = directory.join(format!(".tmp-{}", hex::encode(random)));
     let result = (|| {
-        let mut file =
-            std::fs::File::create(&temporary).map_err(|cause| Error::io(&temporary, cause))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options
+            .open(&temporary)
+            .map_err(|cause| Error::io(&temporary, cause))?;
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .map_err(|cause| Error::io(&temporary, cause))?;

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub use crate::connections::ConnectionLimits;
 use crate::{Error, Result};
 
 /// Default export period: one batch an hour.
@@ -139,6 +140,23 @@ pub struct Config {
     pub venue_authority_phone: String,
     /// The consultation centre's phone (leaflet).
     pub venue_consultation_phone: String,
+    /// Timeouts and the cap on client connections.
+    pub connection_limits: ConnectionLimits,
+    /// Directory of the export signing keys, the token signing key and the code secret;
+    /// `None` means `<data dir>/keys`. Put it outside the data directory so that a copy of the
+    /// data directory holds no secret.
+    pub keys_dir: Option<PathBuf>,
+    /// Directory of the venue signing key and the venue sealing key; `None` means
+    /// [`Config::keys_dir`]. The sealing key opens every sealed venue record: keep it out of
+    /// backups of the database.
+    pub venue_keys_dir: Option<PathBuf>,
+    /// Lease of an export batch claim (at least 1 s): renewed every third of it while a run
+    /// works; a claim not renewed for this long (its process died) is taken over.
+    pub export_lease: Duration,
+    /// Tests only: how long an export run waits after claiming its batch, so that a test can
+    /// kill the process while it holds the claim.
+    #[doc(hidden)]
+    pub export_pause_after_claim: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -160,6 +178,10 @@ impl std::fmt::Debug for Config {
             )
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
+            .field("connection_limits", &self.connection_limits)
+            .field("keys_dir", &self.keys_dir)
+            .field("venue_keys_dir", &self.venue_keys_dir)
+            .field("export_lease", &self.export_lease)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +208,11 @@ impl Config {
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
+            connection_limits: ConnectionLimits::default(),
+            keys_dir: None,
+            venue_keys_dir: None,
+            export_lease: Duration::from_secs(crate::export::BATCH_LEASE_SECONDS.unsigned_abs()),
+            export_pause_after_claim: None,
         }
     }
 
@@ -194,6 +221,20 @@ impl Config {
         self.database
             .clone()
             .unwrap_or_else(|| DatabaseConfig::Sqlite(self.data_dir.join("diagnosis.sqlite3")))
+    }
+
+    /// The directory of the export and token signing keys and the code secret.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.keys_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("keys"))
+    }
+
+    /// The directory of the venue signing and sealing keys.
+    pub fn venue_keys_dir(&self) -> PathBuf {
+        self.venue_keys_dir
+            .clone()
+            .unwrap_or_else(|| self.keys_dir())
     }
 
     /// The blob store to use.
@@ -219,6 +260,20 @@ impl Config {
         if self.export_period < Duration::from_secs(1) {
             return Err(Error::Config(
                 "the export period must be at least 1 s".into(),
+            ));
+        }
+        if self.export_lease < Duration::from_secs(1) {
+            return Err(Error::Config(
+                "the export lease must be at least 1 s".into(),
+            ));
+        }
+        let limits = &self.connection_limits;
+        if limits.max_connections == 0
+            || limits.header_read_timeout.is_zero()
+            || limits.body_read_timeout.is_zero()
+        {
+            return Err(Error::Config(
+                "the connection cap and the read timeouts must be above zero".into(),
             ));
         }
         if self.health_authority_id.is_empty() {

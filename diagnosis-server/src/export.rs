@@ -16,6 +16,14 @@
 //!    `index.txt` and `list.json`, so no half-written file is ever listed;
 //! 6. deletes keys and files older than 14 days (files are unlisted before their blobs go).
 //!
+//! While a run holds a batch it renews the claim's lease every third of
+//! [`Config::export_lease`]; a claim whose holder died is taken over by the next run after the
+//! lease (a minute by default). `index.txt` and `list.json` are rewritten from the database at
+//! every start ([`crate::server::Server::start`]) and after every run, whether or not it made a
+//! file, so a rewrite missed by a crash or a write fault heals on its own.
+//!
+//! [`Config::export_lease`]: crate::config::Config::export_lease
+//!
 //! [`Config::min_export_keys`]: crate::config::Config::min_export_keys
 
 use bytes::Bytes;
@@ -31,11 +39,13 @@ use mimamori_core::{
 
 use crate::config::{EXPORT_PADDING_JITTER, RETENTION};
 use crate::service::{CODE_RECORD_SECONDS, Services};
-use crate::storage::{ExportFileRecord, StoredExposure};
+use crate::storage::{ExportBatch, ExportFileRecord, StoredExposure};
 use crate::{Error, Result};
 
-/// How long an unfinished batch claim blocks other instances before it is taken over.
-pub const BATCH_LEASE_SECONDS: i64 = 10 * 60;
+/// Default lease of a batch claim, in seconds: how long a claim whose holder stopped renewing it
+/// (a process killed mid-run) blocks other runs before it is taken over. The holder renews it
+/// every third of the lease while it works ([`crate::config::Config::export_lease`]).
+pub const BATCH_LEASE_SECONDS: i64 = 60;
 
 /// What one export run did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -65,66 +75,21 @@ pub async fn run_export(services: &Services) -> Result<ExportOutcome> {
     let now = services.now();
     let retention = i64::try_from(RETENTION.as_secs()).unwrap_or(i64::MAX);
     let mut outcome = ExportOutcome::default();
-    let region = services.config.region.clone();
+    let lease_seconds =
+        i64::try_from(services.config.export_lease.as_secs()).unwrap_or(BATCH_LEASE_SECONDS);
     if let Some(batch) = services
         .storage
-        .begin_export_batch(now + 1, now - retention, BATCH_LEASE_SECONDS, now)
+        .begin_export_batch(now + 1, now - retention, lease_seconds, now)
         .await?
     {
         outcome.batch = Some((batch.start, batch.end));
-        let stored = services
-            .storage
-            .exposures_between(batch.start, batch.end)
-            .await?;
-        let mut records = Vec::new();
-        if !stored.is_empty() {
-            outcome.keys = stored.len();
-            let mut keys = to_export_keys(&stored)?;
-            let target = services.config.min_export_keys
-                + usize::try_from(OsRandom.uniform_inclusive(0, EXPORT_PADDING_JITTER as u64))
-                    .unwrap_or(0);
-            outcome.padding_keys = pad_keys(&mut keys, target, &mut OsRandom)?;
-            let signer = current_signer(services)?;
-            let header = ExportHeader {
-                start_timestamp: u64::try_from(batch.start).unwrap_or(0),
-                end_timestamp: u64::try_from(batch.end).unwrap_or(0),
-                region: region.clone(),
-                batch_num: 1,
-                batch_size: 1,
-            };
-            let files = tokio::task::spawn_blocking(move || build_files(header, keys, &signer))
-                .await
-                .map_err(|error| Error::Blob(format!("an export task failed: {error}")))??;
-            let created_ms = now * 1000;
-            for (header, key_count, zip) in files {
-                let name = format!(
-                    "{}/{}-{}-{:05}.zip",
-                    region_prefix(&region),
-                    header.start_timestamp,
-                    header.end_timestamp,
-                    header.batch_num
-                );
-                services.blobs.put(&name, Bytes::from(zip)).await?;
-                records.push(ExportFileRecord {
-                    region: region.clone(),
-                    object_name: name.clone(),
-                    batch_id: batch.id,
-                    batch_num: header.batch_num,
-                    batch_size: header.batch_size,
-                    key_count: i64::try_from(key_count).unwrap_or(i64::MAX),
-                    created_ms,
-                });
-                outcome.files.push(name);
-            }
-        }
-        services
-            .storage
-            .complete_export_batch(&batch, &records)
-            .await?;
-        if !records.is_empty() {
-            write_listings(services).await?;
+        tokio::select! {
+            exported = export_batch(services, &batch, now, &mut outcome) => exported?,
+            lost = keep_claim(services, &batch) => return Err(lost),
         }
     }
+    // Also when this run listed nothing new: heals a rewrite a crash or a fault missed.
+    write_listings(services).await?;
     let swept = services
         .storage
         .delete_expired(
@@ -142,6 +107,92 @@ pub async fn run_export(services: &Services) -> Result<ExportOutcome> {
         }
     }
     Ok(outcome)
+}
+
+/// Writes the files of a claimed `batch`, then completes it (lists them).
+async fn export_batch(
+    services: &Services,
+    batch: &ExportBatch,
+    now: i64,
+    outcome: &mut ExportOutcome,
+) -> Result<()> {
+    let region = services.config.region.clone();
+    if let Some(pause) = services.config.export_pause_after_claim {
+        // Tests only: hold the claim so a test can kill the process mid-run.
+        tokio::time::sleep(pause).await;
+    }
+    let stored = services
+        .storage
+        .exposures_between(batch.start, batch.end)
+        .await?;
+    let mut records = Vec::new();
+    if !stored.is_empty() {
+        outcome.keys = stored.len();
+        let mut keys = to_export_keys(&stored)?;
+        let target = services.config.min_export_keys
+            + usize::try_from(OsRandom.uniform_inclusive(0, EXPORT_PADDING_JITTER as u64))
+                .unwrap_or(0);
+        outcome.padding_keys = pad_keys(&mut keys, target, &mut OsRandom)?;
+        let signer = current_signer(services)?;
+        let header = ExportHeader {
+            start_timestamp: u64::try_from(batch.start).unwrap_or(0),
+            end_timestamp: u64::try_from(batch.end).unwrap_or(0),
+            region: region.clone(),
+            batch_num: 1,
+            batch_size: 1,
+        };
+        let files = tokio::task::spawn_blocking(move || build_files(header, keys, &signer))
+            .await
+            .map_err(|error| Error::Blob(format!("an export task failed: {error}")))??;
+        let created_ms = now * 1000;
+        for (header, key_count, zip) in files {
+            let name = format!(
+                "{}/{}-{}-{:05}.zip",
+                region_prefix(&region),
+                header.start_timestamp,
+                header.end_timestamp,
+                header.batch_num
+            );
+            services.blobs.put(&name, Bytes::from(zip)).await?;
+            records.push(ExportFileRecord {
+                region: region.clone(),
+                object_name: name.clone(),
+                batch_id: batch.id,
+                batch_num: header.batch_num,
+                batch_size: header.batch_size,
+                key_count: i64::try_from(key_count).unwrap_or(i64::MAX),
+                created_ms,
+            });
+            outcome.files.push(name);
+        }
+    }
+    services
+        .storage
+        .complete_export_batch(batch, &records)
+        .await
+}
+
+/// Renews the claim on `batch` every third of the lease, for as long as the run works; returns
+/// only when the claim is lost (taken over after a lease this process failed to renew).
+async fn keep_claim(services: &Services, batch: &ExportBatch) -> Error {
+    let period = services.config.export_lease / 3;
+    loop {
+        tokio::time::sleep(period).await;
+        match services
+            .storage
+            .renew_export_batch(batch, services.now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                return Error::Database(
+                    "the export batch was taken over by another instance after its lease ran                      out; nothing of this run is listed, and the next run exports the keys"
+                        .into(),
+                );
+            }
+            Err(error) => tracing::warn!(%error, "renewing the export lease failed; retrying"),
+        }
+    }
 }
 
 /// Rewrites `index.txt` and `list.json` of the configured region from the listed files.

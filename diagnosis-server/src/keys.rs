@@ -48,8 +48,9 @@ pub struct ExportKeyRing {
 impl ExportKeyRing {
     /// Loads the keys in `<data dir>/keys/export-signing`, making version `v1` (with `key_id`)
     /// when there is none. Returns the ring and whether a key was made.
-    pub fn load_or_create(data_dir: &Path, key_id: &str, now: i64) -> Result<(Self, bool)> {
-        let directory = data_dir.join("keys").join("export-signing");
+    pub fn load_or_create(keys_dir: &Path, key_id: &str, now: i64) -> Result<(Self, bool)> {
+        create_private_dir(keys_dir)?;
+        let directory = keys_dir.join("export-signing");
         create_private_dir(&directory)?;
         let versions_path = directory.join("versions.json");
         let mut ring = Self {
@@ -146,9 +147,9 @@ impl ExportKeyRing {
     }
 }
 
-/// Loads `keys/<name>.pem` as a P-256 key, or makes it.
-pub fn load_or_create_token_key(data_dir: &Path) -> Result<ExportSigningKey> {
-    let directory = data_dir.join("keys");
+/// Loads `<keys dir>/token-signing.pem` as a P-256 key, or makes it.
+pub fn load_or_create_token_key(keys_dir: &Path) -> Result<ExportSigningKey> {
+    let directory = keys_dir.to_path_buf();
     create_private_dir(&directory)?;
     let path = directory.join("token-signing.pem");
     if path.exists() {
@@ -162,9 +163,9 @@ pub fn load_or_create_token_key(data_dir: &Path) -> Result<ExportSigningKey> {
     Ok(key)
 }
 
-/// Loads `keys/code-secret` (32 bytes), or makes it.
-pub fn load_or_create_code_secret(data_dir: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let directory = data_dir.join("keys");
+/// Loads `<keys dir>/code-secret` (32 bytes), or makes it.
+pub fn load_or_create_code_secret(keys_dir: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let directory = keys_dir.to_path_buf();
     create_private_dir(&directory)?;
     let path = directory.join("code-secret");
     if path.exists() {
@@ -184,14 +185,25 @@ pub fn load_or_create_code_secret(data_dir: &Path) -> Result<Zeroizing<Vec<u8>>>
     Ok(secret)
 }
 
-fn create_private_dir(directory: &Path) -> Result<()> {
-    std::fs::create_dir_all(directory).map_err(|cause| Error::io(directory, cause))?;
+/// Creates `directory` and its missing parents readable only by the owner (0700, whatever the
+/// umask), and makes an existing `directory` 0700 too.
+pub fn create_private_dir(directory: &Path) -> Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder
+            .create(directory)
+            .map_err(|cause| Error::io(directory, cause))?;
         std::fs::set_permissions(directory, std::fs::Permissions::from_mode(0o700))
             .map_err(|cause| Error::io(directory, cause))?;
     }
+    #[cfg(not(unix))]
+    builder
+        .create(directory)
+        .map_err(|cause| Error::io(directory, cause))?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 //! |--------|---------|
 //! | [`config`] | configuration |
 //! | [`server`] | start, stop, the export worker loop |
+//! | [`connections`] | accepting connections: read timeouts, idle timeout, connection cap |
 //! | [`routes`] | HTTP: phone API, authority API, export files |
 //! | [`service`] | the operations behind the routes (also for the staff portal) |
 //! | [`publish`] | validation rules of uploads |
@@ -49,6 +50,7 @@
 pub mod bench;
 pub mod blobs;
 pub mod config;
+pub mod connections;
 mod error;
 pub mod export;
 pub mod keys;

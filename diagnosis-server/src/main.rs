@@ -75,6 +75,35 @@ struct Cli {
     /// The consultation centre's phone, printed on the leaflet.
     #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
     venue_consultation_phone: Option<String>,
+    /// Seconds a client may take to send a request's head; also how long an idle kept-alive
+    /// connection stays open.
+    #[arg(
+        long,
+        env = "MIMAMORI_HEADER_READ_TIMEOUT_SECONDS",
+        default_value_t = 10
+    )]
+    header_read_timeout_seconds: u64,
+    /// Seconds a client may take to send a whole request body.
+    #[arg(long, env = "MIMAMORI_BODY_READ_TIMEOUT_SECONDS", default_value_t = 30)]
+    body_read_timeout_seconds: u64,
+    /// Most client connections open at once (keep it well below the file descriptor limit).
+    #[arg(long, env = "MIMAMORI_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: usize,
+    /// Directory of the export and token signing keys and the code secret (default:
+    /// <data dir>/keys); outside the data directory, a backup of it holds no secret.
+    #[arg(long, env = "MIMAMORI_KEYS_DIR")]
+    keys_dir: Option<PathBuf>,
+    /// Directory of the venue signing and sealing keys (default: the keys directory); the
+    /// sealing key opens every venue record, so keep it away from database backups.
+    #[arg(long, env = "MIMAMORI_VENUE_KEYS_DIR")]
+    venue_keys_dir: Option<PathBuf>,
+    /// Seconds an export batch claim lasts unrenewed: a crashed exporter's batch is taken over
+    /// after it (the exporter renews it every third of it while it works).
+    #[arg(long, env = "MIMAMORI_EXPORT_LEASE_SECONDS", default_value_t = 60)]
+    export_lease_seconds: u64,
+    /// Tests only: seconds an export run waits after claiming its batch.
+    #[arg(long, hide = true)]
+    export_pause_after_claim_seconds: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -198,6 +227,17 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.bootstrap_api_key = cli.bootstrap_api_key.clone();
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
+    config.keys_dir = cli.keys_dir.clone();
+    config.export_lease = Duration::from_secs(cli.export_lease_seconds);
+    config.export_pause_after_claim = cli
+        .export_pause_after_claim_seconds
+        .map(Duration::from_secs);
+    config.venue_keys_dir = cli.venue_keys_dir.clone();
+    config.connection_limits = mimamori_diagnosis_server::config::ConnectionLimits {
+        header_read_timeout: Duration::from_secs(cli.header_read_timeout_seconds),
+        body_read_timeout: Duration::from_secs(cli.body_read_timeout_seconds),
+        max_connections: cli.max_connections,
+    };
     if let Some(host) = &cli.venue_qr_host {
         config.venue_authority_host = Some(host.clone());
     }
@@ -215,6 +255,14 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
             "note: venue leaflets print the placeholder phone {}; set --venue-authority-phone and \
              --venue-consultation-phone (or MIMAMORI_VENUE_*_PHONE) before registering venues",
             config.venue_authority_phone
+        );
+    }
+    if config.venue_keys_dir().starts_with(&config.data_dir) {
+        eprintln!(
+            "note: the venue sealing key is kept in the data directory ({}); a backup of the data \
+             directory then opens every venue record. Set --venue-keys-dir (or \
+             MIMAMORI_VENUE_KEYS_DIR) to a directory outside it",
+            config.venue_keys_dir().display()
         );
     }
     config.validate()?;

@@ -40,6 +40,11 @@ impl Server {
     /// Starts a server reading time from `clock` (tests move time with a fake clock).
     pub async fn start_with_clock(config: Config, clock: Arc<dyn Clock>) -> Result<RunningServer> {
         let services = Arc::new(open_services(config, clock).await?);
+        // Heal listings a crash or a write fault left behind (they are rebuilt from the
+        // database); the server serves the files it has even when the store fails now.
+        if let Err(error) = crate::export::write_listings(&services).await {
+            tracing::error!(%error, "rewriting index.txt and list.json at start failed");
+        }
         let listener = tokio::net::TcpListener::bind(services.config.listen)
             .await
             .map_err(|cause| {
@@ -53,14 +58,13 @@ impl Server {
         })?;
         let (stop, stopped) = watch::channel(false);
         let app = routes::router(Arc::clone(&services));
-        let mut http_stop = stopped.clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let limits = services.config.connection_limits;
+        let http = tokio::spawn(crate::connections::serve(
+            listener,
+            app,
+            limits,
+            stopped.clone(),
+        ));
         let worker = services
             .config
             .export_worker
@@ -145,7 +149,7 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     let storage = storage::open(&config.database()).await?;
     let blobs = blobs::open(&config.blobs())?;
     let (ring, created) =
-        ExportKeyRing::load_or_create(&config.data_dir, &config.signing_key_id, now)?;
+        ExportKeyRing::load_or_create(&config.keys_dir(), &config.signing_key_id, now)?;
     if created {
         let published = ring.published();
         if let Some(key) = published.last() {
@@ -158,8 +162,8 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
             );
         }
     }
-    let tokens = TokenSigner::new(load_or_create_token_key(&config.data_dir)?);
-    let code_secret = load_or_create_code_secret(&config.data_dir)?;
+    let tokens = TokenSigner::new(load_or_create_token_key(&config.keys_dir())?);
+    let code_secret = load_or_create_code_secret(&config.keys_dir())?;
     let services = Services::new(
         config.clone(),
         storage,
@@ -191,8 +195,9 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     Ok(services)
 }
 
+/// The data directory holds the database and secrets: 0700 whatever the umask.
 fn create_data_dir(path: &Path) -> Result<()> {
-    std::fs::create_dir_all(path).map_err(|cause| Error::io(path, cause))
+    crate::keys::create_private_dir(path)
 }
 
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.

@@ -5,6 +5,10 @@
 
 mod common;
 
+// Issue 13: headers, JSON errors and timeouts.
+#[path = "robust/responses.rs"]
+mod responses;
+
 use common::{START, TODAY, key, read_export, start};
 use mimamori_core::api::v1::{
     ExportIndex, PUBLISH_PATH, PublishRequest, PublishResponse, VERIFY_PATH, VerifyCodeResponse,

@@ -1,10 +1,19 @@
 //! An upload acknowledged with 200 survives `kill -9` of the server: the real binary is started
 //! as a child, an upload is acknowledged, the process is killed with SIGKILL, restarted on the
-//! same data directory, and the key is found in the export file.
+//! same data directory, and the key is found in the export file. The modules under `robust/` run
+//! the binary in other hostile conditions.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+
+// Issue 13: the process-level robustness tests (the real binary under limits).
+#[path = "robust/export_lease.rs"]
+mod export_lease;
+#[path = "robust/files.rs"]
+mod files;
+#[path = "robust/slow_clients.rs"]
+mod slow_clients;
 
 use std::process::Child;
 

@@ -172,6 +172,16 @@ async fn suite(storage: Arc<dyn Storage>) {
         None,
         "another claim is held"
     );
+    // A renewed claim holds past its first lease (issue 13: the exporter renews while it works).
+    assert!(storage.renew_export_batch(&batch, NOW + 50).await.unwrap());
+    assert_eq!(
+        storage
+            .begin_export_batch(NOW + 620, NOW - 1000, 600, NOW + 620)
+            .await
+            .unwrap(),
+        None,
+        "the renewed claim is held beyond 600 s after it was first made"
+    );
     // A key uploaded now, committing after the claim, goes to the next batch.
     storage
         .insert_exposures(&[exposure(4, NOW)], NOW)
@@ -193,6 +203,10 @@ async fn suite(storage: Arc<dyn Storage>) {
         .unwrap()
         .unwrap();
     assert_eq!(stale.start, NOW - 1000, "the stale claim was taken over");
+    assert!(
+        !storage.renew_export_batch(&batch, NOW + 701).await.unwrap(),
+        "a claim taken over cannot be renewed"
+    );
     assert!(
         storage.complete_export_batch(&batch, &[]).await.is_err(),
         "the original claimer lost its batch and lists nothing"

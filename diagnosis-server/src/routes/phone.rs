@@ -2,7 +2,8 @@
 //!
 //! Every response is padded with random bytes. A request with `X-Chaff` is answered with a
 //! response of the same shape and similar size, after reading its body, and changes nothing.
-//! Bodies larger than [`MAX_PUBLISH_BODY_BYTES`] are refused with 413.
+//! Bodies larger than [`MAX_PUBLISH_BODY_BYTES`] are refused with 413; that answer and axum's
+//! other rejections (404, 405) are made JSON and padded by [`super::every_response`].
 
 use axum::Router;
 use axum::body::Bytes;

@@ -212,6 +212,10 @@ pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
         now: i64,
     ) -> Result<Option<ExportBatch>>;
 
+    /// Renews this instance's claim on `batch` (its lease starts again at `now`). `false` when
+    /// the claim is gone: its lease ran out and another instance took the batch over.
+    async fn renew_export_batch(&self, batch: &ExportBatch, now: i64) -> Result<bool>;
+
     /// Keys with `available_at` in `start..end`.
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>>;
 

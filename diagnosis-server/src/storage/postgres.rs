@@ -425,6 +425,17 @@ impl Storage for PostgresStorage {
         }))
     }
 
+    async fn renew_export_batch(&self, batch: &ExportBatch, now: i64) -> Result<bool> {
+        let client = self.pool.get().await?;
+        let changed = client
+            .execute(
+                "UPDATE export_batches SET claimed_at = $2 WHERE id = $1 AND status = 'open'",
+                &[&batch.id, &now],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         let client = self.pool.get().await?;
         let rows = client

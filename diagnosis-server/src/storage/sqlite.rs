@@ -477,6 +477,18 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn renew_export_batch(&self, batch: &ExportBatch, now: i64) -> Result<bool> {
+        let id = batch.id;
+        self.with(move |connection| {
+            let changed = connection.execute(
+                "UPDATE export_batches SET claimed_at = ?2 WHERE id = ?1 AND status = 'open'",
+                params![id, now],
+            )?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         self.with(move |connection| {
             let mut statement = connection.prepare(

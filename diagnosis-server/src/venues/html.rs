@@ -9,7 +9,10 @@ use mimamori_core::venue::{NoticeTemplate, VenueType};
 
 use super::notices::RequestSummary;
 use super::registration::{CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem};
-use super::{NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, REGISTER_PAGE_PATH};
+use super::{
+    NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, POSTER_FORM_PATH,
+    REGISTER_PAGE_PATH,
+};
 use crate::portal::STYLESHEET_PATH;
 use crate::portal::html::{display_time, escape};
 
@@ -334,23 +337,19 @@ pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationF
         } else {
             escape(&room.room)
         };
+        // The files come one at a time from the poster form, so the page stays small.
         let _ = write!(
             body,
             "<section class=\"box room\"><h2>{number}. {label}</h2>\
-             <img id=\"qr-{number}\" alt=\"QR\" width=\"240\" height=\"240\" src=\"data:image/png;base64,{}\">\
-             <p><a id=\"poster-{number}\" download=\"poster-{number}.pdf\" href=\"data:application/pdf;base64,{}\">{}</a> · \
-             <a id=\"png-{number}\" download=\"qr-{number}.png\" href=\"data:image/png;base64,{}\">PNG</a> · \
-             <a id=\"svg-{number}\" download=\"qr-{number}.svg\" href=\"data:image/svg+xml;base64,{}\">SVG</a></p>\
-             <p class=\"en\">{}</p></section>",
-            room.qr_png,
-            room.poster_pdf,
-            ja_en("掲示用ポスター（PDF）", "Poster (PDF)"),
-            room.qr_png,
-            base64::Engine::encode(
-                &base64::engine::general_purpose::STANDARD,
-                room.qr_svg.as_bytes()
-            ),
+             <form method=\"post\" action=\"{POSTER_FORM_PATH}\">\
+             <input type=\"hidden\" name=\"qrUrl\" value=\"{}\">\
+             <button id=\"poster-{number}\" name=\"format\" value=\"pdf\">{}</button> \
+             <button id=\"png-{number}\" name=\"format\" value=\"png\">{}</button> \
+             <button id=\"svg-{number}\" name=\"format\" value=\"svg\">{}</button></form></section>",
             escape(&room.qr_url),
+            ja_en("掲示用ポスター（PDF）", "Poster (PDF)"),
+            ja_en("QRコード画像（PNG）", "QR image (PNG)"),
+            ja_en("QRコード画像（SVG）", "QR image (SVG)"),
         );
     }
     let _ = write!(

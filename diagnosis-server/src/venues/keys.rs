@@ -34,10 +34,10 @@ impl std::fmt::Debug for VenueKeys {
     }
 }
 
-/// Loads the keys from `<data dir>/keys`, making the missing ones.
-pub fn load_or_create_venue_keys(data_dir: &Path) -> Result<VenueKeys> {
-    let directory = data_dir.join("keys");
-    std::fs::create_dir_all(&directory).map_err(|cause| Error::io(&directory, cause))?;
+/// Loads the keys from `directory` ([`crate::Config::venue_keys_dir`], by default
+/// `<data dir>/keys`), making the missing ones (the directory 0700, the files 0600).
+pub fn load_or_create_venue_keys(directory: &Path) -> Result<VenueKeys> {
+    crate::keys::create_private_dir(directory)?;
     let signing_path = directory.join("venue-signing.pem");
     let signing = if signing_path.exists() {
         let pem = Zeroizing::new(
@@ -106,7 +106,7 @@ mod tests {
         #[cfg(unix)]
         for name in ["venue-signing.pem", "venue-seal.key"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(directory.path().join("keys").join(name))
+            let mode = std::fs::metadata(directory.path().join(name))
                 .unwrap()
                 .permissions()
                 .mode();

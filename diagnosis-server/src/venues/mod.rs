@@ -26,6 +26,7 @@
 mod html;
 mod keys;
 mod notices;
+mod posters;
 mod registration;
 
 use std::sync::{Arc, Mutex, OnceLock};
@@ -46,6 +47,7 @@ pub use self::keys::{VENUE_KEY_ID, VENUE_KEY_VERSION, VenueKeys, load_or_create_
 pub use self::notices::{
     KEYWORD_SECONDS, MAX_NOTICE_AGE_DAYS, NoticeFields, NoticeProblem, RequestSummary,
 };
+pub use self::posters::{POSTER_FORM_PATH, POSTERS_PATH};
 pub use self::registration::{
     CAPACITY_BANDS, DEFAULT_STAY_MINUTES, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS,
     QR_PNG_MODULE_PIXELS, RegisteredRoom, RegisteredVenue, RegistrationForm, RegistrationProblem,
@@ -149,7 +151,7 @@ pub type VenueState = Arc<VenueService>;
 impl VenueService {
     /// Loads (or on first start creates) the keys in the data directory.
     pub fn new(services: AppState) -> Self {
-        let keys = load_or_create_venue_keys(&services.config.data_dir).map_err(|error| {
+        let keys = load_or_create_venue_keys(&services.config.venue_keys_dir()).map_err(|error| {
             tracing::error!(%error, "venue keys unavailable; venue routes answer 503");
             error.to_string()
         });
@@ -307,6 +309,8 @@ pub fn router(services: &AppState) -> Router<AppState> {
             get(registration::form_page).post(registration::submit_form),
         )
         .route(REGISTRATIONS_PATH, post(registration::register_json))
+        .route(POSTERS_PATH, post(posters::poster_json))
+        .route(POSTER_FORM_PATH, post(posters::poster_form))
         .route(
             NOTICE_REQUEST_PAGE_PATH,
             get(notices::request_page).post(notices::submit_request_form),

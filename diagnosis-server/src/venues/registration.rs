@@ -1,6 +1,7 @@
 //! Venue registration: the fields of Iwate's form (business type, capacity band, name, postal
 //! code, address lines, phone, e-mail, consent, opt-in) plus rooms; checked, turned into one
-//! signed QR per room, sealed, stored, and answered at once with the QR images and PDFs.
+//! signed QR per room, sealed, stored, and answered at once with each room's QR text, the
+//! leaflet and the operator copy (posters and QR images: [`super::posters`]).
 
 use axum::Form;
 use axum::body::Bytes;
@@ -15,8 +16,8 @@ use mimamori_core::venue::{
     VenuePayload, VenueQr, VenueSeed, VenueType,
 };
 use mimamori_core::{OsRandom, RandomSource};
-use mimamori_documents::venue::{LeafletInput, OperatorCopyInput, PosterInput};
-use mimamori_documents::{FontSet, QrMatrix};
+use mimamori_documents::FontSet;
+use mimamori_documents::venue::{LeafletInput, OperatorCopyInput};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -154,7 +155,8 @@ pub(crate) struct SealedRoom {
     pub(crate) qr_url: String,
 }
 
-/// One room's QR and poster.
+/// One room's QR. Its poster (PDF) and QR images (PNG, SVG) are fetched one at a time from
+/// [`super::POSTERS_PATH`] with this `qr_url`, so that the answer stays small.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RegisteredRoom {
@@ -162,12 +164,6 @@ pub struct RegisteredRoom {
     pub room: String,
     /// The QR's text (`https://<host>/v/#...`).
     pub qr_url: String,
-    /// The QR as PNG, base64.
-    pub qr_png: String,
-    /// The QR as SVG.
-    pub qr_svg: String,
-    /// The A4 poster PDF, base64.
-    pub poster_pdf: String,
 }
 
 /// The answer to a registration: everything the operator needs, at once. Shown once; the
@@ -182,7 +178,7 @@ pub struct RegisteredVenue {
     /// The manager device's key for notice requests and staff keywords; keep it on that
     /// device only.
     pub manager_key: String,
-    /// One QR and poster per room.
+    /// One QR per room (posters and images from [`super::POSTERS_PATH`]).
     pub rooms: Vec<RegisteredRoom>,
     /// The A4 leaflet PDF, base64.
     pub leaflet_pdf: String,
@@ -533,28 +529,15 @@ fn make_documents(
 ) -> std::result::Result<Documents, mimamori_documents::DocumentError> {
     let details = &input.record.details;
     let venue_type = VenueType::from_slug(&details.venue_type).unwrap_or(VenueType::RestaurantBar);
-    let mut rooms = Vec::with_capacity(input.record.rooms.len());
-    for room in &input.record.rooms {
-        let qr = QrMatrix::encode(&room.qr_url)?;
-        let poster = mimamori_documents::venue::poster(
-            &input.fonts,
-            &PosterInput {
-                qr_text: room.qr_url.clone(),
-                venue_name: details.name.clone(),
-                room: room.room.clone(),
-                venue_type_ja: venue_type.japanese().to_owned(),
-                venue_type_en: venue_type.english().to_owned(),
-                authority_name: input.settings.authority_name.clone(),
-            },
-        )?;
-        rooms.push(RegisteredRoom {
+    let rooms = input
+        .record
+        .rooms
+        .iter()
+        .map(|room| RegisteredRoom {
             room: room.room.clone(),
             qr_url: room.qr_url.clone(),
-            qr_png: BASE64.encode(qr.to_png(QR_PNG_MODULE_PIXELS)?),
-            qr_svg: qr.to_svg(60.0),
-            poster_pdf: BASE64.encode(poster),
-        });
-    }
+        })
+        .collect();
     let leaflet = mimamori_documents::venue::leaflet(
         &input.fonts,
         &LeafletInput {

@@ -215,17 +215,37 @@ pub fn spawn_binary(
     api_key: &str,
     configure: impl FnOnce(&mut std::process::Command),
 ) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"));
+    let mut command = std::process::Command::new(SERVER_BINARY);
     command
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(["--listen", "127.0.0.1:0", "--no-export-worker"])
-        .args(["--bootstrap-api-key", api_key])
+        .args(server_arguments(data_dir, api_key))
         .env("MIMAMORI_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
     configure(&mut command);
+    spawn_listening(command)
+}
+
+/// The server binary under test.
+pub const SERVER_BINARY: &str = env!("CARGO_BIN_EXE_mimamori-diagnosis-server");
+
+/// The arguments [`spawn_binary`] gives the server: `data_dir`, 127.0.0.1:0, no export worker,
+/// `api_key` as the bootstrap API key.
+pub fn server_arguments(data_dir: &std::path::Path, api_key: &str) -> Vec<std::ffi::OsString> {
+    vec![
+        "--data-dir".into(),
+        data_dir.into(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--no-export-worker".into(),
+        "--bootstrap-api-key".into(),
+        api_key.into(),
+    ]
+}
+
+/// Spawns `command` (the server binary, or a shell that execs it) with stdout piped, and waits
+/// until it prints the address it listens on.
+pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    command.stdout(std::process::Stdio::piped());
     let mut child = command.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let address = loop {
@@ -298,4 +318,14 @@ pub async fn upload_one_key(
         .await
         .unwrap();
     (tek, response)
+}
+
+/// A child server process killed (SIGKILL) and reaped when dropped, also when a test fails.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
