@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod openapi;
 
 use common::{START, TODAY, key, read_export, start};
 use mimamori_core::api::v1::{
