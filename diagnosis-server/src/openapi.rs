@@ -540,8 +540,8 @@ fn schemas() -> Value {
     let key_example = "dcc3NMbdGngt56ll3rkxJQ==";
     let (request_notice, request_required) = notice_fields(&[]);
     let mut notice_request = request_notice.clone();
-    notice_request.insert("managerKey".into(), json!({ "type": "string", "maxLength": 64, "description": "The manager device's key (give this or `keyword`)." }));
-    notice_request.insert("keyword".into(), json!({ "type": "string", "maxLength": 64, "description": "A staff keyword (give this or `managerKey`)." }));
+    notice_request.insert("managerKey".into(), json!({ "type": ["string", "null"], "maxLength": 64, "description": "The manager device's key (give this or `keyword`)." }));
+    notice_request.insert("keyword".into(), json!({ "type": ["string", "null"], "maxLength": 64, "description": "A staff keyword (give this or `managerKey`)." }));
     let (direct_notice, direct_required) = notice_fields(&["traceCode"]);
     let notice_example = json!({ "template": "tokyo_cluster", "date": "2026-11-30", "fromHour": 18, "toHour": 21, "wholeDay": false, "rooms": [] });
     let mut request_example = notice_example.clone();
@@ -611,7 +611,7 @@ fn schemas() -> Value {
                 "verificationPayload": { "type": "string", "maxLength": MAX_JWT_CHARS, "description": "The certificate from /api/certificate." },
                 "hmacKey": { "type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$", "maxLength": MAX_ID_CHARS,
                              "description": format!("Base64 of the random HMAC key ({HMAC_KEY_BYTES} bytes from phones) the certificate's HMAC was made with.") },
-                "symptomOnsetInterval": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
+                "symptomOnsetInterval": nullable(json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })),
                 "traveler": { "type": "boolean" },
                 "revisionToken": string_max(MAX_JWT_CHARS),
                 "padding": padding(),

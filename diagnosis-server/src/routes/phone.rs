@@ -10,6 +10,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -35,6 +36,21 @@ pub fn router() -> Router<AppState> {
         .route(CERTIFICATE_PATH, post(certificate))
         .route(PUBLISH_PATH, post(publish))
         .layer(DefaultBodyLimit::max(MAX_PUBLISH_BODY_BYTES))
+}
+
+/// The status and message for a body that could not be read: 413 over
+/// [`MAX_PUBLISH_BODY_BYTES`], else 400. Answered in the endpoint's padded JSON, like every
+/// other phone response.
+fn unread_body(rejection: &BytesRejection) -> (u16, String) {
+    let status = rejection.status().as_u16();
+    if status == 413 {
+        (
+            413,
+            format!("the body is larger than {MAX_PUBLISH_BODY_BYTES} bytes"),
+        )
+    } else {
+        (400, "the request body could not be read".into())
+    }
 }
 
 fn is_chaff(headers: &HeaderMap) -> bool {
@@ -113,7 +129,24 @@ fn fake_jwt(length: usize) -> String {
     format!("{a}.{b}.{c}")
 }
 
-async fn verify(State(services): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn verify(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, error) = unread_body(&rejection);
+            let body = VerifyCodeResponse {
+                error,
+                error_code: "bad_request".into(),
+                padding: random_padding(&mut OsRandom),
+                ..Default::default()
+            };
+            return json(status, &body);
+        }
+    };
     let Ok(request) = serde_json::from_slice::<VerifyCodeRequest>(&body) else {
         let body = VerifyCodeResponse {
             error: "the request is not a JSON verify request".into(),
@@ -154,8 +187,21 @@ async fn verify(State(services): State<AppState>, headers: HeaderMap, body: Byte
 async fn certificate(
     State(services): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, error) = unread_body(&rejection);
+            let body = CertificateResponse {
+                error,
+                error_code: "bad_request".into(),
+                padding: random_padding(&mut OsRandom),
+                ..Default::default()
+            };
+            return json(status, &body);
+        }
+    };
     let Ok(request) = serde_json::from_slice::<CertificateRequest>(&body) else {
         let body = CertificateResponse {
             error: "the request is not a JSON certificate request".into(),
@@ -191,7 +237,24 @@ async fn certificate(
     }
 }
 
-async fn publish(State(services): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn publish(
+    State(services): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, error) = unread_body(&rejection);
+            let body = PublishResponse {
+                error,
+                code: "bad_request".into(),
+                padding: random_padding(&mut OsRandom),
+                ..Default::default()
+            };
+            return json(status, &body);
+        }
+    };
     let Ok(request) = serde_json::from_slice::<PublishRequest>(&body) else {
         let body = PublishResponse {
             error: "the request is not a JSON publish request".into(),

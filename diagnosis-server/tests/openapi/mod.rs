@@ -518,3 +518,26 @@ async fn chaff_needs_a_well_formed_body_like_a_real_request() {
     assert_eq!(status, 200);
     assert!(body["token"].is_string() && body["padding"].is_string());
 }
+
+#[tokio::test]
+async fn an_oversized_phone_request_gets_a_padded_json_413() {
+    let server = start().await;
+    let document = document();
+    for path in [VERIFY_PATH, CERTIFICATE_PATH, PUBLISH_PATH] {
+        let (status, content_type, body) = answer(
+            server
+                .client
+                .post(server.url(path))
+                .header("content-type", "application/json")
+                .body(vec![b' '; 65 * 1024]),
+        )
+        .await;
+        assert_eq!(status, 413, "{path}");
+        assert_documented(&document, "post", path, status, &content_type);
+        assert!(body["error"].is_string(), "{path}: {body}");
+        assert!(
+            body["padding"].is_string(),
+            "{path}: padded like every phone answer"
+        );
+    }
+}
