@@ -1,170 +1,835 @@
 //! The OpenAPI 3.1 document of the server, served at [`OPENAPI_PATH`].
 //!
-//! Written by hand from [`ROUTES`], the list every route of the router is tested against.
+//! Written by hand, but from the same constants as the routes and the validation (paths,
+//! lengths, counts, enumerations), and held to the server three ways:
+//!
+//! - `tests/http.rs` reads the routers' source (`routes/`, `portal/`, `venues/`,
+//!   `listing_page.rs`) and checks that every route is documented here with its methods, or is
+//!   one of the [`HTML_PAGES`] left out on purpose, and that nothing documented is missing from
+//!   the router;
+//! - the unit tests below deserialise every request and response example into the real wire
+//!   types (`mimamori_core::api::v1` and the server's own);
+//! - `scripts/schemathesis` runs schemathesis against a real server with every check (status
+//!   codes, content types, response schemas and headers), from `scripts/test`.
+//!
+//! What the document promises beyond the shapes:
+//!
+//! - **Chaff.** A phone request with the `X-Chaff` header (any value; phones send `1`) is a
+//!   decoy: its body must still be a well-formed request of the endpoint (otherwise it gets the
+//!   same 400 as without the header), it is answered 200 with a response of the real shape and
+//!   similar size, and nothing is looked up, stored or changed.
+//! - **429.** Every operation that checks a secret (verification code, token, API key, manager
+//!   key, keyword, trace code) and venue registration may answer 429 with `Retry-After` (whole
+//!   seconds).
+//! - **Unknown fields** in JSON bodies are ignored, as Google's servers do, so no schema sets
+//!   `additionalProperties: false`.
+//! - The HTML pages ([`HTML_PAGES`], the staff portal and the venue forms) are not described:
+//!   they are forms for people, behind CSRF tokens and the portal login, not an API.
 
 use axum::response::Response;
-use mimamori_core::api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH};
-use serde_json::{Value, json};
-
-use crate::routes::authority::{
-    CODE_PATH, CODES_PATH, EXPIRE_CODE_PATH, EXPORT_PATH, ROTATE_PATH, STATS_PATH,
+use mimamori_core::api::v1::{
+    CERTIFICATE_PATH, CHAFF_HEADER, EXPORT_INDEX_FILE, EXPORT_LIST_FILE, HMAC_KEY_BYTES,
+    MAX_KEYS_PER_PUBLISH, MAX_PADDING_BYTES, MAX_PUBLISH_BODY_BYTES, MAX_TRANSMISSION_RISK,
+    PUBLISH_PATH, TestType, VERIFICATION_CODE_DIGITS, VERIFY_PATH,
 };
-use crate::routes::files::EXPORT_KEYS_PATH;
+use mimamori_core::ids::TEK_ROLLING_PERIOD;
+use mimamori_core::venue::{
+    DEFAULT_STAY_MINUTES_RANGE, FEED_CONTENT_TYPE, FEED_PATH, KEYS_PATH, MAX_NAME_CHARS,
+    MAX_ROOM_CHARS, NoticeTemplate, VenueType,
+};
+use serde_json::{Map, Value, json};
+
+use crate::routes::HEALTH_PATH;
+use crate::routes::authority::{
+    API_KEY_HEADER, CODE_PATH, CODES_PATH, EXPIRE_CODE_PATH, EXPORT_PATH, ROTATE_PATH, STATS_PATH,
+};
+use crate::routes::files::{EXPORT_FILE_PATH, EXPORT_KEYS_PATH};
+use crate::venues::{
+    AUTHORITY_APPROVE_PATH, AUTHORITY_NOTICES_PATH, AUTHORITY_REJECT_PATH, AUTHORITY_REQUESTS_PATH,
+    CAPACITY_BANDS, KEYWORDS_PATH, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS,
+    NOTICE_REQUEST_PAGE_PATH, NOTICE_REQUESTS_PATH, REGISTER_PAGE_PATH, REGISTRATIONS_PATH,
+};
 
 /// Where the document is served.
 pub const OPENAPI_PATH: &str = "/openapi.json";
 
-/// Every route: method, path, who calls it, summary.
-pub const ROUTES: &[(&str, &str, &str, &str)] = &[
-    (
-        "post",
-        VERIFY_PATH,
-        "phone",
-        "Trade a verification code for a token",
-    ),
-    (
-        "post",
-        CERTIFICATE_PATH,
-        "phone",
-        "Trade a token and the key HMAC for a certificate",
-    ),
-    (
-        "post",
-        PUBLISH_PATH,
-        "phone",
-        "Publish temporary exposure keys",
-    ),
-    (
-        "get",
-        "/exports/{region}/{file}",
-        "public",
-        "An export zip, index.txt or list.json",
-    ),
-    (
-        "get",
-        EXPORT_KEYS_PATH,
-        "public",
-        "Export verification public keys, every version",
-    ),
-    ("post", CODES_PATH, "authority", "Issue a verification code"),
-    ("get", CODE_PATH, "authority", "Status of an issued code"),
-    (
-        "post",
-        EXPIRE_CODE_PATH,
-        "authority",
-        "Expire an unused code",
-    ),
-    ("get", STATS_PATH, "authority", "Daily statistics"),
-    ("post", EXPORT_PATH, "authority", "Run an export batch now"),
-    (
-        "post",
-        ROTATE_PATH,
-        "authority",
-        "Add a new export signing key version",
-    ),
-    ("get", OPENAPI_PATH, "public", "This document"),
-    (
-        "get",
-        crate::routes::HEALTH_PATH,
-        "public",
-        "Liveness check",
-    ),
-];
+/// Routes that serve HTML pages for people and are left out of the document: every path under
+/// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
+/// contact-listing page included) and the venue operators' two forms.
+pub const HTML_PAGES: &[&str] = &[REGISTER_PAGE_PATH, NOTICE_REQUEST_PAGE_PATH];
+
+/// Longest base64 padding a request may carry and a response carries, in characters.
+pub(crate) const MAX_PADDING_CHARS: usize = MAX_PADDING_BYTES.div_ceil(3) * 4;
+
+/// Longest token, certificate or revision token a request may carry, in characters (the
+/// server's are under 1,000; the bound keeps every well-formed body under the body limit).
+pub(crate) const MAX_JWT_CHARS: usize = 4096;
+
+/// Longest health authority id or HMAC key, in characters.
+pub(crate) const MAX_ID_CHARS: usize = 256;
+
+/// Body limit of the authority API, in bytes (`routes::authority`).
+const AUTHORITY_BODY_BYTES: usize = 16 * 1024;
+
+/// Body limit of the venue API, in bytes (`venues`).
+const VENUE_BODY_BYTES: usize = 64 * 1024;
+
+/// Who calls an operation; sets its tag, its security and its 401/429 answers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// Phones: no API key; the code or token is the secret.
+    Phone,
+    /// Anyone: public files and keys.
+    Public,
+    /// The health authority's systems, with an API key.
+    Authority,
+    /// Venue operators and their staff: a manager key, keyword or nothing.
+    Venue,
+}
+
+impl Caller {
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Public => "public",
+            Self::Authority => "authority",
+            Self::Venue => "venue",
+        }
+    }
+}
 
 fn schema_ref(name: &str) -> Value {
     json!({ "$ref": format!("#/components/schemas/{name}") })
 }
 
-fn body_schema(path: &str) -> Option<(Value, Value)> {
-    Some(match path {
-        p if p == VERIFY_PATH => (
-            schema_ref("VerifyCodeRequest"),
-            schema_ref("VerifyCodeResponse"),
-        ),
-        p if p == CERTIFICATE_PATH => (
-            schema_ref("CertificateRequest"),
-            schema_ref("CertificateResponse"),
-        ),
-        p if p == PUBLISH_PATH => (schema_ref("PublishRequest"), schema_ref("PublishResponse")),
-        p if p == CODES_PATH => (schema_ref("IssueCodeRequest"), schema_ref("IssuedCode")),
-        _ => return None,
+fn response_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/responses/{name}") })
+}
+
+/// A JSON answer with `schema` (a component name).
+fn json_answer(description: &str, schema: &str) -> Value {
+    json!({
+        "description": description,
+        "content": { "application/json": { "schema": schema_ref(schema) } },
     })
+}
+
+/// A JSON request body with `schema` (a component name) of at most `limit` bytes.
+fn json_body(schema: &str, limit: usize) -> Value {
+    json!({
+        "required": true,
+        "description": format!("JSON, at most {limit} bytes (larger: 413)."),
+        "content": { "application/json": { "schema": schema_ref(schema) } },
+    })
+}
+
+/// One operation: its summary and description, caller, answers and body.
+fn operation(
+    id: &str,
+    summary: &str,
+    description: &str,
+    caller: Caller,
+    responses: Value,
+    body: Option<Value>,
+) -> Value {
+    let mut responses = responses;
+    let secret_checked = match caller {
+        Caller::Authority => {
+            responses["401"] = response_ref("Unauthorized");
+            true
+        }
+        Caller::Phone => true,
+        Caller::Venue => true,
+        Caller::Public => false,
+    };
+    if secret_checked {
+        responses["429"] = response_ref("TooManyRequests");
+    }
+    responses["500"] = response_ref("InternalError");
+    let mut operation = json!({
+        "operationId": id,
+        "summary": summary,
+        "description": description,
+        "tags": [caller.tag()],
+        "responses": responses,
+    });
+    if caller == Caller::Authority {
+        operation["security"] = json!([{ "apiKey": [] }]);
+    } else {
+        operation["security"] = json!([]);
+    }
+    if let Some(body) = body {
+        operation["requestBody"] = body;
+        operation["responses"]["413"] = response_ref("PayloadTooLarge");
+    }
+    operation
+}
+
+fn with_parameters(mut operation: Value, parameters: Value) -> Value {
+    operation["parameters"] = parameters;
+    operation
+}
+
+fn id_parameter(description: &str) -> Value {
+    json!({
+        "name": "id", "in": "path", "required": true, "description": description,
+        "schema": { "type": "string", "minLength": 1, "maxLength": 64 },
+    })
+}
+
+fn chaff_parameter() -> Value {
+    json!({
+        "name": CHAFF_HEADER, "in": "header", "required": false,
+        "description": "Marks a decoy (phones send `1`; any value counts). The body must still be a well-formed request (otherwise 400, as without the header); the answer is 200 with a response of the real shape and similar size; nothing is looked up, stored or changed.",
+        "schema": { "type": "string" },
+    })
+}
+
+/// The phone API.
+fn phone_paths(paths: &mut Map<String, Value>) {
+    let chaff = json!([chaff_parameter()]);
+    paths.insert(VERIFY_PATH.into(), json!({ "post": with_parameters(operation(
+        "verifyCode",
+        "Trade a verification code for a token",
+        "Google's verification-server API. The code is used up only when it is answered 200.",
+        Caller::Phone,
+        json!({
+            "200": json_answer("The token; `testtype` and `symptomDate` say what the code was issued for.", "VerifyCodeResponse"),
+            "400": json_answer("Refused: `errorCode` is `bad_request` (not a verify request), `code_invalid` (not 8 digits, unknown or already used) or `code_expired`.", "VerifyCodeResponse"),
+            "412": json_answer("`unsupported_test_type`: the code is of a test type not in `accept`; the code stays usable.", "VerifyCodeResponse"),
+        }),
+        Some(json_body("VerifyCodeRequest", MAX_PUBLISH_BODY_BYTES)),
+    ), chaff.clone()) }));
+    paths.insert(CERTIFICATE_PATH.into(), json!({ "post": with_parameters(operation(
+        "certificate",
+        "Trade a token and the key HMAC for a certificate",
+        "Google's verification-server API. A token is used up by its first 200.",
+        Caller::Phone,
+        json!({
+            "200": json_answer("The certificate, for `verificationPayload` of the upload.", "CertificateResponse"),
+            "400": json_answer("Refused: `errorCode` is `bad_request`, `token_invalid`, `token_expired` or `hmac_invalid`.", "CertificateResponse"),
+        }),
+        Some(json_body("CertificateRequest", MAX_PUBLISH_BODY_BYTES)),
+    ), chaff.clone()) }));
+    paths.insert(PUBLISH_PATH.into(), json!({ "post": with_parameters(operation(
+        "publish",
+        "Publish temporary exposure keys",
+        "exposure-notifications-server v1. Answered 200 only once the keys are stored durably.",
+        Caller::Phone,
+        json!({
+            "200": json_answer("Stored; `insertedExposures` keys were new.", "PublishResponse"),
+            "400": json_answer("Refused: `code` says why (`bad_request`, `hmac_invalid`, or a rule on the keys).", "PublishResponse"),
+            "401": json_answer("Refused: `unknown_health_authority_id` or `health_authority_verification_failed`.", "PublishResponse"),
+        }),
+        Some(json_body("PublishRequest", MAX_PUBLISH_BODY_BYTES)),
+    ), chaff) }));
+}
+
+/// The export files and keys, the document itself and the liveness check.
+fn public_paths(paths: &mut Map<String, Value>) {
+    let etag = json!({ "description": "Quoted hash of the body.", "schema": { "type": "string" }, "required": true });
+    let cache = json!({ "description": "How long a cache may keep it.", "schema": { "type": "string" }, "required": true });
+    paths.insert(EXPORT_FILE_PATH.into(), json!({ "get": with_parameters(operation(
+        "exportFile",
+        "An export zip, index.txt or list.json",
+        &format!("`{EXPORT_INDEX_FILE}` lists the region's export files oldest first, one object name a line; `{EXPORT_LIST_FILE}` is COCOA's JSON listing; `*.zip` are signed GAEN export files. A region without exports has an empty index and an empty list."),
+        Caller::Public,
+        json!({
+            "200": {
+                "description": "The file.",
+                "headers": { "ETag": etag, "Cache-Control": cache },
+                "content": {
+                    "application/zip": { "schema": { "type": "string", "contentMediaType": "application/zip" } },
+                    "text/plain; charset=utf-8": { "schema": { "type": "string" } },
+                    "application/json": { "schema": schema_ref("ExportList") },
+                },
+            },
+            "304": { "description": "Not modified (`If-None-Match` matched the `ETag`)." },
+            "404": response_ref("NotFound"),
+        }),
+        None,
+    ), json!([
+        { "name": "region", "in": "path", "required": true, "schema": { "type": "string", "minLength": 1 } },
+        { "name": "file", "in": "path", "required": true, "schema": { "type": "string", "minLength": 1 },
+          "description": format!("`{EXPORT_INDEX_FILE}`, `{EXPORT_LIST_FILE}` or an export file's `<name>.zip`.") },
+        { "name": "If-None-Match", "in": "header", "required": false, "schema": { "type": "string" } },
+    ])) }));
+    paths.insert(
+        EXPORT_KEYS_PATH.into(),
+        json!({ "get": operation(
+        "exportKeys",
+        "Export verification public keys, every version",
+        "What phones need to check the signatures of export files.",
+        Caller::Public,
+        json!({ "200": json_answer("The keys, oldest first.", "ExportVerificationKeys") }),
+        None,
+    ) }),
+    );
+    paths.insert(OPENAPI_PATH.into(), json!({ "get": operation(
+        "openapi", "This document", "The OpenAPI 3.1 description of the JSON API.", Caller::Public,
+        json!({ "200": { "description": "This document.", "content": { "application/json": { "schema": { "type": "object", "required": ["openapi", "paths"] } } } } }),
+        None,
+    ) }));
+    paths.insert(HEALTH_PATH.into(), json!({ "get": operation(
+        "health", "Liveness check", "Answers `ok` while the server serves requests.", Caller::Public,
+        json!({ "200": { "description": "`ok`", "content": { "text/plain; charset=utf-8": { "schema": { "const": "ok" } } } } }),
+        None,
+    ) }));
+}
+
+/// The health authority's API.
+fn authority_paths(paths: &mut Map<String, Value>) {
+    paths.insert(CODES_PATH.into(), json!({ "post": operation(
+        "issueCode",
+        "Issue a verification code",
+        "An 8-digit code, valid 15 minutes, usable once. Shown once: only its hash is stored.",
+        Caller::Authority,
+        json!({
+            "200": json_answer("The code.", "IssuedCode"),
+            "400": json_answer("Not an issue request, or a date not `YYYY-MM-DD`, in the future or more than 28 days ago.", "Error"),
+        }),
+        Some(json_body("IssueCodeRequest", AUTHORITY_BODY_BYTES)),
+    ) }));
+    paths.insert(
+        CODE_PATH.into(),
+        json!({ "get": with_parameters(operation(
+        "codeStatus",
+        "Status of an issued code",
+        "Kept one day after the code expires.",
+        Caller::Authority,
+        json!({
+            "200": json_answer("The code's status.", "CodeStatus"),
+            "404": response_ref("NotFound"),
+        }),
+        None,
+    ), json!([id_parameter("The `id` of the issued code.")])) }),
+    );
+    paths.insert(
+        EXPIRE_CODE_PATH.into(),
+        json!({ "post": with_parameters(operation(
+        "expireCode",
+        "Expire an unused code",
+        "A code not yet used can be expired at once (say, when it went to the wrong person).",
+        Caller::Authority,
+        json!({
+            "200": json_answer("Expired.", "Expired"),
+            "409": json_answer("No unused, unexpired code has this id.", "Expired"),
+        }),
+        None,
+    ), json!([id_parameter("The `id` of the issued code.")])) }),
+    );
+    paths.insert(STATS_PATH.into(), json!({ "get": with_parameters(operation(
+        "statistics",
+        "Daily statistics",
+        "Counters per UTC day, today included.",
+        Caller::Authority,
+        json!({
+            "200": json_answer("One entry per day that has counters.", "Statistics"),
+            "400": json_answer("`days` is not a whole number from 1 to 366.", "Error"),
+        }),
+        None,
+    ), json!([{ "name": "days", "in": "query", "required": false, "description": "How many days back (default 14).",
+                "schema": { "type": "integer", "minimum": 1, "maximum": 366 } }])) }));
+    paths.insert(
+        EXPORT_PATH.into(),
+        json!({ "post": operation(
+        "exportNow",
+        "Run an export batch now",
+        "What the export worker does each period: a batch, padding, signing, listings, retention.",
+        Caller::Authority,
+        json!({ "200": json_answer("What the run did.", "ExportOutcome") }),
+        None,
+    ) }),
+    );
+    paths.insert(
+        ROTATE_PATH.into(),
+        json!({ "post": operation(
+        "rotateSigningKey",
+        "Add a new export signing key version",
+        "New export files are signed with the new version; every version stays published.",
+        Caller::Authority,
+        json!({ "200": json_answer("The new version's public key.", "ExportVerificationKey") }),
+        None,
+    ) }),
+    );
+}
+
+/// The venue API: registration, notice requests, the feed and keys, and its authority part.
+fn venue_paths(paths: &mut Map<String, Value>) {
+    paths.insert(REGISTRATIONS_PATH.into(), json!({ "post": operation(
+        "registerVenue",
+        "Register a venue",
+        "Checks the form, makes one signed QR per room, seals the record and answers at once with the QR images and PDFs. The server keeps none of the answer readable.",
+        Caller::Venue,
+        json!({
+            "201": json_answer("Registered.", "RegisteredVenue"),
+            "400": json_answer("Not a registration form (`bad_request`), or fields refused (`invalid_registration`, each in `problems`).", "Error"),
+            "503": json_answer("The documents cannot be made now (`documents_unavailable`); nothing was stored.", "Error"),
+        }),
+        Some(json_body("RegistrationForm", VENUE_BODY_BYTES)),
+    ) }));
+    paths.insert(NOTICE_REQUESTS_PATH.into(), json!({ "post": operation(
+        "requestNotice",
+        "Request a notice for a venue",
+        "From the manager's device (`managerKey`) or staff with a one-time `keyword`: exactly one of the two. Pending until authority staff approve.",
+        Caller::Venue,
+        json!({
+            "202": json_answer("Filed, pending.", "NoticeRequested"),
+            "400": json_answer("Not a notice request (`bad_request`), or `bad_template`, `bad_date`, `bad_window`, `unknown_room`.", "Error"),
+            "404": json_answer("`unknown_code`: no venue has this manager key or keyword (or it expired, or was used).", "Error"),
+        }),
+        Some(json_body("NoticeRequest", VENUE_BODY_BYTES)),
+    ) }));
+    paths.insert(KEYWORDS_PATH.into(), json!({ "post": operation(
+        "makeKeyword",
+        "Make a one-time keyword for staff",
+        "The manager's device makes a keyword that lets one member of staff file one request within 24 hours.",
+        Caller::Venue,
+        json!({
+            "201": json_answer("The keyword.", "Keyword"),
+            "400": json_answer("Not a keyword request (`bad_request`).", "Error"),
+            "404": json_answer("`unknown_code`: no venue has this manager key.", "Error"),
+        }),
+        Some(json_body("KeywordRequest", VENUE_BODY_BYTES)),
+    ) }));
+    paths.insert(FEED_PATH.into(), json!({ "get": operation(
+        "noticeFeed",
+        "The signed notice feed",
+        "Encrypted notices of the last 14 days, filed under hour-slot tags; phones match them locally.",
+        Caller::Public,
+        json!({
+            "200": {
+                "description": "The feed (protobuf, signed).",
+                "headers": {
+                    "ETag": { "schema": { "type": "string" }, "required": true },
+                    "Cache-Control": { "schema": { "type": "string" }, "required": true },
+                },
+                "content": { FEED_CONTENT_TYPE: { "schema": { "type": "string", "contentMediaType": FEED_CONTENT_TYPE } } },
+            },
+            "304": { "description": "Not modified (`If-None-Match` matched the `ETag`)." },
+        }),
+        None,
+    ) }));
+    paths.insert(
+        KEYS_PATH.into(),
+        json!({ "get": operation(
+        "venueKeys",
+        "The venue QR, feed and sealing public keys",
+        "What phones and partners need to check QR codes and the feed.",
+        Caller::Public,
+        json!({ "200": json_answer("The keys.", "PublishedVenueKeys") }),
+        None,
+    ) }),
+    );
+    paths.insert(
+        AUTHORITY_REQUESTS_PATH.into(),
+        json!({ "get": operation(
+        "pendingNoticeRequests",
+        "Pending notice requests",
+        "Opened with the authority's key; oldest first.",
+        Caller::Authority,
+        json!({ "200": json_answer("The pending requests.", "PendingRequests") }),
+        None,
+    ) }),
+    );
+    for (path, id, summary, approve) in [
+        (
+            AUTHORITY_APPROVE_PATH,
+            "approveNoticeRequest",
+            "Approve a notice request (publishes it)",
+            true,
+        ),
+        (
+            AUTHORITY_REJECT_PATH,
+            "rejectNoticeRequest",
+            "Reject a notice request",
+            false,
+        ),
+    ] {
+        let state = if approve { "approved" } else { "rejected" };
+        paths.insert(path.into(), json!({ "post": with_parameters(operation(
+            id, summary, &format!("The request is {state}; it is no longer pending."), Caller::Authority,
+            json!({
+                "200": json_answer("Decided.", "Decision"),
+                "404": json_answer("`unknown_request`: no pending request has this id.", "Error"),
+            }),
+            None,
+        ), json!([id_parameter("The `requestId` of the notice request.")])) }));
+    }
+    paths.insert(AUTHORITY_NOTICES_PATH.into(), json!({ "post": operation(
+        "publishNotice",
+        "Publish a notice directly with the trace code",
+        "Authority staff holding the operator's trace code publish at once, without a request.",
+        Caller::Authority,
+        json!({
+            "201": json_answer("Published; `published` feed entries were added.", "Published"),
+            "400": json_answer("Not a notice (`bad_request`), or `bad_template`, `bad_date`, `bad_window`, `unknown_room`.", "Error"),
+            "404": json_answer("`unknown_code`: no venue has this trace code.", "Error"),
+        }),
+        Some(json_body("DirectNotice", VENUE_BODY_BYTES)),
+    ) }));
+}
+
+/// The reusable answers.
+fn responses() -> Value {
+    json!({
+        "Unauthorized": json_answer("The `X-API-Key` header is missing or the key is not valid.", "Error"),
+        "NotFound": json_answer("Nothing here.", "Error"),
+        "PayloadTooLarge": json_answer("The body is larger than the operation's limit.", "Error"),
+        "TooManyRequests": {
+            "description": "Too many attempts from this client, or too many failed verifications on the server as a whole; try again after `Retry-After` seconds. Nothing was checked or used up.",
+            "headers": { "Retry-After": {
+                "description": "Seconds to wait.", "required": true,
+                "schema": { "type": "integer", "minimum": 0 },
+            } },
+            "content": { "application/json": { "schema": schema_ref("Error") } },
+        },
+        "InternalError": json_answer("A failure inside the server (logged); try again later.", "Error"),
+    })
+}
+
+fn string_max(max: usize) -> Value {
+    json!({ "type": "string", "maxLength": max })
+}
+
+fn padding() -> Value {
+    json!({ "type": "string", "maxLength": MAX_PADDING_CHARS, "description": "Random base64, ignored; hides sizes on the wire." })
+}
+
+fn nullable(schema: Value) -> Value {
+    json!({ "anyOf": [schema, { "type": "null" }] })
+}
+
+fn date() -> Value {
+    json!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "description": "YYYY-MM-DD" })
+}
+
+fn notice_fields(required: &[&str]) -> (Map<String, Value>, Vec<Value>) {
+    let templates: Vec<&str> = NoticeTemplate::ALL.iter().map(|t| t.slug()).collect();
+    let properties = json!({
+        "template": { "enum": templates },
+        "date": date(),
+        "fromHour": nullable(json!({ "type": "integer", "minimum": 0, "maximum": 23 })),
+        "toHour": nullable(json!({ "type": "integer", "minimum": 1, "maximum": 24 })),
+        "wholeDay": { "type": "boolean", "description": "The whole day; the hours are ignored." },
+        "rooms": { "type": "array", "maxItems": MAX_ROOMS, "items": string_max(MAX_ROOM_CHARS),
+                   "description": "Room labels; empty: every room." },
+    });
+    let Value::Object(mut properties) = properties else {
+        return (Map::new(), Vec::new());
+    };
+    let mut names: Vec<Value> = vec![json!("template"), json!("date")];
+    for name in required {
+        properties.insert(
+            (*name).into(),
+            json!({ "type": "string", "minLength": 1, "maxLength": 64 }),
+        );
+        names.push(json!(name));
+    }
+    (properties, names)
+}
+
+/// The schemas, each with an example the unit tests deserialise into the real type.
+fn schemas() -> Value {
+    let test_types: Vec<&str> = TestType::ALL.iter().map(|t| t.as_str()).collect();
+    let venue_types: Vec<&str> = VenueType::ALL.iter().map(|t| t.slug()).collect();
+    let capacities: Vec<&str> = CAPACITY_BANDS.iter().map(|(slug, _, _)| *slug).collect();
+    let base64 = |description: &str| json!({ "type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$", "description": description });
+    let integer = json!({ "type": "integer" });
+    let string = json!({ "type": "string" });
+    let key_example = "dcc3NMbdGngt56ll3rkxJQ==";
+    let (request_notice, request_required) = notice_fields(&[]);
+    let mut notice_request = request_notice.clone();
+    notice_request.insert("managerKey".into(), json!({ "type": ["string", "null"], "maxLength": 64, "description": "The manager device's key (give this or `keyword`)." }));
+    notice_request.insert("keyword".into(), json!({ "type": ["string", "null"], "maxLength": 64, "description": "A staff keyword (give this or `managerKey`)." }));
+    let (direct_notice, direct_required) = notice_fields(&["traceCode"]);
+    let notice_example = json!({ "template": "tokyo_cluster", "date": "2026-11-30", "fromHour": 18, "toHour": 21, "wholeDay": false, "rooms": [] });
+    let mut request_example = notice_example.clone();
+    request_example["managerKey"] = json!("7K2M-9QXP-4RTV-H8WA");
+    let mut direct_example = notice_example.clone();
+    direct_example["traceCode"] = json!("0QZ7-MK2P-RT4V-8HWA");
+    let mut schemas = json!({
+        "Error": {
+            "type": "object", "required": ["error"],
+            "description": "A refusal or failure. `code` (`errorCode` on the verification endpoints) is machine-readable; `error` is for people.",
+            "properties": {
+                "error": string, "code": string, "errorCode": string, "padding": padding(),
+                "problems": { "type": "array", "items": schema_ref("RegistrationProblem") },
+                "expired": { "type": "boolean" },
+            },
+            "example": { "error": "the API key is not valid" },
+        },
+        "VerifyCodeRequest": {
+            "type": "object", "required": ["code"],
+            "properties": {
+                "code": { "type": "string", "pattern": format!("^[0-9]{{{VERIFICATION_CODE_DIGITS}}}$"),
+                          "description": "The 8-digit code (spaces and hyphens between the digits are ignored)." },
+                "accept": { "type": "array", "uniqueItems": true, "items": { "enum": test_types },
+                            "description": "Test types the app handles; absent or empty: only `confirmed`." },
+                "padding": padding(),
+            },
+            "example": { "code": "12345678", "accept": ["confirmed", "likely"] },
+        },
+        "VerifyCodeResponse": {
+            "type": "object",
+            "properties": {
+                "testtype": { "enum": test_types }, "symptomDate": date(),
+                "token": { "type": "string", "description": "A signed JWT, valid for minutes." },
+                "error": string, "errorCode": string, "padding": padding(),
+            },
+            "example": { "testtype": "confirmed", "symptomDate": "2026-11-28", "token": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln" },
+        },
+        "CertificateRequest": {
+            "type": "object", "required": ["token", "ekeyhmac"],
+            "properties": {
+                "token": { "type": "string", "maxLength": MAX_JWT_CHARS, "description": "The token from /api/verify." },
+                "ekeyhmac": { "type": "string", "pattern": "^[A-Za-z0-9+/]{43}=$", "description": "Base64 of the 32-byte HMAC-SHA256 of the keys to upload." },
+                "padding": padding(),
+            },
+            "example": { "token": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln", "ekeyhmac": "qJjJdMmkAM3Fb0j9t3aTb9ZHl4tA1rP1K3Pe4HkYlL4=" },
+        },
+        "CertificateResponse": {
+            "type": "object",
+            "properties": { "certificate": string, "error": string, "errorCode": string, "padding": padding() },
+            "example": { "certificate": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln" },
+        },
+        "ExposureKey": {
+            "type": "object", "required": ["key", "rollingStartNumber", "rollingPeriod"],
+            "properties": {
+                "key": { "type": "string", "pattern": "^[A-Za-z0-9+/]{22}==$", "description": "Base64 of the 16 key bytes." },
+                "rollingStartNumber": { "type": "integer", "minimum": 0, "maximum": u32::MAX },
+                "rollingPeriod": { "type": "integer", "minimum": 1, "maximum": TEK_ROLLING_PERIOD },
+                "transmissionRisk": { "type": "integer", "minimum": 0, "maximum": MAX_TRANSMISSION_RISK },
+            },
+            "example": { "key": key_example, "rollingStartNumber": 2_649_888, "rollingPeriod": 144, "transmissionRisk": 0 },
+        },
+        "PublishRequest": {
+            "type": "object", "required": ["temporaryExposureKeys", "healthAuthorityID", "verificationPayload", "hmacKey"],
+            "properties": {
+                "temporaryExposureKeys": { "type": "array", "maxItems": MAX_KEYS_PER_PUBLISH, "items": schema_ref("ExposureKey") },
+                "healthAuthorityID": string_max(MAX_ID_CHARS),
+                "verificationPayload": { "type": "string", "maxLength": MAX_JWT_CHARS, "description": "The certificate from /api/certificate." },
+                "hmacKey": { "type": "string", "pattern": "^[A-Za-z0-9+/]*={0,2}$", "maxLength": MAX_ID_CHARS,
+                             "description": format!("Base64 of the random HMAC key ({HMAC_KEY_BYTES} bytes from phones) the certificate's HMAC was made with.") },
+                "symptomOnsetInterval": nullable(json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX })),
+                "traveler": { "type": "boolean" },
+                "revisionToken": string_max(MAX_JWT_CHARS),
+                "padding": padding(),
+            },
+            "example": {
+                "temporaryExposureKeys": [{ "key": key_example, "rollingStartNumber": 2_649_888, "rollingPeriod": 144 }],
+                "healthAuthorityID": "JP.mimamori", "verificationPayload": "eyJhbGciOiJFUzI1NiJ9.e30.c2ln",
+                "hmacKey": "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=",
+            },
+        },
+        "PublishResponse": {
+            "type": "object",
+            "properties": {
+                "revisionToken": string, "insertedExposures": { "type": "integer", "minimum": 0 },
+                "error": string, "code": string, "padding": padding(),
+            },
+            "example": { "insertedExposures": 14 },
+        },
+    });
+    let mut parts = Vec::new();
+    parts.push(json!({
+        "IssueCodeRequest": {
+            "type": "object", "required": ["testType"],
+            "properties": {
+                "testType": { "enum": test_types },
+                "symptomDate": nullable(date()),
+                "testDate": nullable(date()),
+            },
+            "example": { "testType": "confirmed", "symptomDate": "2026-11-28" },
+        },
+        "IssuedCode": {
+            "type": "object", "required": ["id", "code", "expiresAt"],
+            "properties": {
+                "id": { "type": "string", "pattern": "^[0-9a-f]{32}$" },
+                "code": { "type": "string", "pattern": format!("^[0-9]{{{VERIFICATION_CODE_DIGITS}}}$") },
+                "expiresAt": { "type": "integer", "description": "Unix seconds." },
+            },
+            "example": { "id": "00112233445566778899aabbccddeeff", "code": "12345678", "expiresAt": 1_796_000_000 },
+        },
+        "CodeStatus": {
+            "type": "object", "required": ["id", "testType", "issuedAt", "expiresAt", "state"],
+            "properties": {
+                "id": string, "testType": { "enum": test_types }, "issuedAt": integer, "expiresAt": integer,
+                "redeemedAt": nullable(integer.clone()), "expiredAt": nullable(integer.clone()),
+                "state": { "enum": ["valid", "redeemed", "expired"] },
+            },
+        },
+        "Expired": {
+            "type": "object", "required": ["expired"],
+            "properties": { "expired": { "type": "boolean" }, "error": string },
+        },
+        "Statistics": {
+            "type": "object", "required": ["days"],
+            "properties": { "days": { "type": "array", "items": {
+                "type": "object",
+                "required": ["day", "codesIssued", "codesRedeemed", "codesExpired", "uploads", "keysPublished", "exportFiles"],
+                "properties": {
+                    "day": date(), "codesIssued": integer, "codesRedeemed": integer, "codesExpired": integer,
+                    "uploads": integer, "keysPublished": integer, "exportFiles": integer,
+                },
+            } } },
+        },
+        "ExportOutcome": {
+            "type": "object", "required": ["batch", "files", "keys", "paddingKeys", "keysDeleted", "filesDeleted"],
+            "properties": {
+                "batch": nullable(json!({ "type": "array", "items": integer, "minItems": 2, "maxItems": 2 })),
+                "files": { "type": "array", "items": string },
+                "keys": integer, "paddingKeys": integer, "keysDeleted": integer, "filesDeleted": integer,
+            },
+        },
+        "ExportVerificationKey": {
+            "type": "object", "required": ["keyId", "version", "created", "publicKeyPem"],
+            "properties": { "keyId": string, "version": string, "created": integer, "publicKeyPem": string },
+            "example": { "keyId": "440", "version": "v1", "created": 1_796_000_000,
+                         "publicKeyPem": "-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n" },
+        },
+        "ExportVerificationKeys": {
+            "type": "object", "required": ["keys"],
+            "properties": { "keys": { "type": "array", "items": schema_ref("ExportVerificationKey") } },
+            "example": { "keys": [{ "keyId": "440", "version": "v1", "created": 1_796_000_000,
+                                    "publicKeyPem": "-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n" }] },
+        },
+        "ExportList": {
+            "type": "array",
+            "items": { "type": "object", "required": ["region", "url", "created"],
+                       "properties": { "region": string, "url": string, "created": integer } },
+        },
+    }));
+    parts.push(json!({
+        "RegistrationForm": {
+            "type": "object",
+            "required": ["venueType", "capacity", "name", "postalCode", "address1", "phone", "email", "consent"],
+            "properties": {
+                "venueType": { "enum": venue_types },
+                "capacity": { "enum": capacities },
+                "name": { "type": "string", "minLength": 1, "maxLength": MAX_NAME_CHARS },
+                "postalCode": { "type": "string", "pattern": "^[0-9]{3}-?[0-9]{4}$" },
+                "address1": { "type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LINE_CHARS },
+                "address2": string_max(MAX_ADDRESS_LINE_CHARS),
+                "phone": { "type": "string", "pattern": "^0[0-9-]{9,13}$", "description": "10 or 11 digits starting with 0; single hyphens allowed." },
+                "email": { "type": "string", "format": "email", "maxLength": MAX_EMAIL_CHARS },
+                "consent": { "const": true, "description": "Consent to the terms of use (required)." },
+                "optIn": { "type": "boolean" },
+                "rooms": { "type": "array", "maxItems": MAX_ROOMS, "items": string_max(MAX_ROOM_CHARS),
+                           "description": "Room, floor or table labels, one QR each, distinct after trimming (blank labels are ignored); none: one QR for the whole venue." },
+                "defaultStayMinutes": nullable(json!({ "type": "integer",
+                    "minimum": DEFAULT_STAY_MINUTES_RANGE.start(), "maximum": DEFAULT_STAY_MINUTES_RANGE.end() })),
+            },
+            "example": {
+                "venueType": "restaurant_bar", "capacity": "11_50", "name": "喫茶みまもり",
+                "postalCode": "020-8570", "address1": "岩手県盛岡市内丸10-1", "address2": "",
+                "phone": "019-629-5487", "email": "shop@example.com", "consent": true, "optIn": false,
+                "rooms": ["1F", "2F"], "defaultStayMinutes": 90,
+            },
+        },
+        "RegistrationProblem": {
+            "type": "object", "required": ["field", "ja", "en"],
+            "properties": { "field": string, "ja": string, "en": string },
+        },
+        "RegisteredVenue": {
+            "type": "object", "required": ["registrationId", "traceCode", "managerKey", "rooms", "leafletPdf", "operatorCopyPdf"],
+            "properties": {
+                "registrationId": string,
+                "traceCode": { "type": "string", "description": "`XXXX-XXXX-XXXX-XXXX`, Crockford base32." },
+                "managerKey": string,
+                "rooms": { "type": "array", "items": {
+                    "type": "object", "required": ["room", "qrUrl", "qrPng", "qrSvg", "posterPdf"],
+                    "properties": { "room": string, "qrUrl": string, "qrPng": base64("PNG"), "qrSvg": string, "posterPdf": base64("PDF") },
+                } },
+                "leafletPdf": base64("PDF"), "operatorCopyPdf": base64("PDF"),
+            },
+        },
+        "NoticeRequest": {
+            "type": "object", "required": request_required, "properties": notice_request,
+            "example": request_example,
+        },
+        "NoticeRequested": {
+            "type": "object", "required": ["requestId", "status"],
+            "properties": { "requestId": string, "status": { "const": "pending" } },
+        },
+        "KeywordRequest": {
+            "type": "object", "required": ["managerKey"],
+            "properties": { "managerKey": { "type": "string", "maxLength": 64 } },
+            "example": { "managerKey": "7K2M-9QXP-4RTV-H8WA" },
+        },
+        "Keyword": {
+            "type": "object", "required": ["keyword", "expiresAt"],
+            "properties": { "keyword": string, "expiresAt": integer },
+        },
+        "PendingRequests": {
+            "type": "object", "required": ["requests"],
+            "properties": { "requests": { "type": "array", "items": {
+                "type": "object",
+                "required": ["id", "registrationId", "venueName", "venuePhone", "requestedBy", "requestedAt", "notice"],
+                "properties": {
+                    "id": string, "registrationId": string, "venueName": string, "venuePhone": string,
+                    "requestedBy": { "enum": ["manager", "staff"] }, "requestedAt": integer,
+                    "notice": { "type": "object", "properties": request_notice },
+                },
+            } } },
+        },
+        "Decision": {
+            "type": "object", "required": ["status"],
+            "properties": { "status": { "enum": ["approved", "rejected"] } },
+        },
+        "DirectNotice": {
+            "type": "object", "required": direct_required, "properties": direct_notice,
+            "example": direct_example,
+        },
+        "Published": {
+            "type": "object", "required": ["published"],
+            "properties": { "published": { "type": "integer", "minimum": 0 } },
+        },
+        "PublishedVenueKeys": {
+            "type": "object", "required": ["qr_keys", "feed_keys", "seal_key"],
+            "properties": {
+                "qr_keys": { "type": "array", "items": string },
+                "feed_keys": { "type": "array", "items": string },
+                "seal_key": base64("The X25519 public key venue records are sealed to."),
+            },
+            "example": { "qr_keys": ["-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n"],
+                         "feed_keys": ["-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n"],
+                         "seal_key": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=" },
+        },
+    }));
+    for part in parts {
+        if let (Value::Object(all), Value::Object(part)) = (&mut schemas, part) {
+            all.extend(part);
+        }
+    }
+    schemas
 }
 
 /// The document.
 pub fn document() -> Value {
-    let mut paths = serde_json::Map::new();
-    for (method, path, caller, summary) in ROUTES {
-        let mut operation = json!({
-            "summary": summary,
-            "tags": [caller],
-            "responses": { "200": { "description": "OK" } },
-        });
-        if *caller == "authority" {
-            operation["security"] = json!([{ "apiKey": [] }]);
-            operation["responses"]["401"] = json!({ "description": "missing or invalid API key" });
-        }
-        if *caller == "phone" {
-            operation["parameters"] = json!([{
-                "name": "X-Chaff", "in": "header", "required": false,
-                "description": "a decoy request: answered alike, nothing stored",
-                "schema": { "type": "string" }
-            }]);
-            operation["responses"]["400"] = json!({ "description": "refused; see error and code" });
-            operation["responses"]["413"] = json!({ "description": "body over 64 KiB" });
-        }
-        if let Some((request, response)) = body_schema(path) {
-            operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": request } } });
-            operation["responses"]["200"] = json!({ "description": "OK", "content": { "application/json": { "schema": response } } });
-        }
-        let mut parameters: Vec<Value> = operation["parameters"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        for name in ["id", "region", "file"] {
-            if path.contains(&format!("{{{name}}}")) {
-                parameters.push(json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }));
-            }
-        }
-        if !parameters.is_empty() {
-            operation["parameters"] = Value::Array(parameters);
-        }
-        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
-        entry[*method] = operation;
-    }
-    let string = json!({ "type": "string" });
-    let integer = json!({ "type": "integer" });
+    let mut paths = Map::new();
+    phone_paths(&mut paths);
+    public_paths(&mut paths);
+    authority_paths(&mut paths);
+    venue_paths(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Mimamori diagnosis server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Verification codes, verified key uploads (exposure-notifications-server v1) and signed GAEN export files.",
+            "description": "Verification codes, verified key uploads (exposure-notifications-server v1), signed GAEN export files, and venue check-in notices.\n\nA request with the `X-Chaff` header is a decoy: its body must still be well formed (else 400), it is answered 200 in the real shape, and nothing is looked up, stored or changed.\n\nEvery operation that checks a secret (code, token, API key, manager key, keyword, trace code), and venue registration, may answer 429 with `Retry-After`.\n\nUnknown fields in JSON bodies are ignored. The HTML pages for people (the staff portal under /portal and the venue forms /venues/register and /venues/notice-request) are not described here.",
         },
+        "tags": [
+            { "name": "phone", "description": "The phone's upload flow; responses are padded." },
+            { "name": "public", "description": "Files and keys anyone may download." },
+            { "name": "authority", "description": "The health authority's systems, with an API key." },
+            { "name": "venue", "description": "Venue operators and their staff." },
+        ],
         "paths": paths,
         "components": {
-            "securitySchemes": { "apiKey": { "type": "apiKey", "in": "header", "name": "X-API-Key" } },
-            "schemas": {
-                "ExposureKey": { "type": "object", "required": ["key", "rollingStartNumber", "rollingPeriod"], "properties": {
-                    "key": string, "rollingStartNumber": integer, "rollingPeriod": integer, "transmissionRisk": integer } },
-                "PublishRequest": { "type": "object", "properties": {
-                    "temporaryExposureKeys": { "type": "array", "maxItems": 30, "items": schema_ref("ExposureKey") },
-                    "healthAuthorityID": string, "verificationPayload": string, "hmacKey": string,
-                    "symptomOnsetInterval": integer, "traveler": { "type": "boolean" },
-                    "revisionToken": string, "padding": string } },
-                "PublishResponse": { "type": "object", "properties": {
-                    "revisionToken": string, "insertedExposures": integer, "error": string, "code": string, "padding": string } },
-                "VerifyCodeRequest": { "type": "object", "properties": {
-                    "code": string, "accept": { "type": "array", "items": { "enum": ["confirmed", "likely", "negative"] } }, "padding": string } },
-                "VerifyCodeResponse": { "type": "object", "properties": {
-                    "testtype": string, "symptomDate": string, "token": string, "error": string, "errorCode": string, "padding": string } },
-                "CertificateRequest": { "type": "object", "properties": { "token": string, "ekeyhmac": string, "padding": string } },
-                "CertificateResponse": { "type": "object", "properties": {
-                    "certificate": string, "error": string, "errorCode": string, "padding": string } },
-                "IssueCodeRequest": { "type": "object", "required": ["testType"], "properties": {
-                    "testType": { "enum": ["confirmed", "likely", "negative"] }, "symptomDate": string, "testDate": string } },
-                "IssuedCode": { "type": "object", "properties": { "id": string, "code": string, "expiresAt": integer } },
-            }
+            "securitySchemes": { "apiKey": { "type": "apiKey", "in": "header", "name": API_KEY_HEADER } },
+            "responses": responses(),
+            "schemas": schemas(),
         }
     })
 }
@@ -176,19 +841,129 @@ pub async fn serve() -> Response {
 
 #[cfg(test)]
 mod tests {
+    use mimamori_core::api::v1::{
+        CertificateRequest, CertificateResponse, ExportVerificationKey, ExportVerificationKeys,
+        ExposureKey, PublishRequest, PublishResponse, VerifyCodeRequest, VerifyCodeResponse,
+    };
+    use mimamori_core::venue::PublishedVenueKeys;
+    use serde::de::DeserializeOwned;
+
     use super::*;
+    use crate::service::{IssueCodeRequest, IssuedCode};
+    use crate::venues::RegistrationForm;
+
+    fn example(document: &Value, schema: &str) -> Value {
+        let example = &document["components"]["schemas"][schema]["example"];
+        assert!(example.is_object(), "{schema} has no example");
+        example.clone()
+    }
+
+    fn deserialises<T: DeserializeOwned>(document: &Value, schema: &str) -> T {
+        serde_json::from_value(example(document, schema))
+            .unwrap_or_else(|error| panic!("the example of {schema} is not the wire type: {error}"))
+    }
 
     #[test]
-    fn document_lists_every_route_once() {
+    fn every_example_deserialises_into_the_wire_type() {
         let document = document();
-        let text = serde_json::to_string(&document).unwrap();
-        let parsed: Value = serde_json::from_str(&text).unwrap();
-        for (method, path, _, _) in ROUTES {
-            assert!(
-                parsed["paths"][*path][*method].is_object(),
-                "{method} {path}"
-            );
+        let verify: VerifyCodeRequest = deserialises(&document, "VerifyCodeRequest");
+        assert_eq!(verify.code.len(), VERIFICATION_CODE_DIGITS);
+        deserialises::<VerifyCodeResponse>(&document, "VerifyCodeResponse");
+        let certificate: CertificateRequest = deserialises(&document, "CertificateRequest");
+        assert_eq!(
+            base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                &certificate.ekeyhmac
+            )
+            .map(|bytes| bytes.len()),
+            Ok(32)
+        );
+        deserialises::<CertificateResponse>(&document, "CertificateResponse");
+        let key: ExposureKey = deserialises(&document, "ExposureKey");
+        assert!(
+            key.temporary_exposure_key().is_ok(),
+            "the example key is 16 bytes"
+        );
+        let publish: PublishRequest = deserialises(&document, "PublishRequest");
+        assert_eq!(publish.temporary_exposure_keys.len(), 1);
+        deserialises::<PublishResponse>(&document, "PublishResponse");
+        deserialises::<IssueCodeRequest>(&document, "IssueCodeRequest");
+        deserialises::<IssuedCode>(&document, "IssuedCode");
+        deserialises::<ExportVerificationKey>(&document, "ExportVerificationKey");
+        deserialises::<ExportVerificationKeys>(&document, "ExportVerificationKeys");
+        deserialises::<PublishedVenueKeys>(&document, "PublishedVenueKeys");
+        let form: RegistrationForm = deserialises(&document, "RegistrationForm");
+        assert!(
+            crate::venues::registration_check_passes(&form),
+            "the example registration passes the server's checks"
+        );
+        crate::venues::notice_bodies_deserialise(
+            &example(&document, "NoticeRequest"),
+            &example(&document, "KeywordRequest"),
+            &example(&document, "DirectNotice"),
+        )
+        .unwrap_or_else(|error| panic!("a venue example is not the wire type: {error}"));
+        // The error example is what the routes send.
+        assert!(example(&document, "Error")["error"].is_string());
+    }
+
+    #[test]
+    fn every_schema_names_only_properties_it_has_and_required_ones_exist() {
+        let document = document();
+        let Value::Object(schemas) = &document["components"]["schemas"] else {
+            panic!("no schemas");
+        };
+        for (name, schema) in schemas {
+            if let Some(required) = schema["required"].as_array() {
+                for field in required {
+                    let field = field.as_str().unwrap_or_default();
+                    assert!(
+                        schema["properties"][field].is_object(),
+                        "{name} requires {field}, which it does not describe"
+                    );
+                }
+            }
         }
-        assert_eq!(parsed["openapi"], "3.1.0");
+        let text = serde_json::to_string(&document).unwrap_or_default();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("#/components/") {
+            let tail = &rest[start + "#/components/".len()..];
+            let end = tail.find('"').unwrap_or(tail.len());
+            let mut parts = tail[..end].split('/');
+            let (kind, name) = (
+                parts.next().unwrap_or_default(),
+                parts.next().unwrap_or_default(),
+            );
+            assert!(
+                document["components"][kind][name].is_object(),
+                "dangling reference #/components/{kind}/{name}"
+            );
+            rest = &tail[end..];
+        }
+    }
+
+    #[test]
+    fn operations_that_check_a_secret_document_401_or_429() {
+        let document = document();
+        let Value::Object(paths) = &document["paths"] else {
+            panic!("no paths");
+        };
+        for (path, item) in paths {
+            let Value::Object(operations) = item else {
+                continue;
+            };
+            for (method, operation) in operations {
+                let responses = &operation["responses"];
+                assert!(responses["500"].is_object(), "{method} {path}: 500");
+                if operation["security"] == json!([{ "apiKey": [] }]) {
+                    assert!(responses["401"].is_object(), "{method} {path}: 401");
+                    assert!(responses["429"].is_object(), "{method} {path}: 429");
+                }
+                if operation["requestBody"].is_object() {
+                    assert!(responses["413"].is_object(), "{method} {path}: 413");
+                }
+            }
+        }
+        assert_eq!(document["openapi"], "3.1.0");
     }
 }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod openapi;
 
 // Issue 13: headers, JSON errors and timeouts.
 #[path = "robust/responses.rs"]

@@ -15,6 +15,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -41,6 +42,9 @@ pub const EXPIRE_CODE_PATH: &str = "/api/v1/authority/codes/{id}/expire";
 pub const STATS_PATH: &str = "/api/v1/authority/stats";
 /// Path to run an export batch now.
 pub const EXPORT_PATH: &str = "/api/v1/authority/export";
+/// Fewest and most days the statistics cover (`?days=`; 14 when absent).
+pub const STATS_DAYS: std::ops::RangeInclusive<u32> = 1..=366;
+
 /// Path to rotate the export signing key.
 pub const ROTATE_PATH: &str = "/api/v1/authority/signing-keys/rotate";
 
@@ -98,11 +102,15 @@ async fn issue_code(State(services): State<AppState>, headers: HeaderMap, body: 
 async fn code_status(
     State(services): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Err(refusal) = authenticate(&services, &headers).await {
         return refusal;
     }
+    // An id that is not even text (bad percent-encoding) is simply not found.
+    let Ok(Path(id)) = id else {
+        return json(404, &value!({"error": "no code with this id"}));
+    };
     match services.code_status(&id).await {
         Ok(Some(status)) => {
             let now = services.now();
@@ -125,12 +133,17 @@ async fn code_status(
 async fn expire_code(
     State(services): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Err(refusal) = authenticate(&services, &headers).await {
         return refusal;
     }
-    match services.expire_code(&id).await {
+    let expired = match id {
+        Ok(Path(id)) => services.expire_code(&id).await,
+        // An id that is not even text (bad percent-encoding) names no code.
+        Err(_) => Ok(false),
+    };
+    match expired {
         Ok(true) => json(200, &value!({"expired": true})),
         Ok(false) => json(
             409,
@@ -148,12 +161,21 @@ struct StatsQuery {
 async fn statistics(
     State(services): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<StatsQuery>,
+    query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Response {
     if let Err(refusal) = authenticate(&services, &headers).await {
         return refusal;
     }
-    let days = query.days.unwrap_or(14).clamp(1, 366);
+    let days = match query {
+        Ok(Query(StatsQuery { days: None })) => 14,
+        Ok(Query(StatsQuery { days: Some(days) })) if STATS_DAYS.contains(&days) => days,
+        _ => {
+            return json(
+                400,
+                &value!({"error": "days must be a whole number from 1 to 366"}),
+            );
+        }
+    };
     match services.statistics(days).await {
         Ok(days) => json(200, &value!({ "days": days })),
         Err(error) => internal_error(&error),

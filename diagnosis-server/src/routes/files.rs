@@ -5,6 +5,7 @@
 //! routes serve them from whatever [`crate::blobs::BlobStore`] is configured.
 
 use axum::Router;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,18 +24,25 @@ pub const LISTING_CACHE_CONTROL: &str = "public, max-age=300";
 /// `Cache-Control` of export files, which never change.
 pub const FILE_CACHE_CONTROL: &str = "public, max-age=86400, immutable";
 
+/// Path of a region's export files, `index.txt` and `list.json`.
+pub const EXPORT_FILE_PATH: &str = "/exports/{region}/{file}";
+
 /// The file routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/exports/{region}/{file}", get(export_file))
+        .route(EXPORT_FILE_PATH, get(export_file))
         .route(EXPORT_KEYS_PATH, get(export_keys))
 }
 
 async fn export_file(
     State(services): State<AppState>,
     headers: HeaderMap,
-    Path((region, file)): Path<(String, String)>,
+    path: Result<Path<(String, String)>, PathRejection>,
 ) -> Response {
+    // A name that is not even text (bad percent-encoding) is simply not found.
+    let Ok(Path((region, file))) = path else {
+        return not_found();
+    };
     let name = format!("exports/{region}/{file}");
     let (content_type, cache_control) = if file == EXPORT_INDEX_FILE {
         ("text/plain; charset=utf-8", LISTING_CACHE_CONTROL)
@@ -43,15 +51,15 @@ async fn export_file(
     } else if file.ends_with(".zip") {
         ("application/zip", FILE_CACHE_CONTROL)
     } else {
-        return StatusCode::NOT_FOUND.into_response();
+        return not_found();
     };
     let bytes = match services.blobs.get(&name).await {
         Ok(Some(bytes)) => bytes,
         Ok(None) if file == EXPORT_INDEX_FILE => bytes::Bytes::new(),
         Ok(None) if file == EXPORT_LIST_FILE => bytes::Bytes::from_static(b"[]"),
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Ok(None) => return not_found(),
         // An unsafe name is simply not found.
-        Err(crate::Error::Blob(_)) => return StatusCode::NOT_FOUND.into_response(),
+        Err(crate::Error::Blob(_)) => return not_found(),
         Err(error) => return internal_error(&error),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
@@ -76,6 +84,11 @@ async fn export_file(
         return (StatusCode::NOT_MODIFIED, response_headers).into_response();
     }
     (StatusCode::OK, response_headers, bytes).into_response()
+}
+
+/// The 404 of a file that does not exist, in JSON like every other API error.
+fn not_found() -> Response {
+    json(404, &serde_json::json!({"error": "no such export file"}))
 }
 
 async fn export_keys(State(services): State<AppState>) -> Response {

@@ -44,6 +44,8 @@ use mimamori_documents::FontSet;
 use sha2::{Digest, Sha256};
 
 pub use self::keys::{VENUE_KEY_ID, VENUE_KEY_VERSION, VenueKeys, load_or_create_venue_keys};
+#[cfg(test)]
+pub(crate) use self::notices::notice_bodies_deserialise;
 pub use self::notices::{
     KEYWORD_SECONDS, MAX_NOTICE_AGE_DAYS, NoticeFields, NoticeProblem, RequestSummary,
 };
@@ -288,6 +290,12 @@ pub(crate) fn decode_entry(bytes: &[u8]) -> Result<FeedEntry> {
             .and_then(|v| v.as_u64())
             .ok_or_else(bad)?,
     })
+}
+
+/// Whether `form` passes the registration checks (for the OpenAPI example test).
+#[cfg(test)]
+pub(crate) fn registration_check_passes(form: &RegistrationForm) -> bool {
+    registration::check(form).is_ok()
 }
 
 /// SHA-256 lookup of a secret code (trace code, manager key, keyword) under a purpose label.

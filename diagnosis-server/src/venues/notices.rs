@@ -6,7 +6,7 @@
 
 use axum::Form;
 use axum::body::Bytes;
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -625,8 +625,10 @@ async fn decide_json(
 pub(crate) async fn approve_json(
     State(venues): State<VenueState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: std::result::Result<Path<String>, PathRejection>,
 ) -> Response {
+    // An id that is not even text (bad percent-encoding) names no request.
+    let id = id.map(|Path(id)| id).unwrap_or_default();
     decide_json(venues, headers, id, true).await
 }
 
@@ -634,8 +636,10 @@ pub(crate) async fn approve_json(
 pub(crate) async fn reject_json(
     State(venues): State<VenueState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    id: std::result::Result<Path<String>, PathRejection>,
 ) -> Response {
+    // An id that is not even text (bad percent-encoding) names no request.
+    let id = id.map(|Path(id)| id).unwrap_or_default();
     decide_json(venues, headers, id, false).await
 }
 
@@ -645,6 +649,24 @@ struct DirectBody {
     trace_code: String,
     #[serde(flatten)]
     fields: NoticeFields,
+}
+
+/// Deserialises the bodies of [`super::NOTICE_REQUESTS_PATH`], [`super::KEYWORDS_PATH`] and
+/// [`super::AUTHORITY_NOTICES_PATH`] as the routes do (for the OpenAPI example test).
+#[cfg(test)]
+pub(crate) fn notice_bodies_deserialise(
+    request: &serde_json::Value,
+    keyword: &serde_json::Value,
+    direct: &serde_json::Value,
+) -> serde_json::Result<()> {
+    let request = RequestBody::deserialize(request)?;
+    assert!(request.manager_key.is_some() != request.keyword.is_some());
+    let keyword = KeywordBody::deserialize(keyword)?;
+    assert!(TraceCode::parse(&keyword.manager_key).is_ok());
+    let direct = DirectBody::deserialize(direct)?;
+    assert!(TraceCode::parse(&direct.trace_code).is_ok());
+    assert!(!request.fields.template.is_empty() && !direct.fields.date.is_empty());
+    Ok(())
 }
 
 /// `POST /api/v1/authority/venues/notices`.
