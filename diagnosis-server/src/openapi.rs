@@ -47,7 +47,8 @@ use crate::routes::files::{EXPORT_FILE_PATH, EXPORT_KEYS_PATH};
 use crate::venues::{
     AUTHORITY_APPROVE_PATH, AUTHORITY_NOTICES_PATH, AUTHORITY_REJECT_PATH, AUTHORITY_REQUESTS_PATH,
     CAPACITY_BANDS, KEYWORDS_PATH, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS,
-    NOTICE_REQUEST_PAGE_PATH, NOTICE_REQUESTS_PATH, REGISTER_PAGE_PATH, REGISTRATIONS_PATH,
+    NOTICE_REQUEST_PAGE_PATH, NOTICE_REQUESTS_PATH, POSTER_FORM_PATH, POSTERS_PATH,
+    REGISTER_PAGE_PATH, REGISTRATIONS_PATH,
 };
 
 /// Where the document is served.
@@ -55,8 +56,13 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Routes that serve HTML pages for people and are left out of the document: every path under
 /// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
-/// contact-listing page included) and the venue operators' two forms.
-pub const HTML_PAGES: &[&str] = &[REGISTER_PAGE_PATH, NOTICE_REQUEST_PAGE_PATH];
+/// contact-listing page included), the venue operators' two forms and the result page's poster
+/// download buttons.
+pub const HTML_PAGES: &[&str] = &[
+    REGISTER_PAGE_PATH,
+    NOTICE_REQUEST_PAGE_PATH,
+    POSTER_FORM_PATH,
+];
 
 /// Longest base64 padding a request may carry and a response carries, in characters.
 pub(crate) const MAX_PADDING_CHARS: usize = MAX_PADDING_BYTES.div_ceil(3) * 4;
@@ -359,7 +365,7 @@ fn venue_paths(paths: &mut Map<String, Value>) {
     paths.insert(REGISTRATIONS_PATH.into(), json!({ "post": operation(
         "registerVenue",
         "Register a venue",
-        "Checks the form, makes one signed QR per room, seals the record and answers at once with the QR images and PDFs. The server keeps none of the answer readable.",
+        "Checks the form, makes one signed QR per room, seals the record and answers at once with each room's QR text, the leaflet and the operator's copy (PDF). Posters and QR images come one at a time from `POST /venues/v1/posters`, so the answer grows with the rooms by about a QR text each. The server keeps none of the answer readable.",
         Caller::Venue,
         json!({
             "201": json_answer("Registered.", "RegisteredVenue"),
@@ -367,6 +373,25 @@ fn venue_paths(paths: &mut Map<String, Value>) {
             "503": json_answer("The documents cannot be made now (`documents_unavailable`); nothing was stored.", "Error"),
         }),
         Some(json_body("RegistrationForm", VENUE_BODY_BYTES)),
+    ) }));
+    paths.insert(POSTERS_PATH.into(), json!({ "post": operation(
+        "venuePoster",
+        "A room's poster or QR image",
+        "Makes the A4 poster (PDF) or the QR image (PNG, SVG) of one room from its QR text, which must carry this server's signature. The QR text travels in the body so that no access log records it.",
+        Caller::Venue,
+        json!({
+            "200": {
+                "description": "The file, as a download (`Content-Disposition: attachment`).",
+                "content": {
+                    "application/pdf": { "schema": { "type": "string", "contentMediaType": "application/pdf" } },
+                    "image/png": { "schema": { "type": "string", "contentMediaType": "image/png" } },
+                    "image/svg+xml": { "schema": { "type": "string" } },
+                },
+            },
+            "400": json_answer("Not a poster request or an unknown `format` (`bad_request`), or the QR text is not one this server signed (`qr_invalid`).", "Error"),
+            "503": json_answer("The PDF cannot be made now (`documents_unavailable`).", "Error"),
+        }),
+        Some(json_body("PosterRequest", VENUE_BODY_BYTES)),
     ) }));
     paths.insert(NOTICE_REQUESTS_PATH.into(), json!({ "post": operation(
         "requestNotice",
@@ -738,10 +763,17 @@ fn schemas() -> Value {
                 "traceCode": { "type": "string", "description": "`XXXX-XXXX-XXXX-XXXX`, Crockford base32." },
                 "managerKey": string,
                 "rooms": { "type": "array", "items": {
-                    "type": "object", "required": ["room", "qrUrl", "qrPng", "qrSvg", "posterPdf"],
-                    "properties": { "room": string, "qrUrl": string, "qrPng": base64("PNG"), "qrSvg": string, "posterPdf": base64("PDF") },
+                    "type": "object", "required": ["room", "qrUrl"],
+                    "properties": { "room": string, "qrUrl": { "type": "string", "description": "The QR text; its poster and images from `POST /venues/v1/posters`." } },
                 } },
                 "leafletPdf": base64("PDF"), "operatorCopyPdf": base64("PDF"),
+            },
+        },
+        "PosterRequest": {
+            "type": "object", "required": ["qrUrl", "format"],
+            "properties": {
+                "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_core::venue::MAX_QR_TEXT_LENGTH },
+                "format": { "type": "string", "enum": ["pdf", "png", "svg"] },
             },
         },
         "NoticeRequest": {

@@ -172,7 +172,7 @@ async fn statistics(
         _ => {
             return json(
                 400,
-                &value!({"error": "days must be a whole number from 1 to 366"}),
+                &value!({"error": "days must be a whole number from 1 to 366", "code": "bad_request"}),
             );
         }
     };

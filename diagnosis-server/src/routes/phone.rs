@@ -40,18 +40,22 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_PUBLISH_BODY_BYTES))
 }
 
-/// The status and message for a body that could not be read: 413 over
-/// [`MAX_PUBLISH_BODY_BYTES`], else 400. Answered in the endpoint's padded JSON, like every
-/// other phone response.
-fn unread_body(rejection: &BytesRejection) -> (u16, String) {
-    let status = rejection.status().as_u16();
-    if status == 413 {
+/// The status, error code and message for a body that could not be read: 413
+/// `body_too_large` over [`MAX_PUBLISH_BODY_BYTES`], else 400 `bad_request`. Answered in the
+/// endpoint's padded JSON, like every other phone response.
+fn unread_body(rejection: &BytesRejection) -> (u16, &'static str, String) {
+    if rejection.status().as_u16() == 413 {
         (
             413,
+            "body_too_large",
             format!("the body is larger than {MAX_PUBLISH_BODY_BYTES} bytes"),
         )
     } else {
-        (400, "the request body could not be read".into())
+        (
+            400,
+            "bad_request",
+            "the request body could not be read".into(),
+        )
     }
 }
 
@@ -139,10 +143,10 @@ async fn verify(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let (status, error) = unread_body(&rejection);
+            let (status, code, error) = unread_body(&rejection);
             let body = VerifyCodeResponse {
                 error,
-                error_code: "bad_request".into(),
+                error_code: code.into(),
                 padding: random_padding(&mut OsRandom),
                 ..Default::default()
             };
@@ -194,10 +198,10 @@ async fn certificate(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let (status, error) = unread_body(&rejection);
+            let (status, code, error) = unread_body(&rejection);
             let body = CertificateResponse {
                 error,
-                error_code: "bad_request".into(),
+                error_code: code.into(),
                 padding: random_padding(&mut OsRandom),
                 ..Default::default()
             };
@@ -247,10 +251,10 @@ async fn publish(
     let body = match body {
         Ok(body) => body,
         Err(rejection) => {
-            let (status, error) = unread_body(&rejection);
+            let (status, code, error) = unread_body(&rejection);
             let body = PublishResponse {
                 error,
-                code: "bad_request".into(),
+                code: code.into(),
                 padding: random_padding(&mut OsRandom),
                 ..Default::default()
             };

@@ -26,12 +26,22 @@ fn rust_files(directory: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The source without `//` comment lines (doc tables mention routes too).
+/// The code of a source file without `//` comment lines (doc tables mention routes too) and
+/// without its unit tests (which route paths of their own).
 fn code_of(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
+    let text = std::fs::read_to_string(path).unwrap();
+    let lines = text.lines().collect::<Vec<_>>();
+    let lines = match lines
+        .windows(2)
+        .position(|pair| pair[0].trim() == "#[cfg(test)]" && pair[1].starts_with("mod tests"))
+    {
+        Some(end) => &lines[..end],
+        None => &lines[..],
+    };
+    lines
+        .iter()
         .filter(|line| !line.trim_start().starts_with("//"))
+        .copied()
         .collect::<Vec<_>>()
         .join("\n")
 }
