@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::ratelimit::{IpNetwork, RateLimits};
 use crate::{Error, Result};
 
 /// Default export period: one batch an hour.
@@ -139,6 +140,12 @@ pub struct Config {
     pub venue_authority_phone: String,
     /// The consultation centre's phone (leaflet).
     pub venue_consultation_phone: String,
+    /// Proxies (addresses or CIDR networks) whose `X-Forwarded-For` names the client; from
+    /// any other peer the header is ignored. Empty by default.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// Per-client rate limits, the server-wide failed verification budget and the login
+    /// hashing pool ([`crate::ratelimit`]).
+    pub rate_limits: RateLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -160,6 +167,8 @@ impl std::fmt::Debug for Config {
             )
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +195,8 @@ impl Config {
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
+            trusted_proxies: Vec::new(),
+            rate_limits: RateLimits::default(),
         }
     }
 
@@ -226,7 +237,7 @@ impl Config {
                 "the health authority id must not be empty".into(),
             ));
         }
-        Ok(())
+        self.rate_limits.validate()
     }
 }
 

@@ -17,6 +17,7 @@
 //! | [`routes`] | HTTP: phone API, authority API, export files |
 //! | [`service`] | the operations behind the routes (also for the staff portal) |
 //! | [`publish`] | validation rules of uploads |
+//! | [`ratelimit`] | per-client rate limits on every secret check, client ids |
 //! | [`tokens`] | ES256 verification tokens and certificates |
 //! | [`export`] | batches, padding, signing, listings, retention |
 //! | [`storage`] | the database trait, SQLite and PostgreSQL |
@@ -56,6 +57,7 @@ pub mod listing_page;
 pub mod openapi;
 pub mod portal;
 pub mod publish;
+pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod service;

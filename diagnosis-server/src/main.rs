@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mimamori_diagnosis_server::bench::{BenchOptions, run_bench};
+use mimamori_diagnosis_server::bench::{BenchOptions, run_bench, run_login_bench};
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
+use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use mimamori_diagnosis_server::server::open_services;
 use mimamori_diagnosis_server::{Config, run};
 
@@ -75,6 +76,30 @@ struct Cli {
     /// The consultation centre's phone, printed on the leaflet.
     #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
     venue_consultation_phone: Option<String>,
+    /// Proxies whose X-Forwarded-For names the client (IPs or CIDR networks, comma-separated);
+    /// from other peers the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MIMAMORI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+    /// Verification attempts a client may make at once (the token bucket's size).
+    #[arg(long, env = "MIMAMORI_VERIFY_BURST", default_value_t = RateLimits::default().verify.burst)]
+    verify_burst: u32,
+    /// Verification attempts a client may make a minute in the long run (also for certificates).
+    #[arg(long, env = "MIMAMORI_VERIFY_PER_MINUTE", default_value_t = RateLimits::default().verify.per_minute)]
+    verify_per_minute: u32,
+    /// Failed verifications a minute on the whole server (all instances on one database);
+    /// beyond it every verification is answered 429 until the minute ends.
+    #[arg(long, env = "MIMAMORI_FAILED_VERIFICATIONS_PER_MINUTE", default_value_t = RateLimits::default().failed_verifications_per_minute)]
+    failed_verifications_per_minute: u32,
+    /// Portal logins a client may try a minute (10 at once).
+    #[arg(long, env = "MIMAMORI_LOGINS_PER_MINUTE", default_value_t = RateLimits::default().login.per_minute)]
+    logins_per_minute: u32,
+    /// Argon2 password checks that may run at once (about 19 MiB each).
+    #[arg(long, env = "MIMAMORI_LOGIN_HASH_CONCURRENCY", default_value_t = RateLimits::default().login_hash_concurrency)]
+    login_hash_concurrency: usize,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -106,6 +131,14 @@ enum Command {
         /// Keys to export and sign.
         #[arg(long, default_value_t = 1_000_000)]
         export_keys: usize,
+        /// Instead: this many concurrent bad portal logins (each from its own address, with a
+        /// fresh CSRF token) for --seconds, printing the peak RSS and other clients'
+        /// /api/verify latency.
+        #[arg(long)]
+        logins: Option<usize>,
+        /// How long the login attack lasts, in seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
     },
 }
 
@@ -198,6 +231,19 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.bootstrap_api_key = cli.bootstrap_api_key.clone();
     config.api_keys_file = cli.api_keys_file.clone();
     config.signing_key_id = cli.signing_key_id.clone();
+    config.trusted_proxies = cli
+        .trusted_proxies
+        .iter()
+        .map(|text| IpNetwork::parse(text))
+        .collect::<Result<_, _>>()?;
+    config.rate_limits.verify = Rate {
+        burst: cli.verify_burst,
+        per_minute: cli.verify_per_minute,
+    };
+    config.rate_limits.certificate = config.rate_limits.verify;
+    config.rate_limits.failed_verifications_per_minute = cli.failed_verifications_per_minute;
+    config.rate_limits.login.per_minute = cli.logins_per_minute;
+    config.rate_limits.login_hash_concurrency = cli.login_hash_concurrency;
     if let Some(host) = &cli.venue_qr_host {
         config.venue_authority_host = Some(host.clone());
     }
@@ -261,9 +307,16 @@ async fn main() -> ExitCode {
             }
             Some(Command::Staff { ref command }) => staff_command(config, command).await,
             Some(Command::Bench {
+                logins: Some(logins),
+                seconds,
+                ..
+            }) => run_login_bench(logins, Duration::from_secs(seconds)).await,
+            Some(Command::Bench {
                 uploads,
                 connections,
                 export_keys,
+                logins: None,
+                ..
             }) => {
                 run_bench(BenchOptions {
                     uploads,
