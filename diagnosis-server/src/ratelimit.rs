@@ -204,12 +204,13 @@ impl Scope {
     }
 
     /// Whether an answer with this status used up the client's token: a wrong API key (401)
-    /// on the authority API; any answer on venue registration; otherwise every error answer
-    /// (a wrong code, token, password or key). Other answers give the token back.
+    /// on the authority API; any answer on the venue endpoints (their HTML forms answer a wrong
+    /// trace code with 200 and a message, and all of them are rare); otherwise every error
+    /// answer (a wrong code, token or password). Other answers give the token back.
     pub fn failed(self, status: StatusCode) -> bool {
         match self {
             Self::Authority => status == StatusCode::UNAUTHORIZED,
-            Self::VenueRegistration => true,
+            Self::VenueSecret | Self::VenueRegistration => true,
             _ => status.is_client_error() || status.is_server_error(),
         }
     }
@@ -467,18 +468,18 @@ impl RateLimiter {
     }
 }
 
-/// The middleware in front of every route: limits the requests of [`Scope::of`], and puts the
-/// request's [`ClientId`] in its extensions for the handlers (the portal login needs it).
+/// The middleware in front of every route: limits the requests of [`Scope::of`], and puts
+/// their [`ClientId`] in the request's extensions for the handlers (the portal login needs it).
 pub async fn limit(State(services): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(scope) = Scope::of(request.method(), request.uri().path()) else {
+        return next.run(request).await;
+    };
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|info| info.0);
     let client = services.clients.identify(peer, request.headers());
     request.extensions_mut().insert(client);
-    let Some(scope) = Scope::of(request.method(), request.uri().path()) else {
-        return next.run(request).await;
-    };
     if let Err(seconds) = services.limiter.take(scope, &client, services.now()) {
         return too_many_requests(scope, seconds);
     }
