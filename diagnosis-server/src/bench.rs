@@ -243,6 +243,7 @@ pub async fn run_login_bench(attackers: usize, duration: std::time::Duration) ->
     )
     .await?;
 
+    let quiet_rss = peak_rss_kib();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let outcomes = Arc::new(std::sync::Mutex::new(
         std::collections::BTreeMap::<u16, u64>::new(),
@@ -284,9 +285,10 @@ pub async fn run_login_bench(attackers: usize, duration: std::time::Duration) ->
         duration.as_secs()
     );
     println!(
-        "memory: peak RSS {:.1} MB (at start {:.1} MB; server and bench client in one process)",
+        "memory: peak RSS {:.1} MB (at start {:.1} MB, before the attack {:.1} MB; server and bench client in one process)",
         peak as f64 / 1024.0,
-        started_rss as f64 / 1024.0
+        started_rss as f64 / 1024.0,
+        quiet_rss as f64 / 1024.0
     );
     for (label, mut latencies) in [("quiet", baseline), ("under attack", under_attack)] {
         latencies.sort_unstable();

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::keys::ExportKeyRing;
-use crate::portal::auth::LoginFailures;
+use crate::portal::auth::{LoginFailures, PasswordCheckers};
 use crate::publish::validate_keys;
 use crate::ratelimit::{ClientIdentifier, RateLimiter};
 use crate::storage::{CodeStatus, DailyStatistics, NewCode, RedeemOutcome, Storage, utc_day};
@@ -62,6 +62,8 @@ pub struct Services {
     pub login_hashes: Arc<tokio::sync::Semaphore>,
     /// Failed logins per account and client ([`crate::portal::auth`]).
     pub login_failures: LoginFailures,
+    /// The threads that run login password checks, one per permit.
+    pub password_checkers: PasswordCheckers,
     code_secret: Zeroizing<Vec<u8>>,
 }
 
@@ -142,6 +144,7 @@ impl Services {
             clients: ClientIdentifier::new(config.trusted_proxies.clone()),
             login_hashes: Arc::new(tokio::sync::Semaphore::new(limits.login_hash_concurrency)),
             login_failures: LoginFailures::new(limits.max_tracked_clients),
+            password_checkers: PasswordCheckers::new(limits.login_hash_concurrency),
             config,
             storage,
             blobs,

@@ -27,9 +27,9 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use hmac::{Hmac, KeyInit, Mac};
 use mimamori_core::RandomSource;
 use sha2::{Digest, Sha256};
@@ -156,13 +156,54 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 /// Whether `password` matches the PHC string `hash` (blocking). A damaged hash never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    verify_password_in(hash, password, &mut Vec::new())
+}
+
+/// Most Argon2 memory a stored hash may ask for: 64 MiB (the default is 19 MiB).
+const MAX_ARGON2_BLOCKS: usize = 64 * 1024;
+
+/// [`verify_password`] with Argon2's working memory in `blocks`, grown when too small and kept
+/// by the caller for the next check, so repeated checks do not allocate (and the allocator
+/// does not pile up freed 19 MiB buffers, which took the server to gigabytes). Argon2id with
+/// the hash's own parameters, output compared in constant time.
+pub fn verify_password_in(hash: &str, password: &str, blocks: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        Params::try_from(&parsed),
+        Algorithm::try_from(parsed.algorithm.as_str()),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let needed = params.block_count();
+    if needed > MAX_ARGON2_BLOCKS {
+        return false;
+    }
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::default());
+    }
+    let mut output = Zeroizing::new(vec![0u8; expected.len()]);
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut output,
+        &mut blocks[..needed],
+    );
+    computed.is_ok()
+        && output.len() == expected.len()
+        && output
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// A hash of a password nobody knows, checked for unknown names so they cost the same time.
@@ -276,6 +317,70 @@ impl LoginFailures {
     }
 }
 
+thread_local! {
+    /// Argon2 working memory of a [`PasswordCheckers`] thread, allocated once and reused.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A job for a [`PasswordCheckers`] thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Dedicated threads for the Argon2 checks of logins, as many as there are permits. Each keeps
+/// its Argon2 working memory (19 MiB) and reuses it for every check: memory stays at about
+/// 20 MiB a thread however many logins arrive (freeing and allocating a 19 MiB buffer per
+/// check on the blocking pool's threads let the allocator hold gigabytes). The threads end
+/// when the services are dropped.
+#[derive(Debug)]
+pub struct PasswordCheckers {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl PasswordCheckers {
+    /// Starts `threads` threads.
+    pub fn new(threads: usize) -> Self {
+        let (jobs, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = std::sync::Arc::new(Mutex::new(receiver));
+        for number in 0..threads.max(1) {
+            let receiver = std::sync::Arc::clone(&receiver);
+            let spawned = std::thread::Builder::new()
+                .name(format!("mimamori-argon2-{number}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password checking thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on one of the threads and waits for its result.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = sender.send(work());
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::Config("the password checking threads stopped".into()))?;
+        receiver
+            .await
+            .map_err(|_| Error::Config("a password check failed".into()))
+    }
+}
+
 /// What a login attempt came to.
 #[derive(Debug)]
 pub enum LoginOutcome {
@@ -318,12 +423,13 @@ pub async fn log_in(
         || decoy_hash().to_owned(),
         |account| account.password_hash.clone(),
     );
-    let matches = blocking(move || {
-        let matches = verify_password(&hash, &password);
-        drop(permit);
-        matches
-    })
-    .await?;
+    let matches = services
+        .password_checkers
+        .run(move || {
+            ARGON2_MEMORY.with_borrow_mut(|blocks| verify_password_in(&hash, &password, blocks))
+        })
+        .await?;
+    drop(permit);
     let Some(account) = account.filter(|_| matches) else {
         if services.login_failures.record_failure(name, client, now) {
             tracing::warn!("a staff name was locked for one client after repeated failed logins");
