@@ -75,7 +75,8 @@ pub struct RateLimits {
     pub failed_verifications_per_minute: u32,
     /// Argon2 password checks that may run at once (each holds about 19 MiB). Default: 2.
     pub login_hash_concurrency: usize,
-    /// Most clients tracked per scope at once (memory bound). Default: 100,000.
+    /// Most buckets (client and scope pairs) held at once, the memory bound (about 100 bytes
+    /// each); also the bound of the login lockout table. Default: 100,000.
     pub max_tracked_clients: usize,
 }
 

@@ -1,7 +1,8 @@
 //! Staff accounts, sessions and CSRF tokens of the portal.
 //!
 //! - Passwords: Argon2id (RustCrypto `argon2`, default parameters: 19 MiB, 2 passes), PHC
-//!   strings in the database; hashing and checking run on the blocking pool.
+//!   strings in the database; setting a password hashes on the blocking pool, logins check on
+//!   [`PasswordCheckers`] threads that reuse (and wipe) their Argon2 memory.
 //! - Bounded cost: an Argon2 check holds one of a few permits
 //!   ([`crate::ratelimit::RateLimits::login_hash_concurrency`], default 2, so at most about
 //!   40 MiB of hashing memory); an attempt that cannot get one within [`LOGIN_HASH_WAIT`] is
@@ -197,6 +198,8 @@ pub fn verify_password_in(hash: &str, password: &str, blocks: &mut Vec<Block>) -
         &mut output,
         &mut blocks[..needed],
     );
+    // The working memory is derived from the password: wipe it for the next check.
+    blocks[..needed].fill(Block::default());
     computed.is_ok()
         && output.len() == expected.len()
         && output
