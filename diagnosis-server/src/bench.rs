@@ -1,5 +1,6 @@
 //! `mimamori-diagnosis-server bench`: publish throughput over real HTTP and the time to export
-//! and sign a million keys. Figures are printed, never asserted.
+//! and sign a million keys; `bench --logins N`: memory and other clients' verify latency while
+//! `N` clients hammer the portal login. Figures are printed, never asserted.
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -26,7 +26,7 @@
 //! | [`openapi`] | the OpenAPI document |
 //! | [`portal`] | the staff portal (server-rendered HTML) |
 //! | [`venues`] | venue registration, QR posters, sealed records, notice requests, the signed notice feed |
-//! | [`bench`] | publish throughput and export time |
+//! | [`bench`] | publish throughput, export time, memory and latency under a login attack |
 //!
 //! ## Example
 //!
