@@ -139,6 +139,9 @@ enum Command {
         /// How long the login attack lasts, in seconds.
         #[arg(long, default_value_t = 20)]
         seconds: u64,
+        /// With --logins: attackers wait out Retry-After instead of retrying at once.
+        #[arg(long)]
+        obey_retry_after: bool,
     },
 }
 
@@ -309,8 +312,9 @@ async fn main() -> ExitCode {
             Some(Command::Bench {
                 logins: Some(logins),
                 seconds,
+                obey_retry_after,
                 ..
-            }) => run_login_bench(logins, Duration::from_secs(seconds)).await,
+            }) => run_login_bench(logins, Duration::from_secs(seconds), obey_retry_after).await,
             Some(Command::Bench {
                 uploads,
                 connections,

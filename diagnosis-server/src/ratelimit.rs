@@ -73,7 +73,9 @@ pub struct RateLimits {
     /// Failed verifications a minute on the whole server (all instances on one database);
     /// beyond it every verification is answered 429 until the minute ends. Default: 60.
     pub failed_verifications_per_minute: u32,
-    /// Argon2 password checks that may run at once (each holds about 19 MiB). Default: 2.
+    /// Argon2 password checks that may run at once (each holds about 19 MiB and a core while it
+    /// runs). Default: 1, so a login attack leaves the other cores to everything else; staff
+    /// log in once a working day, so one check at a time (tens of ms each) is plenty.
     pub login_hash_concurrency: usize,
     /// Most buckets (client and scope pairs) held at once, the memory bound (about 100 bytes
     /// each); also the bound of the login lockout table. Default: 100,000.
@@ -108,7 +110,7 @@ impl Default for RateLimits {
                 per_minute: 2,
             },
             failed_verifications_per_minute: 60,
-            login_hash_concurrency: 2,
+            login_hash_concurrency: 1,
             max_tracked_clients: 100_000,
         }
     }

@@ -4,8 +4,8 @@
 //!   strings in the database; setting a password hashes on the blocking pool, logins check on
 //!   [`PasswordCheckers`] threads that reuse (and wipe) their Argon2 memory.
 //! - Bounded cost: an Argon2 check holds one of a few permits
-//!   ([`crate::ratelimit::RateLimits::login_hash_concurrency`], default 2, so at most about
-//!   40 MiB of hashing memory); an attempt that cannot get one within [`LOGIN_HASH_WAIT`] is
+//!   ([`crate::ratelimit::RateLimits::login_hash_concurrency`], default 1, so about 19 MiB of
+//!   hashing memory and one core); an attempt that cannot get one within [`LOGIN_HASH_WAIT`] is
 //!   answered 503 with `Retry-After` without hashing. Each client may try [`crate::ratelimit`]'s
 //!   login rate (10 at once, 5 a minute); beyond it, 429.
 //! - Lockout per account **and client** ([`LoginFailures`], in memory): [`MAX_FAILED_LOGINS`]

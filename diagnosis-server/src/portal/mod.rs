@@ -12,7 +12,7 @@
 //! | POST | `/portal/codes/expire` | expire an unused code |
 //! | GET | `/portal/stats` | statistics of the last 14 days |
 //!
-//! Security ([`auth`] has the details): Argon2id passwords checked by a pool of two (503 when
+//! Security ([`auth`] has the details): Argon2id passwords checked one at a time (503 when
 //! busy), accounts created by the operator (`mimamori-diagnosis-server staff add <name>`), a
 //! per-client login rate (429) and a lockout per account and client after repeated failures, random
 //! session tokens stored hashed in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` behind
