@@ -520,6 +520,38 @@ mod tests {
     }
 
     #[test]
+    fn lockouts_are_per_name_and_client_and_bounded() {
+        let identifier = crate::ratelimit::ClientIdentifier::new(Vec::new());
+        let client = |n: u8| {
+            identifier.identify(
+                Some(std::net::SocketAddr::from(([192, 0, 2, n], 1))),
+                &axum::http::HeaderMap::new(),
+            )
+        };
+        let failures = LoginFailures::new(2);
+        for attempt in 1..=MAX_FAILED_LOGINS {
+            let locked = failures.record_failure("tanaka", &client(1), 0);
+            assert_eq!(locked, attempt == MAX_FAILED_LOGINS);
+        }
+        assert!(failures.locked("tanaka", &client(1), LOCK_SECONDS - 1));
+        assert!(!failures.locked("tanaka", &client(1), LOCK_SECONDS));
+        assert!(!failures.locked("tanaka", &client(2), 0), "another client");
+        assert!(!failures.locked("suzuki", &client(1), 0), "another name");
+        // Full (two pairs, both recent): a third pair is not counted, and locks nothing.
+        failures.record_failure("suzuki", &client(1), 0);
+        for _ in 0..MAX_FAILED_LOGINS {
+            assert!(!failures.record_failure("sato", &client(3), 1));
+        }
+        assert!(!failures.locked("sato", &client(3), 1));
+        // Once the old entries are stale and unlocked they make room.
+        let later = 3 * LOCK_SECONDS;
+        failures.record_failure("sato", &client(3), later);
+        assert!(failures.entries.lock().unwrap().len() <= 2);
+        failures.clear("sato", &client(3));
+        assert!(!failures.locked("sato", &client(3), later));
+    }
+
+    #[test]
     fn names_are_checked() {
         assert!(valid_name("tanaka.h@hokenjo-1"));
         assert!(!valid_name(""));
