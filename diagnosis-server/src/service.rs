@@ -286,9 +286,15 @@ impl Services {
         let now = self.now();
         // The server-wide budget: every attempt is counted before the code is looked at (so
         // concurrent guesses cannot overshoot it), and a redeemed code gives its count back.
+        // Once it is exceeded, a read suffices to refuse (the alert was logged when it was).
         let minute = now.div_euclid(60);
         let budget = i64::from(self.config.rate_limits.failed_verifications_per_minute);
-        let attempts = self.storage.count_verification_attempt(minute, now).await?;
+        let exceeded = self.storage.verification_attempts(minute).await? > budget;
+        let attempts = if exceeded {
+            budget + 2
+        } else {
+            self.storage.count_verification_attempt(minute, now).await?
+        };
         if attempts > budget {
             if attempts == budget + 1 {
                 tracing::warn!(

@@ -179,6 +179,8 @@ async fn suite(storage: Arc<dyn Storage>) {
             expected
         );
     }
+    assert_eq!(storage.verification_attempts(minute).await.unwrap(), 3);
+    assert_eq!(storage.verification_attempts(minute + 5).await.unwrap(), 0);
     storage.uncount_verification_attempt(minute).await.unwrap();
     assert_eq!(
         storage

@@ -203,6 +203,10 @@ pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
     /// server-wide budget of failed verifications.
     async fn count_verification_attempt(&self, minute: i64, now: i64) -> Result<i64>;
 
+    /// The attempts counted in `minute` so far (0 when none); a read, so that requests refused
+    /// while the budget is exceeded do not write.
+    async fn verification_attempts(&self, minute: i64) -> Result<i64>;
+
     /// Takes back one attempt of `minute` (the code was right).
     async fn uncount_verification_attempt(&self, minute: i64) -> Result<()>;
 

@@ -301,6 +301,17 @@ impl Storage for PostgresStorage {
         Ok(row.get(0))
     }
 
+    async fn verification_attempts(&self, minute: i64) -> Result<i64> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT attempts FROM verification_attempts WHERE minute = $1",
+                &[&minute],
+            )
+            .await?;
+        Ok(row.map_or(0, |row| row.get(0)))
+    }
+
     async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
         let client = self.pool.get().await?;
         client

@@ -391,6 +391,20 @@ impl Storage for SqliteStorage {
         .await
     }
 
+    async fn verification_attempts(&self, minute: i64) -> Result<i64> {
+        self.with(move |connection| {
+            let attempts: Option<i64> = connection
+                .query_row(
+                    "SELECT attempts FROM verification_attempts WHERE minute = ?1",
+                    [minute],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(attempts.unwrap_or(0))
+        })
+        .await
+    }
+
     async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
         self.with(move |connection| {
             connection.execute(
