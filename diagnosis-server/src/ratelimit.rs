@@ -484,7 +484,7 @@ pub async fn limit(State(services): State<AppState>, mut request: Request, next:
     let client = services.clients.identify(peer, request.headers());
     request.extensions_mut().insert(client);
     if let Err(seconds) = services.limiter.take(scope, &client, services.now()) {
-        return too_many_requests(scope, seconds);
+        return too_many_requests(scope, request.uri().path(), seconds);
     }
     let response = next.run(request).await;
     if !scope.failed(response.status()) {
@@ -493,10 +493,18 @@ pub async fn limit(State(services): State<AppState>, mut request: Request, next:
     response
 }
 
-/// The 429 answer of a scope, in the shape of that API, with `Retry-After`.
-pub fn too_many_requests(scope: Scope, retry_after_seconds: u64) -> Response {
+/// The 429 answer to a request for `path` in `scope`, in the shape of that API (an HTML page
+/// for the forms), with `Retry-After`.
+pub fn too_many_requests(scope: Scope, path: &str, retry_after_seconds: u64) -> Response {
     const MESSAGE: &str = "too many requests from this address; wait and try again";
+    let form = matches!(
+        path,
+        crate::venues::REGISTER_PAGE_PATH
+            | crate::venues::NOTICE_REQUEST_PAGE_PATH
+            | crate::venues::PORTAL_DIRECT_PATH
+    );
     let mut response = match scope {
+        _ if form => html_refusal(),
         Scope::Verify => crate::routes::json(
             429,
             &VerifyCodeResponse {
