@@ -1,5 +1,6 @@
 //! `mimamori-diagnosis-server bench`: publish throughput over real HTTP and the time to export
-//! and sign a million keys. Figures are printed, never asserted.
+//! and sign a million keys; `bench --logins N`: memory and other clients' verify latency while
+//! `N` clients hammer the portal login. Figures are printed, never asserted.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -193,4 +194,289 @@ async fn post(stream: &mut BufReader<TcpStream>, path: &str, body: &[u8]) -> Res
     let mut body = vec![0u8; length];
     stream.read_exact(&mut body).await.map_err(io)?;
     Ok(status)
+}
+
+/// `bench --logins N`: `N` attackers at once, each from its own address (the server trusts
+/// `X-Forwarded-For` from 127.0.0.1 here), each fetching the login page for a fresh CSRF token
+/// and posting a wrong password, again and again for `duration`. Meanwhile another client
+/// redeems real codes one after another (each from a fresh address) and its latencies are
+/// recorded. Prints the peak resident memory of this process (the server runs in it; the
+/// client side is included, so the figure is an upper bound) and the verify percentiles, with
+/// a quiet baseline first. The default limits apply.
+///
+/// With `obey_retry_after`, each attacker waits as long as a 429 or 503 answer's `Retry-After`
+/// says (an attacker after passwords gains nothing by asking sooner); without it, each one
+/// retries at once, which floods the two cores with some 17,000 requests a second.
+pub async fn run_login_bench(
+    attackers: usize,
+    duration: std::time::Duration,
+    obey_retry_after: bool,
+) -> Result<()> {
+    use crate::service::IssueCodeRequest;
+    use mimamori_core::api::v1::TestType;
+
+    let directory =
+        std::env::temp_dir().join(format!("mimamori-login-bench-{}", std::process::id()));
+    let mut config = Config::new(&directory);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.export_worker = false;
+    config.trusted_proxies = vec![crate::ratelimit::IpNetwork::parse("127.0.0.1")?];
+    let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
+    let services = Arc::clone(server.services());
+    crate::portal::add_staff_account(&services, "bench.staff", "a long enough password").await?;
+    let address = server.local_addr();
+    let started_rss = peak_rss_kib();
+
+    // Enough codes for the baseline and the attack, at one verify every 20 ms.
+    let verifies = usize::try_from(duration.as_millis() / 20).unwrap_or(1000) + 200;
+    let mut codes = Vec::with_capacity(verifies);
+    for _ in 0..verifies {
+        let request = IssueCodeRequest {
+            test_type: TestType::Confirmed,
+            symptom_date: None,
+            test_date: None,
+        };
+        match services.issue_code(&request).await? {
+            Ok(issued) => codes.push(issued.code),
+            Err(_) => return Err(Error::Config("a benchmark code was refused".into())),
+        }
+    }
+    let codes = Arc::new(std::sync::Mutex::new(codes));
+    let counter = Arc::new(std::sync::atomic::AtomicU32::new(0));
+
+    let baseline = verify_latencies(
+        address,
+        Arc::clone(&codes),
+        Arc::clone(&counter),
+        std::time::Duration::from_secs(2),
+    )
+    .await?;
+
+    let quiet_rss = peak_rss_kib();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let outcomes = Arc::new(std::sync::Mutex::new(
+        std::collections::BTreeMap::<u16, u64>::new(),
+    ));
+    let mut tasks = Vec::new();
+    for attacker in 0..attackers {
+        let (stop, outcomes) = (Arc::clone(&stop), Arc::clone(&outcomes));
+        tasks.push(tokio::spawn(async move {
+            let forwarded = format!("198.18.{}.{}", attacker / 250, attacker % 250 + 1);
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let (status, retry_after) =
+                    bad_login(address, &forwarded).await.unwrap_or((0, None));
+                if let Ok(mut outcomes) = outcomes.lock() {
+                    *outcomes.entry(status).or_default() += 1;
+                }
+                if let Some(seconds) = retry_after.filter(|_| obey_retry_after) {
+                    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
+                    while Instant::now() < deadline
+                        && !stop.load(std::sync::atomic::Ordering::Relaxed)
+                    {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }));
+    }
+    let under_attack = verify_latencies(address, codes, counter, duration).await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for task in tasks {
+        let _ = task.await;
+    }
+    let peak = peak_rss_kib();
+    server.shutdown().await?;
+    let _ = std::fs::remove_dir_all(&directory);
+
+    let outcomes = outcomes
+        .lock()
+        .map(|outcomes| {
+            outcomes
+                .iter()
+                .map(|(status, count)| format!("{status}: {count}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    println!(
+        "logins: {attackers} concurrent attackers (one address each, fresh CSRF token per attempt{}) for {} s; answers {{{outcomes}}}",
+        if obey_retry_after {
+            ", waiting out Retry-After"
+        } else {
+            ", retrying at once"
+        },
+        duration.as_secs()
+    );
+    println!(
+        "memory: peak RSS {:.1} MB (at start {:.1} MB, before the attack {:.1} MB; server and bench client in one process)",
+        peak as f64 / 1024.0,
+        started_rss as f64 / 1024.0,
+        quiet_rss as f64 / 1024.0
+    );
+    for (label, mut latencies) in [("quiet", baseline), ("under attack", under_attack)] {
+        latencies.sort_unstable();
+        let percentile = |p: f64| {
+            let index = ((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1);
+            latencies.get(index).copied().unwrap_or_default()
+        };
+        println!(
+            "verify ({label}): {} requests, p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms",
+            latencies.len(),
+            percentile(0.50).as_secs_f64() * 1000.0,
+            percentile(0.95).as_secs_f64() * 1000.0,
+            percentile(0.99).as_secs_f64() * 1000.0
+        );
+    }
+    Ok(())
+}
+
+/// Redeems codes one at a time on a keep-alive connection, each from a fresh address, every
+/// 20 ms for `duration`; returns the latencies.
+async fn verify_latencies(
+    address: std::net::SocketAddr,
+    codes: Arc<std::sync::Mutex<Vec<String>>>,
+    counter: Arc<std::sync::atomic::AtomicU32>,
+    duration: std::time::Duration,
+) -> Result<Vec<std::time::Duration>> {
+    let stream = TcpStream::connect(address)
+        .await
+        .map_err(|c| Error::io("bench connection", c))?;
+    let mut stream = BufReader::new(stream);
+    let mut latencies = Vec::new();
+    let started = Instant::now();
+    while started.elapsed() < duration {
+        let Some(code) = codes.lock().ok().and_then(|mut codes| codes.pop()) else {
+            break;
+        };
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let forwarded = format!("X-Forwarded-For: 100.64.{}.{}\r\n", n / 250, n % 250 + 1);
+        let body = serde_json::json!({"code": code.as_str(), "accept": ["confirmed"]}).to_string();
+        let sent = Instant::now();
+        let (status, _, _, _) = request(
+            &mut stream,
+            "POST",
+            "/api/verify",
+            &forwarded,
+            body.as_bytes(),
+        )
+        .await?;
+        latencies.push(sent.elapsed());
+        if status != 200 {
+            return Err(Error::Config(format!(
+                "a benchmark verify got HTTP {status}"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(latencies)
+}
+
+/// One attacker's attempt: the login page (a fresh pre-login cookie and CSRF token), then a
+/// wrong password. Returns the status of the POST and its `Retry-After`.
+async fn bad_login(
+    address: std::net::SocketAddr,
+    forwarded_for: &str,
+) -> Result<(u16, Option<u64>)> {
+    let stream = TcpStream::connect(address)
+        .await
+        .map_err(|c| Error::io("bench connection", c))?;
+    let mut stream = BufReader::new(stream);
+    let forwarded = format!("X-Forwarded-For: {forwarded_for}\r\n");
+    let (_, cookie, _, page) = request(
+        &mut stream,
+        "GET",
+        crate::portal::LOGIN_PATH,
+        &forwarded,
+        b"",
+    )
+    .await?;
+    let page = String::from_utf8_lossy(&page);
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or("");
+    let cookie = cookie.split(';').next().unwrap_or("");
+    let headers = format!(
+        "{forwarded}Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    );
+    let body = format!("csrf={csrf}&name=bench.staff&password=wrong-password-guess");
+    let (status, _, retry_after, _) = request(
+        &mut stream,
+        "POST",
+        crate::portal::LOGIN_PATH,
+        &headers,
+        body.as_bytes(),
+    )
+    .await?;
+    Ok((status, retry_after))
+}
+
+/// One HTTP/1.1 request on a keep-alive connection with extra header lines; returns the
+/// status, the first `Set-Cookie` value, `Retry-After` and the body.
+async fn request(
+    stream: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    extra_headers: &str,
+    body: &[u8],
+) -> Result<(u16, String, Option<u64>, Vec<u8>)> {
+    let io = |cause| Error::io("bench connection", cause);
+    let content_type = if extra_headers.contains("Content-Type") {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
+    // One write: a head and a body in two small segments would wait for a delayed ACK
+    // (Nagle), adding about 40 ms to every request.
+    let mut message = format!(
+        "{method} {path} HTTP/1.1\r\nHost: bench\r\n{content_type}{extra_headers}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    message.extend_from_slice(body);
+    stream.get_mut().write_all(&message).await.map_err(io)?;
+    let mut line = String::new();
+    stream.read_line(&mut line).await.map_err(io)?;
+    let status = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    let mut length = 0usize;
+    let mut cookie = String::new();
+    let mut retry_after = None;
+    loop {
+        line.clear();
+        stream.read_line(&mut line).await.map_err(io)?;
+        let trimmed = line.trim_end();
+        if trimmed.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = trimmed.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("set-cookie") && cookie.is_empty() {
+                cookie = value.trim().to_owned();
+            } else if name.eq_ignore_ascii_case("retry-after") {
+                retry_after = value.trim().parse().ok();
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).await.map_err(io)?;
+    Ok((status, cookie, retry_after, body))
+}
+
+/// Peak resident set size of this process, KiB (`VmHWM` in /proc/self/status; 0 elsewhere).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|value| value.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
 }

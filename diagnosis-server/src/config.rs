@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::connections::ConnectionLimits;
+use crate::ratelimit::{IpNetwork, RateLimits};
 use crate::{Error, Result};
 
 /// Default export period: one batch an hour.
@@ -157,6 +158,12 @@ pub struct Config {
     /// kill the process while it holds the claim.
     #[doc(hidden)]
     pub export_pause_after_claim: Option<Duration>,
+    /// Proxies (addresses or CIDR networks) whose `X-Forwarded-For` names the client; from
+    /// any other peer the header is ignored. Empty by default.
+    pub trusted_proxies: Vec<IpNetwork>,
+    /// Per-client rate limits, the server-wide failed verification budget and the login
+    /// hashing pool ([`crate::ratelimit`]).
+    pub rate_limits: RateLimits,
 }
 
 impl std::fmt::Debug for Config {
@@ -182,6 +189,8 @@ impl std::fmt::Debug for Config {
             .field("keys_dir", &self.keys_dir)
             .field("venue_keys_dir", &self.venue_keys_dir)
             .field("export_lease", &self.export_lease)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -213,6 +222,8 @@ impl Config {
             venue_keys_dir: None,
             export_lease: Duration::from_secs(crate::export::BATCH_LEASE_SECONDS.unsigned_abs()),
             export_pause_after_claim: None,
+            trusted_proxies: Vec::new(),
+            rate_limits: RateLimits::default(),
         }
     }
 
@@ -281,7 +292,7 @@ impl Config {
                 "the health authority id must not be empty".into(),
             ));
         }
-        Ok(())
+        self.rate_limits.validate()
     }
 }
 

@@ -18,6 +18,7 @@
 //! | [`routes`] | HTTP: phone API, authority API, export files |
 //! | [`service`] | the operations behind the routes (also for the staff portal) |
 //! | [`publish`] | validation rules of uploads |
+//! | [`ratelimit`] | per-client rate limits on every secret check, client ids |
 //! | [`tokens`] | ES256 verification tokens and certificates |
 //! | [`export`] | batches, padding, signing, listings, retention |
 //! | [`storage`] | the database trait, SQLite and PostgreSQL |
@@ -26,7 +27,7 @@
 //! | [`openapi`] | the OpenAPI document |
 //! | [`portal`] | the staff portal (server-rendered HTML) |
 //! | [`venues`] | venue registration, QR posters, sealed records, notice requests, the signed notice feed |
-//! | [`bench`] | publish throughput and export time |
+//! | [`bench`] | publish throughput, export time, memory and latency under a login attack |
 //!
 //! ## Example
 //!
@@ -58,6 +59,7 @@ pub mod listing_page;
 pub mod openapi;
 pub mod portal;
 pub mod publish;
+pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod service;

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mimamori_diagnosis_server::bench::{BenchOptions, run_bench};
+use mimamori_diagnosis_server::bench::{BenchOptions, run_bench, run_login_bench};
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
+use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use mimamori_diagnosis_server::server::open_services;
 use mimamori_diagnosis_server::{Config, run};
 
@@ -104,6 +105,39 @@ struct Cli {
     /// Tests only: seconds an export run waits after claiming its batch.
     #[arg(long, hide = true)]
     export_pause_after_claim_seconds: Option<u64>,
+    /// Proxies whose X-Forwarded-For names the client (IPs or CIDR networks, comma-separated);
+    /// from other peers the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "MIMAMORI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<String>,
+    /// Verification attempts a client may make at once (the token bucket's size).
+    #[arg(long, env = "MIMAMORI_VERIFY_BURST", default_value_t = RateLimits::default().verify.burst)]
+    verify_burst: u32,
+    /// Verification attempts a client may make a minute in the long run (also for certificates).
+    #[arg(long, env = "MIMAMORI_VERIFY_PER_MINUTE", default_value_t = RateLimits::default().verify.per_minute)]
+    verify_per_minute: u32,
+    /// Failed verifications a minute on the whole server (all instances on one database);
+    /// beyond it every verification is answered 429 until the minute ends.
+    #[arg(long, env = "MIMAMORI_FAILED_VERIFICATIONS_PER_MINUTE", default_value_t = RateLimits::default().failed_verifications_per_minute)]
+    failed_verifications_per_minute: u32,
+    /// Portal logins a client may try a minute (10 at once).
+    #[arg(long, env = "MIMAMORI_LOGINS_PER_MINUTE", default_value_t = RateLimits::default().login.per_minute)]
+    logins_per_minute: u32,
+    /// Argon2 password checks that may run at once (about 19 MiB each).
+    #[arg(long, env = "MIMAMORI_LOGIN_HASH_CONCURRENCY", default_value_t = RateLimits::default().login_hash_concurrency)]
+    login_hash_concurrency: usize,
+    /// Any per-client limit as SCOPE=BURST/PER_MINUTE, repeatable; SCOPE is one of verify,
+    /// certificate, authority, login, venue-secret, venue-registration, venue-document (e.g.
+    /// `--rate-limit venue-registration=20/10`). Applied after the flags above.
+    #[arg(
+        long = "rate-limit",
+        env = "MIMAMORI_RATE_LIMITS",
+        value_delimiter = ','
+    )]
+    rate_limits: Vec<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -135,6 +169,17 @@ enum Command {
         /// Keys to export and sign.
         #[arg(long, default_value_t = 1_000_000)]
         export_keys: usize,
+        /// Instead: this many concurrent bad portal logins (each from its own address, with a
+        /// fresh CSRF token) for --seconds, printing the peak RSS and other clients'
+        /// /api/verify latency.
+        #[arg(long)]
+        logins: Option<usize>,
+        /// How long the login attack lasts, in seconds.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// With --logins: attackers wait out Retry-After instead of retrying at once.
+        #[arg(long)]
+        obey_retry_after: bool,
     },
 }
 
@@ -238,6 +283,22 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
         body_read_timeout: Duration::from_secs(cli.body_read_timeout_seconds),
         max_connections: cli.max_connections,
     };
+    config.trusted_proxies = cli
+        .trusted_proxies
+        .iter()
+        .map(|text| IpNetwork::parse(text))
+        .collect::<Result<_, _>>()?;
+    config.rate_limits.verify = Rate {
+        burst: cli.verify_burst,
+        per_minute: cli.verify_per_minute,
+    };
+    config.rate_limits.certificate = config.rate_limits.verify;
+    config.rate_limits.failed_verifications_per_minute = cli.failed_verifications_per_minute;
+    config.rate_limits.login.per_minute = cli.logins_per_minute;
+    config.rate_limits.login_hash_concurrency = cli.login_hash_concurrency;
+    for setting in &cli.rate_limits {
+        config.rate_limits.apply(setting)?;
+    }
     if let Some(host) = &cli.venue_qr_host {
         config.venue_authority_host = Some(host.clone());
     }
@@ -309,9 +370,17 @@ async fn main() -> ExitCode {
             }
             Some(Command::Staff { ref command }) => staff_command(config, command).await,
             Some(Command::Bench {
+                logins: Some(logins),
+                seconds,
+                obey_retry_after,
+                ..
+            }) => run_login_bench(logins, Duration::from_secs(seconds), obey_retry_after).await,
+            Some(Command::Bench {
                 uploads,
                 connections,
                 export_keys,
+                logins: None,
+                ..
             }) => {
                 run_bench(BenchOptions {
                     uploads,

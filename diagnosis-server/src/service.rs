@@ -19,7 +19,9 @@ use zeroize::Zeroizing;
 use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::keys::ExportKeyRing;
+use crate::portal::auth::{LoginFailures, PasswordCheckers};
 use crate::publish::validate_keys;
+use crate::ratelimit::{ClientIdentifier, RateLimiter};
 use crate::storage::{CodeStatus, DailyStatistics, NewCode, RedeemOutcome, Storage, utc_day};
 use crate::tokens::{
     CERTIFICATE_SECONDS, CertificateClaims, ISSUER, TOKEN_AUDIENCE, TOKEN_SECONDS, TokenClaims,
@@ -52,6 +54,16 @@ pub struct Services {
     pub tokens: TokenSigner,
     /// The clock.
     pub clock: Arc<dyn Clock>,
+    /// Per-client token buckets ([`crate::ratelimit`]).
+    pub limiter: RateLimiter,
+    /// Keyed hashes of client addresses (a key made at start, in memory only).
+    pub clients: ClientIdentifier,
+    /// Permits to run an Argon2 password check ([`crate::ratelimit::RateLimits::login_hash_concurrency`]).
+    pub login_hashes: Arc<tokio::sync::Semaphore>,
+    /// Failed logins per account and client ([`crate::portal::auth`]).
+    pub login_failures: LoginFailures,
+    /// The threads that run login password checks, one per permit.
+    pub password_checkers: PasswordCheckers,
     code_secret: Zeroizing<Vec<u8>>,
 }
 
@@ -126,7 +138,13 @@ impl Services {
         code_secret: Zeroizing<Vec<u8>>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let limits = config.rate_limits.clone();
         Self {
+            limiter: RateLimiter::new(limits.clone()),
+            clients: ClientIdentifier::new(config.trusted_proxies.clone()),
+            login_hashes: Arc::new(tokio::sync::Semaphore::new(limits.login_hash_concurrency)),
+            login_failures: LoginFailures::new(limits.max_tracked_clients),
+            password_checkers: PasswordCheckers::new(limits.login_hash_concurrency),
             config,
             storage,
             blobs,
@@ -266,16 +284,49 @@ impl Services {
             ));
         }
         let now = self.now();
+        // The server-wide budget: every attempt is counted before the code is looked at (so
+        // concurrent guesses cannot overshoot it), and a redeemed code gives its count back.
+        // Once it is exceeded, a read suffices to refuse (the alert was logged when it was).
+        let minute = now.div_euclid(60);
+        let budget = i64::from(self.config.rate_limits.failed_verifications_per_minute);
+        let exceeded = self.storage.verification_attempts(minute).await? > budget;
+        let attempts = if exceeded {
+            budget + 2
+        } else {
+            self.storage.count_verification_attempt(minute, now).await?
+        };
+        if attempts > budget {
+            if attempts == budget + 1 {
+                tracing::warn!(
+                    budget,
+                    "alert: failed verifications exceeded the server-wide budget this minute; \
+                     every verification is refused until the minute ends"
+                );
+            }
+            return Ok(refuse(
+                429,
+                crate::ratelimit::RATE_LIMITED,
+                "too many failed verifications on this server; try again in a minute",
+            ));
+        }
+        let accepted = if request.accept_test_types.is_empty() {
+            &[TestType::Confirmed][..]
+        } else {
+            &request.accept_test_types[..]
+        };
         let outcome = self
             .storage
-            .redeem_code(&self.code_hash(&code), now)
+            .redeem_code(&self.code_hash(&code), accepted, now)
             .await?;
         let (test_type, symptom_date, test_date) = match outcome {
             RedeemOutcome::Redeemed {
                 test_type,
                 symptom_date,
                 test_date,
-            } => (test_type, symptom_date, test_date),
+            } => {
+                self.storage.uncount_verification_attempt(minute).await?;
+                (test_type, symptom_date, test_date)
+            }
             RedeemOutcome::NotFound => {
                 return Ok(refuse(
                     400,
@@ -297,19 +348,15 @@ impl Services {
                     "the verification code was already used",
                 ));
             }
+            RedeemOutcome::UnsupportedTestType => {
+                // Checked before redeeming: the code stays usable by an app that accepts it.
+                return Ok(refuse(
+                    412,
+                    "unsupported_test_type",
+                    "the app does not accept this test type; update the app",
+                ));
+            }
         };
-        let accepted = if request.accept_test_types.is_empty() {
-            &[TestType::Confirmed][..]
-        } else {
-            &request.accept_test_types[..]
-        };
-        if !accepted.contains(&test_type) {
-            return Ok(refuse(
-                412,
-                "unsupported_test_type",
-                "the app does not accept this test type; update the app",
-            ));
-        }
         let mut jti = [0u8; 16];
         mimamori_core::OsRandom.fill_bytes(&mut jti);
         let claims = TokenClaims {

@@ -7,6 +7,7 @@ mod common;
 mod openapi;
 
 // Issue 13: headers, JSON errors and timeouts.
+mod limits;
 #[path = "robust/responses.rs"]
 mod responses;
 
@@ -361,6 +362,17 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
     assert_eq!(
         (status, body.error_code.as_str()),
         (412, "unsupported_test_type")
+    );
+    // Issue 13 defect 3: the 412 left the code usable; an app that accepts it redeems it.
+    let (status, body): (u16, VerifyCodeResponse) = server
+        .post_json(
+            VERIFY_PATH,
+            &json!({ "code": code, "accept": ["confirmed", "negative"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, body.test_type),
+        (200, Some(mimamori_core::api::v1::TestType::Negative))
     );
 
     let (status, _) = server.upload(vec![key(1, TODAY - 144)]).await;

@@ -1,6 +1,7 @@
 //! Two server instances on one PostgreSQL database and one file store, as a national
 //! deployment runs them behind a load balancer: a code issued on one is redeemed on the other,
 //! an upload to one is exported by the other, and concurrent redeems across both succeed once.
+//! They also share one budget of failed verifications (issue 13 defect 1).
 //! Runs when `MIMAMORI_TEST_POSTGRES_URL` is set (`MIMAMORI_REQUIRE_POSTGRES=1` makes its absence
 //! fail).
 
@@ -15,8 +16,8 @@ use mimamori_core::FixedClock;
 use mimamori_diagnosis_server::Server;
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
 
-async fn fresh_database(url: &str) -> String {
-    let database = format!("mimamori_instances_{}", std::process::id());
+async fn fresh_database(url: &str, purpose: &str) -> String {
+    let database = format!("mimamori_instances_{purpose}_{}", std::process::id());
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap();
@@ -31,38 +32,9 @@ async fn fresh_database(url: &str) -> String {
 
 #[tokio::test]
 async fn two_instances_share_one_postgres_database() {
-    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
-        );
-        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping");
+    let Some((instances, _shared)) = two_instances("flow", 100_000).await else {
         return;
     };
-    let database = fresh_database(&url).await;
-    let shared = tempfile::tempdir().unwrap();
-    let clock = FixedClock::new(START);
-    let mut instances = Vec::new();
-    for name in ["staff-a", "staff-b"] {
-        // One data directory for the keys (a mounted secret in production), one file store.
-        let mut config = common::config(shared.path());
-        config.database = Some(DatabaseConfig::Postgres(database.clone()));
-        config.blobs = Some(BlobConfig::Local(shared.path().join("store")));
-        let server = Server::start_with_clock(config, Arc::new(clock.clone()))
-            .await
-            .unwrap();
-        let api_key = server.create_api_key(name).await.unwrap();
-        instances.push(TestServer {
-            server,
-            clock: clock.clone(),
-            api_key,
-            client: reqwest::Client::new(),
-            directory: tempfile::tempdir().unwrap(),
-        });
-    }
     let (a, b) = (&instances[0], &instances[1]);
 
     // A code issued on a is redeemed on b, once, even when both are asked at once.
@@ -92,4 +64,69 @@ async fn two_instances_share_one_postgres_database() {
     );
     // The batch is claimed once: exporting on a right after finds nothing new.
     assert_eq!(a.export().await["keys"], 0);
+}
+
+/// Two instances on one database and one file store, as a national deployment runs them (one
+/// data directory for the keys: a mounted secret in production), each with `failed_verifications_per_minute` set.
+async fn two_instances(purpose: &str, budget: u32) -> Option<(Vec<TestServer>, tempfile::TempDir)> {
+    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping");
+        return None;
+    };
+    let database = fresh_database(&url, purpose).await;
+    let shared = tempfile::tempdir().unwrap();
+    let clock = FixedClock::new(START);
+    let mut instances = Vec::new();
+    for name in ["staff-a", "staff-b"] {
+        let mut config = common::config(shared.path());
+        config.database = Some(DatabaseConfig::Postgres(database.clone()));
+        config.blobs = Some(BlobConfig::Local(shared.path().join("store")));
+        config.rate_limits.failed_verifications_per_minute = budget;
+        let server = Server::start_with_clock(config, Arc::new(clock.clone()))
+            .await
+            .unwrap();
+        let api_key = server.create_api_key(name).await.unwrap();
+        instances.push(TestServer {
+            server,
+            clock: clock.clone(),
+            api_key,
+            client: reqwest::Client::new(),
+            directory: tempfile::tempdir().unwrap(),
+        });
+    }
+    Some((instances, shared))
+}
+
+#[tokio::test]
+async fn two_instances_share_the_failed_verification_budget() {
+    let Some((instances, _shared)) = two_instances("budget", 4).await else {
+        return;
+    };
+    let (a, b) = (&instances[0], &instances[1]);
+    let (_, code) = a.issue_code("confirmed").await;
+    let wrong = if code == "00000000" {
+        "00000001"
+    } else {
+        "00000000"
+    };
+    // Two failures on each instance use up the budget of four...
+    for server in [a, b, a, b] {
+        let (status, body) = server.verify(wrong).await;
+        assert_eq!((status, body.error_code.as_str()), (400, "code_invalid"));
+    }
+    // ...so both refuse every verification, the right code included, until the minute ends.
+    for server in [a, b] {
+        let (status, body) = server.verify(&code).await;
+        assert_eq!((status, body.error_code.as_str()), (429, "rate_limited"));
+    }
+    a.clock.advance(60);
+    let (status, body) = b.verify(&code).await;
+    assert_eq!(status, 200, "{}", body.error);
 }

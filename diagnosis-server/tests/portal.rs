@@ -25,6 +25,8 @@ struct Browser {
     cookies: HashMap<String, String>,
     /// `Set-Cookie` values of the last response.
     last_set_cookies: Vec<String>,
+    /// `X-Forwarded-For` sent with every request (a client behind a trusted proxy).
+    forwarded_for: Option<String>,
 }
 
 struct Page {
@@ -59,6 +61,7 @@ impl Browser {
             base,
             cookies: HashMap::new(),
             last_set_cookies: Vec::new(),
+            forwarded_for: None,
         }
     }
 
@@ -95,6 +98,10 @@ impl Browser {
             .client
             .get(format!("{}{path}", self.base))
             .header("Cookie", self.cookie_header())
+            .header(
+                "X-Forwarded-For",
+                self.forwarded_for.as_deref().unwrap_or(""),
+            )
             .send()
             .await
             .unwrap();
@@ -106,6 +113,10 @@ impl Browser {
             .client
             .post(format!("{}{path}", self.base))
             .header("Cookie", self.cookie_header())
+            .header(
+                "X-Forwarded-For",
+                self.forwarded_for.as_deref().unwrap_or(""),
+            )
             .form(form)
             .send()
             .await
@@ -431,6 +442,119 @@ async fn wrong_passwords_are_refused_and_lock_the_account() {
     server.clock.advance(auth::SESSION_SECONDS as u64);
     assert_eq!(
         browser.get(portal::STATS_PATH).await.status,
+        StatusCode::SEE_OTHER
+    );
+    server.server.shutdown().await.unwrap();
+}
+
+/// A portal behind a trusted proxy on 127.0.0.1 (clients told apart by `X-Forwarded-For`),
+/// with `adjust` applied to the limits.
+async fn proxied_portal_server(
+    adjust: impl FnOnce(&mut mimamori_diagnosis_server::ratelimit::RateLimits),
+) -> common::TestServer {
+    let server = common::start_with(|config| {
+        config.trusted_proxies =
+            vec![mimamori_diagnosis_server::ratelimit::IpNetwork::parse("127.0.0.1").unwrap()];
+        adjust(&mut config.rate_limits);
+    })
+    .await;
+    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
+        .await
+        .unwrap();
+    server
+}
+
+fn browser_from(server: &common::TestServer, address: &str) -> Browser {
+    let mut browser = Browser::new(server.server.base_url());
+    browser.forwarded_for = Some(address.into());
+    browser
+}
+
+/// Issue 13 defect 7: wrong passwords from one client lock the name for that client only.
+#[tokio::test]
+async fn wrong_passwords_from_one_client_do_not_lock_out_another() {
+    let server = proxied_portal_server(|_| {}).await;
+    let mut attacker = browser_from(&server, "203.0.113.66");
+    for _ in 0..=auth::MAX_FAILED_LOGINS {
+        let page = attacker.log_in("tanaka", "guessed password").await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    }
+    // The attacker's client is locked out of the name, even with the right password...
+    assert_eq!(
+        attacker.log_in("tanaka", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // ...but tanaka, from another address, logs in.
+    let mut victim = browser_from(&server, "198.51.100.7");
+    let page = victim.log_in("tanaka", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(victim.cookies.contains_key("mimamori_staff"));
+    server.server.shutdown().await.unwrap();
+}
+
+/// Issue 13 defect 2: with every Argon2 permit taken, a login is answered 503 at once without
+/// being checked (so it neither succeeds nor counts as a failure), and works again after.
+#[tokio::test]
+async fn a_full_hashing_pool_refuses_logins_without_checking_them() {
+    let server = proxied_portal_server(|limits| {
+        limits.login_hash_concurrency = 2;
+        limits.login = common::relaxed_limits().login;
+    })
+    .await;
+    let pool = std::sync::Arc::clone(&server.server.services().login_hashes);
+    let held = pool.clone().acquire_many_owned(2).await.unwrap();
+    let mut browser = browser_from(&server, "192.0.2.10");
+    for password in ["wrong password!", "wrong password!", PASSWORD] {
+        for _ in 0..auth::MAX_FAILED_LOGINS {
+            let page = browser.log_in("tanaka", password).await;
+            assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(page.headers["retry-after"], "1");
+            if password == PASSWORD {
+                break;
+            }
+        }
+    }
+    assert!(!browser.cookies.contains_key("mimamori_staff"));
+    drop(held);
+    // Ten wrong passwords were never checked, so nothing is locked: the right one works.
+    let page = browser.log_in("tanaka", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(pool.available_permits(), 2, "every permit was given back");
+    server.server.shutdown().await.unwrap();
+}
+
+/// Issue 13 defect 2: each client may try only so many logins a minute (429, Retry-After).
+#[tokio::test]
+async fn logins_are_limited_per_client() {
+    let server = proxied_portal_server(|limits| {
+        limits.login = mimamori_diagnosis_server::ratelimit::Rate {
+            burst: 3,
+            per_minute: 1,
+        };
+    })
+    .await;
+    let mut attacker = browser_from(&server, "203.0.113.5");
+    for _ in 0..3 {
+        assert_eq!(
+            attacker.log_in("tanaka", "wrong password!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let page = attacker.log_in("tanaka", "wrong password!").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(page.headers["retry-after"], "60");
+    // Another client is not affected; a success gives its token back.
+    let mut staff = browser_from(&server, "198.51.100.20");
+    for _ in 0..4 {
+        assert_eq!(
+            staff.log_in("tanaka", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        staff.cookies.clear();
+    }
+    server.clock.advance(60);
+    assert_eq!(
+        attacker.log_in("tanaka", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
     server.server.shutdown().await.unwrap();

@@ -38,6 +38,8 @@ fn exposure(byte: u8, available_at: i64) -> StoredExposure {
     }
 }
 
+const ALL_TYPES: &[TestType] = &[TestType::Confirmed, TestType::Likely, TestType::Negative];
+
 async fn suite(storage: Arc<dyn Storage>) {
     // API keys.
     storage.put_api_key("staff", "hash-1", NOW).await.unwrap();
@@ -66,8 +68,23 @@ async fn suite(storage: Arc<dyn Storage>) {
             .await
             .unwrap()
     );
+    // Issue 13 defect 3: a code of a type the app does not accept is left usable.
     assert_eq!(
-        storage.redeem_code("h-a", NOW + 10).await.unwrap(),
+        storage
+            .redeem_code("h-a", &[TestType::Confirmed], NOW + 9)
+            .await
+            .unwrap(),
+        RedeemOutcome::UnsupportedTestType
+    );
+    assert_eq!(
+        storage.code_status("a").await.unwrap().unwrap().redeemed_at,
+        None
+    );
+    assert_eq!(
+        storage
+            .redeem_code("h-a", ALL_TYPES, NOW + 10)
+            .await
+            .unwrap(),
         RedeemOutcome::Redeemed {
             test_type: TestType::Likely,
             symptom_date: Some("2026-11-18".into()),
@@ -75,11 +92,14 @@ async fn suite(storage: Arc<dyn Storage>) {
         }
     );
     assert_eq!(
-        storage.redeem_code("h-a", NOW + 11).await.unwrap(),
+        storage
+            .redeem_code("h-a", ALL_TYPES, NOW + 11)
+            .await
+            .unwrap(),
         RedeemOutcome::AlreadyUsed
     );
     assert_eq!(
-        storage.redeem_code("h-x", NOW).await.unwrap(),
+        storage.redeem_code("h-x", ALL_TYPES, NOW).await.unwrap(),
         RedeemOutcome::NotFound
     );
     assert!(
@@ -89,7 +109,10 @@ async fn suite(storage: Arc<dyn Storage>) {
             .unwrap()
     );
     assert_eq!(
-        storage.redeem_code("h-b", NOW + 900).await.unwrap(),
+        storage
+            .redeem_code("h-b", ALL_TYPES, NOW + 900)
+            .await
+            .unwrap(),
         RedeemOutcome::Expired
     );
     assert!(
@@ -105,7 +128,10 @@ async fn suite(storage: Arc<dyn Storage>) {
         "a redeemed code stays redeemed"
     );
     assert_eq!(
-        storage.redeem_code("h-c", NOW + 7).await.unwrap(),
+        storage
+            .redeem_code("h-c", ALL_TYPES, NOW + 7)
+            .await
+            .unwrap(),
         RedeemOutcome::Expired
     );
     let status = storage.code_status("a").await.unwrap().unwrap();
@@ -126,7 +152,12 @@ async fn suite(storage: Arc<dyn Storage>) {
     let attempts: Vec<_> = (0..16)
         .map(|_| {
             let storage = Arc::clone(&storage);
-            tokio::spawn(async move { storage.redeem_code("h-d", NOW + 1).await.unwrap() })
+            tokio::spawn(async move {
+                storage
+                    .redeem_code("h-d", ALL_TYPES, NOW + 1)
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     let mut winners = 0;
@@ -136,6 +167,44 @@ async fn suite(storage: Arc<dyn Storage>) {
         }
     }
     assert_eq!(winners, 1);
+
+    // The failed verification budget: counted per minute, given back, old minutes dropped.
+    let minute = NOW / 60;
+    for expected in 1..=3 {
+        assert_eq!(
+            storage
+                .count_verification_attempt(minute, NOW)
+                .await
+                .unwrap(),
+            expected
+        );
+    }
+    assert_eq!(storage.verification_attempts(minute).await.unwrap(), 3);
+    assert_eq!(storage.verification_attempts(minute + 5).await.unwrap(), 0);
+    storage.uncount_verification_attempt(minute).await.unwrap();
+    assert_eq!(
+        storage
+            .count_verification_attempt(minute, NOW)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        storage
+            .count_verification_attempt(minute + 1, NOW + 60)
+            .await
+            .unwrap(),
+        1,
+        "a new minute starts from zero"
+    );
+    // An hour later the old minute is dropped (counting it again starts over).
+    assert_eq!(
+        storage
+            .count_verification_attempt(minute, NOW + 3700)
+            .await
+            .unwrap(),
+        1
+    );
 
     // Tokens are claimed once.
     assert!(storage.claim_token("t1", NOW + 100).await.unwrap());

@@ -1,10 +1,22 @@
 //! Staff accounts, sessions and CSRF tokens of the portal.
 //!
 //! - Passwords: Argon2id (RustCrypto `argon2`, default parameters: 19 MiB, 2 passes), PHC
-//!   strings in the database; hashing and checking run on the blocking pool.
-//! - Lockout: [`MAX_FAILED_LOGINS`] wrong passwords in a row lock an account for
-//!   [`LOCK_SECONDS`]; a locked account is refused without checking the password. An unknown
-//!   name costs the same Argon2 work as a known one, so timing does not tell which names exist.
+//!   strings in the database; setting a password hashes on the blocking pool, logins check on
+//!   [`PasswordCheckers`] threads that reuse (and wipe) their Argon2 memory.
+//! - Bounded cost: an Argon2 check holds one of a few permits
+//!   ([`crate::ratelimit::RateLimits::login_hash_concurrency`], default 1, so about 19 MiB of
+//!   hashing memory and one core); an attempt that cannot get one within [`LOGIN_HASH_WAIT`] is
+//!   answered 503 with `Retry-After` without hashing. Each client may try [`crate::ratelimit`]'s
+//!   login rate (10 at once, 5 a minute); beyond it, 429.
+//! - Lockout per account **and client** ([`LoginFailures`], in memory): [`MAX_FAILED_LOGINS`]
+//!   wrong passwords in a row for one name from one client lock that name for that client for
+//!   [`LOCK_SECONDS`], refused without hashing. The same name from another client is not
+//!   locked, so knowing a colleague's name does not let anyone lock them out; staff behind one
+//!   NAT share a client, so a colleague at the same address still can. Guessing one password
+//!   from many addresses is bounded by the hashing pool and the per-client rate, and staff
+//!   passwords are at least 12 characters (generated ones about 115 bits). An unknown name
+//!   costs the same Argon2 work and locks the same way as a known one, so neither timing nor
+//!   lockout tells which names exist.
 //! - Sessions: 32 random bytes from the OS, sent as a cookie and stored as their SHA-256,
 //!   valid [`SESSION_SECONDS`]; logout deletes the session.
 //! - CSRF: every form carries a synchronizer token, the HMAC-SHA256 of a label under the
@@ -12,16 +24,19 @@
 //!   constant time. It cannot be computed without the cookie, which is `HttpOnly` and
 //!   `SameSite=Strict`.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
-use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use hmac::{Hmac, KeyInit, Mac};
 use mimamori_core::RandomSource;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::ratelimit::ClientId;
 use crate::service::Services;
 use crate::{Error, Result};
 
@@ -42,6 +57,9 @@ pub const MAX_FAILED_LOGINS: i64 = 5;
 
 /// How long a locked account stays locked: 15 minutes.
 pub const LOCK_SECONDS: i64 = 15 * 60;
+
+/// How long a login waits for a free Argon2 permit before it is answered 503: 200 ms.
+pub const LOGIN_HASH_WAIT: Duration = Duration::from_millis(200);
 
 /// Characters of generated passwords: no look-alikes (0/O, 1/l/I).
 const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -139,13 +157,56 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 /// Whether `password` matches the PHC string `hash` (blocking). A damaged hash never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+    verify_password_in(hash, password, &mut Vec::new())
+}
+
+/// Most Argon2 memory a stored hash may ask for: 64 MiB (the default is 19 MiB).
+const MAX_ARGON2_BLOCKS: usize = 64 * 1024;
+
+/// [`verify_password`] with Argon2's working memory in `blocks`, grown when too small and kept
+/// by the caller for the next check, so repeated checks do not allocate (and the allocator
+/// does not pile up freed 19 MiB buffers, which took the server to gigabytes). Argon2id with
+/// the hash's own parameters, output compared in constant time.
+pub fn verify_password_in(hash: &str, password: &str, blocks: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let (Ok(params), Ok(algorithm)) = (
+        Params::try_from(&parsed),
+        Algorithm::try_from(parsed.algorithm.as_str()),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let needed = params.block_count();
+    if needed > MAX_ARGON2_BLOCKS {
+        return false;
+    }
+    if blocks.len() < needed {
+        blocks.resize(needed, Block::default());
+    }
+    let mut output = Zeroizing::new(vec![0u8; expected.len()]);
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut output,
+        &mut blocks[..needed],
+    );
+    // The working memory is derived from the password: wipe it for the next check.
+    blocks[..needed].fill(Block::default());
+    computed.is_ok()
+        && output.len() == expected.len()
+        && output
+            .iter()
+            .zip(expected.as_bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 /// A hash of a password nobody knows, checked for unknown names so they cost the same time.
@@ -182,47 +243,203 @@ pub async fn remove_staff_account(services: &Services, name: &str) -> Result<boo
     services.storage.delete_staff_account(name).await
 }
 
+/// Failed logins per (account, client), in memory, bounded in size: the lockout.
+#[derive(Debug)]
+pub struct LoginFailures {
+    max_entries: usize,
+    entries: Mutex<HashMap<[u8; 32], Failures>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Failures {
+    count: i64,
+    locked_until: i64,
+    last: i64,
+}
+
+impl LoginFailures {
+    /// An empty table holding at most `max_entries` (account, client) pairs.
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            max_entries,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn key(name: &str, client: &ClientId) -> [u8; 32] {
+        let mut hash = Sha256::new();
+        hash.update(client.as_bytes());
+        hash.update(name.as_bytes());
+        hash.finalize().into()
+    }
+
+    /// Whether `name` is locked for `client`.
+    pub fn locked(&self, name: &str, client: &ClientId, now: i64) -> bool {
+        self.entries.lock().is_ok_and(|entries| {
+            entries
+                .get(&Self::key(name, client))
+                .is_some_and(|failures| failures.locked_until > now)
+        })
+    }
+
+    /// Counts a wrong password; `true` when this one locked the name for the client.
+    pub fn record_failure(&self, name: &str, client: &ClientId, now: i64) -> bool {
+        let Ok(mut entries) = self.entries.lock() else {
+            return false;
+        };
+        let key = Self::key(name, client);
+        if !entries.contains_key(&key) && entries.len() >= self.max_entries {
+            entries.retain(|_, failures| {
+                failures.locked_until > now || now - failures.last < LOCK_SECONDS
+            });
+            if entries.len() >= self.max_entries {
+                // Still full: not counted; the per-client login rate still applies.
+                return false;
+            }
+        }
+        let failures = entries.entry(key).or_insert(Failures {
+            count: 0,
+            locked_until: 0,
+            last: now,
+        });
+        failures.last = now;
+        failures.count += 1;
+        if failures.count >= MAX_FAILED_LOGINS {
+            failures.count = 0;
+            failures.locked_until = now + LOCK_SECONDS;
+            return true;
+        }
+        false
+    }
+
+    /// Forgets the failures of `name` from `client` (after a successful login).
+    pub fn clear(&self, name: &str, client: &ClientId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(&Self::key(name, client));
+        }
+    }
+}
+
+thread_local! {
+    /// Argon2 working memory of a [`PasswordCheckers`] thread, allocated once and reused.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A job for a [`PasswordCheckers`] thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Dedicated threads for the Argon2 checks of logins, as many as there are permits. Each keeps
+/// its Argon2 working memory (19 MiB) and reuses it for every check: memory stays at about
+/// 20 MiB a thread however many logins arrive (freeing and allocating a 19 MiB buffer per
+/// check on the blocking pool's threads let the allocator hold gigabytes). The threads end
+/// when the services are dropped.
+#[derive(Debug)]
+pub struct PasswordCheckers {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl PasswordCheckers {
+    /// Starts `threads` threads.
+    pub fn new(threads: usize) -> Self {
+        let (jobs, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = std::sync::Arc::new(Mutex::new(receiver));
+        for number in 0..threads.max(1) {
+            let receiver = std::sync::Arc::clone(&receiver);
+            let spawned = std::thread::Builder::new()
+                .name(format!("mimamori-argon2-{number}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password checking thread");
+            }
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on one of the threads and waits for its result.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = sender.send(work());
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| Error::Config("the password checking threads stopped".into()))?;
+        receiver
+            .await
+            .map_err(|_| Error::Config("a password check failed".into()))
+    }
+}
+
 /// What a login attempt came to.
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// The password was right: a new session.
     LoggedIn(SecretToken),
-    /// Wrong name or password, or the account is locked. Deliberately one case: the answer
-    /// does not tell which names exist.
+    /// Wrong name or password, or the name is locked for this client. Deliberately one case:
+    /// the answer does not tell which names exist.
     Refused,
+    /// Every Argon2 permit stayed busy for [`LOGIN_HASH_WAIT`]: nothing was checked; try again
+    /// in a second.
+    Busy,
 }
 
-/// Checks a name and password and opens a session.
-pub async fn log_in(services: &Services, name: &str, password: &str) -> Result<LoginOutcome> {
+/// Checks a name and password from `client` and opens a session.
+pub async fn log_in(
+    services: &Services,
+    name: &str,
+    password: &str,
+    client: &ClientId,
+) -> Result<LoginOutcome> {
     let now = services.now();
+    if services.login_failures.locked(name, client, now) || password.len() > MAX_PASSWORD_BYTES {
+        return Ok(LoginOutcome::Refused);
+    }
+    let Ok(Ok(permit)) = tokio::time::timeout(
+        LOGIN_HASH_WAIT,
+        std::sync::Arc::clone(&services.login_hashes).acquire_owned(),
+    )
+    .await
+    else {
+        return Ok(LoginOutcome::Busy);
+    };
     let account = if valid_name(name) {
         services.storage.staff_account(name).await?
     } else {
         None
     };
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Ok(LoginOutcome::Refused);
-    }
     let password = Zeroizing::new(password.to_owned());
-    let Some(account) = account else {
-        blocking(move || verify_password(decoy_hash(), &password)).await?;
-        return Ok(LoginOutcome::Refused);
-    };
-    if account.locked_until > now {
-        return Ok(LoginOutcome::Refused);
-    }
-    let hash = account.password_hash.clone();
-    if !blocking(move || verify_password(&hash, &password)).await? {
-        let locked_until = services
-            .storage
-            .record_login_failure(&account.name, now, MAX_FAILED_LOGINS, LOCK_SECONDS)
-            .await?;
-        if locked_until.is_some_and(|until| until > now) {
-            tracing::warn!("a staff account was locked after repeated failed logins");
+    let hash = account.as_ref().map_or_else(
+        || decoy_hash().to_owned(),
+        |account| account.password_hash.clone(),
+    );
+    let matches = services
+        .password_checkers
+        .run(move || {
+            ARGON2_MEMORY.with_borrow_mut(|blocks| verify_password_in(&hash, &password, blocks))
+        })
+        .await?;
+    drop(permit);
+    let Some(account) = account.filter(|_| matches) else {
+        if services.login_failures.record_failure(name, client, now) {
+            tracing::warn!("a staff name was locked for one client after repeated failed logins");
         }
         return Ok(LoginOutcome::Refused);
-    }
-    services.storage.record_login_success(&account.name).await?;
+    };
+    services.login_failures.clear(name, client);
     services.storage.delete_expired_staff_sessions(now).await?;
     let token = SecretToken::generate();
     services
@@ -300,6 +517,38 @@ mod tests {
         assert!(!token.csrf_matches("session", ""));
         assert_ne!(token.storage_hash(), token.as_str());
         assert_eq!(format!("{token:?}"), "SecretToken(<redacted>)");
+    }
+
+    #[test]
+    fn lockouts_are_per_name_and_client_and_bounded() {
+        let identifier = crate::ratelimit::ClientIdentifier::new(Vec::new());
+        let client = |n: u8| {
+            identifier.identify(
+                Some(std::net::SocketAddr::from(([192, 0, 2, n], 1))),
+                &axum::http::HeaderMap::new(),
+            )
+        };
+        let failures = LoginFailures::new(2);
+        for attempt in 1..=MAX_FAILED_LOGINS {
+            let locked = failures.record_failure("tanaka", &client(1), 0);
+            assert_eq!(locked, attempt == MAX_FAILED_LOGINS);
+        }
+        assert!(failures.locked("tanaka", &client(1), LOCK_SECONDS - 1));
+        assert!(!failures.locked("tanaka", &client(1), LOCK_SECONDS));
+        assert!(!failures.locked("tanaka", &client(2), 0), "another client");
+        assert!(!failures.locked("suzuki", &client(1), 0), "another name");
+        // Full (two pairs, both recent): a third pair is not counted, and locks nothing.
+        failures.record_failure("suzuki", &client(1), 0);
+        for _ in 0..MAX_FAILED_LOGINS {
+            assert!(!failures.record_failure("sato", &client(3), 1));
+        }
+        assert!(!failures.locked("sato", &client(3), 1));
+        // Once the old entries are stale and unlocked they make room.
+        let later = 3 * LOCK_SECONDS;
+        failures.record_failure("sato", &client(3), later);
+        assert!(failures.entries.lock().unwrap().len() <= 2);
+        failures.clear("sato", &client(3));
+        assert!(!failures.locked("sato", &client(3), later));
     }
 
     #[test]

@@ -12,8 +12,9 @@
 //! | POST | `/portal/codes/expire` | expire an unused code |
 //! | GET | `/portal/stats` | statistics of the last 14 days |
 //!
-//! Security ([`auth`] has the details): Argon2id passwords, accounts created by the operator
-//! (`mimamori-diagnosis-server staff add <name>`), lockout after repeated failures, random
+//! Security ([`auth`] has the details): Argon2id passwords checked one at a time (503 when
+//! busy), accounts created by the operator (`mimamori-diagnosis-server staff add <name>`), a
+//! per-client login rate (429) and a lockout per account and client after repeated failures, random
 //! session tokens stored hashed in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` behind
 //! HTTPS), a synchronizer CSRF token in every form, every value HTML-escaped, and a
 //! Content-Security-Policy without scripts. Pages are never cached. Nothing about a code or a
@@ -33,6 +34,7 @@ use serde::Deserialize;
 
 use self::auth::{LoginOutcome, SecretToken};
 use self::html::{CodeState, StatusView};
+use crate::ratelimit::ClientId;
 use crate::routes::AppState;
 use crate::service::{AuthorityProblem, IssueCodeRequest};
 
@@ -274,9 +276,12 @@ struct LoginForm {
 
 async fn login(
     State(services): State<AppState>,
+    client: Option<axum::Extension<ClientId>>,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
+    // The rate limit middleware always adds the client; without it, all share one.
+    let client = client.map_or_else(|| services.clients.identify(None, &headers), |c| c.0);
     let Ok(Form(form)) = form else {
         return bad_form();
     };
@@ -289,7 +294,7 @@ async fn login(
         return forbidden_form();
     }
     let secure = over_https(&services, &headers);
-    match auth::log_in(&services, form.name.trim(), &form.password).await {
+    match auth::log_in(&services, form.name.trim(), &form.password, &client).await {
         Ok(LoginOutcome::LoggedIn(session)) => with_cookies(
             see_other(CODES_PATH),
             vec![
@@ -306,6 +311,15 @@ async fn login(
             StatusCode::UNAUTHORIZED,
             html::login_page(&pre_login.csrf_token(LOGIN_PURPOSE), true),
         ),
+        Ok(LoginOutcome::Busy) => {
+            let mut response = problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ログインが混み合っています。少し待ってからやり直してください。",
+                "Too many logins are being checked right now; wait a moment and try again.",
+            );
+            crate::ratelimit::set_retry_after(&mut response, 1);
+            response
+        }
         Err(error) => internal_error(&error),
     }
 }

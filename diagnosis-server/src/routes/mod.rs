@@ -54,6 +54,10 @@ pub fn router(services: AppState) -> Router {
         .merge(crate::venues::router(&services))
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .route(HEALTH_PATH, get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&services),
+            crate::ratelimit::limit,
+        ))
         .with_state(services)
         .layer(axum::middleware::from_fn(every_response))
 }

@@ -9,6 +9,10 @@
 //! Bodies larger than [`MAX_PUBLISH_BODY_BYTES`] are refused with 413 in the endpoint's padded
 //! JSON; axum's other rejections (404, 405) are made JSON and padded by
 //! [`super::every_response`].
+//!
+//! Verify and certificate requests are limited per client ([`crate::ratelimit`]), and failed
+//! verifications on the whole server per minute; both answer 429 with `Retry-After` and a
+//! padded body whose `errorCode` is `rate_limited`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -184,7 +188,13 @@ async fn verify(
     match services.verify_code(&request).await {
         Ok(mut answer) => {
             answer.body.padding = random_padding(&mut OsRandom);
-            json(answer.status, &answer.body)
+            let mut response = json(answer.status, &answer.body);
+            if answer.status == 429 {
+                // The server-wide budget is per UTC minute: wait for the next one.
+                let wait = 60 - services.now().rem_euclid(60);
+                crate::ratelimit::set_retry_after(&mut response, wait.unsigned_abs());
+            }
+            response
         }
         Err(error) => internal_error(&error),
     }

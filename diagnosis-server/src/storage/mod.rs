@@ -5,7 +5,10 @@
 //! matter for correctness are enforced by the database, not by the caller:
 //!
 //! - a verification code is redeemed at most once, even under concurrent attempts (one
-//!   conditional `UPDATE ... RETURNING`);
+//!   conditional `UPDATE`), and only when the app accepts its test type (checked in the same
+//!   transaction);
+//! - failed verifications are counted per minute in the database, so instances sharing it
+//!   share the server-wide budget;
 //! - a token is traded for a certificate at most once (insert into a primary key);
 //! - an upload is acknowledged only after its transaction committed (SQLite with
 //!   `synchronous = FULL`), so it survives `kill -9`;
@@ -71,6 +74,8 @@ pub enum RedeemOutcome {
     Expired,
     /// The code was already redeemed.
     AlreadyUsed,
+    /// The code is live but of a test type the app does not accept; it was left unredeemed.
+    UnsupportedTestType,
 }
 
 /// What staff see about an issued code.
@@ -181,8 +186,29 @@ pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
     /// Stores a new code; `false` when a code with the same hash exists (draw another code).
     async fn insert_code(&self, code: &NewCode) -> Result<bool>;
 
-    /// Redeems a code atomically: at most one caller ever gets [`RedeemOutcome::Redeemed`].
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<RedeemOutcome>;
+    /// Redeems a code atomically: at most one caller ever gets [`RedeemOutcome::Redeemed`]. A
+    /// live code whose test type is not in `accepted` is left usable
+    /// ([`RedeemOutcome::UnsupportedTestType`]); the check and the redemption are one
+    /// transaction.
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        accepted: &[TestType],
+        now: i64,
+    ) -> Result<RedeemOutcome>;
+
+    /// Counts a verification attempt in the UTC minute `minute` (Unix seconds / 60) and
+    /// returns the attempts counted in it so far, this one included; drops the counts of
+    /// minutes more than an hour before `now`. Shared by every instance on the database: the
+    /// server-wide budget of failed verifications.
+    async fn count_verification_attempt(&self, minute: i64, now: i64) -> Result<i64>;
+
+    /// The attempts counted in `minute` so far (0 when none); a read, so that requests refused
+    /// while the budget is exceeded do not write.
+    async fn verification_attempts(&self, minute: i64) -> Result<i64>;
+
+    /// Takes back one attempt of `minute` (the code was right).
+    async fn uncount_verification_attempt(&self, minute: i64) -> Result<()>;
 
     /// The status of the code with this id.
     async fn code_status(&self, id: &str) -> Result<Option<CodeStatus>>;

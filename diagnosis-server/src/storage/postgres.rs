@@ -5,9 +5,10 @@
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use mimamori_core::api::v1::TestType;
 use tokio_postgres::{NoTls, Row};
 
-use super::sqlite::Counter;
+use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS export_files (
     batch_size INTEGER NOT NULL,
     key_count BIGINT NOT NULL,
     created_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS verification_attempts (
+    minute BIGINT PRIMARY KEY,
+    attempts BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS daily_stats (
     day TEXT PRIMARY KEY,
@@ -224,43 +229,49 @@ impl Storage for PostgresStorage {
         Ok(inserted == 1)
     }
 
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<RedeemOutcome> {
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        accepted: &[TestType],
+        now: i64,
+    ) -> Result<RedeemOutcome> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        let redeemed = transaction
+        // FOR UPDATE: a concurrent redeem waits here and then sees the code used.
+        let found = transaction
             .query_opt(
-                "UPDATE codes SET redeemed_at = $2
-                 WHERE code_hash = $1 AND redeemed_at IS NULL AND expired_at IS NULL
-                   AND expires_at > $2
-                 RETURNING test_type, symptom_date, test_date",
-                &[&code_hash, &now],
+                "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
+                 FROM codes WHERE code_hash = $1 FOR UPDATE",
+                &[&code_hash],
             )
             .await?;
-        let outcome = match redeemed {
+        let outcome = match found {
+            None => RedeemOutcome::NotFound,
             Some(row) => {
-                bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1).await?;
-                let test_type: String = row.get(0);
-                RedeemOutcome::Redeemed {
-                    test_type: test_type_from_str(&test_type)?,
+                let row = CodeRow {
+                    test_type: row.get(0),
                     symptom_date: row.get(1),
                     test_date: row.get(2),
-                }
-            }
-            None => {
-                let found = transaction
-                    .query_opt(
-                        "SELECT redeemed_at FROM codes WHERE code_hash = $1",
-                        &[&code_hash],
-                    )
-                    .await?;
-                match found {
-                    None => RedeemOutcome::NotFound,
-                    Some(row) => {
-                        let redeemed_at: Option<i64> = row.get(0);
-                        if redeemed_at.is_some() {
-                            RedeemOutcome::AlreadyUsed
+                    redeemed_at: row.get(3),
+                    expired_at: row.get(4),
+                    expires_at: row.get(5),
+                };
+                match row.outcome(accepted, now)? {
+                    Some(outcome) => outcome,
+                    None => {
+                        let updated = transaction
+                            .execute(
+                                "UPDATE codes SET redeemed_at = $2
+                                 WHERE code_hash = $1 AND redeemed_at IS NULL
+                                   AND expired_at IS NULL AND expires_at > $2",
+                                &[&code_hash, &now],
+                            )
+                            .await?;
+                        if updated == 1 {
+                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1).await?;
+                            row.redeemed()?
                         } else {
-                            RedeemOutcome::Expired
+                            RedeemOutcome::AlreadyUsed
                         }
                     }
                 }
@@ -268,6 +279,49 @@ impl Storage for PostgresStorage {
         };
         transaction.commit().await?;
         Ok(outcome)
+    }
+
+    async fn count_verification_attempt(&self, minute: i64, now: i64) -> Result<i64> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "DELETE FROM verification_attempts WHERE minute < $1",
+                &[&(now.div_euclid(60) - 60)],
+            )
+            .await?;
+        let row = client
+            .query_one(
+                "INSERT INTO verification_attempts (minute, attempts) VALUES ($1, 1)
+                 ON CONFLICT (minute) DO UPDATE
+                 SET attempts = verification_attempts.attempts + 1
+                 RETURNING attempts",
+                &[&minute],
+            )
+            .await?;
+        Ok(row.get(0))
+    }
+
+    async fn verification_attempts(&self, minute: i64) -> Result<i64> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT attempts FROM verification_attempts WHERE minute = $1",
+                &[&minute],
+            )
+            .await?;
+        Ok(row.map_or(0, |row| row.get(0)))
+    }
+
+    async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE verification_attempts SET attempts = attempts - 1
+                 WHERE minute = $1 AND attempts > 0",
+                &[&minute],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn code_status(&self, id: &str) -> Result<Option<CodeStatus>> {

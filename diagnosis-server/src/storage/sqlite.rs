@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use mimamori_core::api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::{
@@ -67,6 +68,10 @@ CREATE TABLE IF NOT EXISTS export_files (
     key_count INTEGER NOT NULL,
     created_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS verification_attempts (
+    minute INTEGER PRIMARY KEY,
+    attempts INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS daily_stats (
     day TEXT PRIMARY KEY,
     codes_issued INTEGER NOT NULL DEFAULT 0,
@@ -77,6 +82,40 @@ CREATE TABLE IF NOT EXISTS daily_stats (
     export_files INTEGER NOT NULL DEFAULT 0
 );
 ";
+
+/// A code's row, read before redeeming it.
+pub(super) struct CodeRow {
+    pub(super) test_type: String,
+    pub(super) symptom_date: Option<String>,
+    pub(super) test_date: Option<String>,
+    pub(super) redeemed_at: Option<i64>,
+    pub(super) expired_at: Option<i64>,
+    pub(super) expires_at: i64,
+}
+
+impl CodeRow {
+    /// The outcome when the code cannot be redeemed now; `None` when it can.
+    pub(super) fn outcome(&self, accepted: &[TestType], now: i64) -> Result<Option<RedeemOutcome>> {
+        Ok(if self.redeemed_at.is_some() {
+            Some(RedeemOutcome::AlreadyUsed)
+        } else if self.expired_at.is_some() || self.expires_at <= now {
+            Some(RedeemOutcome::Expired)
+        } else if !accepted.contains(&test_type_from_str(&self.test_type)?) {
+            Some(RedeemOutcome::UnsupportedTestType)
+        } else {
+            None
+        })
+    }
+
+    /// The outcome once it was redeemed.
+    pub(super) fn redeemed(self) -> Result<RedeemOutcome> {
+        Ok(RedeemOutcome::Redeemed {
+            test_type: test_type_from_str(&self.test_type)?,
+            symptom_date: self.symptom_date,
+            test_date: self.test_date,
+        })
+    }
+}
 
 /// The counters of `daily_stats` (column names, never from input).
 #[derive(Clone, Copy)]
@@ -279,46 +318,101 @@ impl Storage for SqliteStorage {
         .await
     }
 
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<RedeemOutcome> {
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        accepted: &[TestType],
+        now: i64,
+    ) -> Result<RedeemOutcome> {
         let code_hash = code_hash.to_owned();
+        let accepted = accepted.to_vec();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            let redeemed: Option<(String, Option<String>, Option<String>)> = transaction
+            let found: Option<CodeRow> = transaction
                 .query_row(
-                    "UPDATE codes SET redeemed_at = ?2
-                     WHERE code_hash = ?1 AND redeemed_at IS NULL AND expired_at IS NULL
-                       AND expires_at > ?2
-                     RETURNING test_type, symptom_date, test_date",
-                    params![code_hash, now],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                    "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
+                     FROM codes WHERE code_hash = ?1",
+                    [&code_hash],
+                    |row| {
+                        Ok(CodeRow {
+                            test_type: row.get(0)?,
+                            symptom_date: row.get(1)?,
+                            test_date: row.get(2)?,
+                            redeemed_at: row.get(3)?,
+                            expired_at: row.get(4)?,
+                            expires_at: row.get(5)?,
+                        })
+                    },
                 )
                 .optional()?;
-            let outcome = match redeemed {
-                Some((test_type, symptom_date, test_date)) => {
-                    bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1)?;
-                    RedeemOutcome::Redeemed {
-                        test_type: test_type_from_str(&test_type)?,
-                        symptom_date,
-                        test_date,
+            let outcome = match found {
+                None => RedeemOutcome::NotFound,
+                Some(row) => match row.outcome(&accepted, now)? {
+                    Some(outcome) => outcome,
+                    None => {
+                        let updated = transaction.execute(
+                            "UPDATE codes SET redeemed_at = ?2
+                             WHERE code_hash = ?1 AND redeemed_at IS NULL AND expired_at IS NULL
+                               AND expires_at > ?2",
+                            params![code_hash, now],
+                        )?;
+                        if updated == 1 {
+                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1)?;
+                            row.redeemed()?
+                        } else {
+                            RedeemOutcome::AlreadyUsed
+                        }
                     }
-                }
-                None => {
-                    let found: Option<(Option<i64>, Option<i64>)> = transaction
-                        .query_row(
-                            "SELECT redeemed_at, expired_at FROM codes WHERE code_hash = ?1",
-                            [&code_hash],
-                            |row| Ok((row.get(0)?, row.get(1)?)),
-                        )
-                        .optional()?;
-                    match found {
-                        None => RedeemOutcome::NotFound,
-                        Some((Some(_), _)) => RedeemOutcome::AlreadyUsed,
-                        Some((None, _)) => RedeemOutcome::Expired,
-                    }
-                }
+                },
             };
             transaction.commit()?;
             Ok(outcome)
+        })
+        .await
+    }
+
+    async fn count_verification_attempt(&self, minute: i64, now: i64) -> Result<i64> {
+        self.with(move |connection| {
+            let transaction = connection.transaction()?;
+            transaction.execute(
+                "DELETE FROM verification_attempts WHERE minute < ?1",
+                [now.div_euclid(60) - 60],
+            )?;
+            let attempts: i64 = transaction.query_row(
+                "INSERT INTO verification_attempts (minute, attempts) VALUES (?1, 1)
+                 ON CONFLICT (minute) DO UPDATE SET attempts = verification_attempts.attempts + 1
+                 RETURNING attempts",
+                [minute],
+                |row| row.get(0),
+            )?;
+            transaction.commit()?;
+            Ok(attempts)
+        })
+        .await
+    }
+
+    async fn verification_attempts(&self, minute: i64) -> Result<i64> {
+        self.with(move |connection| {
+            let attempts: Option<i64> = connection
+                .query_row(
+                    "SELECT attempts FROM verification_attempts WHERE minute = ?1",
+                    [minute],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(attempts.unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
+        self.with(move |connection| {
+            connection.execute(
+                "UPDATE verification_attempts SET attempts = attempts - 1
+                 WHERE minute = ?1 AND attempts > 0",
+                [minute],
+            )?;
+            Ok(())
         })
         .await
     }

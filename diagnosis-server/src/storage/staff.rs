@@ -3,8 +3,10 @@
 //! both backends.
 //!
 //! Only hashes are stored: an Argon2id PHC string for a password, SHA-256 of a session token.
-//! Failed logins are counted per account; the count and the lock are updated in one statement,
-//! so concurrent guesses cannot slip past the limit.
+//! The per-account failure count and lock below ([`StaffStorage::record_login_failure`]) are
+//! no longer used by the portal, which locks a name per client in memory instead
+//! ([`crate::portal::auth::LoginFailures`], issue 13: a per-account lock let anyone lock a
+//! colleague out); the columns stay so that older databases open unchanged.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};

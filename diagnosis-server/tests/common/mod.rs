@@ -12,6 +12,7 @@ use mimamori_core::api::v1::{
     key_hmac,
 };
 use mimamori_core::{FixedClock, IntervalNumber, SeededRandom, TemporaryExposureKey};
+use mimamori_diagnosis_server::ratelimit::{Rate, RateLimits};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
 use serde_json::{Value, json};
 
@@ -29,11 +30,32 @@ pub struct TestServer {
     pub directory: tempfile::TempDir,
 }
 
+/// A test server's configuration. Every request of a test comes from 127.0.0.1, so the rate
+/// limits are raised far above what the tests send; the tests of the limits set their own.
 pub fn config(directory: &std::path::Path) -> Config {
     let mut config = Config::new(directory);
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.export_worker = false;
+    config.rate_limits = relaxed_limits();
     config
+}
+
+pub fn relaxed_limits() -> RateLimits {
+    let plenty = Rate {
+        burst: 100_000,
+        per_minute: 100_000,
+    };
+    RateLimits {
+        verify: plenty,
+        certificate: plenty,
+        authority: plenty,
+        login: plenty,
+        venue_secrets: plenty,
+        venue_registrations: plenty,
+        venue_documents: plenty,
+        failed_verifications_per_minute: 100_000,
+        ..RateLimits::default()
+    }
 }
 
 pub async fn start() -> TestServer {
