@@ -15,7 +15,7 @@ mod common;
 
 use std::sync::Arc;
 
-use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, text};
+use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, submit, text};
 use fantoccini::{Client, ClientBuilder, Locator};
 use mimamori_diagnosis_server::portal;
 use serde_json::json;
@@ -112,7 +112,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
         )
         .await
         .unwrap();
-    click(&client, "#issue").await;
+    submit(&client, "#issue").await;
 
     // See the code, large, with its expiry.
     let code = text(&client, "#issued-code").await;
@@ -131,7 +131,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
     assert!(pixels >= 40.0, "the code is shown large: {font_size}");
 
     // Statistics show one code issued today.
-    click(&client, "#nav-stats").await;
+    submit(&client, "#nav-stats").await;
     let issued = text(&client, "tr[data-day=\"2026-11-20\"] td.codes-issued").await;
     assert_eq!(issued, "1");
 
@@ -140,7 +140,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
     assert_eq!(status, 200);
 
     // Log out, then a wrong password is refused.
-    click(&client, "#logout").await;
+    submit(&client, "#logout").await;
     text(&client, "#login").await;
     assert_eq!(path(&client).await, portal::LOGIN_PATH);
     log_in(&client, &base, "not-the-password").await;
@@ -162,7 +162,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
         )
         .await
         .unwrap();
-    click(&client, "#issue").await;
+    submit(&client, "#issue").await;
     let problem = text(&client, "#problem").await;
     assert!(problem.contains("form token"), "{problem}");
     let days = server.server.services().statistics(1).await.unwrap();

@@ -16,7 +16,7 @@ mod common;
 
 use std::sync::Arc;
 
-use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, text};
+use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, submit, text};
 use fantoccini::{Client, ClientBuilder, Locator};
 use mimamori_core::venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 use mimamori_diagnosis_server::{portal, venues};
@@ -124,7 +124,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     fill(&client, "#phone", "019-629-5487").await;
     fill(&client, "#email", "owner-at-example.jp").await;
     fill(&client, "#rooms", "1階\n2階").await;
-    click(&client, "#submit").await;
+    submit(&client, "#submit").await;
     let problems = text(&client, "#problems").await;
     assert!(problems.contains("メールアドレス"), "{problems}");
     assert!(problems.contains("terms of use"), "{problems}");
@@ -141,7 +141,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     // Corrected and agreed: registered, with two rooms' QR codes and the documents.
     fill(&client, "#email", "owner@example.jp").await;
     click(&client, "#consent").await;
-    click(&client, "#submit").await;
+    submit(&client, "#submit").await;
     let done = text(&client, "#done").await;
     assert!(done.contains("喫茶みまもり"), "{done}");
     let trace_code = text(&client, "#trace-code").await;
@@ -179,7 +179,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
         .unwrap();
     fill(&client, "#code", &manager_key).await;
     fill_notice(&client, "tokyo_positive_visitor").await;
-    click(&client, "#send-request").await;
+    submit(&client, "#send-request").await;
     let filed = text(&client, "#filed").await;
     assert!(filed.contains("承認"), "{filed}");
 
@@ -191,7 +191,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     assert_eq!(path(&client).await, portal::LOGIN_PATH);
     fill(&client, "#name", "tanaka").await;
     fill(&client, "#password", PASSWORD).await;
-    click(&client, "#login").await;
+    submit(&client, "#login").await;
     // Logged in: the portal's header has the logout button.
     text(&client, "#logout").await;
     client
@@ -200,7 +200,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
         .unwrap();
     let page = text(&client, "main").await;
     assert!(page.contains("喫茶みまもり"), "{page}");
-    click(&client, "button[name=decision][value=approve]").await;
+    submit(&client, "button[name=decision][value=approve]").await;
     let outcome = text(&client, "#outcome").await;
     assert!(outcome.contains("承認"), "{outcome}");
     text(&client, "#no-requests").await;
@@ -208,12 +208,12 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     // Directly with a wrong trace code: refused; with the right one: published.
     fill(&client, "#trace_code", "ABCD-EFGH-JKMN-PQRS").await;
     fill_notice(&client, "tokyo_cluster").await;
-    click(&client, "#publish").await;
+    submit(&client, "#publish").await;
     let refused = text(&client, "#outcome").await;
     assert!(refused.contains("nothing was changed"), "{refused}");
     fill(&client, "#trace_code", &trace_code).await;
     fill_notice(&client, "tokyo_cluster").await;
-    click(&client, "#publish").await;
+    submit(&client, "#publish").await;
     let published = text(&client, "#outcome").await;
     assert!(published.contains("公開しました"), "{published}");
 

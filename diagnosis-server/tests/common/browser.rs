@@ -113,6 +113,21 @@ pub async fn click(client: &Client, css: &str) {
         .unwrap();
 }
 
+/// Clicks a button that submits a form and waits until the browser has left the page (its old
+/// document is gone), so that what is read next comes from the answer, not from the page the
+/// button was on (which may hold an element of the same id).
+pub async fn submit(client: &Client, css: &str) {
+    let page = client.find(Locator::Css("html")).await.unwrap();
+    click(client, css).await;
+    for _ in 0..200 {
+        if page.tag_name().await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("clicking {css} did not leave the page within 20 s");
+}
+
 /// The path of the page the browser shows.
 pub async fn path(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
