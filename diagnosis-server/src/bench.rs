@@ -330,6 +330,117 @@ pub async fn run_login_bench(
     Ok(())
 }
 
+/// `bench --guesses`: an attacker guessing verification codes at full speed against a server
+/// with the default limits and 100 live codes, for `duration` from one address and then for
+/// `duration` from `addresses` addresses (the server trusts `X-Forwarded-For` from 127.0.0.1
+/// here; each connection sends as one address). Prints how many guesses the server checked (every
+/// answer but a 429) per minute, how many redeemed a code, and the chance this rate gives of
+/// redeeming any of 100 live codes within their 15 minutes.
+pub async fn run_guess_bench(
+    addresses: usize,
+    connections: usize,
+    duration: std::time::Duration,
+) -> Result<()> {
+    use crate::service::IssueCodeRequest;
+    use mimamori_core::api::v1::TestType;
+
+    const LIVE_CODES: u32 = 100;
+    let directory =
+        std::env::temp_dir().join(format!("mimamori-guess-bench-{}", std::process::id()));
+    let mut config = Config::new(&directory);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.export_worker = false;
+    config.trusted_proxies = vec![crate::ratelimit::IpNetwork::parse("127.0.0.1")?];
+    let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
+    let services = Arc::clone(server.services());
+    let address = server.local_addr();
+    for _ in 0..LIVE_CODES {
+        let request = IssueCodeRequest {
+            test_type: TestType::Confirmed,
+            symptom_date: None,
+            test_date: None,
+        };
+        if services.issue_code(&request).await?.is_err() {
+            return Err(Error::Config("a benchmark code was refused".into()));
+        }
+    }
+    let limits = crate::ratelimit::RateLimits::default();
+    println!(
+        "guesses: {LIVE_CODES} live codes of 8 digits; limits {} at once and {} a minute per client, {} failed verifications a minute on the server",
+        limits.verify.burst, limits.verify.per_minute, limits.failed_verifications_per_minute
+    );
+    for (label, senders) in [("one address", 1), ("many addresses", addresses.max(1))] {
+        let counts = Arc::new(std::sync::Mutex::new(
+            std::collections::BTreeMap::<u16, u64>::new(),
+        ));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for connection in 0..connections.max(1) {
+            let counts = Arc::clone(&counts);
+            tasks.push(tokio::spawn(async move {
+                let Ok(stream) = TcpStream::connect(address).await else {
+                    return;
+                };
+                let mut stream = BufReader::new(stream);
+                let mut n = connection;
+                while started.elapsed() < duration {
+                    let sender = n % senders;
+                    n += connections.max(1);
+                    let forwarded = format!(
+                        "X-Forwarded-For: 203.0.{}.{}\r\n",
+                        sender / 250 % 250,
+                        sender % 250 + 1
+                    );
+                    let mut digits = [0u8; 4];
+                    OsRandom.fill_bytes(&mut digits);
+                    let guess = format!("{:08}", u32::from_le_bytes(digits) % 100_000_000);
+                    let body = serde_json::json!({"code": guess, "accept": ["confirmed"]});
+                    let Ok((status, _, _, _)) = request(
+                        &mut stream,
+                        "POST",
+                        "/api/verify",
+                        &forwarded,
+                        body.to_string().as_bytes(),
+                    )
+                    .await
+                    else {
+                        return;
+                    };
+                    if let Ok(mut counts) = counts.lock() {
+                        *counts.entry(status).or_default() += 1;
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        let minutes = started.elapsed().as_secs_f64() / 60.0;
+        let counts = counts
+            .lock()
+            .map(|counts| counts.clone())
+            .unwrap_or_default();
+        let sent: u64 = counts.values().sum();
+        let checked: u64 = counts
+            .iter()
+            .filter(|(status, _)| **status != 429)
+            .map(|(_, count)| count)
+            .sum();
+        let redeemed = counts.get(&200).copied().unwrap_or(0);
+        let per_minute = checked as f64 / minutes;
+        let chance = 1.0 - (1.0 - f64::from(LIVE_CODES) / 1e8).powf(per_minute * 15.0);
+        println!(
+            "{label} ({senders}): {sent} guesses sent in {:.0} s ({:.0}/s), {checked} checked ({per_minute:.1} a minute), {redeemed} redeemed; at this rate the chance of redeeming any of {LIVE_CODES} live codes within 15 minutes is {:.4} %",
+            minutes * 60.0,
+            sent as f64 / (minutes * 60.0),
+            chance * 100.0
+        );
+    }
+    server.shutdown().await?;
+    let _ = std::fs::remove_dir_all(&directory);
+    Ok(())
+}
+
 /// Redeems codes one at a time on a keep-alive connection, each from a fresh address, every
 /// 20 ms for `duration`; returns the latencies.
 async fn verify_latencies(

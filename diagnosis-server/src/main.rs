@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use mimamori_diagnosis_server::bench::{BenchOptions, run_bench, run_login_bench};
+use mimamori_diagnosis_server::bench::{BenchOptions, run_bench, run_guess_bench, run_login_bench};
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
 use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use mimamori_diagnosis_server::server::open_services;
@@ -180,6 +180,11 @@ enum Command {
         /// With --logins: attackers wait out Retry-After instead of retrying at once.
         #[arg(long)]
         obey_retry_after: bool,
+        /// Instead: guess verification codes at full speed (over --connections connections)
+        /// for --seconds from one address, then for --seconds from this many addresses,
+        /// printing how many guesses the server checked a minute and the odds they give.
+        #[arg(long)]
+        guesses_from: Option<usize>,
     },
 }
 
@@ -369,6 +374,12 @@ async fn main() -> ExitCode {
                 Ok(())
             }
             Some(Command::Staff { ref command }) => staff_command(config, command).await,
+            Some(Command::Bench {
+                guesses_from: Some(addresses),
+                connections,
+                seconds,
+                ..
+            }) => run_guess_bench(addresses, connections, Duration::from_secs(seconds)).await,
             Some(Command::Bench {
                 logins: Some(logins),
                 seconds,
