@@ -333,9 +333,10 @@ pub async fn run_login_bench(
 /// `bench --guesses`: an attacker guessing verification codes at full speed against a server
 /// with the default limits and 100 live codes, for `duration` from one address and then for
 /// `duration` from `addresses` addresses (the server trusts `X-Forwarded-For` from 127.0.0.1
-/// here; each connection sends as one address). Prints how many guesses the server checked (every
-/// answer but a 429) per minute, how many redeemed a code, and the chance this rate gives of
-/// redeeming any of 100 live codes within their 15 minutes.
+/// here). Each phase starts on a UTC minute. Prints how many guesses the server checked (every
+/// answer but a 429) in each minute, how many redeemed a code, and the chance these rates give
+/// of redeeming any of 100 live codes within their 15 minutes (the first minute, with the
+/// burst, plus 15 minutes at the most seen in a later one; run at least 120 s).
 pub async fn run_guess_bench(
     addresses: usize,
     connections: usize,
@@ -370,9 +371,16 @@ pub async fn run_guess_bench(
         limits.verify.burst, limits.verify.per_minute, limits.failed_verifications_per_minute
     );
     for (label, senders) in [("one address", 1), ("many addresses", addresses.max(1))] {
-        let counts = Arc::new(std::sync::Mutex::new(
-            std::collections::BTreeMap::<u16, u64>::new(),
-        ));
+        // Start on a UTC minute, so that each minute of the run is one minute of the
+        // server-wide budget.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let to_next_minute = 60 - now.as_secs() % 60;
+        tokio::time::sleep(std::time::Duration::from_secs(to_next_minute)).await;
+        let minutes = usize::try_from(duration.as_secs().div_ceil(60).max(1)).unwrap_or(1);
+        // Per minute of the run: guesses sent, checked (answered other than 429), redeemed.
+        let counts = Arc::new(std::sync::Mutex::new(vec![[0u64; 3]; minutes]));
         let started = Instant::now();
         let mut tasks = Vec::new();
         for connection in 0..connections.max(1) {
@@ -406,8 +414,13 @@ pub async fn run_guess_bench(
                     else {
                         return;
                     };
-                    if let Ok(mut counts) = counts.lock() {
-                        *counts.entry(status).or_default() += 1;
+                    let minute = usize::try_from(started.elapsed().as_secs() / 60).unwrap_or(0);
+                    if let Ok(mut counts) = counts.lock()
+                        && let Some(counts) = counts.get_mut(minute)
+                    {
+                        counts[0] += 1;
+                        counts[1] += u64::from(status != 429);
+                        counts[2] += u64::from(status == 200);
                     }
                 }
             }));
@@ -415,24 +428,23 @@ pub async fn run_guess_bench(
         for task in tasks {
             let _ = task.await;
         }
-        let minutes = started.elapsed().as_secs_f64() / 60.0;
         let counts = counts
             .lock()
             .map(|counts| counts.clone())
             .unwrap_or_default();
-        let sent: u64 = counts.values().sum();
-        let checked: u64 = counts
-            .iter()
-            .filter(|(status, _)| **status != 429)
-            .map(|(_, count)| count)
-            .sum();
-        let redeemed = counts.get(&200).copied().unwrap_or(0);
-        let per_minute = checked as f64 / minutes;
-        let chance = 1.0 - (1.0 - f64::from(LIVE_CODES) / 1e8).powf(per_minute * 15.0);
+        let sent: u64 = counts.iter().map(|minute| minute[0]).sum();
+        let redeemed: u64 = counts.iter().map(|minute| minute[2]).sum();
+        let checked: Vec<u64> = counts.iter().map(|minute| minute[1]).collect();
+        let first = checked.first().copied().unwrap_or(0);
+        let later = checked.iter().skip(1).copied().max().unwrap_or(first);
+        // 15 minutes overlap at most 16 minutes of the budget: the first (with the burst) and
+        // 15 more at the most seen in any later minute.
+        let in_15_minutes = first + 15 * later;
+        let chance = 1.0 - (1.0 - f64::from(LIVE_CODES) / 1e8).powf(in_15_minutes as f64);
         println!(
-            "{label} ({senders}): {sent} guesses sent in {:.0} s ({:.0}/s), {checked} checked ({per_minute:.1} a minute), {redeemed} redeemed; at this rate the chance of redeeming any of {LIVE_CODES} live codes within 15 minutes is {:.4} %",
-            minutes * 60.0,
-            sent as f64 / (minutes * 60.0),
+            "{label} ({senders}): {sent} guesses sent in {} s ({:.0}/s); checked per minute {checked:?} (the rest answered 429), {redeemed} redeemed; a 15-minute code life allows at most {first} + 15 x {later} = {in_15_minutes} checked guesses: chance of redeeming any of {LIVE_CODES} live codes {:.4} %",
+            duration.as_secs(),
+            sent as f64 / duration.as_secs_f64().max(1.0),
             chance * 100.0
         );
     }

@@ -181,8 +181,9 @@ enum Command {
         #[arg(long)]
         obey_retry_after: bool,
         /// Instead: guess verification codes at full speed (over --connections connections)
-        /// for --seconds from one address, then for --seconds from this many addresses,
-        /// printing how many guesses the server checked a minute and the odds they give.
+        /// for --seconds from one address, then for --seconds from this many addresses (each
+        /// phase starting on a UTC minute; give at least 120), printing how many guesses the
+        /// server checked each minute and the odds they give.
         #[arg(long)]
         guesses_from: Option<usize>,
     },
