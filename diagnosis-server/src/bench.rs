@@ -336,7 +336,10 @@ pub async fn run_login_bench(
 /// here). Each phase starts on a UTC minute. Prints how many guesses the server checked (every
 /// answer but a 429) in each minute, how many redeemed a code, and the chance these rates give
 /// of redeeming any of 100 live codes within their 15 minutes (the first minute, with the
-/// burst, plus 15 minutes at the most seen in a later one; run at least 120 s).
+/// burst, plus 15 minutes at the most seen in a later one; run at least 120 s). Guesses are
+/// counted in the minute they were sent: with `connections` connections, that many guesses in
+/// flight at a minute's end may be checked in the next, so use one connection for exact counts
+/// (one connection still sends thousands a second, far more than any limit lets through).
 pub async fn run_guess_bench(
     addresses: usize,
     connections: usize,
@@ -376,8 +379,11 @@ pub async fn run_guess_bench(
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
-        let to_next_minute = 60 - now.as_secs() % 60;
-        tokio::time::sleep(std::time::Duration::from_secs(to_next_minute)).await;
+        let into_minute = u64::try_from(now.as_nanos() % 60_000_000_000).unwrap_or(0);
+        tokio::time::sleep(std::time::Duration::from_nanos(
+            60_000_000_000 - into_minute,
+        ))
+        .await;
         let minutes = usize::try_from(duration.as_secs().div_ceil(60).max(1)).unwrap_or(1);
         // Per minute of the run: guesses sent, checked (answered other than 429), redeemed.
         let counts = Arc::new(std::sync::Mutex::new(vec![[0u64; 3]; minutes]));
@@ -392,6 +398,9 @@ pub async fn run_guess_bench(
                 let mut stream = BufReader::new(stream);
                 let mut n = connection;
                 while started.elapsed() < duration {
+                    // The minute a guess is sent in; with c connections, up to c guesses in
+                    // flight at a minute's end may be checked in the next one.
+                    let minute = usize::try_from(started.elapsed().as_secs() / 60).unwrap_or(0);
                     let sender = n % senders;
                     n += connections.max(1);
                     let forwarded = format!(
@@ -414,7 +423,6 @@ pub async fn run_guess_bench(
                     else {
                         return;
                     };
-                    let minute = usize::try_from(started.elapsed().as_secs() / 60).unwrap_or(0);
                     if let Ok(mut counts) = counts.lock()
                         && let Some(counts) = counts.get_mut(minute)
                     {
