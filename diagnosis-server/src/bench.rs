@@ -196,6 +196,37 @@ async fn post(stream: &mut BufReader<TcpStream>, path: &str, body: &[u8]) -> Res
     Ok(status)
 }
 
+/// A server for an attack benchmark, started in-process with the default limits on a fresh data
+/// directory (returned, for removal), trusting `X-Forwarded-For` from 127.0.0.1 so that one
+/// process can act as many addresses.
+async fn attacked_server(name: &str) -> Result<(std::path::PathBuf, crate::server::RunningServer)> {
+    let directory =
+        std::env::temp_dir().join(format!("mimamori-{name}-bench-{}", std::process::id()));
+    let mut config = Config::new(&directory);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.export_worker = false;
+    config.trusted_proxies = vec![crate::ratelimit::IpNetwork::parse("127.0.0.1")?];
+    let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
+    Ok((directory, server))
+}
+
+/// Issues `count` codes for confirmed tests and returns them.
+async fn issue_codes(services: &crate::service::Services, count: usize) -> Result<Vec<String>> {
+    let request = crate::service::IssueCodeRequest {
+        test_type: mimamori_core::api::v1::TestType::Confirmed,
+        symptom_date: None,
+        test_date: None,
+    };
+    let mut codes = Vec::with_capacity(count);
+    for _ in 0..count {
+        match services.issue_code(&request).await? {
+            Ok(issued) => codes.push(issued.code),
+            Err(_) => return Err(Error::Config("a benchmark code was refused".into())),
+        }
+    }
+    Ok(codes)
+}
+
 /// `bench --logins N`: `N` attackers at once, each from its own address (the server trusts
 /// `X-Forwarded-For` from 127.0.0.1 here), each fetching the login page for a fresh CSRF token
 /// and posting a wrong password, again and again for `duration`. Meanwhile another client
@@ -212,16 +243,7 @@ pub async fn run_login_bench(
     duration: std::time::Duration,
     obey_retry_after: bool,
 ) -> Result<()> {
-    use crate::service::IssueCodeRequest;
-    use mimamori_core::api::v1::TestType;
-
-    let directory =
-        std::env::temp_dir().join(format!("mimamori-login-bench-{}", std::process::id()));
-    let mut config = Config::new(&directory);
-    config.listen = ([127, 0, 0, 1], 0).into();
-    config.export_worker = false;
-    config.trusted_proxies = vec![crate::ratelimit::IpNetwork::parse("127.0.0.1")?];
-    let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
+    let (directory, server) = attacked_server("login").await?;
     let services = Arc::clone(server.services());
     crate::portal::add_staff_account(&services, "bench.staff", "a long enough password").await?;
     let address = server.local_addr();
@@ -229,18 +251,7 @@ pub async fn run_login_bench(
 
     // Enough codes for the baseline and the attack, at one verify every 20 ms.
     let verifies = usize::try_from(duration.as_millis() / 20).unwrap_or(1000) + 200;
-    let mut codes = Vec::with_capacity(verifies);
-    for _ in 0..verifies {
-        let request = IssueCodeRequest {
-            test_type: TestType::Confirmed,
-            symptom_date: None,
-            test_date: None,
-        };
-        match services.issue_code(&request).await? {
-            Ok(issued) => codes.push(issued.code),
-            Err(_) => return Err(Error::Config("a benchmark code was refused".into())),
-        }
-    }
+    let codes = issue_codes(&services, verifies).await?;
     let codes = Arc::new(std::sync::Mutex::new(codes));
     let counter = Arc::new(std::sync::atomic::AtomicU32::new(0));
 
@@ -345,29 +356,10 @@ pub async fn run_guess_bench(
     connections: usize,
     duration: std::time::Duration,
 ) -> Result<()> {
-    use crate::service::IssueCodeRequest;
-    use mimamori_core::api::v1::TestType;
-
     const LIVE_CODES: u32 = 100;
-    let directory =
-        std::env::temp_dir().join(format!("mimamori-guess-bench-{}", std::process::id()));
-    let mut config = Config::new(&directory);
-    config.listen = ([127, 0, 0, 1], 0).into();
-    config.export_worker = false;
-    config.trusted_proxies = vec![crate::ratelimit::IpNetwork::parse("127.0.0.1")?];
-    let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
-    let services = Arc::clone(server.services());
+    let (directory, server) = attacked_server("guess").await?;
     let address = server.local_addr();
-    for _ in 0..LIVE_CODES {
-        let request = IssueCodeRequest {
-            test_type: TestType::Confirmed,
-            symptom_date: None,
-            test_date: None,
-        };
-        if services.issue_code(&request).await?.is_err() {
-            return Err(Error::Config("a benchmark code was refused".into()));
-        }
-    }
+    issue_codes(server.services(), LIVE_CODES as usize).await?;
     let limits = crate::ratelimit::RateLimits::default();
     println!(
         "guesses: {LIVE_CODES} live codes of 8 digits; limits {} at once and {} a minute per client, {} failed verifications a minute on the server",
