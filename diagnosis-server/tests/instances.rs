@@ -69,17 +69,7 @@ async fn two_instances_share_one_postgres_database() {
 /// Two instances on one database and one file store, as a national deployment runs them (one
 /// data directory for the keys: a mounted secret in production), each with `failed_verifications_per_minute` set.
 async fn two_instances(purpose: &str, budget: u32) -> Option<(Vec<TestServer>, tempfile::TempDir)> {
-    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
-        );
-        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping");
-        return None;
-    };
+    let url = common::postgres_url()?;
     let database = fresh_database(&url, purpose).await;
     let shared = tempfile::tempdir().unwrap();
     let clock = FixedClock::new(START);

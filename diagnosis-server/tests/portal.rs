@@ -833,15 +833,7 @@ async fn sqlite_passes_the_staff_storage_suite() {
 
 #[tokio::test]
 async fn postgres_passes_the_staff_storage_suite() {
-    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
-        );
-        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping the PostgreSQL suite");
+    let Some(url) = common::postgres_url() else {
         return;
     };
     let database = format!("mimamori_portal_{}", std::process::id());

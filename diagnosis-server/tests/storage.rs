@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use mimamori_core::api::v1::TestType;
@@ -782,15 +784,7 @@ async fn sqlite_refuses_another_applications_database() {
 
 #[tokio::test]
 async fn postgres_passes_the_storage_suite() {
-    let Some(url) = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
-        assert!(
-            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
-        );
-        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping the PostgreSQL suite");
+    let Some(url) = common::postgres_url() else {
         return;
     };
     let database = format!("mimamori_test_{}_{}", std::process::id(), NOW);

@@ -351,3 +351,19 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// The PostgreSQL URL of the storage tests (`MIMAMORI_TEST_POSTGRES_URL`), `None` to skip them;
+/// with `MIMAMORI_REQUIRE_POSTGRES=1` a missing URL fails the test instead.
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var("MIMAMORI_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.is_empty());
+    if url.is_none() {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_POSTGRES=1 but MIMAMORI_TEST_POSTGRES_URL is not set"
+        );
+        eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping the PostgreSQL tests");
+    }
+    url
+}
