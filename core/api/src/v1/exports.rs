@@ -97,11 +97,15 @@ pub struct ExportListEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportVerificationKey {
-    /// `verification_key_id` in the files' `SignatureInfo` (e.g. `440`).
+    /// `verification_key_id` in the files' `SignatureInfo` (e.g. `440`). The server always sends
+    /// it; a reader (the phone) needs only the PEM, so it may be missing.
+    #[serde(default)]
     pub key_id: String,
-    /// `verification_key_version` (e.g. `v1`, `v2` after a rotation).
+    /// `verification_key_version` (e.g. `v1`, `v2` after a rotation); may be missing.
+    #[serde(default)]
     pub version: String,
-    /// When the version was made, Unix seconds.
+    /// When the version was made, Unix seconds; may be missing.
+    #[serde(default)]
     pub created: i64,
     /// The public key, PEM `PUBLIC KEY`.
     pub public_key_pem: String,
