@@ -7,7 +7,8 @@ use mimamori_core::listing::{
     StayHome,
 };
 
-use crate::{MimamoriError, parse_day};
+use crate::MimamoriError;
+use crate::arguments::parse_day;
 
 /// The inputs of [`make_listing`]. Dates are `YYYY-MM-DD`.
 #[derive(Debug, Clone, uniffi::Record)]
