@@ -53,6 +53,7 @@ mod error;
 mod listing;
 mod matching;
 mod phone;
+mod redacted;
 mod sync;
 mod transport;
 mod upload;

@@ -9,6 +9,7 @@ use mimamori_core::{
 };
 
 use crate::arguments::parse_each;
+use crate::redacted::debug_showing_only;
 use crate::{MimamoriError, MimamoriPhone};
 
 #[uniffi::export]
@@ -76,14 +77,10 @@ pub struct DiagnosisKeyRecord {
     pub days_since_onset: Option<i32>,
 }
 
-impl std::fmt::Debug for DiagnosisKeyRecord {
-    /// Leaves the key out of logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DiagnosisKeyRecord")
-            .field("rolling_start_interval", &self.rolling_start_interval)
-            .finish_non_exhaustive()
-    }
-}
+// Leaves the key out of logs.
+debug_showing_only!(DiagnosisKeyRecord {
+    rolling_start_interval
+});
 
 impl TryFrom<DiagnosisKeyRecord> for DiagnosisKey {
     type Error = MimamoriError;

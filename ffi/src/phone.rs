@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use mimamori_core::{DailyKey, OsRandom, Phone, SystemClock};
 
 use crate::arguments::parse_day;
+use crate::redacted::debug_showing_only;
 use crate::{DeviceModel, MimamoriError};
 
 /// The phone: its keys, what it heard and its exposure result, over the database in its data
@@ -86,15 +87,11 @@ impl From<DailyKey> for ExposureKeyRecord {
     }
 }
 
-impl std::fmt::Debug for ExposureKeyRecord {
-    /// Leaves the key out: keys never go to logs.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExposureKeyRecord")
-            .field("rolling_start_interval", &self.rolling_start_interval)
-            .field("rolling_period", &self.rolling_period)
-            .finish_non_exhaustive()
-    }
-}
+// Leaves the key out: keys never go to logs.
+debug_showing_only!(ExposureKeyRecord {
+    rolling_start_interval,
+    rolling_period
+});
 
 #[cfg(test)]
 pub(crate) mod testing {

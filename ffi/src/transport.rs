@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::redacted::debug_showing_only;
 use mimamori_core::transport::{HttpResponse, Transport};
 
 /// The app's HTTP client, implemented in Kotlin (e.g. OkHttp) or Swift (`URLSession`): the
@@ -35,14 +36,8 @@ pub struct HttpReply {
     pub body: Vec<u8>,
 }
 
-impl std::fmt::Debug for HttpReply {
-    /// Leaves the body out: it may carry a token or a certificate.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpReply")
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
-}
+// Leaves the body out: it may carry a token or a certificate.
+debug_showing_only!(HttpReply { status });
 
 /// An extra request header.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]

@@ -7,6 +7,7 @@ use mimamori_core::transport::ServerUrl;
 use mimamori_core::upload::{UploadReport, UploadSettings, VerificationCode};
 
 use crate::arguments::parse_day;
+use crate::redacted::debug_showing_only;
 use crate::transport::ForeignTransport;
 use crate::{HttpClient, MimamoriError, MimamoriPhone};
 
@@ -72,15 +73,8 @@ pub struct UploadRequest {
     pub traveler: bool,
 }
 
-impl std::fmt::Debug for UploadRequest {
-    /// Leaves the code out.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadRequest")
-            .field("server", &self.server)
-            .field("onset_day", &self.onset_day)
-            .finish_non_exhaustive()
-    }
-}
+// Leaves the code out.
+debug_showing_only!(UploadRequest { server, onset_day });
 
 /// What an upload did.
 #[derive(Clone, PartialEq, Eq, uniffi::Record)]
@@ -102,16 +96,12 @@ pub struct UploadInfo {
     pub revision_token: String,
 }
 
-impl std::fmt::Debug for UploadInfo {
-    /// Leaves the revision token out.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UploadInfo")
-            .field("test_type", &self.test_type)
-            .field("keys_sent", &self.keys_sent)
-            .field("inserted", &self.inserted)
-            .finish_non_exhaustive()
-    }
-}
+// Leaves the revision token out.
+debug_showing_only!(UploadInfo {
+    test_type,
+    keys_sent,
+    inserted
+});
 
 impl From<UploadReport> for UploadInfo {
     fn from(report: UploadReport) -> Self {
