@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args};
-use mimamori_core::listing::{
+use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, Listing, ListingRequest, Masking, Outcome, Setting,
 };
@@ -245,12 +245,12 @@ fn summary(listing: &Listing, with_checkins: bool, out: &mut impl Write) -> Resu
 
 /// A listing error, with the path of the file it is about when it is about a line of the roster
 /// or of the check-ins.
-fn naming_the_file(error: mimamori_core::Error, args: &ListingArgs) -> anyhow::Error {
+fn naming_the_file(error: mimamori_listing::Error, args: &ListingArgs) -> anyhow::Error {
     let file = match &error {
-        mimamori_core::Error::InvalidListingFile { file: "roster", .. } => {
+        mimamori_listing::Error::InvalidListingFile { file: "roster", .. } => {
             Some(format!("the roster {}", args.roster.display()))
         }
-        mimamori_core::Error::InvalidListingFile { .. } => args
+        mimamori_listing::Error::InvalidListingFile { .. } => args
             .checkins
             .as_ref()
             .map(|path| format!("the check-ins {}", path.display())),

@@ -15,12 +15,12 @@ pub(crate) fn parse_day(name: &str, text: &str) -> Result<time::Date, MimamoriEr
 
 /// Parses each of `texts` with `parse` (public keys, PEM or base64 DER); the first that does not
 /// parse is the error.
-pub(crate) fn parse_each<T>(
+pub(crate) fn parse_each<T, E: Into<MimamoriError>>(
     texts: &[String],
-    parse: impl Fn(&str) -> mimamori_core::Result<T>,
+    parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<Vec<T>, MimamoriError> {
     texts
         .iter()
-        .map(|text| parse(text).map_err(MimamoriError::from))
+        .map(|text| parse(text).map_err(Into::into))
         .collect()
 }

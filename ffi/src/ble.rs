@@ -1,7 +1,8 @@
 //! The radio: what to advertise and when to rotate, and what a scan heard. The platform's BLE
-//! stack only moves these bytes; the schedule in `mimamori_core` decides.
+//! stack only moves these bytes; the schedule in `mimamori_phone` decides.
 
-use mimamori_core::{Broadcast, ExposurePayload, ScanBatch};
+use mimamori_gaen::{ExposurePayload, ScanBatch};
+use mimamori_phone::Broadcast;
 
 use crate::{MimamoriError, MimamoriPhone};
 

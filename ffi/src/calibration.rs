@@ -1,6 +1,6 @@
 //! The phone model's Bluetooth calibration, from Google's table or set by the app.
 
-use mimamori_core::CalibrationConfidence;
+use mimamori_gaen::CalibrationConfidence;
 
 use crate::{MimamoriError, MimamoriPhone};
 
@@ -40,8 +40,8 @@ pub struct DeviceModel {
 
 impl DeviceModel {
     /// The table's calibration for this model.
-    pub(crate) fn calibration(&self) -> mimamori_core::DeviceCalibration {
-        mimamori_core::DeviceCalibration::for_device(&self.manufacturer, &self.device, &self.model)
+    pub(crate) fn calibration(&self) -> mimamori_gaen::DeviceCalibration {
+        mimamori_gaen::DeviceCalibration::for_device(&self.manufacturer, &self.device, &self.model)
     }
 }
 
@@ -57,8 +57,8 @@ pub struct DeviceCalibration {
     pub calibration_confidence: u8,
 }
 
-impl From<mimamori_core::DeviceCalibration> for DeviceCalibration {
-    fn from(calibration: mimamori_core::DeviceCalibration) -> Self {
+impl From<mimamori_gaen::DeviceCalibration> for DeviceCalibration {
+    fn from(calibration: mimamori_gaen::DeviceCalibration) -> Self {
         Self {
             rssi_correction_db: calibration.rssi_correction_db,
             tx_power_dbm: calibration.tx_power_dbm,
@@ -67,7 +67,7 @@ impl From<mimamori_core::DeviceCalibration> for DeviceCalibration {
     }
 }
 
-impl TryFrom<DeviceCalibration> for mimamori_core::DeviceCalibration {
+impl TryFrom<DeviceCalibration> for mimamori_gaen::DeviceCalibration {
     type Error = MimamoriError;
 
     fn try_from(calibration: DeviceCalibration) -> Result<Self, MimamoriError> {

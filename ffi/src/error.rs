@@ -1,4 +1,4 @@
-//! The one error the exported calls throw, mapped from the core's errors in one place.
+//! The one error the exported calls throw, mapped from the engine crates' errors here only.
 
 /// Everything an exported call can throw. The message says what was wrong and what to do; it
 /// never contains keys or identifiers.
@@ -96,54 +96,98 @@ pub enum MimamoriError {
     },
 }
 
-/// The one mapping from the core's errors to the exported ones.
-impl From<mimamori_core::Error> for MimamoriError {
-    fn from(error: mimamori_core::Error) -> Self {
-        use mimamori_core::Error as Core;
+/// The one mapping from the engine's errors to the exported ones: the phone's errors, and the
+/// protocol crates' errors they wrap (or that the FFI meets directly).
+impl From<mimamori_phone::Error> for MimamoriError {
+    fn from(error: mimamori_phone::Error) -> Self {
+        use mimamori_phone::Error as Phone;
         let reason = error.to_string();
         match error {
-            Core::InvalidLength { .. }
-            | Core::InvalidHex { .. }
-            | Core::InvalidCalibrationConfidence(_)
-            | Core::InvalidAdvertisement(_)
-            | Core::InvalidSighting(_)
-            | Core::InvalidRiskInput(_)
-            | Core::InvalidPublicKey { .. }
-            | Core::InvalidRollingPeriod(_)
-            | Core::InvalidDateRange { .. }
-            | Core::InvalidServerUrl { .. }
-            | Core::InvalidVerificationCode
-            | Core::InvalidVisit { .. }
-            | Core::InvalidNotice { .. } => Self::InvalidInput { reason },
-            Core::InvalidVenueQr { .. } | Core::VenueQrNotVerified => {
-                Self::InvalidVenueQr { reason }
-            }
-            Core::VenueConsentRequired => Self::VenueConsentRequired { reason },
-            Core::InvalidNoticeFeed { .. }
-            | Core::NoticeFeedNotVerified { .. }
-            | Core::NoticeNotAuthentic => Self::InvalidNoticeFeed { reason },
-            Core::Transport { .. } => Self::Network { reason },
-            Core::ServerRefused { .. }
-            | Core::InvalidServerResponse { .. }
-            | Core::InvalidWireMessage { .. } => Self::Server { reason },
-            Core::NothingToUpload { .. } => Self::NothingToUpload { reason },
-            Core::MalformedExport { .. }
-            | Core::InvalidExportKey { .. }
-            | Core::ExportTooLarge { .. }
-            | Core::InvalidExportArchive { .. }
-            | Core::MissingExportEntry { .. }
-            | Core::InvalidSignatureList { .. }
-            | Core::ExportNotVerified { .. } => Self::InvalidExportFile { reason },
-            Core::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
-            Core::ForeignDatabase { .. } => Self::ForeignDatabase { reason },
-            Core::UnsupportedSchema { .. } => Self::UnsupportedSchema { reason },
-            Core::DuplicateKey { .. } | Core::Storage(_) | Core::Io { .. } => {
+            Phone::Gaen(error) => error.into(),
+            Phone::Venue(error) => error.into(),
+            Phone::Api(error) => error.into(),
+            Phone::InvalidDateRange { .. }
+            | Phone::InvalidServerUrl { .. }
+            | Phone::InvalidVerificationCode
+            | Phone::InvalidVisit { .. } => Self::InvalidInput { reason },
+            Phone::VenueConsentRequired => Self::VenueConsentRequired { reason },
+            Phone::Transport { .. } => Self::Network { reason },
+            Phone::ServerRefused { .. }
+            | Phone::InvalidServerResponse { .. }
+            | Phone::InvalidWireMessage { .. } => Self::Server { reason },
+            Phone::NothingToUpload { .. } => Self::NothingToUpload { reason },
+            Phone::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
+            Phone::ForeignDatabase { .. } => Self::ForeignDatabase { reason },
+            Phone::UnsupportedSchema { .. } => Self::UnsupportedSchema { reason },
+            Phone::DuplicateKey { .. } | Phone::Storage(_) | Phone::Io { .. } => {
                 Self::Storage { reason }
             }
-            Core::InvalidInvestigation { .. }
-            | Core::InvalidConsultation { .. }
-            | Core::InvalidListingFile { .. } => Self::InvalidInput { reason },
             _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_gaen::Error> for MimamoriError {
+    fn from(error: mimamori_gaen::Error) -> Self {
+        use mimamori_gaen::Error as Gaen;
+        let reason = error.to_string();
+        match error {
+            Gaen::InvalidLength { .. }
+            | Gaen::InvalidHex { .. }
+            | Gaen::InvalidCalibrationConfidence(_)
+            | Gaen::InvalidAdvertisement(_)
+            | Gaen::InvalidSighting(_)
+            | Gaen::InvalidRiskInput(_)
+            | Gaen::InvalidPublicKey { .. }
+            | Gaen::InvalidRollingPeriod(_) => Self::InvalidInput { reason },
+            Gaen::MalformedExport { .. }
+            | Gaen::InvalidExportKey { .. }
+            | Gaen::ExportTooLarge { .. }
+            | Gaen::InvalidExportArchive { .. }
+            | Gaen::MissingExportEntry { .. }
+            | Gaen::InvalidSignatureList { .. }
+            | Gaen::ExportNotVerified { .. } => Self::InvalidExportFile { reason },
+            Gaen::Io { .. } => Self::Storage { reason },
+            _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_venue::Error> for MimamoriError {
+    fn from(error: mimamori_venue::Error) -> Self {
+        use mimamori_venue::Error as Venue;
+        let reason = error.to_string();
+        match error {
+            Venue::InvalidVenueQr { .. } | Venue::VenueQrNotVerified => {
+                Self::InvalidVenueQr { reason }
+            }
+            Venue::InvalidNoticeFeed { .. }
+            | Venue::NoticeFeedNotVerified { .. }
+            | Venue::NoticeNotAuthentic => Self::InvalidNoticeFeed { reason },
+            Venue::InvalidLength { .. }
+            | Venue::InvalidPublicKey { .. }
+            | Venue::InvalidVisit { .. }
+            | Venue::InvalidNotice { .. } => Self::InvalidInput { reason },
+            _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_api::Error> for MimamoriError {
+    fn from(error: mimamori_api::Error) -> Self {
+        match error {
+            mimamori_api::Error::Gaen(error) => error.into(),
+            error => Self::Server {
+                reason: error.to_string(),
+            },
+        }
+    }
+}
+
+impl From<mimamori_listing::Error> for MimamoriError {
+    fn from(error: mimamori_listing::Error) -> Self {
+        Self::InvalidInput {
+            reason: error.to_string(),
         }
     }
 }

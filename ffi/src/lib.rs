@@ -1,9 +1,10 @@
 //! # Mimamori FFI
 //!
 //! The thin [uniffi](https://mozilla.github.io/uniffi-rs/) adapter that lets the Android (Kotlin)
-//! and iOS (Swift) apps use [`mimamori_core`]. It holds no protocol logic: each exported method
-//! converts its arguments, calls one function of the core and converts the result. Rules about
-//! keys, identifiers, rotation and storage live, and are tested, in `mimamori-core`.
+//! and iOS (Swift) apps use [`mimamori_phone`] and the protocol crates below it
+//! ([`mimamori_gaen`], [`mimamori_venue`], [`mimamori_listing`]). It holds no protocol logic:
+//! each exported method converts its arguments, calls one function of those crates and converts
+//! the result. Rules about keys, identifiers, rotation and storage live, and are tested, there.
 //!
 //! What a phone app gets:
 //!
@@ -79,4 +80,4 @@ pub use venue::{
     venue_keys_path, venue_parse_qr, venue_partner_match,
 };
 
-pub use mimamori_core::phone::DATABASE_FILE_NAME;
+pub use mimamori_phone::phone::DATABASE_FILE_NAME;

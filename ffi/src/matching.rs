@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
-use mimamori_core::export::ExportPublicKey;
-use mimamori_core::phone::ExportMatchReport;
-use mimamori_core::{
+use mimamori_gaen::export::ExportPublicKey;
+use mimamori_gaen::{
     DayRisk, DiagnosisKey, ExposureNotice, IntervalNumber, ReportType, TemporaryExposureKey,
 };
+
+use mimamori_phone::phone::ExportMatchReport;
 
 use crate::arguments::parse_each;
 use crate::redacted::debug_showing_only;

@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use mimamori_core::{DailyKey, OsRandom, Phone, SystemClock};
+use mimamori_environment::{OsRandom, SystemClock};
+use mimamori_gaen::DailyKey;
+use mimamori_phone::Phone;
 
 use crate::arguments::parse_day;
 use crate::redacted::debug_showing_only;

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use mimamori_core::export::ExportPublicKey;
-use mimamori_core::sync::{SyncReport, SyncSettings};
-use mimamori_core::transport::ServerUrl;
+use mimamori_gaen::export::ExportPublicKey;
+use mimamori_phone::sync::{SyncReport, SyncSettings};
+use mimamori_phone::transport::ServerUrl;
 
 use crate::arguments::parse_each;
 use crate::transport::ForeignTransport;
@@ -30,7 +30,7 @@ impl MimamoriPhone {
             public_keys: parse_each(&public_keys, ExportPublicKey::parse)?,
         };
         let report =
-            mimamori_core::sync::sync(&mut self.phone(), &ForeignTransport(client), &settings)?;
+            mimamori_phone::sync::sync(&mut self.phone(), &ForeignTransport(client), &settings)?;
         Ok(report.into())
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::redacted::debug_showing_only;
-use mimamori_core::transport::{HttpResponse, Transport};
+use mimamori_phone::transport::{HttpResponse, Transport};
 
 /// The app's HTTP client, implemented in Kotlin (e.g. OkHttp) or Swift (`URLSession`): the
 /// engine decides what to send and what to accept, the client only moves bytes.
@@ -77,7 +77,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpClientError {
 pub(crate) struct ForeignTransport(pub(crate) Arc<dyn HttpClient>);
 
 impl Transport for ForeignTransport {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
         reply(self.0.get(url.to_owned(), max_bytes), max_bytes)
     }
 
@@ -87,7 +87,7 @@ impl Transport for ForeignTransport {
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
+    ) -> mimamori_phone::Result<HttpResponse> {
         let headers = headers
             .iter()
             .map(|(name, value)| HttpHeader {
@@ -107,16 +107,16 @@ impl Transport for ForeignTransport {
 fn reply(
     answer: Result<HttpReply, HttpClientError>,
     max_bytes: u64,
-) -> mimamori_core::Result<HttpResponse> {
+) -> mimamori_phone::Result<HttpResponse> {
     match answer {
         Ok(reply) if reply.body.len() as u64 <= max_bytes => Ok(HttpResponse {
             status: reply.status,
             body: reply.body,
         }),
-        Ok(_) => Err(mimamori_core::Error::Transport {
+        Ok(_) => Err(mimamori_phone::Error::Transport {
             reason: format!("the answer is longer than {max_bytes} bytes"),
         }),
-        Err(HttpClientError::Failed { reason }) => Err(mimamori_core::Error::Transport { reason }),
+        Err(HttpClientError::Failed { reason }) => Err(mimamori_phone::Error::Transport { reason }),
     }
 }
 

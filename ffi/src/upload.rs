@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use mimamori_core::OsRandom;
-use mimamori_core::transport::ServerUrl;
-use mimamori_core::upload::{UploadReport, UploadSettings, VerificationCode};
+use mimamori_environment::OsRandom;
+use mimamori_phone::transport::ServerUrl;
+use mimamori_phone::upload::{UploadReport, UploadSettings, VerificationCode};
 
 use crate::arguments::parse_day;
 use crate::redacted::debug_showing_only;
@@ -34,7 +34,7 @@ impl MimamoriPhone {
                 .transpose()?,
             traveler: request.traveler,
         };
-        let report = mimamori_core::upload::upload(
+        let report = mimamori_phone::upload::upload(
             &mut self.phone(),
             &ForeignTransport(client),
             &mut OsRandom,
@@ -51,7 +51,7 @@ impl MimamoriPhone {
 #[uniffi::export]
 pub fn send_chaff(client: Arc<dyn HttpClient>, server: String) -> Result<(), MimamoriError> {
     let server = ServerUrl::parse(&server)?;
-    Ok(mimamori_core::upload::send_chaff(
+    Ok(mimamori_phone::upload::send_chaff(
         &ForeignTransport(client),
         &mut OsRandom,
         &server,
