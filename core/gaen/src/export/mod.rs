@@ -97,6 +97,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod archive;
 mod proto;
 mod reader;
 mod signature;
@@ -107,7 +108,8 @@ use std::fmt;
 
 use crate::DiagnosisKey;
 
-pub use reader::{ExportBin, ExportFile, ExportReader};
+pub use archive::{ExportBin, ExportFile};
+pub use reader::ExportReader;
 pub use signature::{
     ExportPublicKey, ExportSigningKey, SignatureStatus, Verification, VerifiedKeys,
     parse_signature_list,
