@@ -7,8 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args};
 use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
-    EVERYONE_ELSE_JAPANESE, Investigation, InvestigationPeriod, Listing, Masking, Outcome, Roster,
-    Setting, parse_checkins, propose_candidates,
+    EVERYONE_ELSE_JAPANESE, Listing, ListingRequest, Masking, Outcome, Setting,
 };
 use time::Date;
 
@@ -64,46 +63,41 @@ fn parse_setting(text: &str) -> Result<Setting, String> {
     text.parse().map_err(|error| format!("{error}"))
 }
 
-/// Runs `mimamori listing`: reads and checks everything, renders every output, and only then
-/// writes the files (each atomically), so a bad input leaves existing output files untouched.
+/// Runs `mimamori listing`: reads and checks everything (core's [`ListingRequest::run`]), renders
+/// every output, and only then writes the files (each atomically), so a bad input leaves existing
+/// output files untouched.
 pub(crate) fn run(args: &ListingArgs, out: &mut impl Write) -> Result<()> {
     let basis = match (args.onset, args.specimen) {
         (Some(onset), None) => Basis::SymptomOnset(onset),
         (None, Some(specimen)) => Basis::SpecimenCollection(specimen),
         _ => bail!("give either --onset or --specimen"),
     };
-    let attended = (!args.attended.is_empty()).then_some(args.attended.as_slice());
-    let period = InvestigationPeriod::new(basis, args.last_attendance, attended)?;
-    let masking = if args.masked {
-        Masking::Masked
-    } else {
-        Masking::Unmasked
-    };
-    let investigation = Investigation::new(args.setting, masking, period)?;
-    let roster_text = read(&args.roster)?;
-    let roster = Roster::parse(&roster_text, &investigation)
-        .with_context(|| format!("cannot use the roster {}", args.roster.display()))?;
+    let roster_csv = read(&args.roster)?;
     let consultation = match &args.consultation {
         Some(path) => Consultation::from_json(&read(path)?)
             .with_context(|| format!("cannot use {}", path.display()))?,
         None => Consultation::hokkaido(),
     };
-    let candidates = match (&args.checkins, &args.positive) {
-        (Some(path), Some(positive)) => {
-            let checkins = parse_checkins(&read(path)?)
-                .with_context(|| format!("cannot use the check-ins {}", path.display()))?;
-            Some(propose_candidates(
-                &investigation,
-                &roster,
-                &checkins,
-                positive,
-            ))
-        }
-        _ => None,
-    };
-    let with_checkins = candidates.is_some();
-    let listing = Listing::new(investigation, &roster, consultation)?
-        .with_candidates(candidates.unwrap_or_default());
+    let checkins_csv = args.checkins.as_deref().map(read).transpose()?;
+    // clap gives --checkins and --positive together or not at all.
+    let checkins = checkins_csv.as_deref().zip(args.positive.as_deref());
+    let listing = ListingRequest {
+        setting: args.setting,
+        masking: if args.masked {
+            Masking::Masked
+        } else {
+            Masking::Unmasked
+        },
+        basis,
+        last_attendance: args.last_attendance,
+        attended: (!args.attended.is_empty()).then_some(args.attended.as_slice()),
+        roster_csv: &roster_csv,
+        checkins,
+        consultation,
+    }
+    .run()
+    .map_err(|error| naming_the_file(error, args))?;
+    let with_checkins = checkins.is_some();
 
     let pdf = match &args.pdf {
         Some(_) => {
@@ -247,6 +241,25 @@ fn summary(listing: &Listing, with_checkins: bool, out: &mut impl Write) -> Resu
     writeln!(out, "{}", listing.consultation().sentence_japanese())?;
     writeln!(out, "{}", listing.consultation().sentence_english())?;
     Ok(())
+}
+
+/// A listing error, with the path of the file it is about when it is about a line of the roster
+/// or of the check-ins.
+fn naming_the_file(error: mimamori_listing::Error, args: &ListingArgs) -> anyhow::Error {
+    let file = match &error {
+        mimamori_listing::Error::InvalidListingFile { file: "roster", .. } => {
+            Some(format!("the roster {}", args.roster.display()))
+        }
+        mimamori_listing::Error::InvalidListingFile { .. } => args
+            .checkins
+            .as_ref()
+            .map(|path| format!("the check-ins {}", path.display())),
+        _ => None,
+    };
+    match file {
+        Some(file) => anyhow::Error::new(error).context(format!("cannot use {file}")),
+        None => error.into(),
+    }
 }
 
 fn read(path: &Path) -> Result<String> {

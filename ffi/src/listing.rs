@@ -7,7 +7,8 @@ use mimamori_listing::{
     StayHome,
 };
 
-use crate::{MimamoriError, parse_day};
+use crate::MimamoriError;
+use crate::arguments::parse_day;
 
 /// The inputs of [`make_listing`]. Dates are `YYYY-MM-DD`.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -28,7 +29,8 @@ pub struct ListingInput {
     pub roster_csv: String,
     /// Room check-ins CSV (`person_id,room,checked_in,checked_out`), to propose candidates.
     pub checkins_csv: Option<String>,
-    /// The positive person's id in the check-ins (needed with `checkins_csv`).
+    /// The positive person's id in the check-ins: required with `checkins_csv` (a listing with
+    /// check-ins and no positive id is refused).
     pub positive_id: Option<String>,
     /// A consultation line as JSON (`name_japanese`, `name_english`, `phone`); `None` for
     /// Hokkaido's.
@@ -165,8 +167,8 @@ pub fn listing_criteria(
         .collect())
 }
 
-/// Makes the contact listing from a roster (and check-ins); a bad roster line is an
-/// [`MimamoriError::InvalidInput`] naming the line and the reason.
+/// Makes the contact listing from a roster (and check-ins); a bad roster line, or check-ins
+/// without `positive_id`, is an [`MimamoriError::InvalidInput`] saying what to correct.
 #[uniffi::export]
 pub fn make_listing(input: ListingInput) -> Result<ListingResult, MimamoriError> {
     let basis = match (&input.onset_day, &input.specimen_day) {
@@ -194,10 +196,7 @@ pub fn make_listing(input: ListingInput) -> Result<ListingResult, MimamoriError>
         last_attendance: parse_day("last_attendance", &input.last_attendance)?,
         attended: (!attended.is_empty()).then_some(attended.as_slice()),
         roster_csv: &input.roster_csv,
-        checkins: input
-            .checkins_csv
-            .as_deref()
-            .map(|csv| (csv, input.positive_id.as_deref().unwrap_or_default())),
+        checkins: checkins(&input)?,
         consultation,
     }
     .run()?;
@@ -212,6 +211,20 @@ pub fn make_listing(input: ListingInput) -> Result<ListingResult, MimamoriError>
         csv: listing.to_csv(),
         json: listing.to_json(),
     })
+}
+
+/// The check-ins and the positive person's id in them; check-ins without a positive id are
+/// refused (as the staff portal refuses them), since no candidate can be proposed without it.
+fn checkins(input: &ListingInput) -> Result<Option<(&str, &str)>, MimamoriError> {
+    match (&input.checkins_csv, &input.positive_id) {
+        (None, _) => Ok(None),
+        (Some(csv), Some(id)) if !id.trim().is_empty() => Ok(Some((csv, id))),
+        (Some(_), _) => Err(MimamoriError::InvalidInput {
+            reason: "give positive_id, the positive person's id in the check-ins, to use \
+                     checkins_csv"
+                .to_owned(),
+        }),
+    }
 }
 
 fn listed_person((entry, dates): (&RosterEntry, &StayHome)) -> ListedPerson {
@@ -255,5 +268,41 @@ fn candidate(candidate: &Candidate) -> ListingCandidate {
                 minutes: o.minutes(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(positive_id: Option<&str>) -> ListingInput {
+        ListingInput {
+            setting: "workplace".into(),
+            onset_day: Some("2021-02-25".into()),
+            specimen_day: None,
+            last_attendance: "2021-02-27".into(),
+            attended: Vec::new(),
+            masked: false,
+            roster_csv: "id,name,group,attendance,criteria,last_contact\n".into(),
+            checkins_csv: Some(
+                "person_id,room,checked_in,checked_out\n\
+                 pos,r1,2021-02-27 09:00,2021-02-27 10:00\n"
+                    .into(),
+            ),
+            positive_id: positive_id.map(str::to_owned),
+            consultation_json: None,
+        }
+    }
+
+    #[test]
+    fn check_ins_without_a_positive_id_are_refused() {
+        for missing in [None, Some(""), Some("  ")] {
+            let error = make_listing(input(missing)).unwrap_err();
+            assert!(
+                matches!(&error, MimamoriError::InvalidInput { reason } if reason.contains("positive_id")),
+                "{error}"
+            );
+        }
+        assert!(make_listing(input(Some("pos"))).is_ok());
     }
 }

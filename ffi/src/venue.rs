@@ -10,6 +10,7 @@ use mimamori_venue::{
     match_visits, parse_partner_visits,
 };
 
+use crate::arguments::parse_each;
 use crate::{MimamoriError, MimamoriPhone};
 
 /// A venue as its verified QR code describes it.
@@ -237,11 +238,9 @@ pub fn venue_keys_path() -> String {
     KEYS_PATH.to_owned()
 }
 
+/// The health authority's venue keys (PEM or base64 DER).
 fn keys(texts: &[String]) -> Result<Vec<VenuePublicKey>, MimamoriError> {
-    texts
-        .iter()
-        .map(|text| VenuePublicKey::parse(text).map_err(Into::into))
-        .collect()
+    parse_each(texts, VenuePublicKey::parse)
 }
 
 /// One record per visit the notice concerns.

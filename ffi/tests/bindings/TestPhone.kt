@@ -217,13 +217,12 @@ private fun venueCheckInsAndNoticesCrossTheBoundary(dir: File) {
 private fun aContactListingCrossesTheBoundary(dir: File) {
     val roster = "id,name,group,attendance,criteria,last_contact\n" +
         "k1,札幌 花子,hiyoko,2024-02-29,secretions,\nk2,Taro,hiyoko,2024-02-28,,\n"
-    val result = makeListing(
-        ListingInput(
-            setting = "nursery", onsetDay = "2024-03-01", specimenDay = null, lastAttendance = "2024-03-01",
-            attended = listOf("2024-02-28", "2024-02-29"), masked = false, rosterCsv = roster,
-            checkinsCsv = null, positiveId = null, consultationJson = null,
-        ),
+    val input = ListingInput(
+        setting = "nursery", onsetDay = "2024-03-01", specimenDay = null, lastAttendance = "2024-03-01",
+        attended = listOf("2024-02-28", "2024-02-29"), masked = false, rosterCsv = roster,
+        checkinsCsv = null, positiveId = null, consultationJson = null,
     )
+    val result = makeListing(input)
     ensure(result.periodFirst == "2024-02-28", "period: ${result.periodFirst}")
     ensure(result.listed.single().name == "札幌 花子", "listed: ${result.listed}")
     ensure(result.listed.single().releasedOn == "2024-03-08", "leap-year release: ${result.listed}")
@@ -232,6 +231,11 @@ private fun aContactListingCrossesTheBoundary(dir: File) {
     ensure(listingCriteria("afterschool", false).first().id == "same-room", "criteria")
     val error = assertThrows<MimamoriException.InvalidInput> { listingCriteria("workplace", true) }
     ensure(error.message!!.contains("masked"), "message: ${error.message}")
+    val checkins = "person_id,room,checked_in,checked_out\nk1,hall,2024-02-29 09:00,2024-02-29 10:00\n"
+    val noPositive = assertThrows<MimamoriException.InvalidInput> {
+        makeListing(input.copy(checkinsCsv = checkins, positiveId = null))
+    }
+    ensure(noPositive.message!!.contains("positive_id"), "message: ${noPositive.message}")
 }
 
 fun main() {

@@ -327,6 +327,20 @@ class ListingTest(unittest.TestCase):
             )
         self.assertIn("roster line 2", str(raised.exception))
 
+    def test_check_ins_without_a_positive_id_are_refused(self):
+        for positive_id in (None, ""):
+            with self.assertRaises(MimamoriError.InvalidInput) as raised:
+                make_listing(
+                    ListingInput(
+                        setting="workplace", onset_day="2021-02-25", specimen_day=None,
+                        last_attendance="2021-02-27", attended=[], masked=False, roster_csv=self.ROSTER,
+                        checkins_csv="person_id,room,checked_in,checked_out\n"
+                        "pos,r1,2021-02-27 09:00,2021-02-27 10:00\n",
+                        positive_id=positive_id, consultation_json=None,
+                    )
+                )
+            self.assertIn("positive_id", str(raised.exception))
+
 
 if __name__ == "__main__":
     result = unittest.main(exit=False, verbosity=2).result
