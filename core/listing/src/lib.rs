@@ -192,6 +192,13 @@ impl ListingRequest<'_> {
         let roster = Roster::parse(self.roster_csv, &investigation)?;
         let candidates = match self.checkins {
             Some((checkins_csv, positive_id)) => {
+                if positive_id.trim().is_empty() {
+                    return Err(Error::InvalidInvestigation {
+                        reason: "check-ins were given without the positive person's id in them; \
+                                 give the positive id to propose candidates"
+                            .into(),
+                    });
+                }
                 let checkins = parse_checkins(checkins_csv)?;
                 propose_candidates(&investigation, &roster, &checkins, positive_id)
             }
@@ -796,6 +803,15 @@ mod tests {
         let listing = request.run().unwrap();
         assert_eq!(listing.listed().count(), 1);
         assert_eq!(listing.candidates()[0].person_id, "c2");
+        let no_positive = ListingRequest {
+            checkins: request.checkins.map(|(csv, _)| (csv, " ")),
+            consultation: request.consultation.clone(),
+            ..request
+        };
+        assert!(matches!(
+            no_positive.run().unwrap_err(),
+            crate::Error::InvalidInvestigation { .. }
+        ));
         let bad = ListingRequest {
             roster_csv: "id,name,group,attendance,criteria,last_contact\nc1,A,x,2021-02-27,same-room,\n",
             ..request
