@@ -2,8 +2,6 @@
 //! listed and no key is lost; the next run (after the claim's lease) exports the same keys. When
 //! rewriting `index.txt`/`list.json` fails after a file was listed, the next run rewrites them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -1,22 +1,13 @@
 //! The diagnosis server over real HTTP on 127.0.0.1:0: the phone flow, every validation rule,
 //! hostile requests, chaff, concurrency, and the export files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod openapi;
-
-// Issue 13: headers, JSON errors and timeouts.
-mod limits;
-#[path = "robust/responses.rs"]
-mod responses;
-
-use common::{START, TODAY, key, read_export, start};
 use mimamori_core::api::v1::{
     ExportIndex, PUBLISH_PATH, PublishRequest, PublishResponse, VERIFY_PATH, VerifyCodeResponse,
     parse_export_list,
 };
 use serde_json::{Value, json};
+
+use crate::common::{START, TODAY, key, read_export, start};
 
 #[tokio::test]
 async fn a_verified_upload_ends_up_in_a_signed_export_file() {
@@ -127,14 +118,7 @@ async fn every_publish_rule_is_enforced_and_nothing_is_stored_on_refusal() {
 async fn hostile_requests_are_refused_clearly() {
     let server = start().await;
     // Oversized body.
-    let response = server
-        .client
-        .post(server.url(PUBLISH_PATH))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 65 * 1024])
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_blank_json(PUBLISH_PATH, 65 * 1024).await;
     assert_eq!(response.status().as_u16(), 413);
     // Bad JSON on each phone route.
     for path in [PUBLISH_PATH, VERIFY_PATH, "/api/certificate"] {
@@ -291,13 +275,9 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 
-    let (status, body) = server
-        .authority_post(
-            "/api/v1/authority/codes",
-            json!({ "testType": "likely", "symptomDate": "2026-11-18" }),
-        )
+    let body = server
+        .issue(json!({ "testType": "likely", "symptomDate": "2026-11-18" }))
         .await;
-    assert_eq!(status, 200);
     let code = body["code"].as_str().unwrap();
     assert_eq!(code.len(), 8);
     assert_eq!(body["expiresAt"], START + 15 * 60);
@@ -523,13 +503,9 @@ async fn rotation_keeps_old_files_verifiable() {
 #[tokio::test]
 async fn the_certificate_carries_report_type_and_onset_into_the_export() {
     let server = start().await;
-    let (status, body) = server
-        .authority_post(
-            "/api/v1/authority/codes",
-            json!({ "testType": "likely", "symptomDate": "2026-11-17" }),
-        )
+    let body = server
+        .issue(json!({ "testType": "likely", "symptomDate": "2026-11-17" }))
         .await;
-    assert_eq!(status, 200);
     let (_, verified) = server.verify(body["code"].as_str().unwrap()).await;
     let keys = vec![key(1, TODAY - 144), key(2, TODAY - 5 * 144)];
     let hmac_key = [5u8; 32];
@@ -554,13 +530,8 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
         .unwrap()
         .to_owned();
     let (_, zip) = server.get_bytes(&format!("/{name}")).await;
-    let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("e.zip");
-    std::fs::write(&path, zip).unwrap();
-    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
-    let mut reader = file.keys().unwrap();
     let mut seen = 0;
-    while let Some(exported) = reader.next_key().unwrap() {
+    for exported in crate::common::export_keys(&zip).0 {
         let expected_days = match exported.key.key.as_bytes()[0] {
             1 if exported.key.key.as_bytes() == &[1; 16] => Some(2),
             2 if exported.key.key.as_bytes() == &[2; 16] => Some(-2),

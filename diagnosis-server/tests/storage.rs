@@ -2,10 +2,6 @@
 //! `MIMAMORI_TEST_POSTGRES_URL` is set (a fresh database is created for each run). With
 //! `MIMAMORI_REQUIRE_POSTGRES=1` (CI) a missing URL fails the test instead of skipping it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 
 use mimamori_core::api::v1::TestType;
@@ -13,6 +9,8 @@ use mimamori_diagnosis_server::storage::{
     ExportFileRecord, NewCode, NoticeRequestRow, PostgresStorage, RedeemOutcome, SqliteStorage,
     Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenueRegistrationRow,
 };
+
+use crate::common;
 
 const NOW: i64 = 1_795_176_000;
 
@@ -787,17 +785,7 @@ async fn postgres_passes_the_storage_suite() {
     let Some(url) = common::postgres_url() else {
         return;
     };
-    let database = format!("mimamori_test_{}_{}", std::process::id(), NOW);
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let test_url = format!("{base}/{database}");
+    let test_url = common::fresh_postgres_database(&url, "storage").await;
     let storage = PostgresStorage::connect(&test_url).await.unwrap();
     let storage: Arc<dyn Storage> = Arc::new(storage);
     suite(Arc::clone(&storage)).await;

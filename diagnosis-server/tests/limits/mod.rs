@@ -1,12 +1,12 @@
 //! Issue 13 defects 1 and 4 (the rate half): per-client limits on every endpoint that checks a
 //! secret, the server-wide failed verification budget, and `X-Forwarded-For` believed only
-//! from trusted proxies. Included from `http.rs`.
+//! from trusted proxies.
 
 use mimamori_core::api::v1::{VERIFY_PATH, VerifyCodeResponse};
 use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use serde_json::json;
 
-use super::common::{self, TestServer};
+use crate::common::{self, TestServer};
 
 async fn server_with(adjust: impl FnOnce(&mut RateLimits), trust_localhost: bool) -> TestServer {
     common::start_with(|config| {
