@@ -1,33 +1,9 @@
 //! The `mimamori` binary, run as a user would run it.
 
-// Test helpers outside #[test] functions may unwrap: a panic is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::process::{Command, Output};
+use crate::common::{mimamori, stderr, stdout};
 
 const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";
 const VECTORS: &str = include_str!("../../core/tests/data/gaen-test-vectors.txt");
-
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    assert!(!output.status.success(), "unexpectedly succeeded");
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// The official vectors' rows as `ENIN RPI AEM` lines.
 fn vector_lines() -> Vec<String> {
