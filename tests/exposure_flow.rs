@@ -2,8 +2,6 @@
 //! the server exports, B downloads and is flagged for the day they met; C, who never met A, is
 //! not. Real HTTP on 127.0.0.1, real SQLite files, one fake clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use mimamori_core::api::v1::{TestType, export_list_path};
 use mimamori_core::sync::{SyncSettings, fetch_published_keys, sync};
 use mimamori_core::upload::{UploadSettings, VerificationCode, upload};

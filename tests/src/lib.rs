@@ -101,44 +101,54 @@ impl World {
         if let Some(date) = symptom_date {
             request["symptomDate"] = date.to_string().into();
         }
-        let response = self
-            .http
-            .post_json(
-                &self.server_url().join("/api/v1/authority/codes"),
-                &[("X-API-Key", self.api_key.as_str())],
-                request.to_string().as_bytes(),
-                1 << 20,
-            )
-            .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        let answer: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        let (status, answer) = self.authority_post("/api/v1/authority/codes", &request);
+        assert_eq!(status, 200, "{answer}");
         answer["code"].as_str().unwrap().to_owned()
     }
 
     /// Runs an export batch now, over HTTP as an operator would
     /// (`POST /api/v1/authority/export`); returns the server's answer.
     pub fn run_export(&self) -> serde_json::Value {
+        let (status, answer) =
+            self.authority_post("/api/v1/authority/export", &serde_json::json!({}));
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// POSTs `body` as JSON to `path` of the server with `headers`; the status and the JSON
+    /// answer (`Null` if the body is not JSON).
+    pub fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let response = self
             .http
             .post_json(
-                &self.server_url().join("/api/v1/authority/export"),
-                &[("X-API-Key", self.api_key.as_str())],
-                b"{}",
-                1 << 20,
+                &self.server_url().join(path),
+                headers,
+                body.to_string().as_bytes(),
+                16 << 20,
             )
             .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        serde_json::from_slice(&response.body).unwrap()
+        let answer = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
+        (response.status, answer)
+    }
+
+    /// As [`World::post`], with the health authority's API key.
+    pub fn authority_post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        self.post(path, &[("X-API-Key", self.api_key.as_str())], body)
+    }
+
+    /// The body of a GET of `path` of the server, which must answer 200.
+    pub fn get(&self, path: &str) -> Vec<u8> {
+        let response = self
+            .http
+            .get(&self.server_url().join(path), 16 << 20)
+            .unwrap();
+        assert_eq!(response.status, 200, "GET {path}");
+        response.body
     }
 
     /// A blocking HTTP client for a phone, recording the requests it makes.
