@@ -2,33 +2,17 @@
 //! clock, since the binary runs on it): A uploads with a code staff issued, the server exports,
 //! B syncs with the keys the server publishes and is flagged for yesterday.
 
-use mimamori_core::{Clock, ExposurePayload, FixedClock, IntervalNumber, ScanBatch, Sighting};
+use mimamori_core::{FixedClock, IntervalNumber};
 use mimamori_diagnosis_server::{Config, Server};
 
-use crate::common::{open_phone as open, stdout, sync, upload, yesterday_morning};
+use crate::common::{b_meets_a, stdout, sync, upload, yesterday_morning};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     // Yesterday 09:00 UTC, B sat next to A for 24 minutes.
     let morning = yesterday_morning();
-    let clock = FixedClock::new(morning);
-    {
-        let mut a = open(&dir.path().join("a"), &clock, 1);
-        let mut b = open(&dir.path().join("b"), &clock, 2);
-        for scan_id in 0..6 {
-            let advertisement = a.schedule().broadcast().unwrap().payload.advertisement();
-            let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
-            let at = clock.now_unix_seconds();
-            b.record_scan(&ScanBatch {
-                scan_id,
-                started_at: at,
-                sightings: vec![Sighting::new(heard, -82, at + 1).unwrap(); 3],
-            })
-            .unwrap();
-            clock.advance(240);
-        }
-    }
+    b_meets_a(dir.path(), &FixedClock::new(morning));
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = Config::new(dir.path().join("server"));

@@ -6,32 +6,18 @@ use std::path::{Path, PathBuf};
 
 use mimamori_core::api::v1::{ExportListEntry, PublishRequest, render_export_list};
 use mimamori_core::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-use mimamori_core::{
-    Clock, DiagnosisKey, FixedClock, IntervalNumber, ReportType, ScanBatch, SeededRandom, Sighting,
-};
+use mimamori_core::{DiagnosisKey, FixedClock, IntervalNumber, ReportType, SeededRandom};
 
 use crate::common::{
-    FixtureServer, mimamori_command, now, open_phone as open, stderr, stdout, sync, sync_args,
-    upload, yesterday_morning,
+    FixtureServer, b_meets_a, mimamori_command, now, stderr, stdout, sync, sync_args, upload,
+    yesterday_morning,
 };
 
 /// Phone B (in `dir/b`) spent 24 minutes near phone A (`dir/a`) yesterday morning. Returns A's
 /// key of yesterday as an export key.
 fn b_met_a_yesterday(dir: &Path) -> Vec<ExportKey> {
     let clock = FixedClock::new(yesterday_morning());
-    let mut a = open(&dir.join("a"), &clock, 1);
-    let mut b = open(&dir.join("b"), &clock, 2);
-    for scan_id in 0..6 {
-        let payload = a.schedule().broadcast().unwrap().payload;
-        let at = clock.now_unix_seconds();
-        b.record_scan(&ScanBatch {
-            scan_id,
-            started_at: at,
-            sightings: vec![Sighting::new(payload, -82, at + 1).unwrap(); 3],
-        })
-        .unwrap();
-        clock.advance(240);
-    }
+    let mut a = b_meets_a(dir, &clock);
     clock.set(now());
     let yesterday = IntervalNumber::from_unix_seconds(yesterday_morning()).utc_date();
     a.schedule()

@@ -11,7 +11,9 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mimamori_core::{DeviceCalibration, FixedClock, Phone, SeededRandom};
+use mimamori_core::{
+    Clock, DeviceCalibration, ExposurePayload, FixedClock, Phone, ScanBatch, SeededRandom, Sighting,
+};
 
 /// The binary under test, not yet run. Local servers are reached directly, never via a proxy.
 pub fn mimamori_command(args: &[&str]) -> Command {
@@ -96,6 +98,27 @@ pub fn open_phone(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
         Box::new(SeededRandom::new(seed)),
     )
     .unwrap()
+}
+
+/// Phone B (in `dir/b`) sits next to phone A (`dir/a`) for 24 minutes from the time of `clock`:
+/// six scans, four minutes apart, each hearing A's advertisement (the 31 bytes, parsed back)
+/// three times at -82 dBm. The clock moves on 24 minutes; returns A.
+pub fn b_meets_a(dir: &Path, clock: &FixedClock) -> Phone {
+    let mut a = open_phone(&dir.join("a"), clock, 1);
+    let mut b = open_phone(&dir.join("b"), clock, 2);
+    for scan_id in 0..6 {
+        let advertisement = a.schedule().broadcast().unwrap().payload.advertisement();
+        let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
+        let at = clock.now_unix_seconds();
+        b.record_scan(&ScanBatch {
+            scan_id,
+            started_at: at,
+            sightings: vec![Sighting::new(heard, -82, at + 1).unwrap(); 3],
+        })
+        .unwrap();
+        clock.advance(240);
+    }
+    a
 }
 
 /// A request the fixture server received: method, path, body.
