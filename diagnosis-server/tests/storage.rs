@@ -40,6 +40,19 @@ fn exposure(byte: u8, available_at: i64) -> StoredExposure {
 
 const ALL_TYPES: &[TestType] = &[TestType::Confirmed, TestType::Likely, TestType::Negative];
 
+/// Stores the code `id` with hash `hash`, valid until `NOW + 900`; whether it was new.
+async fn insert_code(storage: &Arc<dyn Storage>, id: &str, hash: &str) -> bool {
+    storage
+        .insert_code(&code(id, hash, NOW + 900))
+        .await
+        .unwrap()
+}
+
+/// Redeems the code with hash `hash` at `at` for an app that accepts every test type.
+async fn redeem(storage: &Arc<dyn Storage>, hash: &str, at: i64) -> RedeemOutcome {
+    storage.redeem_code(hash, ALL_TYPES, at).await.unwrap()
+}
+
 async fn suite(storage: Arc<dyn Storage>) {
     // API keys.
     storage.put_api_key("staff", "hash-1", NOW).await.unwrap();
@@ -56,18 +69,8 @@ async fn suite(storage: Arc<dyn Storage>) {
     assert_eq!(storage.api_key_name("nope").await.unwrap(), None);
 
     // Codes: insert, duplicate hash, redeem once, expiry, manual expiry.
-    assert!(
-        storage
-            .insert_code(&code("a", "h-a", NOW + 900))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !storage
-            .insert_code(&code("a2", "h-a", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "a", "h-a").await);
+    assert!(!insert_code(&storage, "a2", "h-a").await);
     // Issue 13 defect 3: a code of a type the app does not accept is left usable.
     assert_eq!(
         storage
@@ -81,10 +84,7 @@ async fn suite(storage: Arc<dyn Storage>) {
         None
     );
     assert_eq!(
-        storage
-            .redeem_code("h-a", ALL_TYPES, NOW + 10)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-a", NOW + 10).await,
         RedeemOutcome::Redeemed {
             test_type: TestType::Likely,
             symptom_date: Some("2026-11-18".into()),
@@ -92,35 +92,16 @@ async fn suite(storage: Arc<dyn Storage>) {
         }
     );
     assert_eq!(
-        storage
-            .redeem_code("h-a", ALL_TYPES, NOW + 11)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-a", NOW + 11).await,
         RedeemOutcome::AlreadyUsed
     );
+    assert_eq!(redeem(&storage, "h-x", NOW).await, RedeemOutcome::NotFound);
+    assert!(insert_code(&storage, "b", "h-b").await);
     assert_eq!(
-        storage.redeem_code("h-x", ALL_TYPES, NOW).await.unwrap(),
-        RedeemOutcome::NotFound
-    );
-    assert!(
-        storage
-            .insert_code(&code("b", "h-b", NOW + 900))
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        storage
-            .redeem_code("h-b", ALL_TYPES, NOW + 900)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-b", NOW + 900).await,
         RedeemOutcome::Expired
     );
-    assert!(
-        storage
-            .insert_code(&code("c", "h-c", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "c", "h-c").await);
     assert!(storage.expire_code("c", NOW + 5).await.unwrap());
     assert!(!storage.expire_code("c", NOW + 6).await.unwrap());
     assert!(
@@ -128,10 +109,7 @@ async fn suite(storage: Arc<dyn Storage>) {
         "a redeemed code stays redeemed"
     );
     assert_eq!(
-        storage
-            .redeem_code("h-c", ALL_TYPES, NOW + 7)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-c", NOW + 7).await,
         RedeemOutcome::Expired
     );
     let status = storage.code_status("a").await.unwrap().unwrap();
@@ -143,21 +121,11 @@ async fn suite(storage: Arc<dyn Storage>) {
     assert_eq!(storage.code_status("zzz").await.unwrap(), None);
 
     // Concurrent redeem: exactly one winner.
-    assert!(
-        storage
-            .insert_code(&code("d", "h-d", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "d", "h-d").await);
     let attempts: Vec<_> = (0..16)
         .map(|_| {
             let storage = Arc::clone(&storage);
-            tokio::spawn(async move {
-                storage
-                    .redeem_code("h-d", ALL_TYPES, NOW + 1)
-                    .await
-                    .unwrap()
-            })
+            tokio::spawn(async move { redeem(&storage, "h-d", NOW + 1).await })
         })
         .collect();
     let mut winners = 0;
