@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::{mimamori, stderr, stdout};
+use crate::common::{flag, mimamori, mimamori_then, stderr, stdout};
 
 const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";
 const VECTORS: &str = include_str!("../../core/tests/data/gaen-test-vectors.txt");
@@ -205,11 +205,10 @@ const WINDOWS: &str = r#"[
 
 /// `mimamori risk` of the windows file `windows`, with the rules file `rules` if given.
 fn risk(windows: &Path, rules: Option<&Path>) -> Output {
-    let mut args = vec!["risk", "--windows", windows.to_str().unwrap()];
-    if let Some(rules) = rules {
-        args.extend(["--rules", rules.to_str().unwrap()]);
-    }
-    mimamori(&args)
+    mimamori_then(
+        &["risk", "--windows", windows.to_str().unwrap()],
+        &flag("--rules", rules.map(|rules| rules.to_str().unwrap())),
+    )
 }
 
 #[test]
@@ -406,17 +405,11 @@ fn sample_sightings(dir: &std::path::Path) -> std::path::PathBuf {
 /// `mimamori match` of the sample export against the sightings file `sightings`, verified with
 /// the PEM file `public_key` if given.
 fn match_sample(sightings: &Path, public_key: Option<&str>) -> Output {
-    let mut args = vec![
-        "match",
-        "--export",
-        SAMPLE_ZIP,
-        "--sightings",
-        sightings.to_str().unwrap(),
-    ];
-    if let Some(key) = public_key {
-        args.extend(["--public-key", key]);
-    }
-    mimamori(&args)
+    let sightings = sightings.to_str().unwrap();
+    mimamori_then(
+        &["match", "--export", SAMPLE_ZIP, "--sightings", sightings],
+        &flag("--public-key", public_key),
+    )
 }
 
 #[test]

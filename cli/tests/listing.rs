@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::{mimamori, stdout};
+use crate::common::{mimamori, mimamori_then, stdout};
 
 const ROSTER: &str = "id,name,group,attendance,criteria,last_contact\n\
                       s01,札幌 花子,2-1,2021-01-04,same-class;same-table,\n\
@@ -14,17 +14,11 @@ const ROSTER: &str = "id,name,group,attendance,criteria,last_contact\n\
 
 /// `mimamori listing` in `setting` with the onset and the last attendance day; `rest` adds flags.
 fn listing(setting: &str, onset: &str, last_attendance: &str, rest: &[&str]) -> Output {
-    let mut args = vec![
-        "listing",
-        "--setting",
-        setting,
-        "--onset",
-        onset,
-        "--last-attendance",
-        last_attendance,
-    ];
-    args.extend_from_slice(rest);
-    mimamori(&args)
+    let period = ["--onset", onset, "--last-attendance", last_attendance];
+    mimamori_then(
+        &[&["listing", "--setting", setting][..], &period].concat(),
+        rest,
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {

@@ -9,7 +9,7 @@ use mimamori_core::SeededRandom;
 use mimamori_core::venue::*;
 use time::{Date, Duration};
 
-use crate::common::{FixtureServer, mimamori, now};
+use crate::common::{FixtureServer, mimamori, mimamori_then, now};
 
 /// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
 fn yesterday() -> Date {
@@ -114,17 +114,20 @@ fn signed_feed(authority: &mut Authority, window: NoticeWindow) -> Vec<u8> {
 }
 
 fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "venue",
-        "checkin",
-        url,
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--authority-key",
-        authority.pem_file.path().to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    mimamori(&args)
+    let key = authority.pem_file.path().to_str().unwrap();
+    let data_dir = dir.to_str().unwrap();
+    mimamori_then(
+        &[
+            "venue",
+            "checkin",
+            url,
+            "--data-dir",
+            data_dir,
+            "--authority-key",
+            key,
+        ],
+        extra,
+    )
 }
 
 /// The number of stored visits, read through the core (opening the phone as the CLI does).

@@ -506,23 +506,10 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
     let body = server
         .issue(json!({ "testType": "likely", "symptomDate": "2026-11-17" }))
         .await;
-    let (_, verified) = server.verify(body["code"].as_str().unwrap()).await;
     let keys = vec![key(1, TODAY - 144), key(2, TODAY - 5 * 144)];
-    let hmac_key = [5u8; 32];
-    let (_, certificate) = server
-        .certificate(
-            &verified.token,
-            &mimamori_core::api::v1::key_hmac(&hmac_key, &keys),
-        )
+    let request = server
+        .certified_request_with(body["code"].as_str().unwrap(), keys)
         .await;
-    let request = PublishRequest::for_upload(
-        keys,
-        "JP.mimamori",
-        &certificate.certificate,
-        &hmac_key,
-        None,
-        &mut mimamori_core::SeededRandom::new(2),
-    );
     let (status, _): (u16, PublishResponse) = server.post_json(PUBLISH_PATH, &request).await;
     assert_eq!(status, 200);
     let name = server.export().await["files"][0]

@@ -27,6 +27,16 @@ pub fn mimamori(args: &[&str]) -> Output {
     mimamori_command(args).output().unwrap()
 }
 
+/// Runs the binary with `args` followed by `more`.
+pub fn mimamori_then(args: &[&str], more: &[&str]) -> Output {
+    mimamori(&[args, more].concat())
+}
+
+/// `name value` as arguments if there is a value, else none.
+pub fn flag<'a>(name: &'a str, value: Option<&'a str>) -> Vec<&'a str> {
+    value.map(|value| vec![name, value]).unwrap_or_default()
+}
+
 /// The standard output of a run that must have succeeded.
 pub fn stdout(output: &Output) -> String {
     assert!(
@@ -69,11 +79,12 @@ pub fn sync_args<'a>(
     data_dir: &'a str,
     public_key: Option<&'a Path>,
 ) -> Vec<&'a str> {
-    let mut args = vec!["sync", "--server", server, "--data-dir", data_dir];
-    if let Some(key) = public_key {
-        args.extend(["--public-key", key.to_str().unwrap()]);
-    }
-    args
+    let key = flag("--public-key", public_key.map(|key| key.to_str().unwrap()));
+    [
+        &["sync", "--server", server, "--data-dir", data_dir][..],
+        &key,
+    ]
+    .concat()
 }
 
 /// The system clock in Unix seconds (the binary runs on it).

@@ -175,7 +175,16 @@ impl TestServer {
     /// A publish request with a valid certificate, not yet sent.
     pub async fn certified_request(&self, keys: Vec<ExposureKey>) -> PublishRequest {
         let (_, code) = self.issue_code("confirmed").await;
-        let (status, verified) = self.verify(&code).await;
+        self.certified_request_with(&code, keys).await
+    }
+
+    /// A publish request for `keys` with a certificate bought with `code`, not yet sent.
+    pub async fn certified_request_with(
+        &self,
+        code: &str,
+        keys: Vec<ExposureKey>,
+    ) -> PublishRequest {
+        let (status, verified) = self.verify(code).await;
         assert_eq!(status, 200, "{verified:?}");
         let hmac_key = [7u8; 32];
         let (status, certificate) = self
