@@ -6,7 +6,7 @@
 use mimamori_core::api::v1::{ExportIndex, parse_export_list};
 use serde_json::json;
 
-use crate::common::{self, export_keys, export_over_http, fetch_bytes, spawn_binary};
+use crate::common::{self, export_keys, fetch_bytes, spawn_binary};
 
 /// PUTs `body` to `url` (the bucket's S3 API), which must succeed.
 async fn put(client: &reqwest::Client, url: &str, body: String, what: &str) {
@@ -69,11 +69,7 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
             .env("AWS_SECRET_ACCESS_KEY", "testing");
     });
 
-    let (tek, response) = common::upload_one_key(&client, &base).await;
-    let status = response.status();
-    assert_eq!(status.as_u16(), 200);
-    let outcome = export_over_http(&client, &base).await;
-    assert_eq!(outcome["keys"], 1, "{outcome}");
+    let tek = common::upload_and_export(&client, &base).await;
 
     // Straight from the bucket, as a CDN serves it.
     let index = client

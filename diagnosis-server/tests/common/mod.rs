@@ -263,6 +263,11 @@ pub async fn status_and_json(request: reqwest::RequestBuilder) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The status of a GET of `url`.
+pub async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
+    client.get(url).send().await.unwrap().status().as_u16()
+}
+
 /// The body of a GET of `url`, which must arrive (any status).
 pub async fn fetch_bytes(client: &reqwest::Client, url: &str) -> Vec<u8> {
     client
@@ -408,6 +413,18 @@ pub async fn export_over_http(client: &reqwest::Client, base: &str) -> Value {
             .header("X-API-Key", BINARY_API_KEY),
     )
     .await
+}
+
+/// [`upload_one_key`] to the binary at `base`, which must acknowledge it, then an export over
+/// HTTP, which must export that key; the key.
+pub async fn upload_and_export(client: &reqwest::Client, base: &str) -> TemporaryExposureKey {
+    let (tek, response) = upload_one_key(client, base).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let published: PublishResponse = response.json().await.unwrap();
+    assert_eq!(published.inserted_exposures, 1);
+    let outcome = export_over_http(client, base).await;
+    assert_eq!(outcome["keys"], 1, "{outcome}");
+    tek
 }
 
 /// A phone's whole upload over HTTP to the binary at `base` on the system clock: a code issued

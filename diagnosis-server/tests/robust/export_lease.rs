@@ -110,9 +110,7 @@ async fn lost_listings_are_rebuilt_at_start() {
     let data = directory.path();
     let client = reqwest::Client::new();
     let (first, base) = spawn(data, None);
-    let (_, response) = common::upload_one_key(&client, &base).await;
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(export_over_http(&client, &base).await["keys"], 1);
+    common::upload_and_export(&client, &base).await;
     let (_, listed) = index(&client, &base).await;
     assert_eq!(listed.len(), 1);
     drop(first);
@@ -126,10 +124,6 @@ async fn lost_listings_are_rebuilt_at_start() {
     let (status, relisted) = index(&client, &base).await;
     assert_eq!(status, 200, "index.txt is back after the restart");
     assert_eq!(relisted, listed);
-    let list = client
-        .get(format!("{base}/exports/JP/list.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(list.status().as_u16(), 200);
+    let list = common::status_of(&client, &format!("{base}/exports/JP/list.json")).await;
+    assert_eq!(list, 200);
 }

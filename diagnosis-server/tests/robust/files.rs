@@ -5,9 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use mimamori_core::api::v1::PublishResponse;
-
-use crate::common::{self, export_over_http, spawn_binary_after};
+use crate::common::{self, spawn_binary_after};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -45,17 +43,9 @@ async fn data_and_export_store_are_private_under_umask_000_and_keys_live_elsewhe
     let client = reqwest::Client::new();
 
     // Write export files and make the venue keys.
-    let (_, response) = common::upload_one_key(&client, &base).await;
-    assert_eq!(response.status().as_u16(), 200);
-    let _: PublishResponse = response.json().await.unwrap();
-    let outcome = export_over_http(&client, &base).await;
-    assert_eq!(outcome["keys"], 1, "{outcome}");
-    let venue_public = client
-        .get(format!("{base}/venues/v1/keys.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(venue_public.status().as_u16(), 200);
+    common::upload_and_export(&client, &base).await;
+    let venue_public = common::status_of(&client, &format!("{base}/venues/v1/keys.json")).await;
+    assert_eq!(venue_public, 200);
 
     assert_eq!(mode(&data), 0o700, "the data directory");
     let store = data.join("exports-store");
