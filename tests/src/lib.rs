@@ -34,7 +34,8 @@ pub struct World {
     api_key: String,
     /// Every phone's and the server's files live under here.
     directory: tempfile::TempDir,
-    http: Http,
+    /// The operator's HTTP client.
+    http: RecordingClient,
 }
 
 impl World {
@@ -59,7 +60,7 @@ impl World {
             clock,
             api_key,
             directory,
-            http: Http::new(),
+            http: RecordingClient::default(),
         }
     }
 
@@ -222,10 +223,22 @@ pub fn is_sqlite_file(path: &Path) -> bool {
 
 /// A blocking HTTP client (ureq) as the engine's [`Transport`], remembering every request's
 /// method and URL.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RecordingClient {
-    http: Http,
+    agent: ureq::Agent,
     requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Default for RecordingClient {
+    fn default() -> Self {
+        Self {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            requests: Arc::default(),
+        }
+    }
 }
 
 impl RecordingClient {
@@ -238,50 +251,12 @@ impl RecordingClient {
     pub fn clear(&self) {
         self.requests.lock().unwrap().clear();
     }
-}
 
-impl Transport for RecordingClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn record(&self, method: &str, url: &str) {
         self.requests
             .lock()
             .unwrap()
-            .push(("GET".into(), url.to_owned()));
-        self.http.get(url, max_bytes)
-    }
-
-    fn post_json(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
-        self.requests
-            .lock()
-            .unwrap()
-            .push(("POST".into(), url.to_owned()));
-        self.http.post_json(url, headers, body, max_bytes)
-    }
-}
-
-/// ureq as a [`Transport`] (the CLI has its own, with friendlier errors).
-#[derive(Clone)]
-struct Http(ureq::Agent);
-
-impl Default for Http {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Http {
-    fn new() -> Self {
-        Self(
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-        )
+            .push((method.into(), url.to_owned()));
     }
 
     fn read(
@@ -305,9 +280,10 @@ impl Http {
     }
 }
 
-impl Transport for Http {
+impl Transport for RecordingClient {
     fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
-        Self::read(self.0.get(url).call(), max_bytes)
+        self.record("GET", url);
+        Self::read(self.agent.get(url).call(), max_bytes)
     }
 
     fn post_json(
@@ -317,7 +293,11 @@ impl Transport for Http {
         body: &[u8],
         max_bytes: u64,
     ) -> mimamori_core::Result<HttpResponse> {
-        let mut request = self.0.post(url).header("Content-Type", "application/json");
+        self.record("POST", url);
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
