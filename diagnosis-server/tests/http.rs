@@ -7,7 +7,7 @@ use mimamori_core::api::v1::{
 };
 use serde_json::{Value, json};
 
-use crate::common::{START, TODAY, key, read_export, start};
+use crate::common::{START, TODAY, TestServer, key, read_export, start};
 
 #[tokio::test]
 async fn a_verified_upload_ends_up_in_a_signed_export_file() {
@@ -368,6 +368,17 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
     assert_eq!(today["keysPublished"], 1);
 }
 
+/// A GET of the export index with `If-None-Match: etag`.
+async fn if_none_match(server: &TestServer, etag: &str) -> reqwest::Response {
+    server
+        .client
+        .get(server.url("/exports/JP/index.txt"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn export_holds_back_valid_keys_and_serves_etags() {
     let server = start().await;
@@ -392,13 +403,7 @@ async fn export_holds_back_valid_keys_and_serves_etags() {
         .unwrap();
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(response.headers()["cache-control"], "public, max-age=300");
-    let response = server
-        .client
-        .get(server.url("/exports/JP/index.txt"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let response = if_none_match(&server, &etag).await;
     assert_eq!(response.status().as_u16(), 304);
 
     // After midnight, today's key is exported in the next batch.
@@ -409,13 +414,7 @@ async fn export_holds_back_valid_keys_and_serves_etags() {
     let index = ExportIndex::parse(&index_after).unwrap();
     assert_eq!(index.paths().len(), 2, "oldest first, the new file last");
     assert!(index_after.starts_with(&index_before));
-    let response = server
-        .client
-        .get(server.url("/exports/JP/index.txt"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let response = if_none_match(&server, &etag).await;
     assert_eq!(
         response.status().as_u16(),
         200,

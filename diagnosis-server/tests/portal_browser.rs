@@ -8,12 +8,12 @@
 
 use std::sync::Arc;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use mimamori_diagnosis_server::portal;
 use serde_json::json;
 
 use crate::common::TestServer;
-use crate::common::browser::{click, fill, in_chromium, open, path, submit, text};
+use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD as PASSWORD};
 
 async fn log_in(client: &Client, base: &str, password: &str) {
@@ -46,7 +46,7 @@ async fn portal_steps(client: Client, server: Arc<TestServer>, base: String) {
     assert_eq!(cookies, json!(""));
 
     // Issue a code: test type confirmed, symptom onset two days ago.
-    let select = client.find(Locator::Css("#test_type")).await.unwrap();
+    let select = find(&client, "#test_type").await;
     select.select_by_value("confirmed").await.unwrap();
     client
         .execute(
@@ -63,10 +63,8 @@ async fn portal_steps(client: Client, server: Arc<TestServer>, base: String) {
     assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
     let expires = text(&client, "#expires-at").await;
     assert_eq!(expires, "2026-11-20 21:15 JST");
-    let font_size = client
-        .find(Locator::Css("#issued-code"))
+    let font_size = find(&client, "#issued-code")
         .await
-        .unwrap()
         .css_value("font-size")
         .await
         .unwrap();

@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use mimamori_core::venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 use mimamori_diagnosis_server::{portal, venues};
 
-use crate::common::browser::{click, fill, in_chromium, open, path, submit, text};
+use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD};
 use crate::common::{self, TestServer};
 
@@ -28,10 +28,8 @@ async fn operators_and_staff_use_the_venue_pages_in_headless_chromium() {
 }
 
 async fn select(client: &Client, css: &str, value: &str) {
-    client
-        .find(Locator::Css(css))
+    find(client, css)
         .await
-        .unwrap()
         .select_by_value(value)
         .await
         .unwrap();
@@ -66,13 +64,7 @@ async fn venue_steps(client: Client, server: Arc<TestServer>, base: String) {
     let problems = text(&client, "#problems").await;
     assert!(problems.contains("メールアドレス"), "{problems}");
     assert!(problems.contains("terms of use"), "{problems}");
-    let kept = client
-        .find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = find(&client, "#name").await.prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("喫茶みまもり"));
     assert_eq!(registrations(&server), 0, "a refused form stores nothing");
 
@@ -93,16 +85,11 @@ async fn venue_steps(client: Client, server: Arc<TestServer>, base: String) {
         "#leaflet",
         "#operator-copy",
     ] {
-        client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("{css} missing"));
+        find(&client, css).await;
     }
     // Posters are fetched one at a time with the room's QR text (issue 13: a small page).
-    let qr_url = client
-        .find(Locator::Css("form input[name=qrUrl]"))
+    let qr_url = find(&client, "form input[name=qrUrl]")
         .await
-        .unwrap()
         .attr("value")
         .await
         .unwrap()

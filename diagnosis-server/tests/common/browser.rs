@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
@@ -164,27 +165,29 @@ pub async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The element `css` of the page, which must be there.
+pub async fn find(client: &Client, css: &str) -> Element {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} on the page: {error}"))
+}
+
 pub async fn fill(client: &Client, css: &str, value: &str) {
-    let field = client.find(Locator::Css(css)).await.unwrap();
+    let field = find(client, css).await;
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 pub async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(client, css).await.click().await.unwrap();
 }
 
 /// Clicks a button that submits a form and waits until the browser has left the page (its old
 /// document is gone), so that what is read next comes from the answer, not from the page the
 /// button was on (which may hold an element of the same id).
 pub async fn submit(client: &Client, css: &str) {
-    let page = client.find(Locator::Css("html")).await.unwrap();
+    let page = find(client, "html").await;
     click(client, css).await;
     for _ in 0..200 {
         if page.tag_name().await.is_err() {
