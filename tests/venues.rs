@@ -14,12 +14,12 @@
 //!
 //! Registration makes PDFs, so the server needs fonts-noto-cjk (scripts/test installs it).
 
-use mimamori_core::venue::{
-    CheckIn, FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeTemplate, PublishedVenueKeys,
-    VenuePublicKey, VenueQr,
-};
-use mimamori_core::{Error, Phone};
 use mimamori_end_to_end::World;
+use mimamori_phone::{CheckIn, Error, Phone};
+use mimamori_venue::{
+    FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeTemplate, PublishedVenueKeys, VenuePublicKey,
+    VenueQr,
+};
 use serde_json::{Value, json};
 
 /// Day D, 2026-11-20, 21:00 JST (12:00 UTC): the server's and the phones' clock.

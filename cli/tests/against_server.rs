@@ -2,8 +2,9 @@
 //! clock, since the binary runs on it): A uploads with a code staff issued, the server exports,
 //! B syncs with the keys the server publishes and is flagged for yesterday.
 
-use mimamori_core::{FixedClock, IntervalNumber};
 use mimamori_diagnosis_server::{Config, Server};
+use mimamori_environment::FixedClock;
+use mimamori_gaen::IntervalNumber;
 
 use crate::common::{b_meets_a, stdout, sync, upload, yesterday_morning};
 

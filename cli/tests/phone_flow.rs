@@ -4,9 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use mimamori_core::api::v1::{ExportListEntry, PublishRequest, render_export_list};
-use mimamori_core::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-use mimamori_core::{DiagnosisKey, FixedClock, IntervalNumber, ReportType, SeededRandom};
+use mimamori_api::v1::{
+    EXPORT_KEYS_PATH, ExportListEntry, ExportVerificationKey, ExportVerificationKeys,
+    PublishRequest, render_export_list,
+};
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType};
 
 use crate::common::{
     FixtureServer, b_meets_a, mimamori_command, now, stderr, stdout, sync, sync_args, upload,
@@ -101,11 +105,19 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
 
     // The second sync downloads nothing and keeps the verdict; without --public-key it uses the
     // keys the server publishes.
+    // The server's answer has every field of the wire type (the phone refuses less).
+    let published = ExportVerificationKeys {
+        keys: vec![ExportVerificationKey {
+            key_id: "440".into(),
+            version: "v1".into(),
+            created: 1,
+            public_key_pem: signer.public_key().to_pem().unwrap(),
+        }],
+    };
     server.serve(
-        "/v1/export-keys",
+        EXPORT_KEYS_PATH,
         200,
-        serde_json::json!({"keys": [{"publicKeyPem": signer.public_key().to_pem().unwrap()}]})
-            .to_string(),
+        serde_json::to_vec(&published).unwrap(),
     );
     let before = server.requests().len();
     let out = stdout(&sync(&server.url, &b, None));

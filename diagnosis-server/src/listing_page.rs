@@ -6,7 +6,7 @@
 //!
 //! Nothing is stored on the server: the roster lives only in the request. The result page
 //! carries the inputs in a hidden form whose buttons post them again for the CSV, JSON or PDF
-//! download. Nothing about the roster is logged. The rules are `mimamori_core::listing`'s.
+//! download. Nothing about the roster is logged. The rules are `mimamori_listing`'s.
 //!
 //! | method | path | what |
 //! |--------|------|------|
@@ -28,12 +28,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use mimamori_core::listing::{
+use mimamori_documents::FontSet;
+use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, Investigation, InvestigationPeriod, Listing, Masking, Roster, Setting,
     parse_checkins, propose_candidates,
 };
-use mimamori_documents::FontSet;
 
 use crate::portal::auth::{self, SecretToken};
 use crate::portal::html::escape;
@@ -43,7 +43,7 @@ use crate::routes::AppState;
 /// The page's path (under the portal's prefix, so the staff session cookie reaches it).
 pub const LISTING_PATH: &str = "/portal/listing";
 
-/// Largest request accepted: a roster of [`mimamori_core::listing::MAX_ROWS`] rows and its
+/// Largest request accepted: a roster of [`mimamori_listing::MAX_ROWS`] rows and its
 /// check-ins fit.
 pub const BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 

@@ -8,7 +8,7 @@
 //!   one of the [`HTML_PAGES`] left out on purpose, and that nothing documented is missing from
 //!   the router;
 //! - the unit tests below deserialise every request and response example into the real wire
-//!   types (`mimamori_core::api::v1` and the server's own);
+//!   types (`mimamori_api::v1` and the server's own);
 //! - `scripts/schemathesis` runs schemathesis against a real server with every check (status
 //!   codes, content types, response schemas and headers), from `scripts/test`.
 //!
@@ -27,13 +27,13 @@
 //!   they are forms for people, behind CSRF tokens and the portal login, not an API.
 
 use axum::response::Response;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CHAFF_HEADER, EXPORT_INDEX_FILE, EXPORT_LIST_FILE, HMAC_KEY_BYTES,
     MAX_KEYS_PER_PUBLISH, MAX_PADDING_BYTES, MAX_PUBLISH_BODY_BYTES, MAX_TRANSMISSION_RISK,
     PUBLISH_PATH, TestType, VERIFICATION_CODE_DIGITS, VERIFY_PATH,
 };
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::venue::{
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use mimamori_venue::{
     DEFAULT_STAY_MINUTES_RANGE, FEED_CONTENT_TYPE, FEED_PATH, KEYS_PATH, MAX_NAME_CHARS,
     MAX_ROOM_CHARS, NoticeTemplate, VenueType,
 };
@@ -772,7 +772,7 @@ fn schemas() -> Value {
         "PosterRequest": {
             "type": "object", "required": ["qrUrl", "format"],
             "properties": {
-                "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_core::venue::MAX_QR_TEXT_LENGTH },
+                "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_venue::MAX_QR_TEXT_LENGTH },
                 "format": { "type": "string", "enum": ["pdf", "png", "svg"] },
             },
         },
@@ -873,11 +873,11 @@ pub async fn serve() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use mimamori_core::api::v1::{
+    use mimamori_api::v1::{
         CertificateRequest, CertificateResponse, ExportVerificationKey, ExportVerificationKeys,
         ExposureKey, PublishRequest, PublishResponse, VerifyCodeRequest, VerifyCodeResponse,
     };
-    use mimamori_core::venue::PublishedVenueKeys;
+    use mimamori_venue::PublishedVenueKeys;
     use serde::de::DeserializeOwned;
 
     use super::*;

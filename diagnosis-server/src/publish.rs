@@ -14,11 +14,11 @@
 //! Duplicate keys within a request are ignored (the first is kept), as are keys already stored.
 //! Any broken rule refuses the whole request, and nothing is stored.
 
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     ExposureKey, MAX_KEY_AGE_DAYS, MAX_KEYS_PER_PUBLISH, MAX_KEYS_PER_START_INTERVAL,
     MAX_TRANSMISSION_RISK,
 };
-use mimamori_core::ids::{INTERVAL_SECONDS, TEK_ROLLING_PERIOD};
+use mimamori_gaen::ids::{INTERVAL_SECONDS, TEK_ROLLING_PERIOD};
 
 use crate::storage::StoredExposure;
 
@@ -48,7 +48,7 @@ pub enum PublishProblem {
 }
 
 impl PublishProblem {
-    /// The machine-readable code in [`mimamori_core::api::v1::PublishResponse::code`].
+    /// The machine-readable code in [`mimamori_api::v1::PublishResponse::code`].
     pub const fn code(self) -> &'static str {
         match self {
             PublishProblem::MissingKeys => "missing_keys",
@@ -62,7 +62,7 @@ impl PublishProblem {
         }
     }
 
-    /// What was wrong, for [`mimamori_core::api::v1::PublishResponse::error`].
+    /// What was wrong, for [`mimamori_api::v1::PublishResponse::error`].
     pub fn message(self) -> String {
         match self {
             PublishProblem::MissingKeys => "the request has no temporaryExposureKeys".into(),
@@ -161,7 +161,7 @@ pub fn validate_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mimamori_core::{IntervalNumber, TemporaryExposureKey};
+    use mimamori_gaen::{IntervalNumber, TemporaryExposureKey};
 
     /// 2026-11-20 12:00 UTC.
     const NOW: i64 = 1_795_176_000;

@@ -1,7 +1,7 @@
 //! The diagnosis server over real HTTP on 127.0.0.1:0: the phone flow, every validation rule,
 //! hostile requests, chaff, concurrency, and the export files.
 
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     ExportIndex, PUBLISH_PATH, PublishRequest, PublishResponse, VERIFY_PATH, VerifyCodeResponse,
     parse_export_list,
 };
@@ -57,7 +57,7 @@ async fn a_verified_upload_ends_up_in_a_signed_export_file() {
 #[tokio::test]
 async fn every_publish_rule_is_enforced_and_nothing_is_stored_on_refusal() {
     let server = start().await;
-    let mut cases: Vec<(Vec<mimamori_core::api::v1::ExposureKey>, &str)> = vec![
+    let mut cases: Vec<(Vec<mimamori_api::v1::ExposureKey>, &str)> = vec![
         (vec![], "missing_keys"),
         (
             (0..31).map(|i| key(i, TODAY - 144)).collect(),
@@ -203,7 +203,7 @@ async fn hostile_requests_are_refused_clearly() {
 async fn chaff_is_answered_like_real_requests_and_changes_nothing() {
     let server = start().await;
     let (_, code) = server.issue_code("confirmed").await;
-    let chaff = PublishRequest::chaff(&mut mimamori_core::SeededRandom::new(3));
+    let chaff = PublishRequest::chaff(&mut mimamori_environment::SeededRandom::new(3));
     let response = server
         .client
         .post(server.url(PUBLISH_PATH))
@@ -297,10 +297,7 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
     let (status, verified) = server.verify(code).await;
     assert_eq!(status, 200);
     assert_eq!(verified.symptom_date.as_deref(), Some("2026-11-18"));
-    assert_eq!(
-        verified.test_type,
-        Some(mimamori_core::api::v1::TestType::Likely)
-    );
+    assert_eq!(verified.test_type, Some(mimamori_api::v1::TestType::Likely));
     let (_, status_body) = server
         .authority_get(&format!("/api/v1/authority/codes/{id}"))
         .await;
@@ -352,7 +349,7 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
         .await;
     assert_eq!(
         (status, body.test_type),
-        (200, Some(mimamori_core::api::v1::TestType::Negative))
+        (200, Some(mimamori_api::v1::TestType::Negative))
     );
 
     let (status, _) = server.upload(vec![key(1, TODAY - 144)]).await;
@@ -526,7 +523,7 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
         seen += 1;
         assert_eq!(
             exported.key.report_type,
-            mimamori_core::ReportType::ConfirmedClinicalDiagnosis
+            mimamori_gaen::ReportType::ConfirmedClinicalDiagnosis
         );
         assert_eq!(exported.key.days_since_onset, expected_days);
     }

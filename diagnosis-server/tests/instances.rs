@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
-use mimamori_core::FixedClock;
 use mimamori_diagnosis_server::Server;
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
+use mimamori_environment::FixedClock;
 
 use crate::common::{self, START, TODAY, TestServer, key};
 
@@ -39,7 +39,7 @@ async fn two_instances_share_one_postgres_database() {
     let (status, index) = a.get_bytes("/exports/JP/index.txt").await;
     assert_eq!(status, 200);
     assert_eq!(
-        mimamori_core::api::v1::ExportIndex::parse(&index)
+        mimamori_api::v1::ExportIndex::parse(&index)
             .unwrap()
             .paths()
             .len(),

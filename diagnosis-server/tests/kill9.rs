@@ -3,7 +3,7 @@
 //! same data directory, and the key is found in the export file. The modules under `robust/` run
 //! the binary in other hostile conditions.
 
-use mimamori_core::api::v1::{ExportIndex, PublishResponse};
+use mimamori_api::v1::{ExportIndex, PublishResponse};
 
 use crate::common::{self, export_keys, export_over_http, fetch_bytes, spawn_binary};
 

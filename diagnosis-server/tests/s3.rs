@@ -3,7 +3,7 @@
 //! through the server and straight from the bucket, as a CDN would serve them. With
 //! `MIMAMORI_REQUIRE_S3=1` a missing endpoint fails the test instead of skipping it.
 
-use mimamori_core::api::v1::{ExportIndex, parse_export_list};
+use mimamori_api::v1::{ExportIndex, parse_export_list};
 use serde_json::json;
 
 use crate::common::{self, export_keys, fetch_bytes, spawn_binary};

@@ -11,8 +11,8 @@
 use std::sync::Arc;
 
 use fantoccini::Client;
-use mimamori_core::venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 use mimamori_diagnosis_server::{portal, venues};
+use mimamori_venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 
 use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD};

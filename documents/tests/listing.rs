@@ -1,11 +1,11 @@
 //! Renders the contact-listing document with the real CJK font and checks it with poppler:
 //! the page image is not blank, and the names, dates and verbatim texts are in the PDF's text.
 
-use mimamori_core::listing::{
+use mimamori_documents::listing::listing_pdf;
+use mimamori_listing::{
     Basis, Candidate, Consultation, Investigation, InvestigationPeriod, Listing, Masking, Overlap,
     Roster, Setting,
 };
-use mimamori_documents::listing::listing_pdf;
 use time::macros::{date, datetime};
 
 use crate::common::{fonts, run};

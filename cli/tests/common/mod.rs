@@ -11,9 +11,9 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mimamori_core::{
-    Clock, DeviceCalibration, ExposurePayload, FixedClock, Phone, ScanBatch, SeededRandom, Sighting,
-};
+use mimamori_environment::{Clock, FixedClock, SeededRandom};
+use mimamori_gaen::{DeviceCalibration, ExposurePayload, ScanBatch, Sighting};
+use mimamori_phone::Phone;
 
 /// The binary under test, not yet run. Local servers are reached directly, never via a proxy.
 pub fn mimamori_command(args: &[&str]) -> Command {

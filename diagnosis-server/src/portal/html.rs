@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 
 use super::{
     CODES_PATH, EXPIRE_PATH, LOGIN_PATH, LOGOUT_PATH, STATS_PATH, STATUS_PATH, STYLESHEET_PATH,

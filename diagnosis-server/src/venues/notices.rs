@@ -10,8 +10,8 @@ use axum::extract::rejection::{FormRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use mimamori_core::OsRandom;
-use mimamori_core::venue::{
+use mimamori_environment::OsRandom;
+use mimamori_venue::{
     FeedEntry, NoticeBody, NoticeTemplate, NoticeWindow, SealedRecord, TraceCode, VenueQr, jst_date,
 };
 use serde::{Deserialize, Serialize};
@@ -328,7 +328,7 @@ async fn file_request(
         Err(problem) => return Ok(Err(problem)),
     };
     let mut id_bytes = [0u8; 16];
-    mimamori_core::RandomSource::fill_bytes(&mut OsRandom, &mut id_bytes);
+    mimamori_environment::RandomSource::fill_bytes(&mut OsRandom, &mut id_bytes);
     let id = hex::encode(id_bytes);
     let summary = RequestSummary {
         id: id.clone(),

@@ -10,15 +10,16 @@ pub mod staff;
 use std::sync::Arc;
 
 use base64::Engine as _;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CertificateRequest, CertificateResponse, ExposureKey, PUBLISH_PATH,
     PublishRequest, PublishResponse, TestType, VERIFY_PATH, VerifyCodeRequest, VerifyCodeResponse,
     key_hmac,
 };
-use mimamori_core::export::{ExportFile, ExportKey, ExportSummary};
-use mimamori_core::{FixedClock, IntervalNumber, SeededRandom, TemporaryExposureKey};
 use mimamori_diagnosis_server::ratelimit::{Rate, RateLimits};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::export::{ExportFile, ExportKey, ExportSummary};
+use mimamori_gaen::{IntervalNumber, TemporaryExposureKey};
 use serde_json::{Value, json};
 
 /// 2026-11-20 12:00:00 UTC.
@@ -311,7 +312,7 @@ pub fn export_keys(bytes: &[u8]) -> (Vec<ExportKey>, ExportSummary) {
 pub fn read_export(bytes: &[u8], public_key_pem: &str) -> (Vec<[u8; 16]>, ExportSummary, bool) {
     let (keys, summary) = export_keys(bytes);
     let keys = keys.iter().map(|key| *key.key.key.as_bytes()).collect();
-    let public = mimamori_core::ExportPublicKey::from_pem(public_key_pem).unwrap();
+    let public = mimamori_gaen::ExportPublicKey::from_pem(public_key_pem).unwrap();
     let verified = summary.is_verified_by(&public);
     (keys, summary, verified)
 }
@@ -452,7 +453,7 @@ pub async fn upload_one_key(
         .unwrap()
         .as_secs();
     let yesterday = (now / 600 / 144 * 144 - 144) as u32;
-    let tek = TemporaryExposureKey::generate(&mut mimamori_core::OsRandom);
+    let tek = TemporaryExposureKey::generate(&mut mimamori_environment::OsRandom);
     let keys = vec![ExposureKey::new(&tek, IntervalNumber::new(yesterday), 144, 0).unwrap()];
     let hmac_key = [9u8; 32];
     let hmac = base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys));
@@ -468,7 +469,7 @@ pub async fn upload_one_key(
         &certificate.certificate,
         &hmac_key,
         None,
-        &mut mimamori_core::OsRandom,
+        &mut mimamori_environment::OsRandom,
     );
     let response = client
         .post(format!("{base}{PUBLISH_PATH}"))
