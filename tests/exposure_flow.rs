@@ -2,15 +2,12 @@
 //! the server exports, B downloads and is flagged for the day they met; C, who never met A, is
 //! not. Real HTTP on 127.0.0.1, real SQLite files, one fake clock.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use mimamori_api::v1::{TestType, export_list_path};
 use mimamori_end_to_end::{World, hear, is_sqlite_file, meet};
 use mimamori_environment::SeededRandom;
-use mimamori_phone::Error;
-use mimamori_phone::Phone;
 use mimamori_phone::sync::{SyncSettings, fetch_published_keys, sync};
 use mimamori_phone::upload::{UploadSettings, VerificationCode, upload};
+use mimamori_phone::{Error, Phone};
 use time::macros::date;
 
 /// 2026-11-19 09:00 UTC: A and B meet.

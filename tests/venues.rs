@@ -14,18 +14,8 @@
 //!
 //! Registration makes PDFs, so the server needs fonts-noto-cjk (scripts/test installs it).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::sync::Arc;
-
-use mimamori_diagnosis_server::{Config, RunningServer, Server};
-use mimamori_end_to_end::RecordingClient;
-use mimamori_environment::{FixedClock, SeededRandom};
-use mimamori_gaen::DeviceCalibration;
-use mimamori_phone::CheckIn;
-use mimamori_phone::Error;
-use mimamori_phone::Phone;
-use mimamori_phone::transport::{ServerUrl, Transport};
+use mimamori_end_to_end::World;
+use mimamori_phone::{CheckIn, Error, Phone};
 use mimamori_venue::{
     FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeTemplate, PublishedVenueKeys, VenuePublicKey,
     VenueQr,
@@ -45,96 +35,9 @@ const VENUE_NAME: &str = "居酒屋もしサポ";
 /// The two rooms.
 const ROOMS: [&str; 2] = ["1階", "2階 大宴会場"];
 
-/// The diagnosis server on 127.0.0.1:0 over a temporary data directory, with the health
-/// authority's API key and a blocking HTTP client.
-struct VenueWorld {
-    runtime: tokio::runtime::Runtime,
-    server: Option<RunningServer>,
-    clock: FixedClock,
-    api_key: String,
-    directory: tempfile::TempDir,
-    http: RecordingClient,
-}
-
-impl VenueWorld {
-    fn start() -> Self {
-        let directory = tempfile::tempdir().unwrap();
-        let clock = FixedClock::new(NOW);
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let mut config = Config::new(directory.path().join("server"));
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.export_worker = false;
-        let server = runtime
-            .block_on(Server::start_with_clock(config, Arc::new(clock.clone())))
-            .unwrap();
-        let api_key = runtime
-            .block_on(server.create_api_key("end-to-end venues"))
-            .unwrap();
-        Self {
-            runtime,
-            server: Some(server),
-            clock,
-            api_key,
-            directory,
-            http: RecordingClient::default(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        ServerUrl::parse(&self.server.as_ref().unwrap().base_url())
-            .unwrap()
-            .join(path)
-    }
-
-    fn phone(&self, name: &str, seed: u64) -> Phone {
-        Phone::open(
-            self.directory.path().join("phones").join(name),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(self.clock.clone()),
-            Box::new(SeededRandom::new(seed)),
-        )
-        .unwrap()
-    }
-
-    fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post_json(
-                &self.url(path),
-                headers,
-                body.to_string().as_bytes(),
-                16 << 20,
-            )
-            .unwrap();
-        let answer = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, answer)
-    }
-
-    fn authority_post(&self, path: &str, body: &Value) -> (u16, Value) {
-        self.post(path, &[("X-API-Key", self.api_key.as_str())], body)
-    }
-
-    fn get(&self, path: &str) -> Vec<u8> {
-        let response = self.http.get(&self.url(path), 16 << 20).unwrap();
-        assert_eq!(response.status, 200, "GET {path}");
-        response.body
-    }
-
-    /// The keys the server publishes, as a phone fetches them.
-    fn published_keys(&self) -> PublishedVenueKeys {
-        serde_json::from_slice(&self.get(KEYS_PATH)).unwrap()
-    }
-
-    /// The signed feed bytes, as a phone downloads them.
-    fn feed_bytes(&self) -> Vec<u8> {
-        self.get(FEED_PATH)
-    }
-
-    fn shutdown(mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.shutdown()).unwrap();
-        }
-    }
+/// The keys the server publishes, as a phone fetches them.
+fn published_keys(world: &World) -> PublishedVenueKeys {
+    serde_json::from_slice(&world.get(KEYS_PATH)).unwrap()
 }
 
 fn parse_keys(pems: &[String]) -> Vec<VenuePublicKey> {
@@ -144,9 +47,9 @@ fn parse_keys(pems: &[String]) -> Vec<VenuePublicKey> {
 }
 
 /// A phone's sync: download the feed, verify it with the published feed keys, match it.
-fn download_feed(world: &VenueWorld) -> NoticeFeed {
-    let keys = parse_keys(&world.published_keys().feed_keys);
-    NoticeFeed::parse(&world.feed_bytes(), &keys).unwrap()
+fn download_feed(world: &World) -> NoticeFeed {
+    let keys = parse_keys(&published_keys(world).feed_keys);
+    NoticeFeed::parse(&world.get(FEED_PATH), &keys).unwrap()
 }
 
 fn check_in_at(phone: &mut Phone, qr: &VenueQr, scanned_at: u64) {
@@ -179,7 +82,7 @@ fn notice_request(trace_code: &str) -> Value {
 
 #[test]
 fn a_cluster_notice_reaches_only_the_phone_in_that_room_in_that_window() {
-    let world = VenueWorld::start();
+    let world = World::start(NOW);
 
     // 1. The operator registers the venue with two rooms.
     let (status, registered) = world.post(
@@ -210,7 +113,7 @@ fn a_cluster_notice_reaches_only_the_phone_in_that_room_in_that_window() {
     };
 
     // 2. Phones verify the room QRs with the server's published QR keys and check in.
-    let qr_keys = parse_keys(&world.published_keys().qr_keys);
+    let qr_keys = parse_keys(&published_keys(&world).qr_keys);
     assert!(!qr_keys.is_empty());
     let room_1 = VenueQr::parse(&qr_url(0), &qr_keys).unwrap();
     let room_2 = VenueQr::parse(&qr_url(1), &qr_keys).unwrap();
@@ -239,7 +142,7 @@ fn a_cluster_notice_reaches_only_the_phone_in_that_room_in_that_window() {
     check_in_at(&mut x, &room_2, SEVEN_PM_JST_DAY_D);
 
     // 3. A wrong trace code is refused and the feed is unchanged.
-    let feed_before = world.feed_bytes();
+    let feed_before = world.get(FEED_PATH);
     let entries_before = download_feed(&world).entries().to_vec();
     assert!(entries_before.is_empty());
     let (status, answer) = world.authority_post(
@@ -249,7 +152,7 @@ fn a_cluster_notice_reaches_only_the_phone_in_that_room_in_that_window() {
     assert_eq!(status, 404, "{answer}");
     assert_eq!(answer["code"], "unknown_code");
     assert!(!answer.to_string().contains("ABCD"), "{answer}");
-    assert_eq!(world.feed_bytes(), feed_before);
+    assert_eq!(world.get(FEED_PATH), feed_before);
     // Without the API key nothing is published either.
     let (status, _) = world.post(
         "/api/v1/authority/venues/notices",
@@ -257,7 +160,7 @@ fn a_cluster_notice_reaches_only_the_phone_in_that_room_in_that_window() {
         &notice_request(&trace_code),
     );
     assert_eq!(status, 401);
-    assert_eq!(world.feed_bytes(), feed_before);
+    assert_eq!(world.get(FEED_PATH), feed_before);
 
     // The right code publishes the cluster notice for room 1 at once.
     let (status, answer) = world.authority_post(

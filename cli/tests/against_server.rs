@@ -2,75 +2,18 @@
 //! clock, since the binary runs on it): A uploads with a code staff issued, the server exports,
 //! B syncs with the keys the server publishes and is flagged for yesterday.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::Path;
-use std::process::{Command, Output};
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use mimamori_diagnosis_server::{Config, Server};
-use mimamori_environment::{Clock, FixedClock, SeededRandom};
-use mimamori_gaen::{DeviceCalibration, ExposurePayload, IntervalNumber, ScanBatch, Sighting};
-use mimamori_phone::Phone;
+use mimamori_environment::FixedClock;
+use mimamori_gaen::IntervalNumber;
 
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn open(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
-    Phone::open(
-        dir,
-        DeviceCalibration::UNKNOWN_DEVICE,
-        Arc::new(clock.clone()),
-        Box::new(SeededRandom::new(seed)),
-    )
-    .unwrap()
-}
+use crate::common::{b_meets_a, stdout, sync, upload, yesterday_morning};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     // Yesterday 09:00 UTC, B sat next to A for 24 minutes.
-    let morning = (now() / 86_400 - 1) * 86_400 + 9 * 3_600;
-    let clock = FixedClock::new(morning);
-    {
-        let mut a = open(&dir.path().join("a"), &clock, 1);
-        let mut b = open(&dir.path().join("b"), &clock, 2);
-        for scan_id in 0..6 {
-            let advertisement = a.schedule().broadcast().unwrap().payload.advertisement();
-            let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
-            let at = clock.now_unix_seconds();
-            b.record_scan(&ScanBatch {
-                scan_id,
-                started_at: at,
-                sightings: vec![Sighting::new(heard, -82, at + 1).unwrap(); 3],
-            })
-            .unwrap();
-            clock.advance(240);
-        }
-    }
+    let morning = yesterday_morning();
+    b_meets_a(dir.path(), &FixedClock::new(morning));
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = Config::new(dir.path().join("server"));
@@ -103,15 +46,7 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     );
     let code = issued["code"].as_str().unwrap();
     let a = dir.path().join("a").display().to_string();
-    let out = stdout(&mimamori(&[
-        "upload",
-        "--server",
-        &base,
-        "--code",
-        code,
-        "--data-dir",
-        &a,
-    ]));
+    let out = stdout(&upload(&base, code, &a));
     assert!(out.contains("uploaded 1 keys of"), "{out}");
     assert!(out.contains("the server stored 1 new"), "{out}");
 
@@ -119,7 +54,7 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let export = authority("/api/v1/authority/export", "{}");
     assert_eq!(export["keys"], 1, "{export}");
     let b = dir.path().join("b").display().to_string();
-    let out = stdout(&mimamori(&["sync", "--server", &base, "--data-dir", &b]));
+    let out = stdout(&sync(&base, &b, None));
     assert!(out.contains("using the 1 export key(s)"), "{out}");
     assert!(
         out.contains("1 files listed for JP, 0 already matched, 1 downloaded"),
@@ -135,19 +70,11 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     assert!(out.contains(&format!("notice: On {yesterday}")), "{out}");
 
     // Again: nothing new.
-    let out = stdout(&mimamori(&["sync", "--server", &base, "--data-dir", &b]));
+    let out = stdout(&sync(&base, &b, None));
     assert!(out.contains("1 already matched, 0 downloaded"), "{out}");
 
     // The same code cannot be used twice.
-    let output = mimamori(&[
-        "upload",
-        "--server",
-        &base,
-        "--code",
-        code,
-        "--data-dir",
-        &a,
-    ]);
+    let output = upload(&base, code, &a);
     assert!(!output.status.success());
     let error = String::from_utf8(output.stderr).unwrap();
     assert!(error.contains("refused the verification code"), "{error}");

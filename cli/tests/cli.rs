@@ -1,33 +1,12 @@
 //! The `mimamori` binary, run as a user would run it.
 
-// Test helpers outside #[test] functions may unwrap: a panic is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+use std::path::Path;
+use std::process::Output;
 
-use std::process::{Command, Output};
+use crate::common::{flag, mimamori, mimamori_then, stderr, stdout};
 
 const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";
 const VECTORS: &str = include_str!("../../core/gaen/tests/data/gaen-test-vectors.txt");
-
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    assert!(!output.status.success(), "unexpectedly succeeded");
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 /// The official vectors' rows as `ENIN RPI AEM` lines.
 fn vector_lines() -> Vec<String> {
@@ -224,12 +203,20 @@ const WINDOWS: &str = r#"[
                      {"minAttenuationDb": 60, "typicalAttenuationDb": 70, "secondsSinceLastScan": 300}]}
 ]"#;
 
+/// `mimamori risk` of the windows file `windows`, with the rules file `rules` if given.
+fn risk(windows: &Path, rules: Option<&Path>) -> Output {
+    mimamori_then(
+        &["risk", "--windows", windows.to_str().unwrap()],
+        &flag("--rules", rules.map(|rules| rules.to_str().unwrap())),
+    )
+}
+
 #[test]
 fn risk_prints_one_line_per_day_with_cocoas_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let windows = dir.path().join("windows.json");
     std::fs::write(&windows, WINDOWS).unwrap();
-    let out = stdout(&mimamori(&["risk", "--windows", windows.to_str().unwrap()]));
+    let out = stdout(&risk(&windows, None));
     assert_eq!(
         out,
         "2020-04-05 score_sum=2250 weighted_duration=2250 seconds=900 high_risk=true\n\
@@ -268,13 +255,7 @@ fn risk_follows_the_given_rules() {
             "ExposureWindow_ScanInstance_SecondsSinceLastScanSum":{"op":">=","value":600.0}}"#,
     )
     .unwrap();
-    let out = stdout(&mimamori(&[
-        "risk",
-        "--windows",
-        windows.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-    ]));
+    let out = stdout(&risk(&windows, Some(&rules)));
     assert!(
         out.contains("2020-04-06 score_sum=303 weighted_duration=303 seconds=600 high_risk=true"),
         "{out}"
@@ -290,17 +271,13 @@ fn risk_explains_bad_files() {
         r#"[{"dateMillisSinceEpoch": 1, "scanInstances": []}]"#,
     )
     .unwrap();
-    let error = stderr(&mimamori(&["risk", "--windows", windows.to_str().unwrap()]));
+    let error = stderr(&risk(&windows, None));
     assert!(
         error.contains("is not a JSON array of exposure windows"),
         "{error}"
     );
     assert!(error.contains("missing field `reportType`"), "{error}");
-    let error = stderr(&mimamori(&[
-        "risk",
-        "--windows",
-        "/nonexistent/windows.json",
-    ]));
+    let error = stderr(&risk(Path::new("/nonexistent/windows.json"), None));
     assert!(
         error.contains("cannot read /nonexistent/windows.json"),
         "{error}"
@@ -312,13 +289,7 @@ fn risk_explains_bad_files() {
         r#"{"DailySummary_DaySummary_ScoreSum":{"op":"=>","value":1}}"#,
     )
     .unwrap();
-    let error = stderr(&mimamori(&[
-        "risk",
-        "--windows",
-        windows.to_str().unwrap(),
-        "--rules",
-        rules.to_str().unwrap(),
-    ]));
+    let error = stderr(&risk(&windows, Some(&rules)));
     assert!(error.contains("operator \"=>\" is not one of"), "{error}");
 }
 
@@ -431,19 +402,21 @@ fn sample_sightings(dir: &std::path::Path) -> std::path::PathBuf {
     path
 }
 
+/// `mimamori match` of the sample export against the sightings file `sightings`, verified with
+/// the PEM file `public_key` if given.
+fn match_sample(sightings: &Path, public_key: Option<&str>) -> Output {
+    let sightings = sightings.to_str().unwrap();
+    mimamori_then(
+        &["match", "--export", SAMPLE_ZIP, "--sightings", sightings],
+        &flag("--public-key", public_key),
+    )
+}
+
 #[test]
 fn match_prints_matched_keys_then_the_risk_lines() {
     let dir = tempfile::tempdir().unwrap();
     let sightings = sample_sightings(dir.path());
-    let out = stdout(&mimamori(&[
-        "match",
-        "--export",
-        SAMPLE_ZIP,
-        "--sightings",
-        sightings.to_str().unwrap(),
-        "--public-key",
-        SAMPLE_PEM,
-    ]));
+    let out = stdout(&match_sample(&sightings, Some(SAMPLE_PEM)));
     // +8 dBm - (-60 + 4 dB correction) = 64 dB (medium, 1.3); six scan instances of 120 s.
     assert_eq!(
         out,
@@ -451,26 +424,12 @@ fn match_prints_matched_keys_then_the_risk_lines() {
          2020-05-20 score_sum=936 weighted_duration=936 seconds=720 high_risk=false\n"
     );
     // With the wrong key the file is refused and nothing is printed.
-    let output = mimamori(&[
-        "match",
-        "--export",
-        SAMPLE_ZIP,
-        "--sightings",
-        sightings.to_str().unwrap(),
-        "--public-key",
-        CWA_KEY,
-    ]);
+    let output = match_sample(&sightings, Some(CWA_KEY));
     let error = stderr(&output);
     assert!(error.contains("verif"), "{error}");
     assert!(output.stdout.is_empty());
     // Without a key it matches but warns.
-    let output = mimamori(&[
-        "match",
-        "--export",
-        SAMPLE_ZIP,
-        "--sightings",
-        sightings.to_str().unwrap(),
-    ]);
+    let output = match_sample(&sightings, None);
     assert_eq!(stdout(&output), out);
     assert!(String::from_utf8_lossy(&output.stderr).contains("signature is not checked"));
 }
@@ -484,13 +443,7 @@ fn match_explains_bad_sightings() {
         "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n1;2;zz;00;1;\n",
     )
     .unwrap();
-    let error = stderr(&mimamori(&[
-        "match",
-        "--export",
-        SAMPLE_ZIP,
-        "--sightings",
-        csv.to_str().unwrap(),
-    ]));
+    let error = stderr(&match_sample(&csv, None));
     assert!(error.contains("line 2"), "{error}");
 }
 

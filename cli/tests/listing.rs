@@ -2,30 +2,23 @@
 //! JSON, PDF), bad input refused with the line and the reason and without touching earlier
 //! output files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::path::Path;
 use std::process::{Command, Output};
+
+use crate::common::{mimamori, mimamori_then, stdout};
 
 const ROSTER: &str = "id,name,group,attendance,criteria,last_contact\n\
                       s01,札幌 花子,2-1,2021-01-04,same-class;same-table,\n\
                       s02,\"Asahikawa, Taro\",2-1,2020-12-31,,\n\
                       s03,Obihiro Jiro,2-2,,,\n";
 
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "mimamori failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
+/// `mimamori listing` in `setting` with the onset and the last attendance day; `rest` adds flags.
+fn listing(setting: &str, onset: &str, last_attendance: &str, rest: &[&str]) -> Output {
+    let period = ["--onset", onset, "--last-attendance", last_attendance];
+    mimamori_then(
+        &[&["listing", "--setting", setting][..], &period].concat(),
+        rest,
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
@@ -40,21 +33,19 @@ fn a_school_listing_across_the_year_end_writes_csv_and_json() {
     let roster = write(dir.path(), "roster.csv", ROSTER);
     let csv = dir.path().join("out.csv");
     let json = dir.path().join("out.json");
-    let output = mimamori(&[
-        "listing",
-        "--setting",
+    let output = listing(
         "school",
-        "--onset",
         "2021-01-01",
-        "--last-attendance",
         "2021-01-04",
-        "--roster",
-        &roster,
-        "--out-csv",
-        csv.to_str().unwrap(),
-        "--out-json",
-        json.to_str().unwrap(),
-    ]);
+        &[
+            "--roster",
+            &roster,
+            "--out-csv",
+            csv.to_str().unwrap(),
+            "--out-json",
+            json.to_str().unwrap(),
+        ],
+    );
     let text = stdout(&output);
     assert!(text.contains("学校編 (Schools)"), "{text}");
     assert!(
@@ -208,19 +199,12 @@ fn a_bad_roster_is_refused_with_its_line_and_old_outputs_stay() {
     ];
     for (text, expected) in cases {
         let roster = write(dir.path(), "roster.csv", text);
-        let output = mimamori(&[
-            "listing",
-            "--setting",
+        let output = listing(
             "workplace",
-            "--onset",
             "2021-01-01",
-            "--last-attendance",
             "2021-01-04",
-            "--roster",
-            &roster,
-            "--out-csv",
-            csv.to_str().unwrap(),
-        ]);
+            &["--roster", &roster, "--out-csv", csv.to_str().unwrap()],
+        );
         assert!(!output.status.success());
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert!(stderr.contains(expected), "{stderr}");
@@ -236,31 +220,15 @@ fn a_bad_roster_is_refused_with_its_line_and_old_outputs_stay() {
 fn impossible_investigations_are_explained() {
     let dir = tempfile::tempdir().unwrap();
     let roster = write(dir.path(), "roster.csv", ROSTER);
-    let masked_workplace = mimamori(&[
-        "listing",
-        "--setting",
+    let masked_workplace = listing(
         "workplace",
-        "--onset",
         "2021-01-01",
-        "--last-attendance",
         "2021-01-04",
-        "--masked",
-        "--roster",
-        &roster,
-    ]);
+        &["--masked", "--roster", &roster],
+    );
     assert!(!masked_workplace.status.success());
     assert!(String::from_utf8_lossy(&masked_workplace.stderr).contains("leave out --masked"));
-    let early = mimamori(&[
-        "listing",
-        "--setting",
-        "school",
-        "--onset",
-        "2021-01-10",
-        "--last-attendance",
-        "2021-01-07",
-        "--roster",
-        &roster,
-    ]);
+    let early = listing("school", "2021-01-10", "2021-01-07", &["--roster", &roster]);
     assert!(!early.status.success());
     assert!(
         String::from_utf8_lossy(&early.stderr)
@@ -283,17 +251,12 @@ fn impossible_investigations_are_explained() {
         !both.status.success(),
         "--onset and --specimen exclude each other"
     );
-    let hospital = mimamori(&[
-        "listing",
-        "--setting",
+    let hospital = listing(
         "hospital",
-        "--onset",
         "2021-01-10",
-        "--last-attendance",
         "2021-01-12",
-        "--roster",
-        &roster,
-    ]);
+        &["--roster", &roster],
+    );
     assert!(
         String::from_utf8_lossy(&hospital.stderr)
             .contains("workplace, school, nursery or afterschool")
@@ -316,19 +279,12 @@ fn the_pdf_is_written_with_the_names_in_it() {
         &ROSTER.replace("same-class", "same-room"),
     );
     let pdf = dir.path().join("listing.pdf");
-    let output = mimamori(&[
-        "listing",
-        "--setting",
+    let output = listing(
         "afterschool",
-        "--onset",
         "2021-01-01",
-        "--last-attendance",
         "2021-01-04",
-        "--roster",
-        &roster,
-        "--pdf",
-        pdf.to_str().unwrap(),
-    ]);
+        &["--roster", &roster, "--pdf", pdf.to_str().unwrap()],
+    );
     assert!(stdout(&output).contains("wrote"));
     let text = Command::new("pdftotext")
         .args([pdf.to_str().unwrap(), "-"])

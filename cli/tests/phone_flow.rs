@@ -2,211 +2,26 @@
 //! server on 127.0.0.1 that serves fixed answers (the real diagnosis server is driven by the
 //! end-to-end tests in the top-level `tests/` crate).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use mimamori_api::v1::{ExportListEntry, PublishRequest, render_export_list};
-use mimamori_environment::{Clock, FixedClock, SeededRandom};
-use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-use mimamori_gaen::{
-    DeviceCalibration, DiagnosisKey, IntervalNumber, ReportType, ScanBatch, Sighting,
+use mimamori_api::v1::{
+    EXPORT_KEYS_PATH, ExportListEntry, ExportVerificationKey, ExportVerificationKeys,
+    PublishRequest, render_export_list,
 };
-use mimamori_phone::Phone;
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType};
 
-/// A request the fixture server received: method, path, body.
-type Request = (String, String, Vec<u8>);
-
-/// Path to (status, body).
-type Routes = Arc<Mutex<HashMap<String, (u16, Vec<u8>)>>>;
-
-/// The path whose requests are held, and who to tell when one arrives.
-type Held = Arc<Mutex<Option<(String, std::sync::mpsc::Sender<()>)>>>;
-
-/// An HTTP/1.1 server on 127.0.0.1 answering each path with a fixed status and body; a "held"
-/// path is never answered (the server reports that it was asked for it).
-struct FixtureServer {
-    url: String,
-    routes: Routes,
-    requests: Arc<Mutex<Vec<Request>>>,
-    held: Held,
-}
-
-impl FixtureServer {
-    fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let server = Self {
-            url,
-            routes: Arc::default(),
-            requests: Arc::default(),
-            held: Arc::default(),
-        };
-        let (routes, log, held) = (
-            server.routes.clone(),
-            server.requests.clone(),
-            server.held.clone(),
-        );
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (routes, log, held) = (routes.clone(), log.clone(), held.clone());
-                std::thread::spawn(move || answer(stream, &routes, &log, &held));
-            }
-        });
-        server
-    }
-
-    fn serve(&self, path: &str, status: u16, body: impl Into<Vec<u8>>) {
-        self.routes
-            .lock()
-            .unwrap()
-            .insert(path.to_owned(), (status, body.into()));
-    }
-
-    /// Requests for `path` get no answer; the receiver hears of each one.
-    fn hold(&self, path: &str) -> std::sync::mpsc::Receiver<()> {
-        let (sender, receiver) = std::sync::mpsc::channel();
-        *self.held.lock().unwrap() = Some((path.to_owned(), sender));
-        receiver
-    }
-
-    fn release(&self) {
-        *self.held.lock().unwrap() = None;
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-/// Reads one request and answers it from `routes` (or holds it).
-fn answer(
-    mut stream: std::net::TcpStream,
-    routes: &Routes,
-    log: &Mutex<Vec<Request>>,
-    held: &Held,
-) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or_default().to_owned();
-    let path = parts.next().unwrap_or_default().to_owned();
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    log.lock().unwrap().push((method, path.clone(), body));
-    let hold = held
-        .lock()
-        .unwrap()
-        .as_ref()
-        .filter(|(held_path, _)| *held_path == path)
-        .map(|(_, sender)| sender.clone());
-    if let Some(sender) = hold {
-        let _ = sender.send(());
-        // Never answer: the client waits until it is killed.
-        loop {
-            std::thread::park();
-        }
-    }
-    let (status, body) = routes
-        .lock()
-        .unwrap()
-        .get(&path)
-        .cloned()
-        .unwrap_or((404, b"not found".to_vec()));
-    let head = format!(
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&body);
-}
-
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1")
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    assert!(!output.status.success(), "unexpectedly succeeded");
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// 09:00 UTC yesterday (the CLI runs on the system clock, so the meeting is recent).
-fn yesterday_morning() -> u64 {
-    (now() / 86_400 - 1) * 86_400 + 9 * 3_600
-}
-
-fn open(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
-    Phone::open(
-        dir,
-        DeviceCalibration::UNKNOWN_DEVICE,
-        Arc::new(clock.clone()),
-        Box::new(SeededRandom::new(seed)),
-    )
-    .unwrap()
-}
+use crate::common::{
+    FixtureServer, b_meets_a, mimamori_command, now, stderr, stdout, sync, sync_args, upload,
+    yesterday_morning,
+};
 
 /// Phone B (in `dir/b`) spent 24 minutes near phone A (`dir/a`) yesterday morning. Returns A's
 /// key of yesterday as an export key.
 fn b_met_a_yesterday(dir: &Path) -> Vec<ExportKey> {
     let clock = FixedClock::new(yesterday_morning());
-    let mut a = open(&dir.join("a"), &clock, 1);
-    let mut b = open(&dir.join("b"), &clock, 2);
-    for scan_id in 0..6 {
-        let payload = a.schedule().broadcast().unwrap().payload;
-        let at = clock.now_unix_seconds();
-        b.record_scan(&ScanBatch {
-            scan_id,
-            started_at: at,
-            sightings: vec![Sighting::new(payload, -82, at + 1).unwrap(); 3],
-        })
-        .unwrap();
-        clock.advance(240);
-    }
+    let mut a = b_meets_a(dir, &clock);
     clock.set(now());
     let yesterday = IntervalNumber::from_unix_seconds(yesterday_morning()).utc_date();
     a.schedule()
@@ -265,19 +80,7 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
     server.serve("/exports/JP/1.zip", 200, signed_zip(&signer, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
     let b = dir.path().join("b").display().to_string();
-    let sync = |data_dir: &str, key: &Path| {
-        mimamori(&[
-            "sync",
-            "--server",
-            &server.url,
-            "--data-dir",
-            data_dir,
-            "--public-key",
-            key.to_str().unwrap(),
-        ])
-    };
-
-    let out = stdout(&sync(&b, &public_key));
+    let out = stdout(&sync(&server.url, &b, Some(&public_key)));
     let yesterday = IntervalNumber::from_unix_seconds(yesterday_morning()).utc_date();
     assert!(
         out.contains("1 files listed for JP, 0 already matched, 1 downloaded"),
@@ -302,20 +105,22 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
 
     // The second sync downloads nothing and keeps the verdict; without --public-key it uses the
     // keys the server publishes.
+    // The server's answer has every field of the wire type (the phone refuses less).
+    let published = ExportVerificationKeys {
+        keys: vec![ExportVerificationKey {
+            key_id: "440".into(),
+            version: "v1".into(),
+            created: 1,
+            public_key_pem: signer.public_key().to_pem().unwrap(),
+        }],
+    };
     server.serve(
-        "/v1/export-keys",
+        EXPORT_KEYS_PATH,
         200,
-        serde_json::json!({"keys": [{"publicKeyPem": signer.public_key().to_pem().unwrap()}]})
-            .to_string(),
+        serde_json::to_vec(&published).unwrap(),
     );
     let before = server.requests().len();
-    let out = stdout(&mimamori(&[
-        "sync",
-        "--server",
-        &server.url,
-        "--data-dir",
-        &b,
-    ]));
+    let out = stdout(&sync(&server.url, &b, None));
     assert!(
         out.contains("using the 1 export key(s) the server publishes"),
         "{out}"
@@ -356,15 +161,7 @@ fn sync_refuses_a_file_signed_by_another_key_and_stores_nothing() {
     server.serve("/exports/JP/1.zip", 200, signed_zip(&stranger, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
     let b = dir.path().join("b").display().to_string();
-    let output = mimamori(&[
-        "sync",
-        "--server",
-        &server.url,
-        "--data-dir",
-        &b,
-        "--public-key",
-        public_key.to_str().unwrap(),
-    ]);
+    let output = sync(&server.url, &b, Some(&public_key));
     let out = String::from_utf8(output.stdout.clone()).unwrap();
     let error = stderr(&output);
     assert!(
@@ -384,15 +181,7 @@ fn sync_refuses_a_file_signed_by_another_key_and_stores_nothing() {
         signer.public_key().to_pem().unwrap() + &stranger.public_key().to_pem().unwrap(),
     )
     .unwrap();
-    let out = stdout(&mimamori(&[
-        "sync",
-        "--server",
-        &server.url,
-        "--data-dir",
-        &b,
-        "--public-key",
-        both.to_str().unwrap(),
-    ]));
+    let out = stdout(&sync(&server.url, &b, Some(&both)));
     assert!(
         out.contains("matched /exports/JP/1.zip keys=1 matched_keys=1"),
         "{out}"
@@ -405,33 +194,17 @@ fn sync_without_a_server_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
     let key = write_public_key(dir.path(), "key.pem", &signer);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
     let data_dir = dir.path().join("p").display().to_string();
-    let error = stderr(&mimamori(&[
-        "sync",
-        "--server",
-        &url,
-        "--data-dir",
-        &data_dir,
-        "--public-key",
-        key.to_str().unwrap(),
-    ]));
+    let error = stderr(&sync(&url, &data_dir, Some(&key)));
     assert!(error.contains("could not be reached"), "{error}");
     assert!(
         !error.contains("127.0.0.1"),
         "no addresses in errors: {error}"
     );
-    let error = stderr(&mimamori(&[
-        "sync",
-        "--server",
-        "ftp://example.jp",
-        "--data-dir",
-        &data_dir,
-        "--public-key",
-        key.to_str().unwrap(),
-    ]));
+    let error = stderr(&sync("ftp://example.jp", &data_dir, Some(&key)));
     assert!(error.contains("must start with https://"), "{error}");
 }
 
@@ -456,15 +229,7 @@ fn upload_trades_the_code_and_publishes_yesterdays_key() {
         r#"{"revisionToken":"r","insertedExposures":1}"#,
     );
     let a = dir.path().join("a").display().to_string();
-    let out = stdout(&mimamori(&[
-        "upload",
-        "--server",
-        &server.url,
-        "--code",
-        "1234 5678",
-        "--data-dir",
-        &a,
-    ]));
+    let out = stdout(&upload(&server.url, "1234 5678", &a));
     assert!(out.contains("uploaded 1 keys of"), "{out}");
     assert!(
         out.contains("(confirmed test); the server stored 1 new"),
@@ -495,15 +260,7 @@ fn upload_with_a_refused_code_says_why_and_never_prints_the_code() {
         r#"{"error":"code 87654321 not found","errorCode":"code_invalid"}"#,
     );
     let a = dir.path().join("a").display().to_string();
-    let error = stderr(&mimamori(&[
-        "upload",
-        "--server",
-        &server.url,
-        "--code",
-        "87654321",
-        "--data-dir",
-        &a,
-    ]));
+    let error = stderr(&upload(&server.url, "87654321", &a));
     assert!(
         error.contains("refused the verification code (HTTP 400, code_invalid)"),
         "{error}"
@@ -512,15 +269,7 @@ fn upload_with_a_refused_code_says_why_and_never_prints_the_code() {
     assert_eq!(server.requests().len(), 1);
 
     // A malformed code is refused before anything is sent.
-    let error = stderr(&mimamori(&[
-        "upload",
-        "--server",
-        &server.url,
-        "--code",
-        "1234",
-        "--data-dir",
-        &a,
-    ]));
+    let error = stderr(&upload(&server.url, "1234", &a));
     assert!(error.contains("a verification code is 8 digits"), "{error}");
     assert_eq!(server.requests().len(), 1);
 }
@@ -552,21 +301,11 @@ fn a_sync_killed_midway_loses_nothing_and_repeats_nothing() {
     server.serve("/exports/JP/2.zip", 200, signed_zip(&signer, &[]));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
     let b = dir.path().join("b").display().to_string();
-    let args = [
-        "sync",
-        "--server",
-        &server.url,
-        "--data-dir",
-        &b,
-        "--public-key",
-        public_key.to_str().unwrap(),
-    ];
+    let args = sync_args(&server.url, &b, Some(&public_key));
 
     // The sync matches 1.zip, then hangs downloading 2.zip and is killed with SIGKILL.
     let asked = server.hold("/exports/JP/2.zip");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .env("NO_PROXY", "127.0.0.1")
+    let mut child = mimamori_command(&args)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -581,7 +320,7 @@ fn a_sync_killed_midway_loses_nothing_and_repeats_nothing() {
     // fetches only 2.zip.
     server.release();
     let before = server.requests().len();
-    let out = stdout(&mimamori(&args));
+    let out = stdout(&sync(&server.url, &b, Some(&public_key)));
     assert!(
         out.contains("2 files listed for JP, 1 already matched, 1 downloaded"),
         "{out}"

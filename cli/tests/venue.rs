@@ -1,44 +1,24 @@
 //! `mimamori venue checkin | notices | partner-match` end to end: the real binary, a real data
 //! directory, and a fixture HTTP server on 127.0.0.1 serving a signed feed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use mimamori_environment::SeededRandom;
 use mimamori_venue::*;
 use time::{Date, Duration};
 
+use crate::common::{FixtureServer, mimamori, mimamori_then, now};
+
 /// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
 fn yesterday() -> Date {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    jst_date(now) - Duration::days(1)
+    jst_date(now()) - Duration::days(1)
 }
 
 /// `day` at `hh:mm` JST, RFC 3339.
 fn at(day: Date, hh_mm: &str) -> String {
     format!("{day}T{hh_mm}:00+09:00")
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-fn mimamori(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mimamori"))
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 fn text(output: &Output) -> String {
@@ -49,36 +29,37 @@ fn text(output: &Output) -> String {
     )
 }
 
-/// Serves fixed bodies by path on 127.0.0.1 (HTTP/1.1, one request per connection).
-fn serve(files: HashMap<String, Vec<u8>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            loop {
-                let mut header = String::new();
-                if reader.read_line(&mut header).unwrap() == 0 || header == "\r\n" {
-                    break;
-                }
-            }
-            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-            let (status, body) = match files.get(path) {
-                Some(body) => ("200 OK", body.clone()),
-                None => ("404 Not Found", b"not found".to_vec()),
-            };
-            let head = format!(
-                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(&body);
-        }
-    });
-    format!("http://{address}")
+/// Serves fixed bodies by path on 127.0.0.1; the server's URL.
+fn serve(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> (FixtureServer, String) {
+    let server = FixtureServer::with_files(files);
+    let url = server.url.clone();
+    (server, url)
+}
+
+/// `mimamori venue notices` of the phone in `dir` from `server`.
+fn notices(server: &str, dir: &Path) -> Output {
+    mimamori(&[
+        "venue",
+        "notices",
+        "--server",
+        server,
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ])
+}
+
+/// `mimamori venue partner-match` of the visits in `csv` against `feed`, verified with `key`.
+fn partner_match(csv: &Path, feed: &Path, key: &Path) -> Output {
+    mimamori(&[
+        "venue",
+        "partner-match",
+        "--visits",
+        csv.to_str().unwrap(),
+        "--feed",
+        feed.to_str().unwrap(),
+        "--public-key",
+        key.to_str().unwrap(),
+    ])
 }
 
 struct Authority {
@@ -133,17 +114,20 @@ fn signed_feed(authority: &mut Authority, window: NoticeWindow) -> Vec<u8> {
 }
 
 fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "venue",
-        "checkin",
-        url,
-        "--data-dir",
-        dir.to_str().unwrap(),
-        "--authority-key",
-        authority.pem_file.path().to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    mimamori(&args)
+    let key = authority.pem_file.path().to_str().unwrap();
+    let data_dir = dir.to_str().unwrap();
+    mimamori_then(
+        &[
+            "venue",
+            "checkin",
+            url,
+            "--data-dir",
+            data_dir,
+            "--authority-key",
+            key,
+        ],
+        extra,
+    )
 }
 
 /// The number of stored visits, read through the core (opening the phone as the CLI does).
@@ -238,10 +222,10 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
         feed_keys: vec![authority.key.public_key().to_pem().unwrap()],
         seal_key: "AAAA".into(),
     };
-    let server = serve(HashMap::from([
+    let (_fixture, server) = serve([
         (FEED_PATH.to_owned(), feed),
         (KEYS_PATH.to_owned(), serde_json::to_vec(&keys).unwrap()),
-    ]));
+    ]);
 
     let during = tempfile::tempdir().unwrap();
     let day_after = tempfile::tempdir().unwrap();
@@ -258,14 +242,7 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
         assert!(output.status.success(), "{}", text(&output));
     }
 
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &server,
-        "--data-dir",
-        during.path().to_str().unwrap(),
-    ]);
+    let output = notices(&server, during.path());
     assert!(output.status.success(), "{}", text(&output));
     let out = text(&output);
     assert!(out.contains("1 new for this phone"), "{out}");
@@ -282,28 +259,14 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
     assert!(out.contains("019-603-8244"), "{out}");
 
     // Again: nothing new, the notice is still shown.
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &server,
-        "--data-dir",
-        during.path().to_str().unwrap(),
-    ]);
+    let output = notices(&server, during.path());
     assert!(
         text(&output).contains("0 new for this phone, 1 already known"),
         "{}",
         text(&output)
     );
 
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &server,
-        "--data-dir",
-        day_after.path().to_str().unwrap(),
-    ]);
+    let output = notices(&server, day_after.path());
     assert!(output.status.success(), "{}", text(&output));
     assert!(
         text(&output).contains("0 new for this phone, 0 already known"),
@@ -315,14 +278,7 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
     // A phone that never checked in has no pinned key: it uses the keys the server publishes,
     // and keeps them for its next check-in.
     let fresh = tempfile::tempdir().unwrap();
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &server,
-        "--data-dir",
-        fresh.path().to_str().unwrap(),
-    ]);
+    let output = notices(&server, fresh.path());
     assert!(output.status.success(), "{}", text(&output));
     assert!(
         text(&output).contains("trust on first use"),
@@ -345,7 +301,7 @@ fn a_feed_signed_by_another_key_is_refused_and_stores_nothing() {
     let authority = authority(4);
     let mut impostor = self::authority(5);
     let feed = signed_feed(&mut impostor, NoticeWindow::whole_day(yesterday()));
-    let server = serve(HashMap::from([(FEED_PATH.to_owned(), feed.clone())]));
+    let (_fixture, server) = serve([(FEED_PATH.to_owned(), feed.clone())]);
     let dir = tempfile::tempdir().unwrap();
     let output = checkin(
         dir.path(),
@@ -355,14 +311,7 @@ fn a_feed_signed_by_another_key_is_refused_and_stores_nothing() {
     );
     assert!(output.status.success(), "{}", text(&output));
     // The phone pinned the authority's key at check-in.
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &server,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
+    let output = notices(&server, dir.path());
     assert!(!output.status.success());
     assert!(
         text(&output).contains("no signature that verifies"),
@@ -370,18 +319,9 @@ fn a_feed_signed_by_another_key_is_refused_and_stores_nothing() {
         text(&output)
     );
 
-    let truncated = serve(HashMap::from([(
-        FEED_PATH.to_owned(),
-        feed[..feed.len() / 2].to_vec(),
-    )]));
-    let output = mimamori(&[
-        "venue",
-        "notices",
-        "--server",
-        &truncated,
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-    ]);
+    let (_truncated_fixture, truncated) =
+        serve([(FEED_PATH.to_owned(), feed[..feed.len() / 2].to_vec())]);
+    let output = notices(&truncated, dir.path());
     assert!(!output.status.success());
     assert_eq!(visits(dir.path()), 1);
 }
@@ -409,16 +349,7 @@ fn partner_match_over_a_csv_of_visits() {
         ),
     )
     .unwrap();
-    let output = mimamori(&[
-        "venue",
-        "partner-match",
-        "--visits",
-        csv_path.to_str().unwrap(),
-        "--feed",
-        feed_path.to_str().unwrap(),
-        "--public-key",
-        authority.pem_file.path().to_str().unwrap(),
-    ]);
+    let output = partner_match(&csv_path, &feed_path, authority.pem_file.path());
     assert!(output.status.success(), "{}", text(&output));
     let stdout = String::from_utf8(output.stdout).unwrap();
     let visit_ids: Vec<&str> = stdout
@@ -432,16 +363,7 @@ fn partner_match_over_a_csv_of_visits() {
 
     // A CSV with a foreign QR is refused as a whole, naming the line.
     std::fs::write(&csv_path, format!("{PARTNER_CSV_HEADER}\nx,https://example.com/v/#AAAA,2021-07-20T19:10:00Z,2021-07-20T19:10:00Z\n")).unwrap();
-    let output = mimamori(&[
-        "venue",
-        "partner-match",
-        "--visits",
-        csv_path.to_str().unwrap(),
-        "--feed",
-        feed_path.to_str().unwrap(),
-        "--public-key",
-        authority.pem_file.path().to_str().unwrap(),
-    ]);
+    let output = partner_match(&csv_path, &feed_path, authority.pem_file.path());
     assert!(!output.status.success());
     assert!(text(&output).contains("line 2"), "{}", text(&output));
 }

@@ -1,12 +1,10 @@
 //! The binary's operator commands: `bench` prints its figures, `create-api-key` makes a key the
 //! server then accepts, `rotate-signing-key` adds a version.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::process::Command;
 
 fn server() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_mimamori-diagnosis-server"))
+    Command::new(crate::common::SERVER_BINARY)
 }
 
 #[test]

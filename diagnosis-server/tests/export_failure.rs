@@ -2,8 +2,6 @@
 //! listed and no key is lost; the next run (after the claim's lease) exports the same keys. When
 //! rewriting `index.txt`/`list.json` fails after a file was listed, the next run rewrites them.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -65,7 +63,8 @@ fn key() -> StoredExposure {
     }
 }
 
-/// Services over SQLite and a [`FlakyStore`] in `directory`, on a fixed clock.
+/// Services over SQLite holding [`key`] and a [`FlakyStore`] in `directory` (zip writes broken),
+/// on a fixed clock.
 async fn flaky_services(
     directory: &std::path::Path,
 ) -> (Services, Arc<dyn Storage>, Arc<FlakyStore>, FixedClock) {
@@ -80,6 +79,10 @@ async fn flaky_services(
         broken: AtomicBool::new(true),
         listing_broken: AtomicBool::new(false),
     });
+    storage
+        .insert_exposures(&[key()], NOW as i64)
+        .await
+        .unwrap();
     let clock = FixedClock::new(NOW);
     let (ring, _) = ExportKeyRing::load_or_create(directory, "440", NOW as i64).unwrap();
     let services = Services::new(
@@ -94,17 +97,18 @@ async fn flaky_services(
     (services, storage, store, clock)
 }
 
+/// Asserts that an export run failed on the full disk of the [`FlakyStore`].
+fn assert_disk_full<T: std::fmt::Debug>(outcome: Result<T>) {
+    let error = outcome.unwrap_err().to_string();
+    assert!(error.contains("disk full"), "{error}");
+}
+
 #[tokio::test]
 async fn a_failed_export_lists_nothing_and_loses_no_key() {
     let directory = tempfile::tempdir().unwrap();
     let (services, storage, store, clock) = flaky_services(directory.path()).await;
-    storage
-        .insert_exposures(&[key()], NOW as i64)
-        .await
-        .unwrap();
 
-    let error = run_export(&services).await.unwrap_err().to_string();
-    assert!(error.contains("disk full"), "{error}");
+    assert_disk_full(run_export(&services).await);
     assert!(
         storage.export_files("JP").await.unwrap().is_empty(),
         "nothing listed"
@@ -134,13 +138,8 @@ async fn a_missed_listing_rewrite_heals_at_the_next_run() {
     let (services, storage, store, _clock) = flaky_services(directory.path()).await;
     store.broken.store(false, Ordering::SeqCst);
     store.listing_broken.store(true, Ordering::SeqCst);
-    storage
-        .insert_exposures(&[key()], NOW as i64)
-        .await
-        .unwrap();
 
-    let error = run_export(&services).await.unwrap_err().to_string();
-    assert!(error.contains("disk full"), "{error}");
+    assert_disk_full(run_export(&services).await);
     let listed = storage.export_files("JP").await.unwrap();
     assert_eq!(listed.len(), 1, "the file is listed in the database");
     assert_eq!(store.get("exports/JP/index.txt").await.unwrap(), None);

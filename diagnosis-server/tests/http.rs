@@ -1,22 +1,13 @@
 //! The diagnosis server over real HTTP on 127.0.0.1:0: the phone flow, every validation rule,
 //! hostile requests, chaff, concurrency, and the export files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-mod openapi;
-
-// Issue 13: headers, JSON errors and timeouts.
-mod limits;
-#[path = "robust/responses.rs"]
-mod responses;
-
-use common::{START, TODAY, key, read_export, start};
 use mimamori_api::v1::{
     ExportIndex, PUBLISH_PATH, PublishRequest, PublishResponse, VERIFY_PATH, VerifyCodeResponse,
     parse_export_list,
 };
 use serde_json::{Value, json};
+
+use crate::common::{START, TODAY, TestServer, key, read_export, start};
 
 #[tokio::test]
 async fn a_verified_upload_ends_up_in_a_signed_export_file() {
@@ -127,14 +118,7 @@ async fn every_publish_rule_is_enforced_and_nothing_is_stored_on_refusal() {
 async fn hostile_requests_are_refused_clearly() {
     let server = start().await;
     // Oversized body.
-    let response = server
-        .client
-        .post(server.url(PUBLISH_PATH))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 65 * 1024])
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_blank_json(PUBLISH_PATH, 65 * 1024).await;
     assert_eq!(response.status().as_u16(), 413);
     // Bad JSON on each phone route.
     for path in [PUBLISH_PATH, VERIFY_PATH, "/api/certificate"] {
@@ -291,13 +275,9 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 401);
 
-    let (status, body) = server
-        .authority_post(
-            "/api/v1/authority/codes",
-            json!({ "testType": "likely", "symptomDate": "2026-11-18" }),
-        )
+    let body = server
+        .issue(json!({ "testType": "likely", "symptomDate": "2026-11-18" }))
         .await;
-    assert_eq!(status, 200);
     let code = body["code"].as_str().unwrap();
     assert_eq!(code.len(), 8);
     assert_eq!(body["expiresAt"], START + 15 * 60);
@@ -385,6 +365,17 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
     assert_eq!(today["keysPublished"], 1);
 }
 
+/// A GET of the export index with `If-None-Match: etag`.
+async fn if_none_match(server: &TestServer, etag: &str) -> reqwest::Response {
+    server
+        .client
+        .get(server.url("/exports/JP/index.txt"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn export_holds_back_valid_keys_and_serves_etags() {
     let server = start().await;
@@ -409,13 +400,7 @@ async fn export_holds_back_valid_keys_and_serves_etags() {
         .unwrap();
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
     assert_eq!(response.headers()["cache-control"], "public, max-age=300");
-    let response = server
-        .client
-        .get(server.url("/exports/JP/index.txt"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let response = if_none_match(&server, &etag).await;
     assert_eq!(response.status().as_u16(), 304);
 
     // After midnight, today's key is exported in the next batch.
@@ -426,13 +411,7 @@ async fn export_holds_back_valid_keys_and_serves_etags() {
     let index = ExportIndex::parse(&index_after).unwrap();
     assert_eq!(index.paths().len(), 2, "oldest first, the new file last");
     assert!(index_after.starts_with(&index_before));
-    let response = server
-        .client
-        .get(server.url("/exports/JP/index.txt"))
-        .header("If-None-Match", &etag)
-        .send()
-        .await
-        .unwrap();
+    let response = if_none_match(&server, &etag).await;
     assert_eq!(
         response.status().as_u16(),
         200,
@@ -520,30 +499,13 @@ async fn rotation_keeps_old_files_verifiable() {
 #[tokio::test]
 async fn the_certificate_carries_report_type_and_onset_into_the_export() {
     let server = start().await;
-    let (status, body) = server
-        .authority_post(
-            "/api/v1/authority/codes",
-            json!({ "testType": "likely", "symptomDate": "2026-11-17" }),
-        )
+    let body = server
+        .issue(json!({ "testType": "likely", "symptomDate": "2026-11-17" }))
         .await;
-    assert_eq!(status, 200);
-    let (_, verified) = server.verify(body["code"].as_str().unwrap()).await;
     let keys = vec![key(1, TODAY - 144), key(2, TODAY - 5 * 144)];
-    let hmac_key = [5u8; 32];
-    let (_, certificate) = server
-        .certificate(
-            &verified.token,
-            &mimamori_api::v1::key_hmac(&hmac_key, &keys),
-        )
+    let request = server
+        .certified_request_with(body["code"].as_str().unwrap(), keys)
         .await;
-    let request = PublishRequest::for_upload(
-        keys,
-        "JP.mimamori",
-        &certificate.certificate,
-        &hmac_key,
-        None,
-        &mut mimamori_environment::SeededRandom::new(2),
-    );
     let (status, _): (u16, PublishResponse) = server.post_json(PUBLISH_PATH, &request).await;
     assert_eq!(status, 200);
     let name = server.export().await["files"][0]
@@ -551,13 +513,8 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
         .unwrap()
         .to_owned();
     let (_, zip) = server.get_bytes(&format!("/{name}")).await;
-    let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("e.zip");
-    std::fs::write(&path, zip).unwrap();
-    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
-    let mut reader = file.keys().unwrap();
     let mut seen = 0;
-    while let Some(exported) = reader.next_key().unwrap() {
+    for exported in crate::common::export_keys(&zip).0 {
         let expected_days = match exported.key.key.as_bytes()[0] {
             1 if exported.key.key.as_bytes() == &[1; 16] => Some(2),
             2 if exported.key.key.as_bytes() == &[2; 16] => Some(-2),

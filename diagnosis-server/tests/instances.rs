@@ -5,30 +5,13 @@
 //! Runs when `MIMAMORI_TEST_POSTGRES_URL` is set (`MIMAMORI_REQUIRE_POSTGRES=1` makes its absence
 //! fail).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 
-use common::{START, TODAY, TestServer, key};
 use mimamori_diagnosis_server::Server;
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
 use mimamori_environment::FixedClock;
 
-async fn fresh_database(url: &str, purpose: &str) -> String {
-    let database = format!("mimamori_instances_{purpose}_{}", std::process::id());
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
-    format!("{base}/{database}")
-}
+use crate::common::{self, START, TODAY, TestServer, key};
 
 #[tokio::test]
 async fn two_instances_share_one_postgres_database() {
@@ -70,7 +53,7 @@ async fn two_instances_share_one_postgres_database() {
 /// data directory for the keys: a mounted secret in production), each with `failed_verifications_per_minute` set.
 async fn two_instances(purpose: &str, budget: u32) -> Option<(Vec<TestServer>, tempfile::TempDir)> {
     let url = common::postgres_url()?;
-    let database = fresh_database(&url, purpose).await;
+    let database = common::fresh_postgres_database(&url, &format!("instances_{purpose}")).await;
     let shared = tempfile::tempdir().unwrap();
     let clock = FixedClock::new(START);
     let mut instances = Vec::new();

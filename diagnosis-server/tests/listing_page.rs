@@ -2,151 +2,34 @@
 //! upload (multipart) to the result table, CSV/JSON/PDF downloads from the hidden re-post, bad
 //! rosters explained with their line, and nothing stored.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use std::collections::HashMap;
-
 use mimamori_diagnosis_server::listing_page::LISTING_PATH;
 use mimamori_diagnosis_server::portal;
 use reqwest::StatusCode;
-use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::header::LOCATION;
 
-const PASSWORD: &str = "sakura-hokenjo-2026";
+use crate::common::staff::{Browser, STAFF_NAME, STAFF_PASSWORD, start_portal};
+use crate::common::{self, TestServer};
+
 const ROSTER: &str = "id,name,group,attendance,criteria,last_contact\n\
                       s01,札幌 <b>花子</b>,2-1,2021-01-04,same-class;same-table,\n\
                       s02,\"Asahikawa, Taro\",2-1,2020-12-31,,\n";
 
-struct Staff {
-    client: reqwest::Client,
-    base: String,
-    cookies: HashMap<String, String>,
+/// Posts the listing form (multipart, as a browser does).
+async fn post(
+    staff: &mut Browser,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str)],
+) -> common::staff::Page {
+    staff.post_multipart(LISTING_PATH, fields, files).await
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn text(&self) -> String {
-        String::from_utf8(self.body.clone()).unwrap()
-    }
-
-    fn csrf(&self) -> String {
-        let text = self.text();
-        let start = text.find("name=\"csrf\" value=\"").unwrap() + 19;
-        let end = text[start..].find('"').unwrap() + start;
-        text[start..end].to_owned()
-    }
-}
-
-impl Staff {
-    fn new(base: String) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base,
-            cookies: HashMap::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn finish(&mut self, response: reqwest::Response) -> Answer {
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (name, value) = text.split(';').next().unwrap().split_once('=').unwrap();
-            self.cookies.insert(name.into(), value.into());
-        }
-        Answer {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.bytes().await.unwrap().to_vec(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Answer {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-
-    async fn log_in(&mut self) {
-        let form = self.get(portal::LOGIN_PATH).await;
-        let csrf = form.csrf();
-        let response = self
-            .client
-            .post(format!("{}{}", self.base, portal::LOGIN_PATH))
-            .header("Cookie", self.cookie_header())
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("name", "tanaka"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let answer = self.finish(response).await;
-        assert_eq!(answer.status, StatusCode::SEE_OTHER);
-    }
-
-    /// Posts a multipart form, as a browser does (`files` are (field, file name, content)).
-    async fn post(&mut self, fields: &[(&str, &str)], files: &[(&str, &str, &str)]) -> Answer {
-        let boundary = "----mimamori-test-boundary-7d1f";
-        let mut body = String::new();
-        for (name, value) in fields {
-            body.push_str(&format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            ));
-        }
-        for (name, file_name, content) in files {
-            body.push_str(&format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; \
-                 filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n{content}\r\n"
-            ));
-        }
-        body.push_str(&format!("--{boundary}--\r\n"));
-        let response = self
-            .client
-            .post(format!("{}{LISTING_PATH}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header(
-                "Content-Type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-}
-
-async fn logged_in() -> (common::TestServer, Staff, String) {
-    let server = common::start().await;
-    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
-        .await
-        .unwrap();
-    let mut staff = Staff::new(server.server.base_url());
-    staff.log_in().await;
+async fn logged_in() -> (TestServer, Browser, String) {
+    let server = start_portal().await;
+    let mut staff = Browser::new(server.server.base_url());
+    let answer = staff.log_in(STAFF_NAME, STAFF_PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
     let form = staff.get(LISTING_PATH).await;
-    assert_eq!(form.status, StatusCode::OK, "{}", form.text());
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let csrf = form.csrf();
     (server, staff, csrf)
 }
@@ -167,13 +50,16 @@ fn school_fields(csrf: &str) -> Vec<(&str, &str)> {
 #[tokio::test]
 async fn the_page_is_behind_the_staff_login() {
     let server = common::start().await;
-    let mut anonymous = Staff::new(server.server.base_url());
+    let mut anonymous = Browser::new(server.server.base_url());
     let page = anonymous.get(LISTING_PATH).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.headers[LOCATION], portal::LOGIN_PATH);
-    let post = anonymous
-        .post(&[("setting", "school")], &[("roster", "r.csv", ROSTER)])
-        .await;
+    let post = post(
+        &mut anonymous,
+        &[("setting", "school")],
+        &[("roster", "r.csv", ROSTER)],
+    )
+    .await;
     assert_eq!(
         post.status,
         StatusCode::SEE_OTHER,
@@ -185,7 +71,7 @@ async fn the_page_is_behind_the_staff_login() {
 async fn a_roster_upload_gives_the_table_and_the_downloads() {
     let (_server, mut staff, csrf) = logged_in().await;
     let form = staff.get(LISTING_PATH).await;
-    let text = form.text();
+    let text = form.body;
     assert!(text.contains("enctype=\"multipart/form-data\""));
     assert!(text.contains("放課後児童クラブ編"));
     assert!(!text.contains("<script"));
@@ -197,10 +83,13 @@ async fn a_roster_upload_gives_the_table_and_the_downloads() {
             .contains("default-src 'none'")
     );
 
-    let result = staff
-        .post(&school_fields(&csrf), &[("roster", "roster.csv", ROSTER)])
-        .await;
-    let page = result.text();
+    let result = post(
+        &mut staff,
+        &school_fields(&csrf),
+        &[("roster", "roster.csv", ROSTER)],
+    )
+    .await;
+    let page = result.body;
     assert_eq!(result.status, StatusCode::OK, "{page}");
     assert!(page.contains("2020-12-30 ～ 2021-01-04"), "{page}");
     assert!(
@@ -217,20 +106,20 @@ async fn a_roster_upload_gives_the_table_and_the_downloads() {
     assert!(page.contains("id=\"downloads\""));
 
     // The result page's hidden form posts the same inputs for each download.
-    let csv = staff
-        .post(
-            &[
-                ("csrf", &csrf),
-                ("setting", "school"),
-                ("basis", "onset"),
-                ("basis_date", "2021-01-01"),
-                ("last_attendance", "2021-01-04"),
-                ("roster_text", ROSTER),
-                ("format", "csv"),
-            ],
-            &[],
-        )
-        .await;
+    let csv = post(
+        &mut staff,
+        &[
+            ("csrf", &csrf),
+            ("setting", "school"),
+            ("basis", "onset"),
+            ("basis_date", "2021-01-01"),
+            ("last_attendance", "2021-01-04"),
+            ("roster_text", ROSTER),
+            ("format", "csv"),
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
     assert!(
@@ -239,34 +128,25 @@ async fn a_roster_upload_gives_the_table_and_the_downloads() {
             .unwrap()
             .contains("listing.csv")
     );
-    assert!(csv.text().contains(
+    assert!(csv.body.contains(
         "s01,札幌 <b>花子</b>,2-1,possible-infection,same-class;same-table,2021-01-04,2021-01-04,2021-01-05,2021-01-11,2021-01-12,2021-01-14,"
     ));
 
     let mut fields = school_fields(&csrf);
     fields.retain(|(name, _)| *name != "format");
     fields.push(("format", "json"));
-    let json = staff
-        .post(&fields, &[("roster", "roster.csv", ROSTER)])
-        .await;
+    let json = post(&mut staff, &fields, &[("roster", "roster.csv", ROSTER)]).await;
     assert_eq!(json.status, StatusCode::OK);
-    let json: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
     assert_eq!(json["listed"][0]["released_on"], "2021-01-12");
     assert_eq!(json["health_watch"][0]["health_watch_until"], "2021-01-10");
 
     fields.retain(|(name, _)| *name != "format");
     fields.push(("format", "pdf"));
-    let pdf = staff
-        .post(&fields, &[("roster", "roster.csv", ROSTER)])
-        .await;
-    assert_eq!(
-        pdf.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&pdf.body)
-    );
+    let pdf = post(&mut staff, &fields, &[("roster", "roster.csv", ROSTER)]).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
     assert_eq!(pdf.headers["content-type"], "application/pdf");
-    assert!(pdf.body.starts_with(b"%PDF-"));
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
 }
 
 #[tokio::test]
@@ -278,16 +158,16 @@ async fn checkins_give_proposals_marked_as_such() {
     let checkins = "person_id,room,checked_in,checked_out\n\
                     pos,room-21,2021-01-04 08:30,2021-01-04 15:00\n\
                     s02,room-21,2021-01-04 14:00,2021-01-04 16:00\n";
-    let result = staff
-        .post(
-            &fields,
-            &[
-                ("roster", "roster.csv", ROSTER),
-                ("checkins", "checkins.csv", checkins),
-            ],
-        )
-        .await;
-    let page = result.text();
+    let result = post(
+        &mut staff,
+        &fields,
+        &[
+            ("roster", "roster.csv", ROSTER),
+            ("checkins", "checkins.csv", checkins),
+        ],
+    )
+    .await;
+    let page = result.body;
     assert_eq!(result.status, StatusCode::OK, "{page}");
     assert!(page.contains("【提案】"), "{page}");
     assert!(page.contains("They are NOT listed"), "{page}");
@@ -301,10 +181,13 @@ async fn bad_input_is_explained_with_the_line_and_nothing_is_kept() {
     let bad = "id,name,group,attendance,criteria,last_contact\n\
                s01,A,1,2021-01-04,,\n\
                s02,B,1,2021-01-04,tall,\n";
-    let result = staff
-        .post(&school_fields(&csrf), &[("roster", "roster.csv", bad)])
-        .await;
-    let page = result.text();
+    let result = post(
+        &mut staff,
+        &school_fields(&csrf),
+        &[("roster", "roster.csv", bad)],
+    )
+    .await;
+    let page = result.body;
     assert_eq!(result.status, StatusCode::BAD_REQUEST);
     assert!(
         page.contains(
@@ -319,26 +202,29 @@ async fn bad_input_is_explained_with_the_line_and_nothing_is_kept() {
 
     let mut wrong_token = school_fields("not-the-token");
     wrong_token.retain(|(name, _)| *name != "format");
-    let refused = staff
-        .post(&wrong_token, &[("roster", "roster.csv", ROSTER)])
-        .await;
+    let refused = post(
+        &mut staff,
+        &wrong_token,
+        &[("roster", "roster.csv", ROSTER)],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
-    let masked_workplace = staff
-        .post(
-            &[
-                ("csrf", &csrf),
-                ("setting", "workplace"),
-                ("basis", "onset"),
-                ("basis_date", "2021-01-01"),
-                ("last_attendance", "2021-01-04"),
-                ("masked", "on"),
-            ],
-            &[("roster", "roster.csv", ROSTER)],
-        )
-        .await;
+    let masked_workplace = post(
+        &mut staff,
+        &[
+            ("csrf", &csrf),
+            ("setting", "workplace"),
+            ("basis", "onset"),
+            ("basis_date", "2021-01-01"),
+            ("last_attendance", "2021-01-04"),
+            ("masked", "on"),
+        ],
+        &[("roster", "roster.csv", ROSTER)],
+    )
+    .await;
     assert_eq!(masked_workplace.status, StatusCode::BAD_REQUEST);
-    assert!(masked_workplace.text().contains("leave out --masked"));
+    assert!(masked_workplace.body.contains("leave out --masked"));
 
     // Nothing about rosters reaches the server's files.
     let mut stored = Vec::new();

@@ -3,166 +3,21 @@
 //! headers; the staff storage on both backends; the `staff` operator command.
 //! The headless Chromium test is `portal_browser.rs`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use mimamori_diagnosis_server::portal::{self, auth};
 use mimamori_diagnosis_server::storage::{PostgresStorage, SqliteStorage, StaffStorage};
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use reqwest::header::SET_COOKIE;
 use serde_json::json;
 
-const PASSWORD: &str = "sakura-hokenjo-2026";
-
-/// A browser without JavaScript: a cookie jar, no automatic redirects.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookies: HashMap<String, String>,
-    /// `Set-Cookie` values of the last response.
-    last_set_cookies: Vec<String>,
-    /// `X-Forwarded-For` sent with every request (a client behind a trusted proxy).
-    forwarded_for: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Page {
-    fn location(&self) -> Option<&str> {
-        self.headers.get(LOCATION).and_then(|v| v.to_str().ok())
-    }
-
-    fn csrf(&self) -> String {
-        between(&self.body, "name=\"csrf\" value=\"", "\"").expect("a CSRF field")
-    }
-}
-
-fn between(text: &str, start: &str, end: &str) -> Option<String> {
-    let from = text.find(start)? + start.len();
-    let to = text[from..].find(end)? + from;
-    Some(text[from..to].to_owned())
-}
-
-impl Browser {
-    fn new(base: String) -> Self {
-        Self {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base,
-            cookies: HashMap::new(),
-            last_set_cookies: Vec::new(),
-            forwarded_for: None,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn finish(&mut self, response: reqwest::Response) -> Page {
-        self.last_set_cookies.clear();
-        for value in response.headers().get_all(SET_COOKIE) {
-            let text = value.to_str().unwrap().to_owned();
-            let pair = text.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if value.is_empty() || text.contains("Max-Age=0") {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.into(), value.into());
-            }
-            self.last_set_cookies.push(text);
-        }
-        Page {
-            status: response.status(),
-            headers: response.headers().clone(),
-            body: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header(
-                "X-Forwarded-For",
-                self.forwarded_for.as_deref().unwrap_or(""),
-            )
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("Cookie", self.cookie_header())
-            .header(
-                "X-Forwarded-For",
-                self.forwarded_for.as_deref().unwrap_or(""),
-            )
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.finish(response).await
-    }
-
-    async fn log_in(&mut self, name: &str, password: &str) -> Page {
-        let form = self.get(portal::LOGIN_PATH).await;
-        assert_eq!(form.status, StatusCode::OK);
-        let csrf = form.csrf();
-        self.post(
-            portal::LOGIN_PATH,
-            &[("csrf", &csrf), ("name", name), ("password", password)],
-        )
-        .await
-    }
-
-    /// The CSRF token of the logged-in session (from the issue form).
-    async fn session_csrf(&mut self) -> String {
-        let page = self.get(portal::CODES_PATH).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        page.csrf()
-    }
-
-    /// Issues a code through the form; returns the page.
-    async fn issue(&mut self, test_type: &str, symptom_date: &str) -> Page {
-        let csrf = self.session_csrf().await;
-        self.post(
-            portal::CODES_PATH,
-            &[
-                ("csrf", &csrf),
-                ("test_type", test_type),
-                ("symptom_date", symptom_date),
-                ("test_date", ""),
-            ],
-        )
-        .await
-    }
-}
+use crate::common::{
+    self,
+    staff::{Browser, STAFF_PASSWORD as PASSWORD, add_staff, between, start_portal},
+};
 
 async fn portal_server() -> (common::TestServer, Browser) {
-    let server = common::start().await;
-    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
-        .await
-        .unwrap();
+    let server = start_portal().await;
     let browser = Browser::new(server.server.base_url());
     (server, browser)
 }
@@ -458,9 +313,7 @@ async fn proxied_portal_server(
         adjust(&mut config.rate_limits);
     })
     .await;
-    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
-        .await
-        .unwrap();
+    add_staff(&server).await;
     server
 }
 
@@ -836,17 +689,7 @@ async fn postgres_passes_the_staff_storage_suite() {
     let Some(url) = common::postgres_url() else {
         return;
     };
-    let database = format!("mimamori_portal_{}", std::process::id());
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let test_url = format!("{base}/{database}");
+    let test_url = common::fresh_postgres_database(&url, "portal").await;
     staff_suite(Arc::new(PostgresStorage::connect(&test_url).await.unwrap())).await;
     let again = PostgresStorage::connect(&test_url).await.unwrap();
     assert_eq!(again.staff_names().await.unwrap(), ["a"]);
@@ -857,7 +700,7 @@ fn the_staff_command_adds_lists_and_removes_accounts() {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
     let directory = tempfile::tempdir().unwrap();
-    let binary = env!("CARGO_BIN_EXE_mimamori-diagnosis-server");
+    let binary = common::SERVER_BINARY;
     let run = |args: &[&str], input: Option<&str>| {
         let mut child = Command::new(binary)
             .arg("--data-dir")

@@ -6,88 +6,31 @@
 //! `MIMAMORI_CHROMEDRIVER` pointing at the binaries). Without them the test prints "skipped"
 //! and passes, unless `MIMAMORI_REQUIRE_BROWSER=1` (CI), which makes it fail.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-#[allow(dead_code)]
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-
 use std::sync::Arc;
 
-use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, submit, text};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Client;
 use mimamori_diagnosis_server::portal;
 use serde_json::json;
 
-const PASSWORD: &str = "sakura-hokenjo-2026";
+use crate::common::TestServer;
+use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
+use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD as PASSWORD};
 
 async fn log_in(client: &Client, base: &str, password: &str) {
-    client
-        .goto(&format!("{base}{}", portal::LOGIN_PATH))
-        .await
-        .unwrap();
-    fill(client, "#name", "tanaka").await;
+    open(client, base, portal::LOGIN_PATH).await;
+    fill(client, "#name", STAFF_NAME).await;
     fill(client, "#password", password).await;
     click(client, "#login").await;
 }
 
 #[tokio::test]
 async fn staff_use_the_portal_in_headless_chromium() {
-    let required = std::env::var("MIMAMORI_REQUIRE_BROWSER").as_deref() == Ok("1");
-    let chromium = find_binary(
-        "MIMAMORI_CHROMIUM",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let chromedriver = find_binary("MIMAMORI_CHROMEDRIVER", &["chromedriver"]);
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        assert!(
-            !required,
-            "MIMAMORI_REQUIRE_BROWSER=1 but chromium or chromedriver is missing \
-             (apt-get install chromium chromium-driver)"
-        );
-        eprintln!(
-            "skipped: chromium or chromedriver not found (MIMAMORI_REQUIRE_BROWSER=1 fails instead)"
-        );
-        return;
-    };
-
-    let server = Arc::new(common::start().await);
-    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
-        .await
-        .unwrap();
-    let base = server.server.base_url();
-    let driver = start_driver(&chromedriver).await;
-    let profile = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium, "args": args}),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session through chromedriver");
-
-    // The steps run in their own task so that a failed assertion still closes Chromium.
-    let steps = tokio::spawn(portal_steps(client.clone(), Arc::clone(&server), base));
-    let outcome = steps.await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
-    let server = Arc::try_unwrap(server).ok().expect("the steps are done");
-    server.server.shutdown().await.unwrap();
+    in_chromium(portal_steps).await;
 }
 
-async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: String) {
+async fn portal_steps(client: Client, server: Arc<TestServer>, base: String) {
     // Not logged in: the portal sends to the login page.
-    client.goto(&format!("{base}/portal")).await.unwrap();
+    open(&client, &base, "/portal").await;
     assert_eq!(path(&client).await, portal::LOGIN_PATH);
     assert!(client.title().await.unwrap().contains("ログイン"));
 
@@ -103,7 +46,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
     assert_eq!(cookies, json!(""));
 
     // Issue a code: test type confirmed, symptom onset two days ago.
-    let select = client.find(Locator::Css("#test_type")).await.unwrap();
+    let select = find(&client, "#test_type").await;
     select.select_by_value("confirmed").await.unwrap();
     client
         .execute(
@@ -120,10 +63,8 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
     assert!(code.chars().all(|c| c.is_ascii_digit()), "{code}");
     let expires = text(&client, "#expires-at").await;
     assert_eq!(expires, "2026-11-20 21:15 JST");
-    let font_size = client
-        .find(Locator::Css("#issued-code"))
+    let font_size = find(&client, "#issued-code")
         .await
-        .unwrap()
         .css_value("font-size")
         .await
         .unwrap();
@@ -146,10 +87,7 @@ async fn portal_steps(client: Client, server: Arc<common::TestServer>, base: Str
     log_in(&client, &base, "not-the-password").await;
     let refusal = text(&client, "#login-error").await;
     assert!(refusal.contains("ログインできませんでした"), "{refusal}");
-    client
-        .goto(&format!("{base}{}", portal::STATS_PATH))
-        .await
-        .unwrap();
+    open(&client, &base, portal::STATS_PATH).await;
     assert_eq!(path(&client).await, portal::LOGIN_PATH, "not logged in");
 
     // Logged in again, a POST without the CSRF token is refused and issues nothing.

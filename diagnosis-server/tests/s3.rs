@@ -3,14 +3,20 @@
 //! through the server and straight from the bucket, as a CDN would serve them. With
 //! `MIMAMORI_REQUIRE_S3=1` a missing endpoint fails the test instead of skipping it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use mimamori_api::v1::{ExportIndex, parse_export_list};
-use serde_json::{Value, json};
+use serde_json::json;
 
-const API_KEY: &str = "s3-test-api-key-0123456789";
+use crate::common::{self, export_keys, fetch_bytes, spawn_binary};
+
+/// PUTs `body` to `url` (the bucket's S3 API), which must succeed.
+async fn put(client: &reqwest::Client, url: &str, body: String, what: &str) {
+    let response = client.put(url).body(body).send().await.unwrap();
+    assert!(
+        response.status().is_success(),
+        "{what}: {}",
+        response.status()
+    );
+}
 
 #[tokio::test]
 async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
@@ -28,16 +34,13 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
     let endpoint = endpoint.trim_end_matches('/').to_owned();
     let bucket = format!("mimamori-test-{}", std::process::id());
     let client = reqwest::Client::new();
-    let created = client
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        created.status().is_success(),
-        "creating the bucket: {}",
-        created.status()
-    );
+    put(
+        &client,
+        &format!("{endpoint}/{bucket}"),
+        String::new(),
+        "creating the bucket",
+    )
+    .await;
     // Phones (or the CDN in front of the bucket) read the objects anonymously.
     let policy = json!({
         "Version": "2012-10-17",
@@ -48,20 +51,16 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
             "Resource": format!("arn:aws:s3:::{bucket}/*"),
         }]
     });
-    let policy = client
-        .put(format!("{endpoint}/{bucket}?policy"))
-        .body(policy.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        policy.status().is_success(),
-        "setting the bucket policy: {}",
-        policy.status()
-    );
+    put(
+        &client,
+        &format!("{endpoint}/{bucket}?policy"),
+        policy.to_string(),
+        "setting the bucket policy",
+    )
+    .await;
 
     let directory = tempfile::tempdir().unwrap();
-    let (mut child, base) = common::spawn_binary(directory.path(), API_KEY, |command| {
+    let (_child, base) = spawn_binary(directory.path(), |command| {
         command
             .args(["--blob-store", &format!("s3://{bucket}")])
             .args(["--s3-endpoint", &endpoint, "--s3-region", "us-east-1"])
@@ -70,16 +69,7 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
             .env("AWS_SECRET_ACCESS_KEY", "testing");
     });
 
-    let (tek, response) = common::upload_one_key(&client, &base, API_KEY).await;
-    let status = response.status();
-    assert_eq!(status.as_u16(), 200);
-    let outcome: Value = common::json_from(
-        client
-            .post(format!("{base}/api/v1/authority/export"))
-            .header("X-API-Key", API_KEY),
-    )
-    .await;
-    assert_eq!(outcome["keys"], 1, "{outcome}");
+    let tek = common::upload_and_export(&client, &base).await;
 
     // Straight from the bucket, as a CDN serves it.
     let index = client
@@ -90,46 +80,20 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
     assert!(index.status().is_success());
     let index = ExportIndex::parse(&index.bytes().await.unwrap()).unwrap();
     assert_eq!(index.paths().len(), 1);
-    let list = client
-        .get(format!("{endpoint}/{bucket}/exports/JP/list.json"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let list = fetch_bytes(
+        &client,
+        &format!("{endpoint}/{bucket}/exports/JP/list.json"),
+    )
+    .await;
     let list = parse_export_list(&list).unwrap();
     assert_eq!(
         list[0].url,
         format!("{endpoint}/{bucket}/{}", index.paths()[0])
     );
-    let from_bucket = client
-        .get(&list[0].url)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let from_bucket = fetch_bytes(&client, &list[0].url).await;
     // And the same bytes through the server.
-    let from_server = client
-        .get(format!("{base}/{}", index.paths()[0]))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let from_server = fetch_bytes(&client, &format!("{base}/{}", index.paths()[0])).await;
     assert_eq!(from_bucket, from_server);
-    let path = directory.path().join("downloaded.zip");
-    std::fs::write(&path, &from_bucket).unwrap();
-    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
-    let mut reader = file.keys().unwrap();
-    let mut found = false;
-    while let Some(key) = reader.next_key().unwrap() {
-        found |= key.key.key == tek;
-    }
-    assert!(found);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (keys, _) = export_keys(&from_bucket);
+    assert!(keys.iter().any(|key| key.key.key == tek));
 }

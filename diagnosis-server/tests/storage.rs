@@ -2,10 +2,6 @@
 //! `MIMAMORI_TEST_POSTGRES_URL` is set (a fresh database is created for each run). With
 //! `MIMAMORI_REQUIRE_POSTGRES=1` (CI) a missing URL fails the test instead of skipping it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::sync::Arc;
 
 use mimamori_api::v1::TestType;
@@ -13,6 +9,8 @@ use mimamori_diagnosis_server::storage::{
     ExportFileRecord, NewCode, NoticeRequestRow, PostgresStorage, RedeemOutcome, SqliteStorage,
     Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenueRegistrationRow,
 };
+
+use crate::common;
 
 const NOW: i64 = 1_795_176_000;
 
@@ -42,6 +40,19 @@ fn exposure(byte: u8, available_at: i64) -> StoredExposure {
 
 const ALL_TYPES: &[TestType] = &[TestType::Confirmed, TestType::Likely, TestType::Negative];
 
+/// Stores the code `id` with hash `hash`, valid until `NOW + 900`; whether it was new.
+async fn insert_code(storage: &Arc<dyn Storage>, id: &str, hash: &str) -> bool {
+    storage
+        .insert_code(&code(id, hash, NOW + 900))
+        .await
+        .unwrap()
+}
+
+/// Redeems the code with hash `hash` at `at` for an app that accepts every test type.
+async fn redeem(storage: &Arc<dyn Storage>, hash: &str, at: i64) -> RedeemOutcome {
+    storage.redeem_code(hash, ALL_TYPES, at).await.unwrap()
+}
+
 async fn suite(storage: Arc<dyn Storage>) {
     // API keys.
     storage.put_api_key("staff", "hash-1", NOW).await.unwrap();
@@ -58,18 +69,8 @@ async fn suite(storage: Arc<dyn Storage>) {
     assert_eq!(storage.api_key_name("nope").await.unwrap(), None);
 
     // Codes: insert, duplicate hash, redeem once, expiry, manual expiry.
-    assert!(
-        storage
-            .insert_code(&code("a", "h-a", NOW + 900))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !storage
-            .insert_code(&code("a2", "h-a", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "a", "h-a").await);
+    assert!(!insert_code(&storage, "a2", "h-a").await);
     // Issue 13 defect 3: a code of a type the app does not accept is left usable.
     assert_eq!(
         storage
@@ -83,10 +84,7 @@ async fn suite(storage: Arc<dyn Storage>) {
         None
     );
     assert_eq!(
-        storage
-            .redeem_code("h-a", ALL_TYPES, NOW + 10)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-a", NOW + 10).await,
         RedeemOutcome::Redeemed {
             test_type: TestType::Likely,
             symptom_date: Some("2026-11-18".into()),
@@ -94,35 +92,16 @@ async fn suite(storage: Arc<dyn Storage>) {
         }
     );
     assert_eq!(
-        storage
-            .redeem_code("h-a", ALL_TYPES, NOW + 11)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-a", NOW + 11).await,
         RedeemOutcome::AlreadyUsed
     );
+    assert_eq!(redeem(&storage, "h-x", NOW).await, RedeemOutcome::NotFound);
+    assert!(insert_code(&storage, "b", "h-b").await);
     assert_eq!(
-        storage.redeem_code("h-x", ALL_TYPES, NOW).await.unwrap(),
-        RedeemOutcome::NotFound
-    );
-    assert!(
-        storage
-            .insert_code(&code("b", "h-b", NOW + 900))
-            .await
-            .unwrap()
-    );
-    assert_eq!(
-        storage
-            .redeem_code("h-b", ALL_TYPES, NOW + 900)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-b", NOW + 900).await,
         RedeemOutcome::Expired
     );
-    assert!(
-        storage
-            .insert_code(&code("c", "h-c", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "c", "h-c").await);
     assert!(storage.expire_code("c", NOW + 5).await.unwrap());
     assert!(!storage.expire_code("c", NOW + 6).await.unwrap());
     assert!(
@@ -130,10 +109,7 @@ async fn suite(storage: Arc<dyn Storage>) {
         "a redeemed code stays redeemed"
     );
     assert_eq!(
-        storage
-            .redeem_code("h-c", ALL_TYPES, NOW + 7)
-            .await
-            .unwrap(),
+        redeem(&storage, "h-c", NOW + 7).await,
         RedeemOutcome::Expired
     );
     let status = storage.code_status("a").await.unwrap().unwrap();
@@ -145,21 +121,11 @@ async fn suite(storage: Arc<dyn Storage>) {
     assert_eq!(storage.code_status("zzz").await.unwrap(), None);
 
     // Concurrent redeem: exactly one winner.
-    assert!(
-        storage
-            .insert_code(&code("d", "h-d", NOW + 900))
-            .await
-            .unwrap()
-    );
+    assert!(insert_code(&storage, "d", "h-d").await);
     let attempts: Vec<_> = (0..16)
         .map(|_| {
             let storage = Arc::clone(&storage);
-            tokio::spawn(async move {
-                storage
-                    .redeem_code("h-d", ALL_TYPES, NOW + 1)
-                    .await
-                    .unwrap()
-            })
+            tokio::spawn(async move { redeem(&storage, "h-d", NOW + 1).await })
         })
         .collect();
     let mut winners = 0;
@@ -421,6 +387,36 @@ fn notice(id: &str, published_at: i64) -> StoredNotice {
     }
 }
 
+async fn by_trace(storage: &Arc<dyn Storage>, lookup: &str) -> Option<VenueRegistrationRow> {
+    storage.venue_by_trace_lookup(lookup).await.unwrap()
+}
+
+async fn by_manager(storage: &Arc<dyn Storage>, lookup: &str) -> Option<VenueRegistrationRow> {
+    storage.venue_by_manager_lookup(lookup).await.unwrap()
+}
+
+async fn take_keyword(
+    storage: &Arc<dyn Storage>,
+    lookup: &str,
+    now: i64,
+) -> Option<VenueKeywordRow> {
+    storage.take_venue_keyword(lookup, now).await.unwrap()
+}
+
+/// Decides the notice request `id` (`approve` or reject), publishing `published` if approved.
+async fn decide(
+    storage: &Arc<dyn Storage>,
+    id: &str,
+    approve: bool,
+    published: &[StoredNotice],
+    now: i64,
+) -> Option<NoticeRequestRow> {
+    storage
+        .decide_notice_request(id, approve, published, now)
+        .await
+        .unwrap()
+}
+
 /// Venue registrations, keywords, notice requests and notices ([`VenueStorage`]) on one backend.
 ///
 /// [`VenueStorage`]: mimamori_diagnosis_server::storage::VenueStorage
@@ -432,30 +428,12 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
         .insert_venue_registration(&registration("V-2"))
         .await
         .unwrap();
+    assert_eq!(by_trace(&storage, "trace-V-1").await, Some(v1.clone()));
+    assert_eq!(by_manager(&storage, "manager-V-1").await, Some(v1.clone()));
+    assert_eq!(by_trace(&storage, "trace-nope").await, None);
+    assert_eq!(by_manager(&storage, "manager-nope").await, None);
     assert_eq!(
-        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
-        Some(v1.clone())
-    );
-    assert_eq!(
-        storage
-            .venue_by_manager_lookup("manager-V-1")
-            .await
-            .unwrap(),
-        Some(v1.clone())
-    );
-    assert_eq!(
-        storage.venue_by_trace_lookup("trace-nope").await.unwrap(),
-        None
-    );
-    assert_eq!(
-        storage
-            .venue_by_manager_lookup("manager-nope")
-            .await
-            .unwrap(),
-        None
-    );
-    assert_eq!(
-        storage.venue_by_trace_lookup("manager-V-1").await.unwrap(),
+        by_trace(&storage, "manager-V-1").await,
         None,
         "a manager lookup is not a trace lookup"
     );
@@ -483,51 +461,39 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
             .is_err()
     );
     assert_eq!(
-        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
+        by_trace(&storage, "trace-V-1").await,
         Some(v1.clone()),
         "the first registration is untouched"
     );
-    assert_eq!(
-        storage
-            .venue_by_manager_lookup("manager-V-1")
-            .await
-            .unwrap(),
-        Some(v1.clone())
-    );
+    assert_eq!(by_manager(&storage, "manager-V-1").await, Some(v1.clone()));
     for lookup in ["trace-other", "trace-V-3", "trace-V-4"] {
-        assert_eq!(storage.venue_by_trace_lookup(lookup).await.unwrap(), None);
+        assert_eq!(by_trace(&storage, lookup).await, None);
     }
     for lookup in ["manager-other", "manager-V-3", "manager-V-4"] {
-        assert_eq!(storage.venue_by_manager_lookup(lookup).await.unwrap(), None);
+        assert_eq!(by_manager(&storage, lookup).await, None);
     }
 
     // Keywords: taken exactly once, never after expiry.
     let k1 = keyword("kw-1", "V-1", NOW + 600);
     storage.insert_venue_keyword(&k1).await.unwrap();
+    assert_eq!(take_keyword(&storage, "kw-1", NOW).await, Some(k1.clone()));
     assert_eq!(
-        storage.take_venue_keyword("kw-1", NOW).await.unwrap(),
-        Some(k1.clone())
-    );
-    assert_eq!(
-        storage.take_venue_keyword("kw-1", NOW + 1).await.unwrap(),
+        take_keyword(&storage, "kw-1", NOW + 1).await,
         None,
         "a keyword works once"
     );
-    assert_eq!(
-        storage.take_venue_keyword("kw-nope", NOW).await.unwrap(),
-        None
-    );
+    assert_eq!(take_keyword(&storage, "kw-nope", NOW).await, None);
     storage
         .insert_venue_keyword(&keyword("kw-2", "V-1", NOW + 600))
         .await
         .unwrap();
     assert_eq!(
-        storage.take_venue_keyword("kw-2", NOW + 600).await.unwrap(),
+        take_keyword(&storage, "kw-2", NOW + 600).await,
         None,
         "expired at its expiry time"
     );
     assert_eq!(
-        storage.take_venue_keyword("kw-2", NOW).await.unwrap(),
+        take_keyword(&storage, "kw-2", NOW).await,
         None,
         "an expired keyword was deleted"
     );
@@ -538,10 +504,7 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
         .insert_venue_keyword(&keyword("kw-4", "V-2", NOW + 100))
         .await
         .unwrap();
-    assert_eq!(
-        storage.take_venue_keyword("kw-4", NOW + 500).await.unwrap(),
-        None
-    );
+    assert_eq!(take_keyword(&storage, "kw-4", NOW + 500).await, None);
     // A duplicate keyword or one for an unknown registration is refused; the stored one stays.
     let mut k3_again = keyword("kw-3", "V-1", NOW + 5000);
     k3_again.sealed = b"replacement".to_vec();
@@ -552,14 +515,12 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
             .await
             .is_err()
     );
-    assert_eq!(storage.take_venue_keyword("kw-5", NOW).await.unwrap(), None);
+    assert_eq!(take_keyword(&storage, "kw-5", NOW).await, None);
     // Racing takes of one keyword: exactly one gets it.
     let takers: Vec<_> = (0..8)
         .map(|_| {
             let storage = Arc::clone(&storage);
-            tokio::spawn(
-                async move { storage.take_venue_keyword("kw-3", NOW + 501).await.unwrap() },
-            )
+            tokio::spawn(async move { take_keyword(&storage, "kw-3", NOW + 501).await })
         })
         .collect();
     let mut taken = Vec::new();
@@ -597,16 +558,15 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
     // Decisions: once each. Approval publishes the notices in the same transaction; a second
     // decision (either way) returns None and publishes nothing.
     assert_eq!(storage.venue_notices_since(0).await.unwrap(), []);
-    let approved = storage
-        .decide_notice_request(
-            "req-1",
-            true,
-            &[notice("n-1", NOW + 100), notice("n-2", NOW + 100)],
-            NOW + 100,
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let approved = decide(
+        &storage,
+        "req-1",
+        true,
+        &[notice("n-1", NOW + 100), notice("n-2", NOW + 100)],
+        NOW + 100,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         approved,
         NoticeRequestRow {
@@ -616,26 +576,31 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
         }
     );
     assert_eq!(
-        storage
-            .decide_notice_request("req-1", false, &[], NOW + 101)
-            .await
-            .unwrap(),
+        decide(&storage, "req-1", false, &[], NOW + 101).await,
         None,
         "an approved request cannot then be rejected"
     );
     assert_eq!(
-        storage
-            .decide_notice_request("req-1", true, &[notice("n-3", NOW + 102)], NOW + 102)
-            .await
-            .unwrap(),
+        decide(
+            &storage,
+            "req-1",
+            true,
+            &[notice("n-3", NOW + 102)],
+            NOW + 102
+        )
+        .await,
         None,
         "nor approved twice"
     );
-    let rejected = storage
-        .decide_notice_request("req-2", false, &[notice("n-4", NOW + 103)], NOW + 103)
-        .await
-        .unwrap()
-        .unwrap();
+    let rejected = decide(
+        &storage,
+        "req-2",
+        false,
+        &[notice("n-4", NOW + 103)],
+        NOW + 103,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         rejected,
         NoticeRequestRow {
@@ -645,18 +610,26 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
         }
     );
     assert_eq!(
-        storage
-            .decide_notice_request("req-2", true, &[notice("n-5", NOW + 104)], NOW + 104)
-            .await
-            .unwrap(),
+        decide(
+            &storage,
+            "req-2",
+            true,
+            &[notice("n-5", NOW + 104)],
+            NOW + 104
+        )
+        .await,
         None,
         "a rejected request cannot then be approved"
     );
     assert_eq!(
-        storage
-            .decide_notice_request("req-nope", true, &[notice("n-6", NOW + 105)], NOW + 105)
-            .await
-            .unwrap(),
+        decide(
+            &storage,
+            "req-nope",
+            true,
+            &[notice("n-6", NOW + 105)],
+            NOW + 105
+        )
+        .await,
         None
     );
     assert_eq!(
@@ -676,10 +649,7 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
             tokio::spawn(async move {
                 let approve = index % 2 == 0;
                 let published = [notice(&format!("n-race-{index}"), NOW + 200)];
-                let outcome = storage
-                    .decide_notice_request("req-3", approve, &published, NOW + 200)
-                    .await
-                    .unwrap();
+                let outcome = decide(&storage, "req-3", approve, &published, NOW + 200).await;
                 outcome.map(|row| (index, row))
             })
         })
@@ -736,10 +706,7 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
     assert_eq!(storage.venue_notices_since(NOW + 501).await.unwrap(), []);
 
     // Registrations are still there after all of that.
-    assert_eq!(
-        storage.venue_by_trace_lookup("trace-V-1").await.unwrap(),
-        Some(v1)
-    );
+    assert_eq!(by_trace(&storage, "trace-V-1").await, Some(v1));
 }
 
 #[tokio::test]
@@ -787,17 +754,7 @@ async fn postgres_passes_the_storage_suite() {
     let Some(url) = common::postgres_url() else {
         return;
     };
-    let database = format!("mimamori_test_{}_{}", std::process::id(), NOW);
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(connection);
-    client
-        .batch_execute(&format!("CREATE DATABASE {database}"))
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    let test_url = format!("{base}/{database}");
+    let test_url = common::fresh_postgres_database(&url, "storage").await;
     let storage = PostgresStorage::connect(&test_url).await.unwrap();
     let storage: Arc<dyn Storage> = Arc::new(storage);
     suite(Arc::clone(&storage)).await;

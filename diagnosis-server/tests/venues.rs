@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Venue check-ins over real HTTP: registration (valid; every bad field refused with a clear
 //! message and nothing stored; the database alone reveals nothing), the poster's QR rendered
 //! with pdftoppm and decoded with zbarimg back to the exact payload, notice requests (manager
@@ -6,12 +5,6 @@
 //! wrong trace code refused with nothing changed, and the feed's signature.
 //!
 //! Needs fonts-noto-cjk, poppler-utils and zbar-tools (scripts/test installs them).
-
-mod common;
-
-// Issue 13: the largest registration the validation accepts, and the answer's size.
-#[path = "robust/venue_limits.rs"]
-mod venue_limits;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -21,7 +14,7 @@ use mimamori_venue::{
 };
 use serde_json::{Value, json};
 
-use common::{START, TestServer, start};
+use crate::common::{self, START, TestServer, start};
 
 fn form() -> Value {
     json!({
@@ -40,18 +33,6 @@ fn form() -> Value {
     })
 }
 
-async fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
-    let response = server
-        .client
-        .post(server.url(path))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn keys(server: &TestServer) -> Vec<VenuePublicKey> {
     let published: PublishedVenueKeys =
         common::json_from(server.client.get(server.url(KEYS_PATH))).await;
@@ -63,12 +44,7 @@ async fn keys(server: &TestServer) -> Vec<VenuePublicKey> {
 }
 
 async fn feed_bytes(server: &TestServer) -> Vec<u8> {
-    let response = server
-        .client
-        .get(server.url(FEED_PATH))
-        .send()
-        .await
-        .unwrap();
+    let response = server.get(FEED_PATH).await;
     assert_eq!(response.status().as_u16(), 200);
     response.bytes().await.unwrap().to_vec()
 }
@@ -78,33 +54,10 @@ async fn feed(server: &TestServer) -> NoticeFeed {
     NoticeFeed::parse(&bytes, &keys(server).await).unwrap()
 }
 
-fn count_rows(server: &TestServer, table: &str) -> i64 {
-    let connection =
-        rusqlite::Connection::open(server.directory.path().join("diagnosis.sqlite3")).unwrap();
-    connection
-        .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
-            row.get(0)
-        })
-        .unwrap()
-}
-
 async fn register(server: &TestServer) -> Value {
-    let (status, body) = post(server, "/venues/v1/registrations", &form()).await;
+    let (status, body) = server.post("/venues/v1/registrations", &form()).await;
     assert_eq!(status, 201, "{body}");
     body
-}
-
-/// A room's poster or QR image (`format`: pdf, png, svg), fetched with its QR text.
-async fn room_file(server: &TestServer, qr_url: &str, format: &str) -> Vec<u8> {
-    let response = server
-        .client
-        .post(server.url(mimamori_diagnosis_server::venues::POSTERS_PATH))
-        .json(&json!({"qrUrl": qr_url, "format": format}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200, "{format}");
-    response.bytes().await.unwrap().to_vec()
 }
 
 fn run(program: &str, args: &[&str]) -> Vec<u8> {
@@ -138,13 +91,13 @@ async fn registration_returns_signed_qrs_posters_and_documents_and_stores_only_s
         assert_eq!(qr.payload().room(), ["1階", "2階 大宴会場"][index]);
         assert_eq!(qr.payload().default_stay_minutes(), 90);
         assert!(url.starts_with("https://localhost/v/#"));
-        assert!(room_file(&server, url, "png").await.starts_with(b"\x89PNG"));
-        let svg = room_file(&server, url, "svg").await;
+        assert!(server.room_file(url, "png").await.starts_with(b"\x89PNG"));
+        let svg = server.room_file(url, "svg").await;
         assert!(String::from_utf8(svg).unwrap().contains("<svg"));
 
         // The poster's QR, printed and scanned, is exactly the payload URL.
         let poster = dir.path().join(format!("poster-{index}.pdf"));
-        std::fs::write(&poster, room_file(&server, url, "pdf").await).unwrap();
+        std::fs::write(&poster, server.room_file(url, "pdf").await).unwrap();
         let prefix = dir.path().join(format!("poster-{index}"));
         run(
             "pdftoppm",
@@ -196,7 +149,7 @@ async fn registration_returns_signed_qrs_posters_and_documents_and_stores_only_s
     );
 
     // The database alone reveals nothing: no name, address, phone, e-mail, QR payload or code.
-    assert_eq!(count_rows(&server, "venue_registrations"), 1);
+    assert_eq!(server.count_rows("venue_registrations"), 1);
     let dump = std::fs::read(server.directory.path().join("diagnosis.sqlite3")).unwrap();
     let wal =
         std::fs::read(server.directory.path().join("diagnosis.sqlite3-wal")).unwrap_or_default();
@@ -246,7 +199,7 @@ async fn every_missing_or_invalid_field_is_refused_clearly_and_nothing_is_stored
     for (field, value, message) in cases {
         let mut body = form();
         body[field] = value;
-        let (status, answer) = post(&server, "/venues/v1/registrations", &body).await;
+        let (status, answer) = server.post("/venues/v1/registrations", &body).await;
         assert_eq!(status, 400, "{field}: {answer}");
         assert_eq!(answer["code"], "invalid_registration");
         let problems = answer["problems"].as_array().unwrap();
@@ -262,7 +215,7 @@ async fn every_missing_or_invalid_field_is_refused_clearly_and_nothing_is_stored
     // A missing field (absent from the JSON) is refused the same way.
     let mut body = form();
     body.as_object_mut().unwrap().remove("email");
-    let (status, answer) = post(&server, "/venues/v1/registrations", &body).await;
+    let (status, answer) = server.post("/venues/v1/registrations", &body).await;
     assert_eq!(status, 400);
     assert!(
         answer["problems"]
@@ -281,7 +234,7 @@ async fn every_missing_or_invalid_field_is_refused_clearly_and_nothing_is_stored
         .unwrap();
     assert_eq!(response.status().as_u16(), 400);
     assert_eq!(
-        count_rows(&server, "venue_registrations"),
+        server.count_rows("venue_registrations"),
         0,
         "nothing was stored"
     );
@@ -308,7 +261,7 @@ async fn a_managers_request_is_published_only_after_the_authority_approves_it() 
     let manager_key = body["managerKey"].as_str().unwrap();
     let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
     request["managerKey"] = json!(manager_key);
-    let (status, filed) = post(&server, "/venues/v1/notice-requests", &request).await;
+    let (status, filed) = server.post("/venues/v1/notice-requests", &request).await;
     assert_eq!(status, 202, "{filed}");
     let id = filed["requestId"].as_str().unwrap().to_owned();
 
@@ -324,12 +277,12 @@ async fn a_managers_request_is_published_only_after_the_authority_approves_it() 
     assert_eq!(requests[0]["requestedBy"], "manager");
 
     // Without an API key the authority routes refuse.
-    let (status, _) = post(
-        &server,
-        &format!("/api/v1/authority/venues/notice-requests/{id}/approve"),
-        &json!({}),
-    )
-    .await;
+    let (status, _) = server
+        .post(
+            &format!("/api/v1/authority/venues/notice-requests/{id}/approve"),
+            &json!({}),
+        )
+        .await;
     assert_eq!(status, 401);
     assert!(feed(&server).await.entries().is_empty());
 
@@ -374,12 +327,12 @@ async fn a_managers_request_is_published_only_after_the_authority_approves_it() 
 async fn staff_request_with_a_one_time_keyword_and_rejection_publishes_nothing() {
     let server = start().await;
     let body = register(&server).await;
-    let (status, keyword) = post(
-        &server,
-        "/venues/v1/keywords",
-        &json!({"managerKey": body["managerKey"]}),
-    )
-    .await;
+    let (status, keyword) = server
+        .post(
+            "/venues/v1/keywords",
+            &json!({"managerKey": body["managerKey"]}),
+        )
+        .await;
     assert_eq!(status, 201, "{keyword}");
     let keyword = keyword["keyword"].as_str().unwrap().to_owned();
 
@@ -387,10 +340,10 @@ async fn staff_request_with_a_one_time_keyword_and_rejection_publishes_nothing()
     request["wholeDay"] = json!(true);
     request["rooms"] = json!(["2階 大宴会場"]);
     request["keyword"] = json!(keyword);
-    let (status, filed) = post(&server, "/venues/v1/notice-requests", &request).await;
+    let (status, filed) = server.post("/venues/v1/notice-requests", &request).await;
     assert_eq!(status, 202, "{filed}");
     // The keyword works once.
-    let (status, again) = post(&server, "/venues/v1/notice-requests", &request).await;
+    let (status, again) = server.post("/venues/v1/notice-requests", &request).await;
     assert_eq!(status, 404, "{again}");
     assert_eq!(again["code"], "unknown_code");
 
@@ -412,12 +365,12 @@ async fn staff_request_with_a_one_time_keyword_and_rejection_publishes_nothing()
     );
 
     // A made-up manager key gets no keyword.
-    let (status, answer) = post(
-        &server,
-        "/venues/v1/keywords",
-        &json!({"managerKey": "0000-0000-0000-0000"}),
-    )
-    .await;
+    let (status, answer) = server
+        .post(
+            "/venues/v1/keywords",
+            &json!({"managerKey": "0000-0000-0000-0000"}),
+        )
+        .await;
     assert_eq!(status, 404, "{answer}");
 }
 
@@ -446,7 +399,7 @@ async fn the_authority_publishes_directly_with_the_trace_code_and_a_wrong_code_c
         .await;
     assert_eq!(status, 404);
     assert_eq!(feed(&server).await.entries(), before.entries());
-    assert_eq!(count_rows(&server, "venue_notices"), 0);
+    assert_eq!(server.count_rows("venue_notices"), 0);
 
     // Bad fields with the right code: refused, nothing published.
     for (field, value, code) in [
@@ -465,7 +418,7 @@ async fn the_authority_publishes_directly_with_the_trace_code_and_a_wrong_code_c
         assert_eq!(status, 400, "{field}: {answer}");
         assert_eq!(answer["code"], code);
     }
-    assert_eq!(count_rows(&server, "venue_notices"), 0);
+    assert_eq!(server.count_rows("venue_notices"), 0);
 
     // The right code (typed in lower case without hyphens) publishes at once.
     let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The venue pages in a real headless Chromium (through chromedriver, fantoccini): the
 //! registration form refuses a bad submission and stores nothing, then registers a venue with
 //! two rooms and shows the QR codes, downloads and the trace code; the manager requests a notice
@@ -9,88 +8,28 @@
 //! `MIMAMORI_CHROMEDRIVER`), and fonts-noto-cjk. Without a browser the test prints "skipped" and
 //! passes, unless `MIMAMORI_REQUIRE_BROWSER=1` (CI), which makes it fail.
 
-#[allow(dead_code)]
-#[path = "common/browser.rs"]
-mod browser;
-mod common;
-
 use std::sync::Arc;
 
-use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, submit, text};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Client;
 use mimamori_diagnosis_server::{portal, venues};
 use mimamori_venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
-use serde_json::json;
 
-const PASSWORD: &str = "sakura-hokenjo-2026";
+use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
+use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD};
+use crate::common::{self, TestServer};
 
-fn registrations(server: &common::TestServer) -> i64 {
-    let connection =
-        rusqlite::Connection::open(server.directory.path().join("diagnosis.sqlite3")).unwrap();
-    connection
-        .query_row("SELECT COUNT(*) FROM venue_registrations", [], |row| {
-            row.get(0)
-        })
-        .unwrap()
+fn registrations(server: &TestServer) -> i64 {
+    server.count_rows("venue_registrations")
 }
 
 #[tokio::test]
 async fn operators_and_staff_use_the_venue_pages_in_headless_chromium() {
-    let required = std::env::var("MIMAMORI_REQUIRE_BROWSER").as_deref() == Ok("1");
-    let chromium = find_binary(
-        "MIMAMORI_CHROMIUM",
-        &["chromium", "chromium-browser", "google-chrome"],
-    );
-    let chromedriver = find_binary("MIMAMORI_CHROMEDRIVER", &["chromedriver"]);
-    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-        assert!(
-            !required,
-            "MIMAMORI_REQUIRE_BROWSER=1 but chromium or chromedriver is missing \
-             (apt-get install chromium chromium-driver)"
-        );
-        eprintln!(
-            "skipped: chromium or chromedriver not found (MIMAMORI_REQUIRE_BROWSER=1 fails instead)"
-        );
-        return;
-    };
-
-    let server = Arc::new(common::start().await);
-    portal::add_staff_account(server.server.services(), "tanaka", PASSWORD)
-        .await
-        .unwrap();
-    let base = server.server.base_url();
-    let driver = start_driver(&chromedriver).await;
-    let profile = tempfile::tempdir().unwrap();
-    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push(format!("--user-data-dir={}", profile.path().display()));
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert("browserName".into(), json!("chrome"));
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium, "args": args}),
-    );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session through chromedriver");
-
-    let steps = tokio::spawn(venue_steps(client.clone(), Arc::clone(&server), base));
-    let outcome = steps.await;
-    let _ = client.close().await;
-    drop(driver);
-    if let Err(error) = outcome {
-        std::panic::resume_unwind(error.into_panic());
-    }
-    let server = Arc::try_unwrap(server).ok().expect("the steps are done");
-    server.server.shutdown().await.unwrap();
+    in_chromium(venue_steps).await;
 }
 
 async fn select(client: &Client, css: &str, value: &str) {
-    client
-        .find(Locator::Css(css))
+    find(client, css)
         .await
-        .unwrap()
         .select_by_value(value)
         .await
         .unwrap();
@@ -103,12 +42,9 @@ async fn fill_notice(client: &Client, template: &str) {
     fill(client, "#to_hour", "20").await;
 }
 
-async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: String) {
+async fn venue_steps(client: Client, server: Arc<TestServer>, base: String) {
     // A submission without consent and with a bad e-mail: refused, values kept, nothing stored.
-    client
-        .goto(&format!("{base}{}", venues::REGISTER_PAGE_PATH))
-        .await
-        .unwrap();
+    open(&client, &base, venues::REGISTER_PAGE_PATH).await;
     assert!(
         client
             .title()
@@ -128,13 +64,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     let problems = text(&client, "#problems").await;
     assert!(problems.contains("メールアドレス"), "{problems}");
     assert!(problems.contains("terms of use"), "{problems}");
-    let kept = client
-        .find(Locator::Css("#name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let kept = find(&client, "#name").await.prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("喫茶みまもり"));
     assert_eq!(registrations(&server), 0, "a refused form stores nothing");
 
@@ -155,16 +85,11 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
         "#leaflet",
         "#operator-copy",
     ] {
-        client
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("{css} missing"));
+        find(&client, css).await;
     }
     // Posters are fetched one at a time with the room's QR text (issue 13: a small page).
-    let qr_url = client
-        .find(Locator::Css("form input[name=qrUrl]"))
+    let qr_url = find(&client, "form input[name=qrUrl]")
         .await
-        .unwrap()
         .attr("value")
         .await
         .unwrap()
@@ -173,10 +98,7 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     assert_eq!(registrations(&server), 1);
 
     // The manager requests a notice with the manager key.
-    client
-        .goto(&format!("{base}{}", venues::NOTICE_REQUEST_PAGE_PATH))
-        .await
-        .unwrap();
+    open(&client, &base, venues::NOTICE_REQUEST_PAGE_PATH).await;
     fill(&client, "#code", &manager_key).await;
     fill_notice(&client, "tokyo_positive_visitor").await;
     submit(&client, "#send-request").await;
@@ -184,20 +106,14 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
     assert!(filed.contains("承認"), "{filed}");
 
     // Staff: the venue page needs a login.
-    client
-        .goto(&format!("{base}{}", venues::PORTAL_VENUES_PATH))
-        .await
-        .unwrap();
+    open(&client, &base, venues::PORTAL_VENUES_PATH).await;
     assert_eq!(path(&client).await, portal::LOGIN_PATH);
-    fill(&client, "#name", "tanaka").await;
-    fill(&client, "#password", PASSWORD).await;
+    fill(&client, "#name", STAFF_NAME).await;
+    fill(&client, "#password", STAFF_PASSWORD).await;
     submit(&client, "#login").await;
     // Logged in: the portal's header has the logout button.
     text(&client, "#logout").await;
-    client
-        .goto(&format!("{base}{}", venues::PORTAL_VENUES_PATH))
-        .await
-        .unwrap();
+    open(&client, &base, venues::PORTAL_VENUES_PATH).await;
     let page = text(&client, "main").await;
     assert!(page.contains("喫茶みまもり"), "{page}");
     submit(&client, "button[name=decision][value=approve]").await;
@@ -225,13 +141,6 @@ async fn venue_steps(client: Client, server: Arc<common::TestServer>, base: Stri
         .iter()
         .map(|pem| VenuePublicKey::parse(pem).unwrap())
         .collect();
-    let bytes = http
-        .get(format!("{base}{FEED_PATH}"))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let bytes = common::fetch_bytes(&http, &format!("{base}{FEED_PATH}")).await;
     assert_eq!(NoticeFeed::parse(&bytes, &keys).unwrap().entries().len(), 4);
 }

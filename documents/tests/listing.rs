@@ -1,12 +1,6 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Renders the contact-listing document with the real CJK font and checks it with poppler:
 //! the page image is not blank, and the names, dates and verbatim texts are in the PDF's text.
-//!
-//! Needs Debian's fonts-noto-cjk and poppler-utils (scripts/test installs them).
 
-use std::process::Command;
-
-use mimamori_documents::FontSet;
 use mimamori_documents::listing::listing_pdf;
 use mimamori_listing::{
     Basis, Candidate, Consultation, Investigation, InvestigationPeriod, Listing, Masking, Overlap,
@@ -14,18 +8,7 @@ use mimamori_listing::{
 };
 use time::macros::{date, datetime};
 
-fn run(program: &str, args: &[&str]) -> Vec<u8> {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|error| panic!("{program} could not run ({error}); install poppler-utils"));
-    assert!(
-        output.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
+use crate::common::{fonts, run};
 
 fn nursery_listing() -> Listing {
     let period = InvestigationPeriod::new(
@@ -60,8 +43,7 @@ fn nursery_listing() -> Listing {
 
 #[test]
 fn the_listing_page_renders_with_names_dates_and_texts() {
-    let fonts = FontSet::from_env_or_default()
-        .unwrap_or_else(|error| panic!("{error} (scripts/test installs fonts-noto-cjk)"));
+    let fonts = fonts();
     let pdf = listing_pdf(&fonts, &nursery_listing()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("listing.pdf");

@@ -1,43 +1,11 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Renders PDFs with the real CJK font and checks them with poppler (`pdftoppm`, `pdftotext`)
 //! and zbar (`zbarimg`): Japanese text is really in the file, and the QR decodes to its text.
-//!
-//! Needs Debian's fonts-noto-cjk, poppler-utils and zbar-tools (scripts/test installs them).
 
 use std::path::Path;
-use std::process::Command;
 
 use mimamori_documents::{A4Document, Align, Column, FontSet, QrMatrix, Table, TextStyle};
 
-/// Loaded once for all tests (the collection is large).
-fn fonts() -> FontSet {
-    static FONTS: std::sync::OnceLock<FontSet> = std::sync::OnceLock::new();
-    FONTS
-        .get_or_init(|| {
-            FontSet::from_env_or_default()
-                .unwrap_or_else(|error| panic!("{error} (scripts/test installs fonts-noto-cjk)"))
-        })
-        .clone()
-}
-
-fn run(program: &str, args: &[&str]) -> Vec<u8> {
-    let output = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|error| {
-            panic!("{program} could not run ({error}); install poppler-utils and zbar-tools")
-        });
-    assert!(
-        output.status.success(),
-        "{program} failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
-fn pdf_text(pdf: &Path) -> String {
-    String::from_utf8(run("pdftotext", &[pdf.to_str().unwrap(), "-"])).unwrap()
-}
+use crate::common::{fonts, pdf_text, run};
 
 fn decode_qr_on_page(pdf: &Path, page: usize) -> String {
     let dir = pdf.parent().unwrap();
@@ -74,26 +42,7 @@ fn decode_qr_on_page(pdf: &Path, page: usize) -> String {
 fn japanese_text_is_embedded_and_extractable_and_the_qr_decodes() {
     let fonts = fonts();
     let payload = "https://authority.example/v/#AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA";
-    let mut doc = A4Document::new(&fonts, "テスト", "ja");
-    doc.text(
-        "来店のたびに読み取ってください",
-        &TextStyle::TITLE.centered(),
-    );
-    doc.paragraph("新型コロナウイルス感染症の集団発生の疑いがあることが判明しましたのでお知らせします。Scan the QR code at every visit.");
-    doc.qr(&QrMatrix::encode(payload).unwrap(), 90.0, Align::Center)
-        .unwrap();
-    doc.boxed(
-        "追跡コード Trace code: ABCD-EFGH-JKMN-PQRS",
-        &TextStyle::BODY.bold(),
-        245,
-    );
-    let mut table = Table::new(vec![
-        Column::new("項目 Item", 1.0),
-        Column::new("内容 Value", 2.0),
-    ]);
-    table.row(["店舗名 Name", "喫茶みまもり"]);
-    doc.table(&table);
-    let pdf = doc.finish().unwrap();
+    let pdf = sample(&fonts, payload, None, &[]);
     assert!(pdf.starts_with(b"%PDF-"));
     // A subset, not the ~20 MB collection.
     assert!(pdf.len() < 400_000, "PDF is {} bytes", pdf.len());
@@ -155,20 +104,39 @@ fn a_qr_larger_than_the_page_is_refused() {
 #[test]
 #[ignore = "writes /tmp/vis/sample.pdf for a person to look at"]
 fn sample_for_eyes() {
-    let fonts = fonts();
-    let mut doc = A4Document::new(&fonts, "テスト", "ja");
+    let pdf = sample(
+        &fonts(),
+        "https://authority.example/v/#AQIDBAUG",
+        Some(
+            "箇条書きの項目です。長い項目は次の行に折り返され、字下げがそろいます。A long bullet wraps with its indent.",
+        ),
+        &[[
+            "住所 Address",
+            "岩手県盛岡市内丸10番1号 とても長い住所の例で折り返しを確かめます",
+        ]],
+    );
+    std::fs::write("/tmp/vis/sample.pdf", pdf).unwrap();
+}
+
+/// A page of every kind of block: a title, a paragraph, `bullet` (if any), a QR of `payload`, a
+/// boxed trace code, and a table with a name row and `more_rows`.
+fn sample(
+    fonts: &FontSet,
+    payload: &str,
+    bullet: Option<&str>,
+    more_rows: &[[&str; 2]],
+) -> Vec<u8> {
+    let mut doc = A4Document::new(fonts, "テスト", "ja");
     doc.text(
         "来店のたびに読み取ってください",
         &TextStyle::TITLE.centered(),
     );
     doc.paragraph("新型コロナウイルス感染症の集団発生の疑いがあることが判明しましたのでお知らせします。Scan the QR code at every visit.");
-    doc.bullet("箇条書きの項目です。長い項目は次の行に折り返され、字下げがそろいます。A long bullet wraps with its indent.");
-    doc.qr(
-        &QrMatrix::encode("https://authority.example/v/#AQIDBAUG").unwrap(),
-        90.0,
-        Align::Center,
-    )
-    .unwrap();
+    if let Some(bullet) = bullet {
+        doc.bullet(bullet);
+    }
+    doc.qr(&QrMatrix::encode(payload).unwrap(), 90.0, Align::Center)
+        .unwrap();
     doc.boxed(
         "追跡コード Trace code: ABCD-EFGH-JKMN-PQRS",
         &TextStyle::BODY.bold(),
@@ -179,12 +147,11 @@ fn sample_for_eyes() {
         Column::new("内容 Value", 2.0),
     ]);
     table.row(["店舗名 Name", "喫茶みまもり"]);
-    table.row([
-        "住所 Address",
-        "岩手県盛岡市内丸10番1号 とても長い住所の例で折り返しを確かめます",
-    ]);
+    for row in more_rows {
+        table.row(*row);
+    }
     doc.table(&table);
-    std::fs::write("/tmp/vis/sample.pdf", doc.finish().unwrap()).unwrap();
+    doc.finish().unwrap()
 }
 
 mod venue_documents {

@@ -36,7 +36,8 @@ pub struct World {
     api_key: String,
     /// Every phone's and the server's files live under here.
     directory: tempfile::TempDir,
-    http: Http,
+    /// The operator's HTTP client.
+    http: RecordingClient,
 }
 
 impl World {
@@ -61,7 +62,7 @@ impl World {
             clock,
             api_key,
             directory,
-            http: Http::new(),
+            http: RecordingClient::default(),
         }
     }
 
@@ -103,44 +104,54 @@ impl World {
         if let Some(date) = symptom_date {
             request["symptomDate"] = date.to_string().into();
         }
-        let response = self
-            .http
-            .post_json(
-                &self.server_url().join("/api/v1/authority/codes"),
-                &[("X-API-Key", self.api_key.as_str())],
-                request.to_string().as_bytes(),
-                1 << 20,
-            )
-            .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        let answer: serde_json::Value = serde_json::from_slice(&response.body).unwrap();
+        let (status, answer) = self.authority_post("/api/v1/authority/codes", &request);
+        assert_eq!(status, 200, "{answer}");
         answer["code"].as_str().unwrap().to_owned()
     }
 
     /// Runs an export batch now, over HTTP as an operator would
     /// (`POST /api/v1/authority/export`); returns the server's answer.
     pub fn run_export(&self) -> serde_json::Value {
+        let (status, answer) =
+            self.authority_post("/api/v1/authority/export", &serde_json::json!({}));
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// POSTs `body` as JSON to `path` of the server with `headers`; the status and the JSON
+    /// answer (`Null` if the body is not JSON).
+    pub fn post(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let response = self
             .http
             .post_json(
-                &self.server_url().join("/api/v1/authority/export"),
-                &[("X-API-Key", self.api_key.as_str())],
-                b"{}",
-                1 << 20,
+                &self.server_url().join(path),
+                headers,
+                body.to_string().as_bytes(),
+                16 << 20,
             )
             .unwrap();
-        assert_eq!(
-            response.status,
-            200,
-            "{}",
-            String::from_utf8_lossy(&response.body)
-        );
-        serde_json::from_slice(&response.body).unwrap()
+        let answer = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
+        (response.status, answer)
+    }
+
+    /// As [`World::post`], with the health authority's API key.
+    pub fn authority_post(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        self.post(path, &[("X-API-Key", self.api_key.as_str())], body)
+    }
+
+    /// The body of a GET of `path` of the server, which must answer 200.
+    pub fn get(&self, path: &str) -> Vec<u8> {
+        let response = self
+            .http
+            .get(&self.server_url().join(path), 16 << 20)
+            .unwrap();
+        assert_eq!(response.status, 200, "GET {path}");
+        response.body
     }
 
     /// A blocking HTTP client for a phone, recording the requests it makes.
@@ -214,10 +225,22 @@ pub fn is_sqlite_file(path: &Path) -> bool {
 
 /// A blocking HTTP client (ureq) as the engine's [`Transport`], remembering every request's
 /// method and URL.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct RecordingClient {
-    http: Http,
+    agent: ureq::Agent,
     requests: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+impl Default for RecordingClient {
+    fn default() -> Self {
+        Self {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into(),
+            requests: Arc::default(),
+        }
+    }
 }
 
 impl RecordingClient {
@@ -230,50 +253,12 @@ impl RecordingClient {
     pub fn clear(&self) {
         self.requests.lock().unwrap().clear();
     }
-}
 
-impl Transport for RecordingClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
+    fn record(&self, method: &str, url: &str) {
         self.requests
             .lock()
             .unwrap()
-            .push(("GET".into(), url.to_owned()));
-        self.http.get(url, max_bytes)
-    }
-
-    fn post_json(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
-        self.requests
-            .lock()
-            .unwrap()
-            .push(("POST".into(), url.to_owned()));
-        self.http.post_json(url, headers, body, max_bytes)
-    }
-}
-
-/// ureq as a [`Transport`] (the CLI has its own, with friendlier errors).
-#[derive(Clone)]
-struct Http(ureq::Agent);
-
-impl Default for Http {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Http {
-    fn new() -> Self {
-        Self(
-            ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-        )
+            .push((method.into(), url.to_owned()));
     }
 
     fn read(
@@ -297,9 +282,10 @@ impl Http {
     }
 }
 
-impl Transport for Http {
+impl Transport for RecordingClient {
     fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        Self::read(self.0.get(url).call(), max_bytes)
+        self.record("GET", url);
+        Self::read(self.agent.get(url).call(), max_bytes)
     }
 
     fn post_json(
@@ -309,7 +295,11 @@ impl Transport for Http {
         body: &[u8],
         max_bytes: u64,
     ) -> mimamori_phone::Result<HttpResponse> {
-        let mut request = self.0.post(url).header("Content-Type", "application/json");
+        self.record("POST", url);
+        let mut request = self
+            .agent
+            .post(url)
+            .header("Content-Type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, *value);
         }

@@ -1,13 +1,81 @@
 //! Headless Chromium through chromedriver (WebDriver, fantoccini) for the portal and venue page
-//! tests: finding the binaries, starting chromedriver on a free port, and small page helpers.
+//! tests: finding the binaries, a session against a portal server, and small page helpers.
 
-#![allow(unreachable_pub)]
-
+use std::future::Future;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
-use fantoccini::{Client, Locator};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use super::TestServer;
+use super::staff::start_portal;
+
+/// One Chromium at a time in this process: two at once on a small machine make page waits
+/// slow enough to time out.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Runs `steps` in headless Chromium with a fresh server that has the staff account
+/// ([`start_portal`]); `steps` gets the WebDriver client, the server and its base URL.
+///
+/// Needs Debian's `chromium` and `chromium-driver` (or `MIMAMORI_CHROMIUM` and
+/// `MIMAMORI_CHROMEDRIVER` pointing at the binaries). Without them this prints "skipped" and
+/// returns, unless `MIMAMORI_REQUIRE_BROWSER=1` (CI), which makes it fail.
+pub async fn in_chromium<Steps, Done>(steps: Steps)
+where
+    Steps: FnOnce(Client, Arc<TestServer>, String) -> Done,
+    Done: Future<Output = ()> + Send + 'static,
+{
+    let required = std::env::var("MIMAMORI_REQUIRE_BROWSER").as_deref() == Ok("1");
+    let chromium = find_binary(
+        "MIMAMORI_CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
+    let chromedriver = find_binary("MIMAMORI_CHROMEDRIVER", &["chromedriver"]);
+    let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+        assert!(
+            !required,
+            "MIMAMORI_REQUIRE_BROWSER=1 but chromium or chromedriver is missing \
+             (apt-get install chromium chromium-driver)"
+        );
+        eprintln!(
+            "skipped: chromium or chromedriver not found (MIMAMORI_REQUIRE_BROWSER=1 fails instead)"
+        );
+        return;
+    };
+
+    let _one_browser = ONE_BROWSER.lock().await;
+    let server = Arc::new(start_portal().await);
+    let base = server.server.base_url();
+    let driver = start_driver(&chromedriver).await;
+    let profile = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| s.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert("browserName".into(), json!("chrome"));
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": chromium, "args": args}),
+    );
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session through chromedriver");
+
+    // The steps run in their own task so that a failed assertion still closes Chromium.
+    let outcome = tokio::spawn(steps(client.clone(), Arc::clone(&server), base)).await;
+    let _ = client.close().await;
+    drop(driver);
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+    let server = Arc::try_unwrap(server).ok().expect("the steps are done");
+    server.server.shutdown().await.unwrap();
+}
 
 /// Chromium flags: headless, no sandbox (containers, root), nothing that reaches the network on
 /// its own.
@@ -57,7 +125,7 @@ impl Drop for Driver {
     }
 }
 
-pub async fn start_driver(chromedriver: &PathBuf) -> Driver {
+async fn start_driver(chromedriver: &PathBuf) -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -97,27 +165,29 @@ pub async fn text(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+/// The element `css` of the page, which must be there.
+pub async fn find(client: &Client, css: &str) -> Element {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|error| panic!("no {css} on the page: {error}"))
+}
+
 pub async fn fill(client: &Client, css: &str, value: &str) {
-    let field = client.find(Locator::Css(css)).await.unwrap();
+    let field = find(client, css).await;
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 pub async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    find(client, css).await.click().await.unwrap();
 }
 
 /// Clicks a button that submits a form and waits until the browser has left the page (its old
 /// document is gone), so that what is read next comes from the answer, not from the page the
 /// button was on (which may hold an element of the same id).
 pub async fn submit(client: &Client, css: &str) {
-    let page = client.find(Locator::Css("html")).await.unwrap();
+    let page = find(client, "html").await;
     click(client, css).await;
     for _ in 0..200 {
         if page.tag_name().await.is_err() {
@@ -126,6 +196,11 @@ pub async fn submit(client: &Client, css: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("clicking {css} did not leave the page within 20 s");
+}
+
+/// Opens `path` of the server at `base`.
+pub async fn open(client: &Client, base: &str, path: &str) {
+    client.goto(&format!("{base}{path}")).await.unwrap();
 }
 
 /// The path of the page the browser shows.

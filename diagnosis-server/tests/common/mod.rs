@@ -1,7 +1,11 @@
 //! Helpers shared by the integration tests: a server on 127.0.0.1:0 with a fake clock, the real
-//! binary as a child process, and the phone's side of the upload flow over real HTTP.
+//! binary as a child process, the phone's side of the upload flow over real HTTP, export files,
+//! PostgreSQL databases; `browser` drives headless Chromium, `staff` the portal's HTML forms.
 
-#![allow(dead_code, unreachable_pub, missing_docs)]
+#![allow(dead_code)]
+
+pub mod browser;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -14,6 +18,7 @@ use mimamori_api::v1::{
 use mimamori_diagnosis_server::ratelimit::{Rate, RateLimits};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
 use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::export::{ExportFile, ExportKey, ExportSummary};
 use mimamori_gaen::{IntervalNumber, TemporaryExposureKey};
 use serde_json::{Value, json};
 
@@ -86,37 +91,42 @@ impl TestServer {
         format!("{}{path}", self.server.base_url())
     }
 
+    /// POSTs `body` as JSON without an API key; the status and the JSON answer (`Null` if none).
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        status_and_json(self.client.post(self.url(path)).json(body)).await
+    }
+
     pub async fn authority_post(&self, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("X-API-Key", &self.api_key)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        status_and_json(
+            self.client
+                .post(self.url(path))
+                .header("X-API-Key", &self.api_key)
+                .json(&body),
+        )
+        .await
     }
 
     pub async fn authority_get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(self.url(path))
-            .header("X-API-Key", &self.api_key)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
+        status_and_json(
+            self.client
+                .get(self.url(path))
+                .header("X-API-Key", &self.api_key),
+        )
+        .await
+    }
+
+    /// Issues a code over HTTP with `request` (`testType`, `symptomDate`...); the answer.
+    pub async fn issue(&self, request: Value) -> Value {
+        let (status, body) = self
+            .authority_post("/api/v1/authority/codes", request)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
     }
 
     /// Issues a code over HTTP; returns (id, code).
     pub async fn issue_code(&self, test_type: &str) -> (String, String) {
-        let (status, body) = self
-            .authority_post("/api/v1/authority/codes", json!({ "testType": test_type }))
-            .await;
-        assert_eq!(status, 200, "{body}");
+        let body = self.issue(json!({ "testType": test_type })).await;
         (
             body["id"].as_str().unwrap().to_owned(),
             body["code"].as_str().unwrap().to_owned(),
@@ -166,7 +176,16 @@ impl TestServer {
     /// A publish request with a valid certificate, not yet sent.
     pub async fn certified_request(&self, keys: Vec<ExposureKey>) -> PublishRequest {
         let (_, code) = self.issue_code("confirmed").await;
-        let (status, verified) = self.verify(&code).await;
+        self.certified_request_with(&code, keys).await
+    }
+
+    /// A publish request for `keys` with a certificate bought with `code`, not yet sent.
+    pub async fn certified_request_with(
+        &self,
+        code: &str,
+        keys: Vec<ExposureKey>,
+    ) -> PublishRequest {
+        let (status, verified) = self.verify(code).await;
         assert_eq!(status, 200, "{verified:?}");
         let hmac_key = [7u8; 32];
         let (status, certificate) = self
@@ -191,11 +210,76 @@ impl TestServer {
         body
     }
 
+    /// GETs `path`; the response, which must arrive.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// POSTs `size` bytes of spaces as JSON to `path` (to go over a body limit); the response.
+    pub async fn post_blank_json(&self, path: &str, size: usize) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(vec![b' '; size])
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn get_bytes(&self, path: &str) -> (u16, Vec<u8>) {
-        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let response = self.get(path).await;
         let status = response.status().as_u16();
         (status, response.bytes().await.unwrap().to_vec())
     }
+
+    /// A venue room's poster or QR image (`format`: pdf, png, svg), fetched with its QR text.
+    pub async fn room_file(&self, qr_url: &str, format: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .post(self.url(mimamori_diagnosis_server::venues::POSTERS_PATH))
+            .json(&json!({"qrUrl": qr_url, "format": format}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{format}");
+        response.bytes().await.unwrap().to_vec()
+    }
+
+    /// The number of rows in `table` of the server's SQLite database.
+    pub fn count_rows(&self, table: &str) -> i64 {
+        let connection =
+            rusqlite::Connection::open(self.directory.path().join("diagnosis.sqlite3")).unwrap();
+        connection
+            .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |row| {
+                row.get(0)
+            })
+            .unwrap()
+    }
+}
+
+/// Sends `request`; the status and the JSON answer (`Null` if the body is not JSON).
+pub async fn status_and_json(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The status of a GET of `url`.
+pub async fn status_of(client: &reqwest::Client, url: &str) -> u16 {
+    client.get(url).send().await.unwrap().status().as_u16()
+}
+
+/// The body of a GET of `url`, which must arrive (any status).
+pub async fn fetch_bytes(client: &reqwest::Client, url: &str) -> Vec<u8> {
+    client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 /// A wire key with all bytes `byte`, starting at `start`, valid a whole day.
@@ -209,42 +293,74 @@ pub fn key(byte: u8, start: u32) -> ExposureKey {
     .unwrap()
 }
 
-/// The keys of an export zip's bytes, in file order, and whether the given public key verifies
-/// it.
-pub fn read_export(
-    bytes: &[u8],
-    public_key_pem: &str,
-) -> (Vec<[u8; 16]>, mimamori_gaen::export::ExportSummary, bool) {
+/// The keys of an export zip's bytes, in file order, and its summary.
+pub fn export_keys(bytes: &[u8]) -> (Vec<ExportKey>, ExportSummary) {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("export.zip");
     std::fs::write(&path, bytes).unwrap();
-    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
+    let mut file = ExportFile::open(&path).unwrap();
     let mut reader = file.keys().unwrap();
     let mut keys = Vec::new();
     while let Some(key) = reader.next_key().unwrap() {
-        keys.push(*key.key.key.as_bytes());
+        keys.push(key);
     }
-    let summary = reader.finish().unwrap();
+    (keys, reader.finish().unwrap())
+}
+
+/// The keys of an export zip's bytes, in file order, and whether the given public key verifies
+/// it.
+pub fn read_export(bytes: &[u8], public_key_pem: &str) -> (Vec<[u8; 16]>, ExportSummary, bool) {
+    let (keys, summary) = export_keys(bytes);
+    let keys = keys.iter().map(|key| *key.key.key.as_bytes()).collect();
     let public = mimamori_gaen::ExportPublicKey::from_pem(public_key_pem).unwrap();
     let verified = summary.is_verified_by(&public);
     (keys, summary, verified)
 }
 
-/// The real server binary as a child on 127.0.0.1:0 over `data_dir`, with `api_key` as its
-/// bootstrap API key and no export worker; `configure` adds flags and environment. Returns the
-/// child and the server's base URL, once it listens.
+/// The bootstrap API key of the real binary in the process-level tests.
+pub const BINARY_API_KEY: &str = "binary-test-api-key-0123456789";
+
+/// The real server binary as a child on 127.0.0.1:0 over `data_dir`, with [`BINARY_API_KEY`] as
+/// its bootstrap API key and no export worker; `configure` adds flags and environment. Returns
+/// the child (killed when dropped) and the server's base URL, once it listens.
 pub fn spawn_binary(
     data_dir: &std::path::Path,
-    api_key: &str,
     configure: impl FnOnce(&mut std::process::Command),
-) -> (std::process::Child, String) {
-    let mut command = std::process::Command::new(SERVER_BINARY);
+) -> (KillOnDrop, String) {
+    spawn_binary_command(
+        std::process::Command::new(SERVER_BINARY),
+        data_dir,
+        configure,
+    )
+}
+
+/// As [`spawn_binary`], but through `sh -c "<setup> && exec <binary> ..."`: a `umask` or a
+/// `ulimit` for the server alone.
+pub fn spawn_binary_after(
+    setup: &str,
+    data_dir: &std::path::Path,
+    configure: impl FnOnce(&mut std::process::Command),
+) -> (KillOnDrop, String) {
+    let mut command = std::process::Command::new("sh");
     command
-        .args(server_arguments(data_dir, api_key))
+        .arg("-c")
+        .arg(format!("{setup} && exec \"$0\" \"$@\""))
+        .arg(SERVER_BINARY);
+    spawn_binary_command(command, data_dir, configure)
+}
+
+fn spawn_binary_command(
+    mut command: std::process::Command,
+    data_dir: &std::path::Path,
+    configure: impl FnOnce(&mut std::process::Command),
+) -> (KillOnDrop, String) {
+    command
+        .args(server_arguments(data_dir, BINARY_API_KEY))
         .env("MIMAMORI_LOG", "warn")
         .stderr(std::process::Stdio::null());
     configure(&mut command);
-    spawn_listening(command)
+    let (child, base) = spawn_listening(command);
+    (KillOnDrop(child), base)
 }
 
 /// The server binary under test.
@@ -252,7 +368,7 @@ pub const SERVER_BINARY: &str = env!("CARGO_BIN_EXE_mimamori-diagnosis-server");
 
 /// The arguments [`spawn_binary`] gives the server: `data_dir`, 127.0.0.1:0, no export worker,
 /// `api_key` as the bootstrap API key.
-pub fn server_arguments(data_dir: &std::path::Path, api_key: &str) -> Vec<std::ffi::OsString> {
+fn server_arguments(data_dir: &std::path::Path, api_key: &str) -> Vec<std::ffi::OsString> {
     vec![
         "--data-dir".into(),
         data_dir.into(),
@@ -266,7 +382,7 @@ pub fn server_arguments(data_dir: &std::path::Path, api_key: &str) -> Vec<std::f
 
 /// Spawns `command` (the server binary, or a shell that execs it) with stdout piped, and waits
 /// until it prints the address it listens on.
-pub fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
+fn spawn_listening(mut command: std::process::Command) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     command.stdout(std::process::Stdio::piped());
     let mut child = command.spawn().unwrap();
@@ -290,18 +406,39 @@ pub async fn json_from<T: serde::de::DeserializeOwned>(request: reqwest::Request
     request.send().await.unwrap().json().await.unwrap()
 }
 
-/// A phone's whole upload over HTTP to a server at `base` on the system clock: a code issued
-/// with `api_key`, verified, a certificate for one fresh key of yesterday, and the publish
+/// Runs an export over HTTP on the binary at `base` (with [`BINARY_API_KEY`]); the answer.
+pub async fn export_over_http(client: &reqwest::Client, base: &str) -> Value {
+    json_from(
+        client
+            .post(format!("{base}/api/v1/authority/export"))
+            .header("X-API-Key", BINARY_API_KEY),
+    )
+    .await
+}
+
+/// [`upload_one_key`] to the binary at `base`, which must acknowledge it, then an export over
+/// HTTP, which must export that key; the key.
+pub async fn upload_and_export(client: &reqwest::Client, base: &str) -> TemporaryExposureKey {
+    let (tek, response) = upload_one_key(client, base).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let published: PublishResponse = response.json().await.unwrap();
+    assert_eq!(published.inserted_exposures, 1);
+    let outcome = export_over_http(client, base).await;
+    assert_eq!(outcome["keys"], 1, "{outcome}");
+    tek
+}
+
+/// A phone's whole upload over HTTP to the binary at `base` on the system clock: a code issued
+/// with [`BINARY_API_KEY`], verified, a certificate for one fresh key of yesterday, and the publish
 /// request. Returns the key and the publish answer.
 pub async fn upload_one_key(
     client: &reqwest::Client,
     base: &str,
-    api_key: &str,
 ) -> (TemporaryExposureKey, reqwest::Response) {
     let issued: Value = json_from(
         client
             .post(format!("{base}/api/v1/authority/codes"))
-            .header("X-API-Key", api_key)
+            .header("X-API-Key", BINARY_API_KEY)
             .json(&json!({ "testType": "confirmed" })),
     )
     .await;
@@ -367,4 +504,20 @@ pub fn postgres_url() -> Option<String> {
         eprintln!("note: MIMAMORI_TEST_POSTGRES_URL is not set; skipping the PostgreSQL tests");
     }
     url
+}
+
+/// Creates the database `mimamori_<purpose>_<process id>` on the server of `url` and returns its
+/// URL. `purpose` tells the tests of this process apart.
+pub async fn fresh_postgres_database(url: &str, purpose: &str) -> String {
+    let database = format!("mimamori_{purpose}_{}", std::process::id());
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {database}"))
+        .await
+        .unwrap();
+    let base = url.rsplit_once('/').map_or(url, |(base, _)| base);
+    format!("{base}/{database}")
 }

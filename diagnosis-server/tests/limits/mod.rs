@@ -1,12 +1,16 @@
 //! Issue 13 defects 1 and 4 (the rate half): per-client limits on every endpoint that checks a
 //! secret, the server-wide failed verification budget, and `X-Forwarded-For` believed only
-//! from trusted proxies. Included from `http.rs`.
+//! from trusted proxies.
 
 use mimamori_api::v1::{VERIFY_PATH, VerifyCodeResponse};
 use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use serde_json::json;
 
-use super::common::{self, TestServer};
+use crate::common::{self, TestServer};
+
+fn rate(burst: u32, per_minute: u32) -> Rate {
+    Rate { burst, per_minute }
+}
 
 async fn server_with(adjust: impl FnOnce(&mut RateLimits), trust_localhost: bool) -> TestServer {
     common::start_with(|config| {
@@ -49,16 +53,7 @@ fn wrong(code: &str, n: u32) -> String {
 
 #[tokio::test]
 async fn one_address_is_limited_even_with_the_right_code_until_retry_after() {
-    let server = server_with(
-        |limits| {
-            limits.verify = Rate {
-                burst: 3,
-                per_minute: 2,
-            }
-        },
-        false,
-    )
-    .await;
+    let server = server_with(|limits| limits.verify = rate(3, 2), false).await;
     let (_, code) = server.issue_code("confirmed").await;
     for n in 0..3 {
         let (status, _, body) = verify_from(&server, &wrong(&code, n), None).await;
@@ -81,16 +76,7 @@ async fn one_address_is_limited_even_with_the_right_code_until_retry_after() {
 
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
-    let server = server_with(
-        |limits| {
-            limits.verify = Rate {
-                burst: 2,
-                per_minute: 1,
-            }
-        },
-        false,
-    )
-    .await;
+    let server = server_with(|limits| limits.verify = rate(2, 1), false).await;
     let (_, code) = server.issue_code("confirmed").await;
     let mut statuses = Vec::new();
     for n in 0..4 {
@@ -113,10 +99,7 @@ async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
 async fn many_addresses_behind_a_trusted_proxy_hit_the_server_wide_budget() {
     let server = server_with(
         |limits| {
-            limits.verify = Rate {
-                burst: 2,
-                per_minute: 1,
-            };
+            limits.verify = rate(2, 1);
             limits.failed_verifications_per_minute = 5;
         },
         true,
@@ -148,10 +131,7 @@ async fn many_addresses_behind_a_trusted_proxy_hit_the_server_wide_budget() {
 
 #[tokio::test]
 async fn api_keys_manager_keys_registrations_and_posters_are_limited_per_client() {
-    let two = Rate {
-        burst: 2,
-        per_minute: 1,
-    };
+    let two = rate(2, 1);
     let server = server_with(
         |limits| {
             limits.authority = two;

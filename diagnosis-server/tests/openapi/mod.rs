@@ -332,6 +332,21 @@ async fn answer(request: reqwest::RequestBuilder) -> (u16, String, Value) {
     (status, content_type, body)
 }
 
+/// Sends `request`, which must be answered `expected`, an answer of `method path` that the
+/// document promises as JSON; the JSON body (`Null` if none).
+async fn documented_answer(
+    document: &Value,
+    request: reqwest::RequestBuilder,
+    expected: u16,
+    method: &str,
+    path: &str,
+) -> Value {
+    let (status, content_type, body) = answer(request).await;
+    assert_eq!(status, expected, "{method} {path}: {body}");
+    assert_documented(document, method, path, status, &content_type);
+    body
+}
+
 #[tokio::test]
 async fn the_answers_the_server_gives_are_documented_and_json() {
     let server = start().await;
@@ -340,66 +355,49 @@ async fn the_answers_the_server_gives_are_documented_and_json() {
     let client = &server.client;
 
     // 401 without an API key, 404 for an unknown code, 409 for expiring it.
-    let (status, content_type, _) = answer(client.get(server.url("/api/v1/authority/stats"))).await;
-    assert_eq!(status, 401);
-    assert_documented(
-        &document,
-        "get",
-        "/api/v1/authority/stats",
-        status,
-        &content_type,
-    );
+    let stats = "/api/v1/authority/stats";
+    documented_answer(&document, client.get(server.url(stats)), 401, "get", stats).await;
     let unknown = "/api/v1/authority/codes/00000000000000000000000000000000";
-    let (status, content_type, _) =
-        answer(client.get(server.url(unknown)).header("X-API-Key", &key)).await;
-    assert_eq!(status, 404);
-    assert_documented(
+    let code_path = "/api/v1/authority/codes/{id}";
+    let with_key = |request: reqwest::RequestBuilder| request.header("X-API-Key", &key);
+    documented_answer(
         &document,
+        with_key(client.get(server.url(unknown))),
+        404,
         "get",
-        "/api/v1/authority/codes/{id}",
-        status,
-        &content_type,
-    );
-    let (status, content_type, _) = answer(
-        client
-            .post(server.url(&format!("{unknown}/expire")))
-            .header("X-API-Key", &key),
+        code_path,
     )
     .await;
-    assert_eq!(status, 409);
-    assert_documented(
+    documented_answer(
         &document,
+        with_key(client.post(server.url(&format!("{unknown}/expire")))),
+        409,
         "post",
         "/api/v1/authority/codes/{id}/expire",
-        status,
-        &content_type,
-    );
-    // An id that is not even UTF-8 is not found (it was a plain-text 400).
-    let (status, content_type, _) = answer(
-        client
-            .get(server.url("/api/v1/authority/codes/%FF"))
-            .header("X-API-Key", &key),
     )
     .await;
-    assert_eq!(status, 404);
-    assert_documented(
+    // An id that is not even UTF-8 is not found (it was a plain-text 400).
+    documented_answer(
         &document,
+        with_key(client.get(server.url("/api/v1/authority/codes/%FF"))),
+        404,
         "get",
-        "/api/v1/authority/codes/{id}",
-        status,
-        &content_type,
-    );
+        code_path,
+    )
+    .await;
 
     // 412 for a code of a test type the app does not accept.
     let (_, code) = server.issue_code("likely").await;
-    let (status, content_type, body) = answer(
+    documented_answer(
+        &document,
         client
             .post(server.url(VERIFY_PATH))
             .json(&json!({ "code": code, "accept": ["confirmed"] })),
+        412,
+        "post",
+        VERIFY_PATH,
     )
     .await;
-    assert_eq!(status, 412, "{body}");
-    assert_documented(&document, "post", VERIFY_PATH, status, &content_type);
 
     // Statistics: a query the server cannot read, or days out of range, is a JSON 400 (it was
     // plain text, or clamped to 200).
@@ -410,27 +408,19 @@ async fn the_answers_the_server_gives_are_documented_and_json() {
         "days=367",
         "days=7&days=8",
     ] {
-        let (status, content_type, body) = answer(
-            client
-                .get(server.url(&format!("/api/v1/authority/stats?{query}")))
-                .header("X-API-Key", &key),
+        let body = documented_answer(
+            &document,
+            with_key(client.get(server.url(&format!("{stats}?{query}")))),
+            400,
+            "get",
+            stats,
         )
         .await;
-        assert_eq!(status, 400, "{query}");
-        assert_documented(
-            &document,
-            "get",
-            "/api/v1/authority/stats",
-            status,
-            &content_type,
-        );
         assert!(body["error"].is_string(), "{query}: {body}");
     }
-    let (status, _, body) = answer(
-        client
-            .get(server.url("/api/v1/authority/stats?days=366"))
-            .header("X-API-Key", &key),
-    )
+    let (status, _, body) = answer(with_key(
+        client.get(server.url(&format!("{stats}?days=366"))),
+    ))
     .await;
     assert_eq!(status, 200, "{body}");
 
@@ -440,47 +430,36 @@ async fn the_answers_the_server_gives_are_documented_and_json() {
         "/exports/JP/other.txt",
         "/exports/%FF/a.zip",
     ] {
-        let (status, content_type, body) = answer(client.get(server.url(path))).await;
-        assert_eq!(status, 404, "{path}");
-        assert_documented(
+        let body = documented_answer(
             &document,
+            client.get(server.url(path)),
+            404,
             "get",
             "/exports/{region}/{file}",
-            status,
-            &content_type,
-        );
+        )
+        .await;
         assert!(body["error"].is_string(), "{path}: {body}");
     }
 
     // The venue API: unknown manager key and request id.
-    let (status, content_type, _) = answer(
+    documented_answer(
+        &document,
         client
             .post(server.url("/venues/v1/keywords"))
             .json(&json!({ "managerKey": "0000-0000-0000-0000" })),
-    )
-    .await;
-    assert_eq!(status, 404);
-    assert_documented(
-        &document,
+        404,
         "post",
         "/venues/v1/keywords",
-        status,
-        &content_type,
-    );
-    let (status, content_type, _) = answer(
-        client
-            .post(server.url("/api/v1/authority/venues/notice-requests/%FF/approve"))
-            .header("X-API-Key", &key),
     )
     .await;
-    assert_eq!(status, 404);
-    assert_documented(
+    documented_answer(
         &document,
+        with_key(client.post(server.url("/api/v1/authority/venues/notice-requests/%FF/approve"))),
+        404,
         "post",
         "/api/v1/authority/venues/notice-requests/{id}/approve",
-        status,
-        &content_type,
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -534,16 +513,18 @@ async fn an_oversized_phone_request_gets_a_padded_json_413() {
     let server = start().await;
     let document = document();
     for path in [VERIFY_PATH, CERTIFICATE_PATH, PUBLISH_PATH] {
-        let (status, content_type, body) = answer(
+        let body = documented_answer(
+            &document,
             server
                 .client
                 .post(server.url(path))
                 .header("content-type", "application/json")
                 .body(vec![b' '; 65 * 1024]),
+            413,
+            "post",
+            path,
         )
         .await;
-        assert_eq!(status, 413, "{path}");
-        assert_documented(&document, "post", path, status, &content_type);
         assert!(body["error"].is_string(), "{path}: {body}");
         assert!(
             body["padding"].is_string(),

@@ -9,19 +9,18 @@ use std::time::{Duration, Instant};
 use mimamori_api::v1::ExportIndex;
 use serde_json::Value;
 
-use super::{API_KEY, common};
+use crate::common::{self, KillOnDrop, export_over_http, spawn_binary};
 
 /// The lease used here, in seconds.
 const LEASE_SECONDS: &str = "3";
 
-fn spawn(data_dir: &Path, pause_seconds: Option<&str>) -> (common::KillOnDrop, String) {
-    let (child, base) = common::spawn_binary(data_dir, API_KEY, |command| {
+fn spawn(data_dir: &Path, pause_seconds: Option<&str>) -> (KillOnDrop, String) {
+    spawn_binary(data_dir, |command| {
         command.args(["--export-lease-seconds", LEASE_SECONDS]);
         if let Some(pause) = pause_seconds {
             command.args(["--export-pause-after-claim-seconds", pause]);
         }
-    });
-    (common::KillOnDrop(child), base)
+    })
 }
 
 fn open_batches(data_dir: &Path) -> i64 {
@@ -33,15 +32,6 @@ fn open_batches(data_dir: &Path) -> i64 {
             |row| row.get(0),
         )
         .unwrap()
-}
-
-async fn export(client: &reqwest::Client, base: &str) -> Value {
-    common::json_from(
-        client
-            .post(format!("{base}/api/v1/authority/export"))
-            .header("X-API-Key", API_KEY),
-    )
-    .await
 }
 
 async fn index(client: &reqwest::Client, base: &str) -> (u16, Vec<String>) {
@@ -64,7 +54,7 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
     let data = directory.path();
     let client = reqwest::Client::new();
     let (mut paused, paused_base) = spawn(data, Some("600"));
-    let (_, response) = common::upload_one_key(&client, &paused_base, API_KEY).await;
+    let (_, response) = common::upload_one_key(&client, &paused_base).await;
     assert_eq!(response.status().as_u16(), 200);
 
     // The paused process claims the batch and holds it.
@@ -74,7 +64,7 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
         tokio::spawn(async move {
             let _ = client
                 .post(format!("{base}/api/v1/authority/export"))
-                .header("X-API-Key", API_KEY)
+                .header("X-API-Key", common::BINARY_API_KEY)
                 .send()
                 .await;
         })
@@ -89,7 +79,7 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
     // lease, the batch is not taken over.
     let (_other, other_base) = spawn(data, None);
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let outcome = export(&client, &other_base).await;
+    let outcome = export_over_http(&client, &other_base).await;
     assert_eq!(outcome["batch"], Value::Null, "{outcome}");
     assert_eq!(outcome["keys"], 0, "{outcome}");
 
@@ -99,7 +89,7 @@ async fn a_killed_exporters_batch_is_taken_over_after_the_lease() {
     running.abort();
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let outcome = export(&client, &other_base).await;
+        let outcome = export_over_http(&client, &other_base).await;
         if outcome["keys"] == 1 {
             break;
         }
@@ -120,9 +110,7 @@ async fn lost_listings_are_rebuilt_at_start() {
     let data = directory.path();
     let client = reqwest::Client::new();
     let (first, base) = spawn(data, None);
-    let (_, response) = common::upload_one_key(&client, &base, API_KEY).await;
-    assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(export(&client, &base).await["keys"], 1);
+    common::upload_and_export(&client, &base).await;
     let (_, listed) = index(&client, &base).await;
     assert_eq!(listed.len(), 1);
     drop(first);
@@ -136,10 +124,6 @@ async fn lost_listings_are_rebuilt_at_start() {
     let (status, relisted) = index(&client, &base).await;
     assert_eq!(status, 200, "index.txt is back after the restart");
     assert_eq!(relisted, listed);
-    let list = client
-        .get(format!("{base}/exports/JP/list.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(list.status().as_u16(), 200);
+    let list = common::status_of(&client, &format!("{base}/exports/JP/list.json")).await;
+    assert_eq!(list, 200);
 }

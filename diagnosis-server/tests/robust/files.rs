@@ -5,9 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use mimamori_api::v1::PublishResponse;
-
-use super::{API_KEY, common};
+use crate::common::{self, spawn_binary_after};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -35,39 +33,19 @@ async fn data_and_export_store_are_private_under_umask_000_and_keys_live_elsewhe
     let data = directory.path().join("data");
     let keys = directory.path().join("secrets").join("keys");
     let venue_keys = directory.path().join("offline").join("venue-keys");
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg("umask 000 && exec \"$0\" \"$@\"")
-        .arg(common::SERVER_BINARY)
-        .args(common::server_arguments(&data, API_KEY))
-        .arg("--keys-dir")
-        .arg(&keys)
-        .arg("--venue-keys-dir")
-        .arg(&venue_keys)
-        .env("MIMAMORI_LOG", "warn")
-        .stderr(std::process::Stdio::null());
-    let (child, base) = common::spawn_listening(command);
-    let _child = common::KillOnDrop(child);
+    let (_child, base) = spawn_binary_after("umask 000", &data, |command| {
+        command
+            .arg("--keys-dir")
+            .arg(&keys)
+            .arg("--venue-keys-dir")
+            .arg(&venue_keys);
+    });
     let client = reqwest::Client::new();
 
     // Write export files and make the venue keys.
-    let (_, response) = common::upload_one_key(&client, &base, API_KEY).await;
-    assert_eq!(response.status().as_u16(), 200);
-    let _: PublishResponse = response.json().await.unwrap();
-    let outcome: serde_json::Value = common::json_from(
-        client
-            .post(format!("{base}/api/v1/authority/export"))
-            .header("X-API-Key", API_KEY),
-    )
-    .await;
-    assert_eq!(outcome["keys"], 1, "{outcome}");
-    let venue_public = client
-        .get(format!("{base}/venues/v1/keys.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(venue_public.status().as_u16(), 200);
+    common::upload_and_export(&client, &base).await;
+    let venue_public = common::status_of(&client, &format!("{base}/venues/v1/keys.json")).await;
+    assert_eq!(venue_public, 200);
 
     assert_eq!(mode(&data), 0o700, "the data directory");
     let store = data.join("exports-store");

@@ -8,7 +8,7 @@ use mimamori_api::v1::{PUBLISH_PATH, VERIFY_PATH};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::common::{self, start};
+use crate::common::{self, start};
 
 /// Asserts the headers every response carries.
 fn assert_security_headers(response: &reqwest::Response, what: &str) {
@@ -85,14 +85,7 @@ async fn axum_rejections_are_json_errors_and_padded_on_the_phone_api() {
     let server = start().await;
 
     // 413 from the body limit of the phone API: JSON, padded.
-    let response = server
-        .client
-        .post(server.url(PUBLISH_PATH))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 65 * 1024])
-        .send()
-        .await
-        .unwrap();
+    let response = server.post_blank_json(PUBLISH_PATH, 65 * 1024).await;
     assert_eq!(response.status().as_u16(), 413);
     assert_security_headers(&response, "413");
     let body = json_error(response, "413 on publish").await;
@@ -103,12 +96,7 @@ async fn axum_rejections_are_json_errors_and_padded_on_the_phone_api() {
     );
 
     // 405 on a phone path: JSON, padded, Allow kept.
-    let response = server
-        .client
-        .get(server.url(VERIFY_PATH))
-        .send()
-        .await
-        .unwrap();
+    let response = server.get(VERIFY_PATH).await;
     assert_eq!(response.status().as_u16(), 405);
     assert!(response.headers().contains_key("allow"));
     let body = json_error(response, "405 on verify").await;
@@ -133,7 +121,7 @@ async fn axum_rejections_are_json_errors_and_padded_on_the_phone_api() {
         "/venues/v1/nothing",
         "/nothing",
     ] {
-        let response = server.client.get(server.url(path)).send().await.unwrap();
+        let response = server.get(path).await;
         assert_eq!(response.status().as_u16(), 404, "{path}");
         let body = json_error(response, path).await;
         assert_eq!(body["code"], "not_found");
@@ -141,13 +129,8 @@ async fn axum_rejections_are_json_errors_and_padded_on_the_phone_api() {
 
     // 413 on the venue API (its own body limit): JSON.
     let response = server
-        .client
-        .post(server.url("/venues/v1/registrations"))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 2 * 1024 * 1024])
-        .send()
-        .await
-        .unwrap();
+        .post_blank_json("/venues/v1/registrations", 2 * 1024 * 1024)
+        .await;
     assert_eq!(response.status().as_u16(), 413);
     json_error(response, "413 on venue registration").await;
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::{API_KEY, common};
+use crate::common::spawn_binary_after;
 
 /// Descriptors the server may open in this test.
 const SERVER_FD_LIMIT: u32 = 256;
@@ -51,19 +51,16 @@ async fn half_sent_requests_do_not_stop_health_from_answering() {
         STALLED + 100
     );
     let directory = tempfile::tempdir().unwrap();
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!("ulimit -n {SERVER_FD_LIMIT} && exec \"$0\" \"$@\""))
-        .arg(common::SERVER_BINARY)
-        .args(common::server_arguments(directory.path(), API_KEY))
-        .args(["--header-read-timeout-seconds", "1"])
-        .args(["--body-read-timeout-seconds", "1"])
-        .args(["--max-connections", "64"])
-        .env("MIMAMORI_LOG", "warn")
-        .stderr(std::process::Stdio::null());
-    let (child, base) = common::spawn_listening(command);
-    let _child = common::KillOnDrop(child);
+    let (_child, base) = spawn_binary_after(
+        &format!("ulimit -n {SERVER_FD_LIMIT}"),
+        directory.path(),
+        |command| {
+            command
+                .args(["--header-read-timeout-seconds", "1"])
+                .args(["--body-read-timeout-seconds", "1"])
+                .args(["--max-connections", "64"]);
+        },
+    );
     let address = base.trim_start_matches("http://").to_owned();
 
     // Half the connections stop inside the headers, half after the headers and half the body.

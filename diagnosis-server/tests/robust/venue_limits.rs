@@ -7,8 +7,7 @@ use serde_json::{Value, json};
 
 use mimamori_diagnosis_server::venues::POSTERS_PATH;
 
-use super::common::start;
-use super::post;
+use crate::common::start;
 
 /// A character that takes 4 bytes in UTF-8 (U+20BB7, a JIS X 0213 kanji the CJK font has).
 const WIDE: char = '𠮷';
@@ -45,7 +44,7 @@ async fn the_largest_accepted_registration_is_stored_and_answered_in_proportion(
     let server = start().await;
     let form = largest_form(registration_max_rooms());
     let body = serde_json::to_vec(&form).unwrap();
-    let (status, answer) = post(&server, "/venues/v1/registrations", &form).await;
+    let (status, answer) = server.post("/venues/v1/registrations", &form).await;
     assert_eq!(status, 201, "{}", answer["error"]);
     let rooms = answer["rooms"].as_array().unwrap();
     assert_eq!(rooms.len(), registration_max_rooms());
@@ -65,7 +64,9 @@ async fn the_largest_accepted_registration_is_stored_and_answered_in_proportion(
         "{sealed}"
     );
 
-    let (status, one_room) = post(&server, "/venues/v1/registrations", &largest_form(1)).await;
+    let (status, one_room) = server
+        .post("/venues/v1/registrations", &largest_form(1))
+        .await;
     assert_eq!(status, 201, "{}", one_room["error"]);
     let one = serde_json::to_vec(&one_room).unwrap().len();
     let per_room = (largest - one) / (registration_max_rooms() - 1);
@@ -81,26 +82,15 @@ async fn the_largest_accepted_registration_is_stored_and_answered_in_proportion(
     // Each room's poster and images are fetched with its QR text; a forged QR gets nothing.
     let qr_url = rooms[49]["qrUrl"].as_str().unwrap();
     for (format, magic) in [("pdf", &b"%PDF-"[..]), ("png", b"\x89PNG"), ("svg", b"<")] {
-        let response = server
-            .client
-            .post(server.url(POSTERS_PATH))
-            .json(&json!({"qrUrl": qr_url, "format": format}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{format}");
-        let bytes = response.bytes().await.unwrap();
+        let bytes = server.room_file(qr_url, format).await;
         assert!(bytes.starts_with(magic), "{format}");
     }
     let mut forged = qr_url.to_owned();
     let last = forged.pop().unwrap();
     forged.push(if last == 'A' { 'B' } else { 'A' });
-    let (status, refused) = post(
-        &server,
-        POSTERS_PATH,
-        &json!({"qrUrl": forged, "format": "pdf"}),
-    )
-    .await;
+    let (status, refused) = server
+        .post(POSTERS_PATH, &json!({"qrUrl": forged, "format": "pdf"}))
+        .await;
     assert_eq!(status, 400);
     assert_eq!(refused["code"], "qr_invalid");
 }

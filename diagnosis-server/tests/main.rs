@@ -1,0 +1,30 @@
+//! The diagnosis server's integration tests, in one test binary (one link instead of one per
+//! file): a module per area. `cargo test -p mimamori-diagnosis-server --test main portal::` runs
+//! one area.
+//!
+//! Environment: `MIMAMORI_TEST_POSTGRES_URL` runs the PostgreSQL suites (`storage`, `portal`,
+//! `instances`), `MIMAMORI_TEST_S3_ENDPOINT` the S3 test (`s3`); Chromium and chromedriver on
+//! the PATH run the browser tests (`portal_browser`, `venues_browser`). Without them those tests
+//! print a note and pass, unless `MIMAMORI_REQUIRE_POSTGRES=1`, `MIMAMORI_REQUIRE_S3=1` or
+//! `MIMAMORI_REQUIRE_BROWSER=1` (CI), which make them fail instead.
+
+// Test code may unwrap: a panic is a test failure. The helpers are `pub` for the other modules.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod common;
+
+mod cli;
+mod export_failure;
+mod http;
+mod instances;
+mod kill9;
+mod limits;
+mod listing_page;
+mod openapi;
+mod portal;
+mod portal_browser;
+mod robust;
+mod s3;
+mod storage;
+mod venues;
+mod venues_browser;
