@@ -1,5 +1,5 @@
 //! Venue check-ins and cluster notices, the server side (issue 6; protocol in
-//! [`mimamori_core::venue`], design in `shared/design/venues.md`).
+//! [`mimamori_core::venue`], design and its reasons in `docs/adr/0007-venue-check-ins.md`).
 //!
 //! | method | path | who | what |
 //! |--------|------|-----|------|
