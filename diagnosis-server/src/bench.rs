@@ -8,6 +8,7 @@ use std::time::Instant;
 use base64::Engine as _;
 use mimamori_core::api::v1::{ExposureKey, PUBLISH_PATH, PublishRequest, key_hmac};
 use mimamori_core::export::{ExportHeader, ExportKey, ExportSigningKey};
+use mimamori_core::ids::TEK_ROLLING_PERIOD;
 use mimamori_core::{
     DiagnosisKey, IntervalNumber, OsRandom, RandomSource, ReportType, SystemClock,
     TemporaryExposureKey,
@@ -41,7 +42,7 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
     let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
     let services = Arc::clone(server.services());
     let now = services.now();
-    let today = u32::try_from(now / 600).unwrap_or(0) / 144 * 144;
+    let today = IntervalNumber::from_unix_seconds(u64::try_from(now).unwrap_or(0)).rolling_start();
 
     // Prepare signed requests first so that only the server is measured.
     let mut bodies = Vec::with_capacity(options.uploads);
@@ -50,8 +51,8 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
             .map(|day| {
                 ExposureKey::new(
                     &TemporaryExposureKey::generate(&mut OsRandom),
-                    IntervalNumber::new(today - day * 144),
-                    144,
+                    today.saturating_sub(day * TEK_ROLLING_PERIOD),
+                    TEK_ROLLING_PERIOD,
                     0,
                 )
             })
@@ -126,8 +127,8 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
             let day = u32::try_from(index % 14).unwrap_or(0) + 1;
             DiagnosisKey::new(
                 TemporaryExposureKey::generate(&mut OsRandom),
-                IntervalNumber::new(today - day * 144),
-                144,
+                today.saturating_sub(day * TEK_ROLLING_PERIOD),
+                TEK_ROLLING_PERIOD,
                 ReportType::ConfirmedTest,
                 Some(0),
             )
