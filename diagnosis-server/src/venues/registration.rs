@@ -21,7 +21,7 @@ use mimamori_documents::venue::{LeafletInput, OperatorCopyInput};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    NOTICE_REQUEST_PAGE_PATH, VenueService, VenueState, html, json, json_internal, lookup,
+    NOTICE_REQUEST_PAGE_PATH, VenueService, VenueState, html, internal_error, json, lookup,
 };
 use crate::storage::VenueRegistrationRow;
 use crate::{Error, Result};
@@ -636,7 +636,7 @@ pub(crate) async fn register_json(State(venues): State<VenueState>, body: Bytes)
                 "code": "documents_unavailable",
             }),
         ),
-        Err(error) => json_internal(&error),
+        Err(error) => internal_error(&error),
     }
 }
 

@@ -3,13 +3,13 @@
 //! staff directly with the operator's trace code. Either way the server opens the sealed record,
 //! encrypts the notice body for each chosen room under the room's venue secret, and (on
 //! approval, or at once for (b)) publishes the entries into the signed feed.
+//!
+//! This module holds those operations; [`json`] answers them as the JSON API and [`pages`] as
+//! the operator's request form and the authority's pages in the portal.
 
-use axum::Form;
-use axum::body::Bytes;
-use axum::extract::rejection::{FormRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+mod json;
+mod pages;
+
 use mimamori_core::OsRandom;
 use mimamori_core::venue::{
     FeedEntry, NoticeBody, NoticeTemplate, NoticeWindow, SealedRecord, TraceCode, VenueQr, jst_date,
@@ -17,14 +17,18 @@ use mimamori_core::venue::{
 use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
+use zeroize::Zeroizing;
 
-use super::registration::SealedVenue;
-use super::{
-    VenueService, VenueState, decode_entry, encode_entry, html, json, json_internal, lookup,
-    stored_notice,
+#[cfg(test)]
+pub(crate) use self::json::notice_bodies_deserialise;
+pub(crate) use self::json::{
+    approve_json, direct_json, keyword_json, pending_json, reject_json, request_json,
 };
-use crate::portal::auth::{SecretToken, session_user};
-use crate::routes::authority::API_KEY_HEADER;
+pub(crate) use self::pages::{
+    portal_decide, portal_direct, portal_page, request_page, submit_request_form,
+};
+use super::registration::SealedVenue;
+use super::{VenueService, decode_entry, encode_entry, lookup, stored_notice};
 use crate::storage::{NoticeRequestRow, VenueKeywordRow, VenueRegistrationRow};
 use crate::{Error, Result};
 
@@ -37,9 +41,6 @@ pub const MAX_NOTICE_AGE_DAYS: i64 = 14;
 /// Request summaries are sealed to the authority key alone: this fixed "trace code" stands in
 /// for the operator's (the summary holds nothing the operator must unlock).
 const SUMMARY_CODE: [u8; 10] = [0; 10];
-
-/// CSRF purpose of the portal's logged-in forms (the portal's own purpose, so one token).
-const SESSION_PURPOSE: &str = "session";
 
 /// What a notice is: template, JST date, window, rooms.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -118,18 +119,6 @@ impl NoticeProblem {
             ),
         }
     }
-
-    fn answer(self) -> Response {
-        let (_, en) = self.messages();
-        let status = match self {
-            Self::UnknownCode | Self::UnknownRequest => 404,
-            _ => 400,
-        };
-        json(
-            status,
-            &serde_json::json!({"error": en, "code": self.code()}),
-        )
-    }
 }
 
 /// A checked notice.
@@ -175,52 +164,76 @@ fn check_fields(
     })
 }
 
-/// Opens a sealed record with `code`.
-fn open(venues: &VenueService, sealed: &[u8], code: &TraceCode) -> Result<Option<SealedVenue>> {
+/// Which of a registration's codes opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum VenueCode {
+    /// The operator's trace code (authority staff publish with it).
+    Trace,
+    /// The manager device's key.
+    Manager,
+}
+
+/// The plaintext of a sealed record opened with `code`; `None` when it does not open.
+fn open_bytes(
+    venues: &VenueService,
+    sealed: &[u8],
+    code: &TraceCode,
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let keys = venues.keys()?;
     let Ok(record) = SealedRecord::from_bytes(sealed) else {
         return Ok(None);
     };
-    let Ok(plaintext) = record.open(&keys.seal, code) else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_slice(&plaintext).ok())
+    Ok(record.open(&keys.seal, code).ok())
 }
 
-async fn open_by_trace(
+/// Opens a sealed record with `code`.
+fn open(venues: &VenueService, sealed: &[u8], code: &TraceCode) -> Result<Option<SealedVenue>> {
+    Ok(open_bytes(venues, sealed, code)?
+        .and_then(|plaintext| serde_json::from_slice(&plaintext).ok()))
+}
+
+/// The registration `text` (a trace code or manager key as typed) names, with the parsed code
+/// and the record sealed to it.
+async fn registration_by(
     venues: &VenueService,
+    which: VenueCode,
     text: &str,
-) -> Result<Option<(VenueRegistrationRow, SealedVenue)>> {
+) -> Result<Option<(VenueRegistrationRow, TraceCode, Vec<u8>)>> {
     let Ok(code) = TraceCode::parse(text) else {
         return Ok(None);
     };
-    let Some(row) = venues
-        .services
-        .storage
-        .venue_by_trace_lookup(&lookup("trace", code.as_bytes()))
-        .await?
-    else {
-        return Ok(None);
+    let storage = &venues.services.storage;
+    let row = match which {
+        VenueCode::Trace => {
+            storage
+                .venue_by_trace_lookup(&lookup("trace", code.as_bytes()))
+                .await?
+        }
+        VenueCode::Manager => {
+            storage
+                .venue_by_manager_lookup(&lookup("manager", code.as_bytes()))
+                .await?
+        }
     };
-    Ok(open(venues, &row.sealed_for_trace, &code)?.map(|record| (row, record)))
+    Ok(row.map(|row| {
+        let sealed = match which {
+            VenueCode::Trace => row.sealed_for_trace.clone(),
+            VenueCode::Manager => row.sealed_for_manager.clone(),
+        };
+        (row, code, sealed)
+    }))
 }
 
-async fn open_by_manager(
+/// Opens the record of the registration `text` names.
+async fn open_by(
     venues: &VenueService,
+    which: VenueCode,
     text: &str,
-) -> Result<Option<(VenueRegistrationRow, SealedVenue)>> {
-    let Ok(code) = TraceCode::parse(text) else {
-        return Ok(None);
-    };
-    let Some(row) = venues
-        .services
-        .storage
-        .venue_by_manager_lookup(&lookup("manager", code.as_bytes()))
-        .await?
-    else {
-        return Ok(None);
-    };
-    Ok(open(venues, &row.sealed_for_manager, &code)?.map(|record| (row, record)))
+) -> Result<Option<SealedVenue>> {
+    match registration_by(venues, which, text).await? {
+        Some((_, code, sealed)) => open(venues, &sealed, &code),
+        None => Ok(None),
+    }
 }
 
 /// Takes (uses up) a keyword and opens its record.
@@ -298,8 +311,8 @@ fn summary_code() -> TraceCode {
     TraceCode::from_bytes(SUMMARY_CODE)
 }
 
-/// Files an operator's request (pending until staff approve).
-async fn file_request(
+/// Files an operator's request (pending until staff approve): the request id.
+pub(crate) async fn file_request(
     venues: &VenueService,
     credential: Credential<'_>,
     fields: &NoticeFields,
@@ -310,8 +323,8 @@ async fn file_request(
         Err(problem) => return Ok(Err(problem)),
     };
     let (record, requested_by) = match credential {
-        Credential::Manager(key) => match open_by_manager(venues, key).await? {
-            Some((_, record)) => (record, "manager"),
+        Credential::Manager(key) => match open_by(venues, VenueCode::Manager, key).await? {
+            Some(record) => (record, "manager"),
             None => return Ok(Err(NoticeProblem::UnknownCode)),
         },
         Credential::Keyword(keyword) => {
@@ -376,32 +389,28 @@ async fn file_request(
 }
 
 /// Who files a request.
-#[derive(Clone, Copy)]
-enum Credential<'a> {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Credential<'a> {
+    /// The manager's device, with the manager key as typed.
     Manager(&'a str),
+    /// Staff, with a one-time keyword as typed.
     Keyword(&'a str),
 }
 
-/// Makes a one-time keyword for staff from the manager's key.
-async fn make_keyword(venues: &VenueService, manager_key: &str) -> Result<Option<(String, i64)>> {
-    let Ok(code) = TraceCode::parse(manager_key) else {
-        return Ok(None);
-    };
-    let Some(row) = venues
-        .services
-        .storage
-        .venue_by_manager_lookup(&lookup("manager", code.as_bytes()))
-        .await?
+/// Makes a one-time keyword for staff from the manager's key: the keyword and when it expires.
+pub(crate) async fn make_keyword(
+    venues: &VenueService,
+    manager_key: &str,
+) -> Result<Option<(String, i64)>> {
+    let Some((row, code, sealed)) =
+        registration_by(venues, VenueCode::Manager, manager_key).await?
     else {
         return Ok(None);
     };
+    let Some(plaintext) = open_bytes(venues, &sealed, &code)? else {
+        return Ok(None);
+    };
     let keys = venues.keys()?;
-    let Ok(sealed) = SealedRecord::from_bytes(&row.sealed_for_manager) else {
-        return Ok(None);
-    };
-    let Ok(plaintext) = sealed.open(&keys.seal, &code) else {
-        return Ok(None);
-    };
     let keyword = TraceCode::generate(&mut OsRandom);
     let resealed =
         SealedRecord::seal(&keys.seal.public_key(), &keyword, &plaintext, &mut OsRandom)?;
@@ -485,7 +494,7 @@ pub(crate) async fn direct(
         Ok(notice) => notice,
         Err(problem) => return Ok(Err(problem)),
     };
-    let Some((_, record)) = open_by_trace(venues, trace_code).await? else {
+    let Some(record) = open_by(venues, VenueCode::Trace, trace_code).await? else {
         return Ok(Err(NoticeProblem::UnknownCode));
     };
     let entries = match entries_for(venues, &record, &notice)? {
@@ -496,434 +505,4 @@ pub(crate) async fn direct(
     venues.publish_entries(entries).await?;
     tracing::info!(entries = count, "venue notice published with a trace code");
     Ok(Ok((record.details.name, count)))
-}
-
-// --- JSON routes -------------------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestBody {
-    #[serde(default)]
-    manager_key: Option<String>,
-    #[serde(default)]
-    keyword: Option<String>,
-    #[serde(flatten)]
-    fields: NoticeFields,
-}
-
-fn bad_json() -> Response {
-    json(
-        400,
-        &serde_json::json!({"error": "the body is not the expected JSON", "code": "bad_request"}),
-    )
-}
-
-/// `POST /venues/v1/notice-requests`.
-pub(crate) async fn request_json(State(venues): State<VenueState>, body: Bytes) -> Response {
-    let Ok(body) = serde_json::from_slice::<RequestBody>(&body) else {
-        return bad_json();
-    };
-    let credential = match (&body.manager_key, &body.keyword) {
-        (Some(key), None) => Credential::Manager(key),
-        (None, Some(keyword)) => Credential::Keyword(keyword),
-        _ => {
-            return json(
-                400,
-                &serde_json::json!({
-                    "error": "give exactly one of managerKey (the manager's device) or keyword (staff)",
-                    "code": "bad_request",
-                }),
-            );
-        }
-    };
-    match file_request(&venues, credential, &body.fields).await {
-        Ok(Ok(id)) => json(
-            202,
-            &serde_json::json!({"requestId": id, "status": "pending"}),
-        ),
-        Ok(Err(problem)) => problem.answer(),
-        Err(error) => json_internal(&error),
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct KeywordBody {
-    manager_key: String,
-}
-
-/// `POST /venues/v1/keywords`.
-pub(crate) async fn keyword_json(State(venues): State<VenueState>, body: Bytes) -> Response {
-    let Ok(body) = serde_json::from_slice::<KeywordBody>(&body) else {
-        return bad_json();
-    };
-    match make_keyword(&venues, &body.manager_key).await {
-        Ok(Some((keyword, expires_at))) => json(
-            201,
-            &serde_json::json!({"keyword": keyword, "expiresAt": expires_at}),
-        ),
-        Ok(None) => NoticeProblem::UnknownCode.answer(),
-        Err(error) => json_internal(&error),
-    }
-}
-
-async fn api_staff(
-    venues: &VenueService,
-    headers: &HeaderMap,
-) -> std::result::Result<String, Response> {
-    let key = headers
-        .get(API_KEY_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
-    if key.is_empty() {
-        return Err(json(
-            401,
-            &serde_json::json!({"error": "an API key is required (X-API-Key)"}),
-        ));
-    }
-    match venues.services.authenticate(key).await {
-        Ok(Some(name)) => Ok(name),
-        Ok(None) => Err(json(
-            401,
-            &serde_json::json!({"error": "the API key is not valid"}),
-        )),
-        Err(error) => Err(json_internal(&error)),
-    }
-}
-
-/// `GET /api/v1/authority/venues/notice-requests`.
-pub(crate) async fn pending_json(State(venues): State<VenueState>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = api_staff(&venues, &headers).await {
-        return refusal;
-    }
-    match pending(&venues).await {
-        Ok(summaries) => json(200, &serde_json::json!({"requests": summaries})),
-        Err(error) => json_internal(&error),
-    }
-}
-
-async fn decide_json(
-    venues: VenueState,
-    headers: HeaderMap,
-    id: String,
-    approve: bool,
-) -> Response {
-    if let Err(refusal) = api_staff(&venues, &headers).await {
-        return refusal;
-    }
-    match decide(&venues, &id, approve).await {
-        Ok(Ok(())) => json(
-            200,
-            &serde_json::json!({"status": if approve { "approved" } else { "rejected" }}),
-        ),
-        Ok(Err(problem)) => problem.answer(),
-        Err(error) => json_internal(&error),
-    }
-}
-
-/// `POST .../notice-requests/{id}/approve`.
-pub(crate) async fn approve_json(
-    State(venues): State<VenueState>,
-    headers: HeaderMap,
-    id: std::result::Result<Path<String>, PathRejection>,
-) -> Response {
-    // An id that is not even text (bad percent-encoding) names no request.
-    let id = id.map(|Path(id)| id).unwrap_or_default();
-    decide_json(venues, headers, id, true).await
-}
-
-/// `POST .../notice-requests/{id}/reject`.
-pub(crate) async fn reject_json(
-    State(venues): State<VenueState>,
-    headers: HeaderMap,
-    id: std::result::Result<Path<String>, PathRejection>,
-) -> Response {
-    // An id that is not even text (bad percent-encoding) names no request.
-    let id = id.map(|Path(id)| id).unwrap_or_default();
-    decide_json(venues, headers, id, false).await
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DirectBody {
-    trace_code: String,
-    #[serde(flatten)]
-    fields: NoticeFields,
-}
-
-/// Deserialises the bodies of [`super::NOTICE_REQUESTS_PATH`], [`super::KEYWORDS_PATH`] and
-/// [`super::AUTHORITY_NOTICES_PATH`] as the routes do (for the OpenAPI example test).
-#[cfg(test)]
-pub(crate) fn notice_bodies_deserialise(
-    request: &serde_json::Value,
-    keyword: &serde_json::Value,
-    direct: &serde_json::Value,
-) -> serde_json::Result<()> {
-    let request = RequestBody::deserialize(request)?;
-    assert!(request.manager_key.is_some() != request.keyword.is_some());
-    let keyword = KeywordBody::deserialize(keyword)?;
-    assert!(TraceCode::parse(&keyword.manager_key).is_ok());
-    let direct = DirectBody::deserialize(direct)?;
-    assert!(TraceCode::parse(&direct.trace_code).is_ok());
-    assert!(!request.fields.template.is_empty() && !direct.fields.date.is_empty());
-    Ok(())
-}
-
-/// `POST /api/v1/authority/venues/notices`.
-pub(crate) async fn direct_json(
-    State(venues): State<VenueState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(refusal) = api_staff(&venues, &headers).await {
-        return refusal;
-    }
-    let Ok(body) = serde_json::from_slice::<DirectBody>(&body) else {
-        return bad_json();
-    };
-    match direct(&venues, &body.trace_code, &body.fields).await {
-        Ok(Ok((_, count))) => json(201, &serde_json::json!({"published": count})),
-        Ok(Err(problem)) => problem.answer(),
-        Err(error) => json_internal(&error),
-    }
-}
-
-// --- HTML: the operator's request page ---------------------------------------------------------
-
-/// The request form's fields.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct RequestForm {
-    action: String,
-    credential: String,
-    code: String,
-    template: String,
-    date: String,
-    from_hour: String,
-    to_hour: String,
-    whole_day: Option<String>,
-    rooms: String,
-}
-
-impl RequestForm {
-    fn fields(&self) -> NoticeFields {
-        NoticeFields {
-            template: self.template.clone(),
-            date: self.date.clone(),
-            from_hour: self.from_hour.trim().parse().ok(),
-            to_hour: self.to_hour.trim().parse().ok(),
-            whole_day: self.whole_day.is_some(),
-            rooms: self.rooms.lines().map(str::to_owned).collect(),
-        }
-    }
-}
-
-/// `GET /venues/notice-request`.
-pub(crate) async fn request_page() -> Response {
-    html::page(StatusCode::OK, html::request_page(None))
-}
-
-/// `POST /venues/notice-request`.
-pub(crate) async fn submit_request_form(
-    State(venues): State<VenueState>,
-    form: std::result::Result<Form<RequestForm>, FormRejection>,
-) -> Response {
-    let Ok(Form(form)) = form else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "フォームの内容が読めません。",
-            "The form could not be read.",
-        );
-    };
-    if form.action == "keyword" {
-        return match make_keyword(&venues, &form.code).await {
-            Ok(Some((keyword, expires_at))) => html::page(
-                StatusCode::CREATED,
-                html::keyword_page(&keyword, expires_at),
-            ),
-            Ok(None) => html::page(
-                StatusCode::NOT_FOUND,
-                html::request_page(Some(NoticeProblem::UnknownCode.messages())),
-            ),
-            Err(error) => server_failed(&error),
-        };
-    }
-    let credential = if form.credential == "keyword" {
-        Credential::Keyword(&form.code)
-    } else {
-        Credential::Manager(&form.code)
-    };
-    match file_request(&venues, credential, &form.fields()).await {
-        Ok(Ok(id)) => html::page(StatusCode::ACCEPTED, html::request_filed_page(&id)),
-        Ok(Err(problem)) => html::page(
-            StatusCode::BAD_REQUEST,
-            html::request_page(Some(problem.messages())),
-        ),
-        Err(error) => server_failed(&error),
-    }
-}
-
-fn server_failed(error: &Error) -> Response {
-    tracing::error!(%error, "venue page failed");
-    html::problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-        "The server failed; try again later.",
-    )
-}
-
-// --- HTML: the authority's pages in the portal -------------------------------------------------
-
-/// The logged-in staff member and their session token, or the redirect to the login page.
-async fn portal_staff(
-    venues: &VenueService,
-    headers: &HeaderMap,
-) -> std::result::Result<(String, SecretToken), Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == crate::portal::SESSION_COOKIE)
-        .and_then(|(_, value)| SecretToken::parse(value.trim()));
-    let Some(token) = token else {
-        return Err(Redirect::to(crate::portal::LOGIN_PATH).into_response());
-    };
-    match session_user(&venues.services, &token).await {
-        Ok(Some(name)) => Ok((name, token)),
-        Ok(None) => Err(Redirect::to(crate::portal::LOGIN_PATH).into_response()),
-        Err(error) => Err(server_failed(&error)),
-    }
-}
-
-/// `GET /portal/venues`.
-pub(crate) async fn portal_page(State(venues): State<VenueState>, headers: HeaderMap) -> Response {
-    let (name, token) = match portal_staff(&venues, &headers).await {
-        Ok(staff) => staff,
-        Err(response) => return response,
-    };
-    match pending(&venues).await {
-        Ok(summaries) => html::page(
-            StatusCode::OK,
-            html::portal_page(&name, &token.csrf_token(SESSION_PURPOSE), &summaries, None),
-        ),
-        Err(error) => server_failed(&error),
-    }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct DecideForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    decision: String,
-}
-
-/// `POST /portal/venues/decide`.
-pub(crate) async fn portal_decide(
-    State(venues): State<VenueState>,
-    headers: HeaderMap,
-    form: std::result::Result<Form<DecideForm>, FormRejection>,
-) -> Response {
-    let (name, token) = match portal_staff(&venues, &headers).await {
-        Ok(staff) => staff,
-        Err(response) => return response,
-    };
-    let Ok(Form(form)) = form else {
-        return html::forbidden();
-    };
-    if !token.csrf_matches(SESSION_PURPOSE, &form.csrf) {
-        return html::forbidden();
-    }
-    let outcome = match decide(&venues, &form.id, form.decision == "approve").await {
-        Ok(Ok(())) => {
-            if form.decision == "approve" {
-                (
-                    "依頼を承認し、お知らせを公開しました。",
-                    "Approved; the notice is published.",
-                )
-            } else {
-                ("依頼を却下しました。", "Rejected.")
-            }
-        }
-        Ok(Err(problem)) => problem.messages(),
-        Err(error) => return server_failed(&error),
-    };
-    match pending(&venues).await {
-        Ok(summaries) => html::page(
-            StatusCode::OK,
-            html::portal_page(
-                &name,
-                &token.csrf_token(SESSION_PURPOSE),
-                &summaries,
-                Some(outcome),
-            ),
-        ),
-        Err(error) => server_failed(&error),
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(crate) struct DirectForm {
-    csrf: String,
-    trace_code: String,
-    template: String,
-    date: String,
-    from_hour: String,
-    to_hour: String,
-    whole_day: Option<String>,
-    rooms: String,
-}
-
-/// `POST /portal/venues/direct`.
-pub(crate) async fn portal_direct(
-    State(venues): State<VenueState>,
-    headers: HeaderMap,
-    form: std::result::Result<Form<DirectForm>, FormRejection>,
-) -> Response {
-    let (name, token) = match portal_staff(&venues, &headers).await {
-        Ok(staff) => staff,
-        Err(response) => return response,
-    };
-    let Ok(Form(form)) = form else {
-        return html::forbidden();
-    };
-    if !token.csrf_matches(SESSION_PURPOSE, &form.csrf) {
-        return html::forbidden();
-    }
-    let fields = NoticeFields {
-        template: form.template.clone(),
-        date: form.date.clone(),
-        from_hour: form.from_hour.trim().parse().ok(),
-        to_hour: form.to_hour.trim().parse().ok(),
-        whole_day: form.whole_day.is_some(),
-        rooms: form.rooms.lines().map(str::to_owned).collect(),
-    };
-    let outcome: (String, String) = match direct(&venues, &form.trace_code, &fields).await {
-        Ok(Ok((venue, count))) => (
-            format!("「{venue}」のお知らせを公開しました（{count}件）。"),
-            format!("Published the notice ({count} room(s))."),
-        ),
-        Ok(Err(problem)) => {
-            let (ja, en) = problem.messages();
-            (ja.to_owned(), en.to_owned())
-        }
-        Err(error) => return server_failed(&error),
-    };
-    match pending(&venues).await {
-        Ok(summaries) => html::page(
-            StatusCode::OK,
-            html::portal_page(
-                &name,
-                &token.csrf_token(SESSION_PURPOSE),
-                &summaries,
-                Some((&outcome.0, &outcome.1)),
-            ),
-        ),
-        Err(error) => server_failed(&error),
-    }
 }
