@@ -45,7 +45,6 @@ pub const LISTING_PATH: &str = "/portal/listing";
 /// check-ins fit.
 pub const BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 
-
 /// The route, merged into [`crate::routes::router`].
 pub fn router() -> Router<AppState> {
     Router::new()

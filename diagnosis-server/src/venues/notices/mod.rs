@@ -506,3 +506,216 @@ pub(crate) async fn direct(
     tracing::info!(entries = count, "venue notice published with a trace code");
     Ok(Ok((record.details.name, count)))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use mimamori_core::FixedClock;
+
+    use super::*;
+    use crate::venues::registration::{
+        RegistrationForm, SealedRegistration, check, seal_registration,
+    };
+    use crate::{Config, RunningServer, Server};
+
+    /// 2026-11-20 12:00 UTC, 21:00 in Japan.
+    const NOW: u64 = 1_795_176_000;
+
+    fn fields(template: &str, date: &str, hours: Option<(u8, u8)>, rooms: &[&str]) -> NoticeFields {
+        NoticeFields {
+            template: template.into(),
+            date: date.into(),
+            from_hour: hours.map(|(from, _)| from),
+            to_hour: hours.map(|(_, to)| to),
+            whole_day: hours.is_none(),
+            rooms: rooms.iter().map(|room| (*room).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn fields_are_checked_template_date_window_and_rooms() {
+        let now = i64::try_from(NOW).unwrap_or(0);
+        let checked = check_fields(
+            &fields(
+                "tokyo_cluster",
+                " 2026-11-20 ",
+                Some((18, 21)),
+                &[" 1階 ", "", "2階"],
+            ),
+            now,
+        )
+        .unwrap();
+        assert_eq!(checked.template, NoticeTemplate::TokyoCluster);
+        assert_eq!(checked.rooms, ["1階", "2階"], "trimmed, empty ones dropped");
+        assert!(check_fields(&fields("iwate_same_day", "2026-11-06", None, &[]), now).is_ok());
+        let refused = |fields: NoticeFields| check_fields(&fields, now).err();
+        assert_eq!(
+            refused(fields("nope", "2026-11-20", None, &[])),
+            Some(NoticeProblem::BadTemplate)
+        );
+        for date in ["2026-11-21", "2026-11-05", "20261120", ""] {
+            assert_eq!(
+                refused(fields("tokyo_cluster", date, None, &[])),
+                Some(NoticeProblem::BadDate),
+                "{date}"
+            );
+        }
+        for hours in [(21, 18), (18, 18), (0, 25)] {
+            assert_eq!(
+                refused(fields("tokyo_cluster", "2026-11-20", Some(hours), &[])),
+                Some(NoticeProblem::BadWindow),
+                "{hours:?}"
+            );
+        }
+        let mut no_hours = fields("tokyo_cluster", "2026-11-20", None, &[]);
+        no_hours.whole_day = false;
+        assert_eq!(refused(no_hours), Some(NoticeProblem::BadWindow));
+    }
+
+    #[test]
+    fn every_problem_has_its_own_code_and_both_languages() {
+        let problems = [
+            NoticeProblem::UnknownCode,
+            NoticeProblem::BadTemplate,
+            NoticeProblem::BadDate,
+            NoticeProblem::BadWindow,
+            NoticeProblem::UnknownRoom,
+            NoticeProblem::UnknownRequest,
+        ];
+        let codes: std::collections::BTreeSet<_> = problems.iter().map(|p| p.code()).collect();
+        assert_eq!(codes.len(), problems.len());
+        for problem in problems {
+            let (ja, en) = problem.messages();
+            assert!(!ja.is_empty() && !en.is_empty());
+        }
+    }
+
+    /// A server on a temporary SQLite file at [`NOW`] with one venue of two rooms registered.
+    async fn venue() -> (
+        tempfile::TempDir,
+        RunningServer,
+        VenueService,
+        SealedRegistration,
+    ) {
+        let directory = tempfile::tempdir().unwrap();
+        let mut config = Config::new(directory.path());
+        config.listen = ([127, 0, 0, 1], 0).into();
+        config.export_worker = false;
+        let server = Server::start_with_clock(config, Arc::new(FixedClock::new(NOW)))
+            .await
+            .unwrap();
+        let venues = VenueService::new(Arc::clone(server.services()));
+        let form = RegistrationForm {
+            venue_type: "restaurant_bar".into(),
+            capacity: "11_50".into(),
+            name: "居酒屋もしサポ".into(),
+            postal_code: "020-8570".into(),
+            address1: "岩手県盛岡市内丸10番1号".into(),
+            phone: "019-629-5487".into(),
+            email: "owner@example.jp".into(),
+            consent: true,
+            rooms: vec!["1階".into(), "2階".into()],
+            ..RegistrationForm::default()
+        };
+        let (details, rooms) = check(&form).unwrap();
+        let sealed = seal_registration(&venues, &details, &rooms).unwrap();
+        venues
+            .services
+            .storage
+            .insert_venue_registration(&sealed.row)
+            .await
+            .unwrap();
+        (directory, server, venues, sealed)
+    }
+
+    #[tokio::test]
+    async fn requests_are_filed_with_the_manager_key_or_a_keyword_once_and_decided() {
+        let (_directory, server, venues, sealed) = venue().await;
+        let manager = sealed.manager_key.to_display().to_string();
+        let notice = fields("tokyo_cluster", "2026-11-20", Some((18, 21)), &["2階"]);
+
+        let by_manager = file_request(&venues, Credential::Manager(&manager), &notice)
+            .await
+            .unwrap()
+            .unwrap();
+        let wrong = file_request(&venues, Credential::Manager("0000-0000-0000-0000"), &notice)
+            .await
+            .unwrap();
+        assert_eq!(wrong, Err(NoticeProblem::UnknownCode));
+
+        let (keyword, expires_at) = make_keyword(&venues, &manager).await.unwrap().unwrap();
+        assert_eq!(expires_at, i64::try_from(NOW).unwrap() + KEYWORD_SECONDS);
+        assert_eq!(make_keyword(&venues, "not a key").await.unwrap(), None);
+        let by_staff = file_request(&venues, Credential::Keyword(&keyword), &notice)
+            .await
+            .unwrap()
+            .unwrap();
+        let again = file_request(&venues, Credential::Keyword(&keyword), &notice)
+            .await
+            .unwrap();
+        assert_eq!(
+            again,
+            Err(NoticeProblem::UnknownCode),
+            "a keyword works once"
+        );
+        let other_room = fields("tokyo_cluster", "2026-11-20", Some((18, 21)), &["3階"]);
+        let unknown = file_request(&venues, Credential::Manager(&manager), &other_room)
+            .await
+            .unwrap();
+        assert_eq!(unknown, Err(NoticeProblem::UnknownRoom));
+
+        let summaries = pending(&venues).await.unwrap();
+        assert_eq!(summaries.len(), 2);
+        let summary = summaries.iter().find(|s| s.id == by_staff).unwrap();
+        assert_eq!(summary.requested_by, "staff");
+        assert_eq!(summary.venue_name, "居酒屋もしサポ");
+        assert_eq!(summary.registration_id, sealed.record.registration_id);
+        assert_eq!(summary.notice.rooms, ["2階"]);
+
+        decide(&venues, &by_manager, true).await.unwrap().unwrap();
+        decide(&venues, &by_staff, false).await.unwrap().unwrap();
+        assert_eq!(
+            decide(&venues, &by_staff, true).await.unwrap(),
+            Err(NoticeProblem::UnknownRequest),
+            "decided once"
+        );
+        assert!(pending(&venues).await.unwrap().is_empty());
+        let published = venues
+            .services
+            .storage
+            .venue_notices_since(0)
+            .await
+            .unwrap();
+        assert_eq!(published.len(), 1, "the approved request's one room");
+        server.shutdown().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn staff_publish_directly_with_the_trace_code() {
+        let (_directory, server, venues, sealed) = venue().await;
+        let trace = sealed.trace_code.to_display().to_string();
+        let every_room = fields("iwate_same_day", "2026-11-19", None, &[]);
+        let (name, count) = direct(&venues, &trace, &every_room).await.unwrap().unwrap();
+        assert_eq!((name.as_str(), count), ("居酒屋もしサポ", 2));
+        let manager = sealed.manager_key.to_display().to_string();
+        assert_eq!(
+            direct(&venues, &manager, &every_room).await.unwrap(),
+            Err(NoticeProblem::UnknownCode),
+            "the manager key is not the trace code"
+        );
+        let late = fields("iwate_same_day", "2026-10-01", None, &[]);
+        assert_eq!(
+            direct(&venues, &trace, &late).await.unwrap(),
+            Err(NoticeProblem::BadDate)
+        );
+        let published = venues
+            .services
+            .storage
+            .venue_notices_since(0)
+            .await
+            .unwrap();
+        assert_eq!(published.len(), 2);
+        server.shutdown().await.unwrap();
+    }
+}
