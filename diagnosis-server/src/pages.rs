@@ -161,8 +161,9 @@ pub fn html(status: StatusCode, body: String) -> Response {
 }
 
 /// The layer of the pages' routers: never cached unless the route said otherwise (the
-/// stylesheet), [`CONTENT_SECURITY_POLICY`] unless the route set a policy of its own, never
-/// framed, no sniffing, no referrer.
+/// stylesheet), [`CONTENT_SECURITY_POLICY`] unless the route set a policy of its own. (Never
+/// framed, no sniffing and no referrer come from [`crate::routes::every_response`], around
+/// every route.)
 pub async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
     if !headers.contains_key(header::CACHE_CONTROL) {
@@ -174,15 +175,6 @@ pub async fn security_headers(mut response: Response) -> Response {
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         );
     }
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     response
 }
 

@@ -35,9 +35,7 @@ use serde::Deserialize;
 
 use self::auth::{LoginOutcome, SecretToken};
 use self::html::{CodeState, StatusView};
-use self::session::{
-    CsrfForm, StaffForm, StaffSession, bad_form, forbidden_form, problem, server_failed,
-};
+use self::session::{StaffForm, StaffSession, bad_form, forbidden_form, problem, server_failed};
 use crate::ratelimit::ClientId;
 use crate::routes::AppState;
 use crate::service::{AuthorityProblem, IssueCodeRequest};
@@ -231,18 +229,9 @@ async fn login(
     }
 }
 
-/// A form that carries only its CSRF token.
+/// A form that carries nothing but its CSRF token.
 #[derive(Deserialize)]
-struct TokenOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-impl CsrfForm for TokenOnly {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
-}
+struct TokenOnly {}
 
 async fn logout(
     State(services): State<AppState>,
@@ -272,19 +261,11 @@ async fn issue_form(staff: StaffSession) -> Response {
 #[derive(Deserialize)]
 struct IssueForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     test_type: String,
     #[serde(default)]
     symptom_date: String,
     #[serde(default)]
     test_date: String,
-}
-
-impl CsrfForm for IssueForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn issue(
@@ -380,15 +361,7 @@ async fn show_status(
 #[derive(Deserialize)]
 struct ExpireForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     id: String,
-}
-
-impl CsrfForm for ExpireForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 async fn expire(

@@ -11,6 +11,7 @@ use axum::extract::{Form, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::auth::{self, SecretToken};
@@ -104,13 +105,17 @@ impl<S: ServicesState> FromRequestParts<S> for StaffSession {
     }
 }
 
-/// A form with a CSRF token.
-pub trait CsrfForm {
-    /// The CSRF token the form sent (empty when it sent none).
-    fn csrf(&self) -> &str;
+/// A posted form with its CSRF token beside the form's own fields.
+#[derive(Deserialize)]
+struct WithCsrf<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    form: T,
 }
 
-/// A form posted by a logged-in member of staff with this session's CSRF token.
+/// A form posted by a logged-in member of staff with this session's CSRF token (the `csrf`
+/// field, read beside the fields of `T`, which need not name it).
 #[derive(Debug)]
 pub struct StaffForm<T> {
     /// Who posted it.
@@ -122,7 +127,7 @@ pub struct StaffForm<T> {
 impl<S, T> FromRequest<S> for StaffForm<T>
 where
     S: ServicesState,
-    T: DeserializeOwned + CsrfForm + Send,
+    T: DeserializeOwned + Send,
 {
     type Rejection = Response;
 
@@ -130,10 +135,12 @@ where
         let (mut parts, body) = request.into_parts();
         let staff = StaffSession::from_request_parts(&mut parts, state).await?;
         let request = Request::from_parts(parts, body);
-        let Ok(Form(form)) = Form::<T>::from_request(request, state).await else {
+        let Ok(Form(WithCsrf { csrf, form })) =
+            Form::<WithCsrf<T>>::from_request(request, state).await
+        else {
             return Err(bad_form());
         };
-        if !staff.csrf_matches(SESSION_PURPOSE, form.csrf()) {
+        if !staff.csrf_matches(SESSION_PURPOSE, &csrf) {
             return Err(forbidden_form());
         }
         Ok(Self { staff, form })
@@ -195,6 +202,22 @@ mod tests {
         assert_eq!(cookie(&headers, "mimamori_staff_x").as_deref(), Some("2"));
         assert_eq!(cookie(&headers, "b").as_deref(), Some("4"));
         assert_eq!(cookie(&headers, "c"), None);
+    }
+
+    #[tokio::test]
+    async fn the_csrf_token_is_read_beside_the_form_fields() {
+        #[derive(Deserialize)]
+        struct Expire {
+            id: String,
+        }
+        let request = Request::post("/")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from("id=abc&csrf=t0k"))
+            .unwrap();
+        let Form(WithCsrf { csrf, form }) = Form::<WithCsrf<Expire>>::from_request(request, &())
+            .await
+            .unwrap();
+        assert_eq!((csrf.as_str(), form.id.as_str()), ("t0k", "abc"));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
     Credential, NoticeFields, NoticeProblem, decide, direct, file_request, make_keyword, pending,
 };
 use crate::Error;
-use crate::portal::session::{CsrfForm, StaffForm, StaffSession, server_failed};
+use crate::portal::session::{StaffForm, StaffSession, server_failed};
 use crate::venues::{VenueState, html};
 
 /// The notice fields of a form, as typed.
@@ -137,17 +137,9 @@ pub(crate) async fn portal_page(staff: StaffSession, State(venues): State<VenueS
 #[derive(Deserialize)]
 pub(crate) struct DecideForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     id: String,
     #[serde(default)]
     decision: String,
-}
-
-impl CsrfForm for DecideForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// `POST /portal/venues/decide`.
@@ -172,16 +164,9 @@ pub(crate) async fn portal_decide(
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(crate) struct DirectForm {
-    csrf: String,
     trace_code: String,
     #[serde(flatten)]
     notice: NoticeForm,
-}
-
-impl CsrfForm for DirectForm {
-    fn csrf(&self) -> &str {
-        &self.csrf
-    }
 }
 
 /// `POST /portal/venues/direct`.
@@ -239,7 +224,7 @@ mod tests {
         assert!(!fields.whole_day);
         assert_eq!(fields.rooms, ["1階", "2階"]);
         let direct: DirectForm = posted("csrf=t&trace_code=C&date=2026-11-20&whole_day=on").await;
-        assert_eq!(direct.csrf(), "t");
+        assert_eq!(direct.trace_code, "C");
         assert!(direct.notice.fields().whole_day);
     }
 }
