@@ -158,42 +158,9 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
     Ok(())
 }
 
-/// One HTTP/1.1 POST on a keep-alive connection; returns the status.
+/// One HTTP/1.1 POST of JSON on a keep-alive connection; returns the status.
 async fn post(stream: &mut BufReader<TcpStream>, path: &str, body: &[u8]) -> Result<u16> {
-    let io = |cause| Error::io("bench connection", cause);
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream
-        .get_mut()
-        .write_all(head.as_bytes())
-        .await
-        .map_err(io)?;
-    stream.get_mut().write_all(body).await.map_err(io)?;
-    let mut line = String::new();
-    stream.read_line(&mut line).await.map_err(io)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let mut length = 0usize;
-    loop {
-        line.clear();
-        stream.read_line(&mut line).await.map_err(io)?;
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = trimmed.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).await.map_err(io)?;
+    let (status, ..) = request(stream, "POST", path, "", body).await?;
     Ok(status)
 }
 

@@ -169,6 +169,18 @@ impl SqliteStorage {
         &self.path
     }
 
+    /// Runs one statement on the connection's thread (the SQL in either placeholder style, see
+    /// [`super::shared::sqlite`]); returns how many rows it changed.
+    pub(super) async fn execute<P>(&self, sql: &str, params: P) -> Result<usize>
+    where
+        P: rusqlite::Params + Send + 'static,
+    {
+        let sql = super::shared::sqlite(sql);
+        self.with(move |connection| Ok(connection.execute(&sql, params)?))
+            .await
+    }
+
+    /// Runs `work` with the connection on a blocking thread.
     pub(super) async fn with<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -260,17 +272,14 @@ const FILE_COLUMNS: &str =
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn put_api_key(&self, name: &str, key_hash: &str, now: i64) -> Result<()> {
-        let (name, key_hash) = (name.to_owned(), key_hash.to_owned());
-        self.with(move |connection| {
-            connection.execute(
-                "INSERT INTO api_keys (name, key_hash, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash,
-                 created_at = excluded.created_at",
-                params![name, key_hash, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.execute(
+            "INSERT INTO api_keys (name, key_hash, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash,
+             created_at = excluded.created_at",
+            (name.to_owned(), key_hash.to_owned(), now),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn api_key_name(&self, key_hash: &str) -> Result<Option<String>> {
@@ -406,15 +415,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
-        self.with(move |connection| {
-            connection.execute(
-                "UPDATE verification_attempts SET attempts = attempts - 1
-                 WHERE minute = ?1 AND attempts > 0",
-                [minute],
-            )?;
-            Ok(())
-        })
-        .await
+        self.execute(
+            "UPDATE verification_attempts SET attempts = attempts - 1
+             WHERE minute = ?1 AND attempts > 0",
+            [minute],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn code_status(&self, id: &str) -> Result<Option<CodeStatus>> {

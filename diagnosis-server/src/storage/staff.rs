@@ -222,12 +222,8 @@ impl StaffStorage for SqliteStorage {
     }
 
     async fn record_login_success(&self, name: &str) -> Result<()> {
-        let name = name.to_owned();
-        self.with(move |connection| {
-            connection.execute(&sqlite(RECORD_SUCCESS), [name])?;
-            Ok(())
-        })
-        .await
+        self.execute(RECORD_SUCCESS, [name.to_owned()]).await?;
+        Ok(())
     }
 
     async fn create_staff_session(
@@ -237,15 +233,9 @@ impl StaffStorage for SqliteStorage {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        let (token_hash, name) = (token_hash.to_owned(), name.to_owned());
-        self.with(move |connection| {
-            connection.execute(
-                &sqlite(CREATE_SESSION),
-                params![token_hash, name, now, expires_at],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (token_hash.to_owned(), name.to_owned(), now, expires_at);
+        self.execute(CREATE_SESSION, params).await?;
+        Ok(())
     }
 
     async fn staff_session(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
@@ -259,19 +249,15 @@ impl StaffStorage for SqliteStorage {
     }
 
     async fn delete_staff_session(&self, token_hash: &str) -> Result<bool> {
-        let token_hash = token_hash.to_owned();
-        self.with(move |connection| {
-            Ok(connection.execute(&sqlite(DELETE_SESSION), [token_hash])? == 1)
-        })
-        .await
+        Ok(self
+            .execute(DELETE_SESSION, [token_hash.to_owned()])
+            .await?
+            == 1)
     }
 
     async fn delete_expired_staff_sessions(&self, now: i64) -> Result<u64> {
-        self.with(move |connection| {
-            let deleted = connection.execute(&sqlite(DELETE_EXPIRED_SESSIONS), [now])?;
-            Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
-        })
-        .await
+        let deleted = self.execute(DELETE_EXPIRED_SESSIONS, [now]).await?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 }
 

@@ -312,21 +312,16 @@ fn insert_notices_sqlite(
 impl VenueStorage for SqliteStorage {
     async fn insert_venue_registration(&self, row: &VenueRegistrationRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                &sqlite(INSERT_REGISTRATION),
-                params![
-                    row.id,
-                    row.created_at,
-                    row.trace_lookup,
-                    row.manager_lookup,
-                    row.sealed_for_trace,
-                    row.sealed_for_manager
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (
+            row.id,
+            row.created_at,
+            row.trace_lookup,
+            row.manager_lookup,
+            row.sealed_for_trace,
+            row.sealed_for_manager,
+        );
+        self.execute(INSERT_REGISTRATION, params).await?;
+        Ok(())
     }
 
     async fn venue_by_trace_lookup(&self, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
@@ -339,14 +334,9 @@ impl VenueStorage for SqliteStorage {
 
     async fn insert_venue_keyword(&self, row: &VenueKeywordRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                &sqlite(INSERT_KEYWORD),
-                params![row.lookup, row.registration_id, row.sealed, row.expires_at],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (row.lookup, row.registration_id, row.sealed, row.expires_at);
+        self.execute(INSERT_KEYWORD, params).await?;
+        Ok(())
     }
 
     async fn take_venue_keyword(&self, lookup: &str, now: i64) -> Result<Option<VenueKeywordRow>> {
@@ -365,22 +355,17 @@ impl VenueStorage for SqliteStorage {
 
     async fn insert_notice_request(&self, row: &NoticeRequestRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                &sqlite(INSERT_REQUEST),
-                params![
-                    row.id,
-                    row.registration_id,
-                    row.created_at,
-                    row.status,
-                    row.decided_at,
-                    row.summary,
-                    row.entries
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (
+            row.id,
+            row.registration_id,
+            row.created_at,
+            row.status,
+            row.decided_at,
+            row.summary,
+            row.entries,
+        );
+        self.execute(INSERT_REQUEST, params).await?;
+        Ok(())
     }
 
     async fn pending_notice_requests(&self) -> Result<Vec<NoticeRequestRow>> {

@@ -629,6 +629,12 @@ mod tests {
         (directory, server, venues, sealed)
     }
 
+    /// How many feed entries are published.
+    async fn published(venues: &VenueService) -> usize {
+        let notices = venues.services.storage.venue_notices_since(0).await;
+        notices.map_or(0, |notices| notices.len())
+    }
+
     #[tokio::test]
     async fn requests_are_filed_with_the_manager_key_or_a_keyword_once_and_decided() {
         let (_directory, server, venues, sealed) = venue().await;
@@ -681,13 +687,11 @@ mod tests {
             "decided once"
         );
         assert!(pending(&venues).await.unwrap().is_empty());
-        let published = venues
-            .services
-            .storage
-            .venue_notices_since(0)
-            .await
-            .unwrap();
-        assert_eq!(published.len(), 1, "the approved request's one room");
+        assert_eq!(
+            published(&venues).await,
+            1,
+            "the approved request's one room"
+        );
         server.shutdown().await.unwrap();
     }
 
@@ -709,13 +713,7 @@ mod tests {
             direct(&venues, &trace, &late).await.unwrap(),
             Err(NoticeProblem::BadDate)
         );
-        let published = venues
-            .services
-            .storage
-            .venue_notices_since(0)
-            .await
-            .unwrap();
-        assert_eq!(published.len(), 2);
+        assert_eq!(published(&venues).await, 2);
         server.shutdown().await.unwrap();
     }
 }

@@ -134,11 +134,10 @@ pub(crate) async fn portal_page(staff: StaffSession, State(venues): State<VenueS
 }
 
 /// A decision on a pending request.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub(crate) struct DecideForm {
-    #[serde(default)]
     id: String,
-    #[serde(default)]
     decision: String,
 }
 
