@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use mimamori_core::api::v1::TestType;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::NoTls;
 
+use super::shared::export_file;
 use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
@@ -156,18 +157,6 @@ async fn bump(
     Ok(())
 }
 
-fn file_from_row(row: &Row) -> ExportFileRecord {
-    ExportFileRecord {
-        object_name: row.get(0),
-        region: row.get(1),
-        batch_id: row.get(2),
-        batch_num: row.get(3),
-        batch_size: row.get(4),
-        key_count: row.get(5),
-        created_ms: row.get(6),
-    }
-}
-
 fn to_u32(value: i64, what: &str) -> Result<u32> {
     u32::try_from(value).map_err(|_| Error::Database(format!("a stored {what} is out of range")))
 }
@@ -239,23 +228,12 @@ impl Storage for PostgresStorage {
         let transaction = client.transaction().await?;
         // FOR UPDATE: a concurrent redeem waits here and then sees the code used.
         let found = transaction
-            .query_opt(
-                "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
-                 FROM codes WHERE code_hash = $1 FOR UPDATE",
-                &[&code_hash],
-            )
+            .query_opt(&format!("{} FOR UPDATE", CodeRow::BY_HASH), &[&code_hash])
             .await?;
         let outcome = match found {
             None => RedeemOutcome::NotFound,
             Some(row) => {
-                let row = CodeRow {
-                    test_type: row.get(0),
-                    symptom_date: row.get(1),
-                    test_date: row.get(2),
-                    redeemed_at: row.get(3),
-                    expired_at: row.get(4),
-                    expires_at: row.get(5),
-                };
+                let row = CodeRow::read(&row)?;
                 match row.outcome(accepted, now)? {
                     Some(outcome) => outcome,
                     None => {
@@ -579,7 +557,10 @@ impl Storage for PostgresStorage {
                 &[&region],
             )
             .await?;
-        Ok(rows.iter().map(file_from_row).collect())
+        Ok(rows
+            .iter()
+            .map(export_file)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn delete_expired(
@@ -603,8 +584,8 @@ impl Storage for PostgresStorage {
             )
             .await?
             .iter()
-            .map(file_from_row)
-            .collect();
+            .map(export_file)
+            .collect::<std::result::Result<_, _>>()?;
         let lapsed = transaction
             .query(
                 "SELECT expires_at FROM codes WHERE expires_at < $1

@@ -2,6 +2,8 @@
 //! `$1` placeholders ([`sqlite`] turns them into SQLite's `?1`), and row mapping written once
 //! over [`ReadRow`], which both drivers' rows implement.
 
+use super::ExportFileRecord;
+
 /// A column value both drivers can read.
 pub(super) trait Column:
     rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>
@@ -33,6 +35,20 @@ impl ReadRow for tokio_postgres::Row {
     fn column<T: Column>(&self, index: usize) -> Result<T, Self::Error> {
         self.try_get(index)
     }
+}
+
+/// Reads an [`ExportFileRecord`] from `object_name, region, batch_id, batch_num, batch_size,
+/// key_count, created_ms`.
+pub(super) fn export_file<R: ReadRow>(row: &R) -> Result<ExportFileRecord, R::Error> {
+    Ok(ExportFileRecord {
+        object_name: row.column(0)?,
+        region: row.column(1)?,
+        batch_id: row.column(2)?,
+        batch_num: row.column(3)?,
+        batch_size: row.column(4)?,
+        key_count: row.column(5)?,
+        created_ms: row.column(6)?,
+    })
 }
 
 /// `sql` written for PostgreSQL (`$1`, `$2`, …) as SQLite takes it (`?1`, `?2`, …). A `$` that

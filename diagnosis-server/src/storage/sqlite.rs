@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use mimamori_core::api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::shared::{ReadRow, export_file, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
@@ -94,6 +95,22 @@ pub(super) struct CodeRow {
 }
 
 impl CodeRow {
+    /// The SQL (either backend) that reads a code's row by its hash, before redeeming it.
+    pub(super) const BY_HASH: &str = "SELECT test_type, symptom_date, test_date, redeemed_at, \
+         expired_at, expires_at FROM codes WHERE code_hash = $1";
+
+    /// Reads the columns of [`Self::BY_HASH`].
+    pub(super) fn read<R: ReadRow>(row: &R) -> std::result::Result<Self, R::Error> {
+        Ok(Self {
+            test_type: row.column(0)?,
+            symptom_date: row.column(1)?,
+            test_date: row.column(2)?,
+            redeemed_at: row.column(3)?,
+            expired_at: row.column(4)?,
+            expires_at: row.column(5)?,
+        })
+    }
+
     /// The outcome when the code cannot be redeemed now; `None` when it can.
     pub(super) fn outcome(&self, accepted: &[TestType], now: i64) -> Result<Option<RedeemOutcome>> {
         Ok(if self.redeemed_at.is_some() {
@@ -254,18 +271,6 @@ fn bump(transaction: &Transaction<'_>, day: &str, counter: Counter, by: i64) -> 
     Ok(())
 }
 
-fn file_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportFileRecord> {
-    Ok(ExportFileRecord {
-        object_name: row.get(0)?,
-        region: row.get(1)?,
-        batch_id: row.get(2)?,
-        batch_num: row.get(3)?,
-        batch_size: row.get(4)?,
-        key_count: row.get(5)?,
-        created_ms: row.get(6)?,
-    })
-}
-
 const FILE_COLUMNS: &str =
     "object_name, region, batch_id, batch_num, batch_size, key_count, created_ms";
 
@@ -338,21 +343,9 @@ impl Storage for SqliteStorage {
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let found: Option<CodeRow> = transaction
-                .query_row(
-                    "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
-                     FROM codes WHERE code_hash = ?1",
-                    [&code_hash],
-                    |row| {
-                        Ok(CodeRow {
-                            test_type: row.get(0)?,
-                            symptom_date: row.get(1)?,
-                            test_date: row.get(2)?,
-                            redeemed_at: row.get(3)?,
-                            expired_at: row.get(4)?,
-                            expires_at: row.get(5)?,
-                        })
-                    },
-                )
+                .query_row(&sqlite(CodeRow::BY_HASH), [&code_hash], |row| {
+                    CodeRow::read(row)
+                })
                 .optional()?;
             let outcome = match found {
                 None => RedeemOutcome::NotFound,
@@ -686,7 +679,7 @@ impl Storage for SqliteStorage {
                  ORDER BY created_ms, batch_id, batch_num"
             ))?;
             let files = statement
-                .query_map([region], file_from_row)?
+                .query_map([region], |row| export_file(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(files)
         })
@@ -708,7 +701,7 @@ impl Storage for SqliteStorage {
                     "DELETE FROM export_files WHERE created_ms < ?1 RETURNING {FILE_COLUMNS}"
                 ))?;
                 statement
-                    .query_map([file_cutoff_ms], file_from_row)?
+                    .query_map([file_cutoff_ms], |row| export_file(row))?
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             let lapsed: Vec<(i64,)> = {
