@@ -4,11 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use mimamori_core::api::v1::{TestType, export_list_path};
-use mimamori_core::sync::{SyncSettings, fetch_published_keys, sync};
-use mimamori_core::upload::{UploadSettings, VerificationCode, upload};
-use mimamori_core::{Error, Phone, SeededRandom};
+use mimamori_api::v1::{TestType, export_list_path};
 use mimamori_end_to_end::{World, hear, is_sqlite_file, meet};
+use mimamori_environment::SeededRandom;
+use mimamori_phone::Error;
+use mimamori_phone::Phone;
+use mimamori_phone::sync::{SyncSettings, fetch_published_keys, sync};
+use mimamori_phone::upload::{UploadSettings, VerificationCode, upload};
 use time::macros::date;
 
 /// 2026-11-19 09:00 UTC: A and B meet.
@@ -37,7 +39,7 @@ fn upload_with(
     world: &World,
     phone: &mut Phone,
     code: &str,
-) -> mimamori_core::Result<mimamori_core::upload::UploadReport> {
+) -> mimamori_phone::Result<mimamori_phone::upload::UploadReport> {
     upload(
         phone,
         &world.client(),

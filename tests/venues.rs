@@ -18,14 +18,18 @@
 
 use std::sync::Arc;
 
-use mimamori_core::transport::{ServerUrl, Transport};
-use mimamori_core::venue::{
-    CheckIn, FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeTemplate, PublishedVenueKeys,
-    VenuePublicKey, VenueQr,
-};
-use mimamori_core::{DeviceCalibration, Error, FixedClock, Phone, SeededRandom};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
 use mimamori_end_to_end::RecordingClient;
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::DeviceCalibration;
+use mimamori_phone::CheckIn;
+use mimamori_phone::Error;
+use mimamori_phone::Phone;
+use mimamori_phone::transport::{ServerUrl, Transport};
+use mimamori_venue::{
+    FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeTemplate, PublishedVenueKeys, VenuePublicKey,
+    VenueQr,
+};
 use serde_json::{Value, json};
 
 /// Day D, 2026-11-20, 21:00 JST (12:00 UTC): the server's and the phones' clock.

@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use mimamori_core::export::{ExportFile, ExportPublicKey};
+use mimamori_gaen::export::{ExportFile, ExportPublicKey};
 
 /// CWA's published export-signing key (base64 DER).
 const CWA_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg==";
@@ -23,7 +23,7 @@ fn read_all(path: &PathBuf, keys: &[ExportPublicKey]) -> u64 {
 
 fn parsing(c: &mut Criterion) {
     let data =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/tests/data/cwa-DE-2020-12-23");
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../core/gaen/tests/data/cwa-DE-2020-12-23");
     let bin = data.join("export.bin");
     let keys = [ExportPublicKey::parse(CWA_KEY).unwrap_or_else(|error| panic!("CWA key: {error}"))];
     let count = read_all(&bin, &keys);

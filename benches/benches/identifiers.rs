@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mimamori_benches::{synthetic_key, synthetic_keys};
-use mimamori_core::{IntervalNumber, Metadata, RollingProximityIdentifier};
+use mimamori_gaen::{IntervalNumber, Metadata, RollingProximityIdentifier};
 
 fn derivation(c: &mut Criterion) {
     let tek = synthetic_key(1);

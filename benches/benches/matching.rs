@@ -5,8 +5,8 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use mimamori_benches::{synthetic_diagnosis_keys, synthetic_scans};
-use mimamori_core::matching::{MatchScratch, RpiBatch, RpikDeriver, SightingIndex};
-use mimamori_core::{DeviceCalibration, ExposureConfiguration, IntervalNumber};
+use mimamori_gaen::matching::{MatchScratch, RpiBatch, RpikDeriver, SightingIndex};
+use mimamori_gaen::{DeviceCalibration, ExposureConfiguration, IntervalNumber};
 
 const TODAY: IntervalNumber = IntervalNumber::new(2_642_976 + 14 * 144);
 

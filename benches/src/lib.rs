@@ -6,14 +6,15 @@
 
 use std::path::{Path, PathBuf};
 
-use mimamori_core::encounter::{Scan, Sighting};
-use mimamori_core::export::{
+use mimamori_environment::{RandomSource, SeededRandom};
+use mimamori_gaen::encounter::{Scan, Sighting};
+use mimamori_gaen::export::{
     ExportHeader, ExportKey, ExportPublicKey, ExportSigningKey, ExportWriter, MAX_KEYS_PER_FILE,
 };
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::{
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use mimamori_gaen::{
     AssociatedEncryptedMetadata, DailyKey, DiagnosisKey, ExposurePayload, IntervalNumber, Metadata,
-    RandomSource, ReportType, RollingProximityIdentifier, SeededRandom, TemporaryExposureKey,
+    ReportType, RollingProximityIdentifier, TemporaryExposureKey,
 };
 
 /// Seconds between two synthetic scans.
@@ -151,7 +152,7 @@ pub fn write_synthetic_exports(
     matching: usize,
     today: IntervalNumber,
     seed: u64,
-) -> mimamori_core::Result<SyntheticExports> {
+) -> mimamori_gaen::Result<SyntheticExports> {
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(seed), "999", "v1")?;
     let file_count = key_count.div_ceil(MAX_KEYS_PER_FILE).max(1);
     let mut files = Vec::with_capacity(file_count);
@@ -172,13 +173,13 @@ pub fn write_synthetic_exports(
         };
         let keys: Vec<ExportKey> = keys.into_iter().map(ExportKey::new).collect();
         let path = dir.join(format!("{}-{:05}.zip", today.value(), index + 1));
-        let file = std::fs::File::create(&path).map_err(|cause| mimamori_core::Error::Io {
+        let file = std::fs::File::create(&path).map_err(|cause| mimamori_gaen::Error::Io {
             path: path.clone(),
             cause,
         })?;
         let mut written = ExportWriter::new(header, std::slice::from_ref(&signer))
             .write_zip(&keys, std::io::BufWriter::new(file))?;
-        std::io::Write::flush(&mut written).map_err(|cause| mimamori_core::Error::Io {
+        std::io::Write::flush(&mut written).map_err(|cause| mimamori_gaen::Error::Io {
             path: path.clone(),
             cause,
         })?;

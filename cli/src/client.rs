@@ -1,4 +1,4 @@
-//! The CLI's HTTP client: [`mimamori_core::transport::Transport`] over `ureq` (blocking, rustls).
+//! The CLI's HTTP client: [`mimamori_phone::transport::Transport`] over `ureq` (blocking, rustls).
 //!
 //! It only moves bytes. It sends no cookies and no headers beyond what HTTP needs (and
 //! `X-Chaff` when the core asks for it), and its errors name the kind of failure only: never the
@@ -7,8 +7,8 @@
 use std::io::Read;
 use std::time::Duration;
 
-use mimamori_core::Error;
-use mimamori_core::transport::{HttpResponse, Transport};
+use mimamori_phone::Error;
+use mimamori_phone::transport::{HttpResponse, Transport};
 
 /// How long one request may take in all, downloads included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -37,7 +37,7 @@ impl HttpClient {
 }
 
 impl Transport for HttpClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
         let response = self.agent.get(url).call().map_err(transport_error)?;
         read(response, max_bytes)
     }
@@ -48,7 +48,7 @@ impl Transport for HttpClient {
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
+    ) -> mimamori_phone::Result<HttpResponse> {
         let mut request = self
             .agent
             .post(url)
@@ -65,7 +65,7 @@ impl Transport for HttpClient {
 fn read(
     mut response: ureq::http::Response<ureq::Body>,
     max_bytes: u64,
-) -> mimamori_core::Result<HttpResponse> {
+) -> mimamori_phone::Result<HttpResponse> {
     let status = response.status().as_u16();
     let mut body = Vec::new();
     response

@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mimamori_core::export::{ExportFile, ExportPublicKey};
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
+use mimamori_gaen::export::{ExportFile, ExportPublicKey};
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{ArgGroup, Args};
-use mimamori_core::listing::{
+use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, Investigation, InvestigationPeriod, Listing, Masking, Outcome, Roster,
     Setting, parse_checkins, propose_candidates,

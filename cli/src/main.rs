@@ -32,12 +32,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::{
-    CalibrationConfidence, Database, DayRisk, DeviceCalibration, ExposureConfiguration,
-    ExposurePayload, ExposureWindow, IntervalNumber, KeySchedule, Metadata, OsRandom, RiskRules,
-    SqliteTekStore, SystemClock, TemporaryExposureKey,
+use mimamori_environment::{OsRandom, SystemClock};
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use mimamori_gaen::{
+    CalibrationConfidence, DayRisk, DeviceCalibration, ExposureConfiguration, ExposurePayload,
+    ExposureWindow, IntervalNumber, Metadata, RiskRules, TemporaryExposureKey,
 };
+use mimamori_phone::{Database, KeySchedule, SqliteTekStore};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -249,7 +250,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         }
         Command::Ble(BleCommand::Parse { hex }) => {
             let bytes = from_hex(&hex)?;
-            let payload = if bytes.len() == mimamori_core::ble::SERVICE_DATA_LENGTH {
+            let payload = if bytes.len() == mimamori_gaen::ble::SERVICE_DATA_LENGTH {
                 ExposurePayload::parse_service_data(&bytes)?
             } else {
                 ExposurePayload::parse_advertisement(&bytes)?
@@ -320,7 +321,7 @@ fn risk(args: &RiskArgs, out: &mut impl Write) -> Result<()> {
     let today = args
         .today
         .unwrap_or_else(|| OffsetDateTime::now_utc().date());
-    for day in mimamori_core::risk::assess_days(&windows, &configuration, &rules, today) {
+    for day in mimamori_gaen::risk::assess_days(&windows, &configuration, &rules, today) {
         writeln!(out, "{}", risk_line(&day))?;
     }
     Ok(())

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use mimamori_core::encounter::scans_from_csv;
-use mimamori_core::export::{ExportFile, ExportPublicKey};
-use mimamori_core::matching::SightingIndex;
-use mimamori_core::risk::assess_days;
-use mimamori_core::{DeviceCalibration, ExposureConfiguration, IntervalNumber, RiskRules};
+use mimamori_gaen::encounter::scans_from_csv;
+use mimamori_gaen::export::{ExportFile, ExportPublicKey};
+use mimamori_gaen::matching::SightingIndex;
+use mimamori_gaen::risk::assess_days;
+use mimamori_gaen::{DeviceCalibration, ExposureConfiguration, IntervalNumber, RiskRules};
 use time::OffsetDateTime;
 
 use crate::inspect::load_public_key;

@@ -1,7 +1,7 @@
 //! `mimamori upload` and `mimamori sync`: the phone's side of a diagnosis server, by hand.
 //!
 //! Both act on a phone's data directory (the one `mimamori advertise` uses) with the system clock
-//! and the OS random source. All rules are in `mimamori_core::{upload, sync}`; this file parses
+//! and the OS random source. All rules are in `mimamori_phone::{upload, sync}`; this file parses
 //! arguments and prints.
 
 use std::io::Write;
@@ -9,11 +9,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use mimamori_core::export::ExportPublicKey;
-use mimamori_core::sync::{SyncSettings, fetch_published_keys, sync};
-use mimamori_core::transport::ServerUrl;
-use mimamori_core::upload::{UploadSettings, VerificationCode, upload};
-use mimamori_core::{DeviceCalibration, OsRandom, Phone, SystemClock};
+use mimamori_environment::{OsRandom, SystemClock};
+use mimamori_gaen::DeviceCalibration;
+use mimamori_gaen::export::ExportPublicKey;
+use mimamori_phone::Phone;
+use mimamori_phone::sync::{SyncSettings, fetch_published_keys, sync};
+use mimamori_phone::transport::ServerUrl;
+use mimamori_phone::upload::{UploadSettings, VerificationCode, upload};
 
 use crate::client::HttpClient;
 

@@ -12,29 +12,29 @@
 //! Keys: the authority's venue public keys are read from the arguments; otherwise from
 //! `venue-authority-keys.pem` in the data directory (written whenever keys were given or
 //! downloaded); otherwise, with a server, from the keys it publishes at
-//! [`mimamori_core::venue::KEYS_PATH`] (trust on first use).
+//! [`mimamori_venue::KEYS_PATH`] (trust on first use).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use mimamori_core::transport::{ServerUrl, Transport};
-use mimamori_core::venue::{
-    CheckIn, FEED_PATH, KEYS_PATH, Language, MAX_FEED_BYTES, NoticeFeed, NoticeMatch,
-    PublishedVenueKeys, VenuePublicKey, VenueQr, VisitRole, match_visits, parse_partner_visits,
+use mimamori_environment::{OsRandom, SystemClock};
+use mimamori_gaen::DeviceCalibration;
+use mimamori_phone::transport::ServerUrl;
+use mimamori_phone::venue_sync::{
+    KeySource, VenueSyncSettings, download_notice_feed, fetch_venue_keys, parse_venue_key_text,
+    store_venue_keys, stored_venue_keys, sync_venue_notices,
 };
-use mimamori_core::{DeviceCalibration, OsRandom, Phone, SystemClock};
+use mimamori_phone::{CheckIn, Phone};
+use mimamori_venue::{
+    FEED_PATH, Language, NoticeFeed, NoticeMatch, VenuePublicKey, VenueQr, VisitRole, match_visits,
+    parse_partner_visits,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::client::HttpClient;
-
-/// The file in the data directory that keeps the authority's venue public keys (PEM).
-const KEYS_FILE_NAME: &str = "venue-authority-keys.pem";
-
-/// The largest key list accepted from a server, in bytes.
-const MAX_KEYS_BYTES: u64 = 64 * 1024;
 
 /// `mimamori venue …`.
 #[derive(Debug, clap::Subcommand)]
@@ -121,7 +121,7 @@ pub(crate) fn run(command: &VenueCommand, out: &mut impl Write) -> Result<()> {
 
 fn checkin(args: &CheckinArgs, out: &mut impl Write) -> Result<()> {
     let keys = if args.authority_keys.is_empty() {
-        stored_keys(&args.data_dir)?.context(
+        stored_venue_keys(&args.data_dir)?.context(
             "no venue public key of the health authority is known yet: pass --authority-key \
              (or run `mimamori venue notices --server URL` once)",
         )?
@@ -131,7 +131,7 @@ fn checkin(args: &CheckinArgs, out: &mut impl Write) -> Result<()> {
     let qr = VenueQr::parse(&args.qr_url, &keys)?;
     let mut phone = open_phone(&args.data_dir)?;
     if !args.authority_keys.is_empty() {
-        store_keys(&args.data_dir, &keys)?;
+        store_venue_keys(&args.data_dir, &keys)?;
     }
     if args.consent {
         phone.venues().consent()?;
@@ -157,7 +157,7 @@ fn checkin(args: &CheckinArgs, out: &mut impl Write) -> Result<()> {
             },
         )
         .map_err(|error| match error {
-            mimamori_core::Error::VenueConsentRequired => {
+            mimamori_phone::Error::VenueConsentRequired => {
                 anyhow::anyhow!("{error} (pass --consent to agree)")
             }
             other => other.into(),
@@ -181,34 +181,24 @@ fn checkin(args: &CheckinArgs, out: &mut impl Write) -> Result<()> {
 }
 
 fn notices(args: &NoticesArgs, out: &mut impl Write) -> Result<()> {
-    let server = ServerUrl::parse(&args.server)?;
-    let client = HttpClient::new();
-    let keys = if !args.public_keys.is_empty() {
-        parse_keys(&args.public_keys)?
-    } else if let Some(keys) = stored_keys(&args.data_dir)? {
-        keys
-    } else {
-        let published = fetch_keys(&client, &server)?;
+    let settings = VenueSyncSettings {
+        server: ServerUrl::parse(&args.server)?,
+        public_keys: parse_keys(&args.public_keys)?,
+    };
+    let mut phone = open_phone(&args.data_dir)?;
+    let report = sync_venue_notices(&mut phone, &HttpClient::new(), &settings)?;
+    if report.key_source == KeySource::Server {
         writeln!(
             out,
             "using the venue keys the server publishes (trust on first use; pass --public-key to \
              pin them)"
         )?;
-        let mut all = parse_keys(&published.feed_keys)?;
-        all.extend(parse_keys(&published.qr_keys)?);
-        all
-    };
-    let feed = download(&client, &server.join(FEED_PATH), "notice feed")?;
-    let feed = NoticeFeed::parse(&feed, &keys)?;
-    let mut phone = open_phone(&args.data_dir)?;
-    if args.public_keys.is_empty() || stored_keys(&args.data_dir)?.is_none() {
-        store_keys(&args.data_dir, &keys)?;
     }
-    let check = phone.venues().match_feed(&feed)?;
+    let check = report.check;
     writeln!(
         out,
         "{} notices in the feed; {} new for this phone, {} already known{}",
-        feed.entries().len(),
+        report.feed_entries,
         check.new_notices.len(),
         check.already_known,
         if check.rejected_entries > 0 {
@@ -253,7 +243,7 @@ fn partner_match(args: &PartnerMatchArgs, out: &mut impl Write) -> Result<()> {
     let client = HttpClient::new();
     let is_url = args.feed.starts_with("https://") || args.feed.starts_with("http://");
     let (feed_bytes, keys) = if is_url {
-        let bytes = download(&client, &args.feed, "notice feed")?;
+        let bytes = download_notice_feed(&client, &args.feed)?;
         let keys = if args.public_keys.is_empty() {
             let Some(base) = args.feed.strip_suffix(FEED_PATH) else {
                 bail!(
@@ -261,10 +251,7 @@ fn partner_match(args: &PartnerMatchArgs, out: &mut impl Write) -> Result<()> {
                      server's published keys cannot be found"
                 );
             };
-            let published = fetch_keys(&client, &ServerUrl::parse(base)?)?;
-            let mut all = parse_keys(&published.feed_keys)?;
-            all.extend(parse_keys(&published.qr_keys)?);
-            all
+            fetch_venue_keys(&client, &ServerUrl::parse(base)?)?
         } else {
             parse_keys(&args.public_keys)?
         };
@@ -342,66 +329,9 @@ fn parse_keys(arguments: &[String]) -> Result<Vec<VenuePublicKey>> {
         } else {
             argument.clone()
         };
-        keys.extend(parse_key_text(&text)?);
+        keys.extend(parse_venue_key_text(&text)?);
     }
     Ok(keys)
-}
-
-fn parse_key_text(text: &str) -> Result<Vec<VenuePublicKey>> {
-    if !text.contains("-----BEGIN") {
-        return Ok(vec![VenuePublicKey::parse(text)?]);
-    }
-    let mut keys = Vec::new();
-    for block in text.split_inclusive("-----END PUBLIC KEY-----") {
-        if block.contains("-----BEGIN") {
-            keys.push(VenuePublicKey::parse(block)?);
-        }
-    }
-    Ok(keys)
-}
-
-fn stored_keys(data_dir: &Path) -> Result<Option<Vec<VenuePublicKey>>> {
-    let path = data_dir.join(KEYS_FILE_NAME);
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Some(parse_key_text(&text)?))
-}
-
-fn store_keys(data_dir: &Path, keys: &[VenuePublicKey]) -> Result<()> {
-    let mut text = String::new();
-    for key in keys {
-        text.push_str(&key.to_pem()?);
-    }
-    let path = data_dir.join(KEYS_FILE_NAME);
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
-}
-
-fn fetch_keys(client: &HttpClient, server: &ServerUrl) -> Result<PublishedVenueKeys> {
-    let bytes = download_limited(
-        client,
-        &server.join(KEYS_PATH),
-        "venue key list",
-        MAX_KEYS_BYTES,
-    )?;
-    serde_json::from_slice(&bytes).context("the server's venue key list is not valid JSON")
-}
-
-fn download(client: &HttpClient, url: &str, what: &str) -> Result<Vec<u8>> {
-    download_limited(client, url, what, MAX_FEED_BYTES as u64)
-}
-
-fn download_limited(client: &HttpClient, url: &str, what: &str, max: u64) -> Result<Vec<u8>> {
-    let response = client.get(url, max)?;
-    if !response.is_success() {
-        bail!(
-            "the server answered the {what} download with HTTP {}",
-            response.status
-        );
-    }
-    Ok(response.body)
 }
 
 fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
@@ -412,7 +342,7 @@ fn parse_time(text: &str) -> Result<OffsetDateTime, String> {
 fn jst(unix_seconds: u64) -> String {
     let time = OffsetDateTime::from_unix_timestamp(i64::try_from(unix_seconds).unwrap_or(0))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(mimamori_core::venue::JST);
+        .to_offset(mimamori_venue::JST);
     format!("{} {:02}:{:02}", time.date(), time.hour(), time.minute())
 }
 

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use mimamori_core::transport::{ServerUrl, Transport};
+use mimamori_phone::transport::{ServerUrl, Transport};
 use serde_json::{Value, json};
 
 use crate::client::HttpClient;

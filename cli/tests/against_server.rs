@@ -9,11 +9,10 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mimamori_core::{
-    Clock, DeviceCalibration, ExposurePayload, FixedClock, IntervalNumber, Phone, ScanBatch,
-    SeededRandom, Sighting,
-};
 use mimamori_diagnosis_server::{Config, Server};
+use mimamori_environment::{Clock, FixedClock, SeededRandom};
+use mimamori_gaen::{DeviceCalibration, ExposurePayload, IntervalNumber, ScanBatch, Sighting};
+use mimamori_phone::Phone;
 
 fn mimamori(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mimamori"))

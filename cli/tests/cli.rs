@@ -6,7 +6,7 @@
 use std::process::{Command, Output};
 
 const TEK: &str = "75c734c6dd1a782de7a965da5eb93125";
-const VECTORS: &str = include_str!("../../core/tests/data/gaen-test-vectors.txt");
+const VECTORS: &str = include_str!("../../core/gaen/tests/data/gaen-test-vectors.txt");
 
 fn mimamori(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mimamori"))
@@ -238,11 +238,11 @@ fn risk_prints_one_line_per_day_with_cocoas_defaults() {
     // COCOA's files given explicitly give the same answer.
     let config = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../core/data/cocoa/configuration.json"
+        "/../core/gaen/data/cocoa/configuration.json"
     );
     let rules = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../core/data/cocoa/risk_calculation_configuration.json"
+        "/../core/gaen/data/cocoa/risk_calculation_configuration.json"
     );
     let explicit = stdout(&mimamori(&[
         "risk",
@@ -354,11 +354,11 @@ fn calibration_looks_models_up() {
 
 const SAMPLE_ZIP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../core/tests/data/gaen-sample/testExport-2-records-1-of-1.zip"
+    "/../core/gaen/tests/data/gaen-sample/testExport-2-records-1-of-1.zip"
 );
 const SAMPLE_PEM: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../core/tests/data/gaen-sample/testExport-public.pem"
+    "/../core/gaen/tests/data/gaen-sample/testExport-public.pem"
 );
 const CWA_KEY: &str = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEc7DEstcUIRcyk35OYDJ95/hTg3UVhsaDXKT0zK7NhHPXoyzipEnOp3GyNXDVpaPi3cAfQmxeuFMZAIX2+6A5Xg==";
 

@@ -12,12 +12,13 @@ use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use mimamori_core::api::v1::{ExportListEntry, PublishRequest, render_export_list};
-use mimamori_core::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-use mimamori_core::{
-    Clock, DeviceCalibration, DiagnosisKey, FixedClock, IntervalNumber, Phone, ReportType,
-    ScanBatch, SeededRandom, Sighting,
+use mimamori_api::v1::{ExportListEntry, PublishRequest, render_export_list};
+use mimamori_environment::{Clock, FixedClock, SeededRandom};
+use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+use mimamori_gaen::{
+    DeviceCalibration, DiagnosisKey, IntervalNumber, ReportType, ScanBatch, Sighting,
 };
+use mimamori_phone::Phone;
 
 /// A request the fixture server received: method, path, body.
 type Request = (String, String, Vec<u8>);

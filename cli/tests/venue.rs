@@ -9,8 +9,8 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use mimamori_core::SeededRandom;
-use mimamori_core::venue::*;
+use mimamori_environment::SeededRandom;
+use mimamori_venue::*;
 use time::{Date, Duration};
 
 /// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
@@ -148,11 +148,11 @@ fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Outp
 
 /// The number of stored visits, read through the core (opening the phone as the CLI does).
 fn visits(dir: &Path) -> usize {
-    let mut phone = mimamori_core::Phone::open(
+    let mut phone = mimamori_phone::Phone::open(
         dir,
-        mimamori_core::DeviceCalibration::UNKNOWN_DEVICE,
-        std::sync::Arc::new(mimamori_core::SystemClock),
-        Box::new(mimamori_core::OsRandom),
+        mimamori_gaen::DeviceCalibration::UNKNOWN_DEVICE,
+        std::sync::Arc::new(mimamori_environment::SystemClock),
+        Box::new(mimamori_environment::OsRandom),
     )
     .unwrap();
     phone.venues().visits().unwrap().len()

@@ -6,13 +6,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use base64::Engine as _;
-use mimamori_core::api::v1::{ExposureKey, PUBLISH_PATH, PublishRequest, key_hmac};
-use mimamori_core::export::{ExportHeader, ExportKey, ExportSigningKey};
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::{
-    DiagnosisKey, IntervalNumber, OsRandom, RandomSource, ReportType, SystemClock,
-    TemporaryExposureKey,
-};
+use mimamori_api::v1::{ExposureKey, PUBLISH_PATH, PublishRequest, key_hmac};
+use mimamori_environment::{OsRandom, RandomSource, SystemClock};
+use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey};
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType, TemporaryExposureKey};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
@@ -181,7 +179,7 @@ async fn attacked_server(name: &str) -> Result<(std::path::PathBuf, crate::serve
 /// Issues `count` codes for confirmed tests and returns them.
 async fn issue_codes(services: &crate::service::Services, count: usize) -> Result<Vec<String>> {
     let request = crate::service::IssueCodeRequest {
-        test_type: mimamori_core::api::v1::TestType::Confirmed,
+        test_type: mimamori_api::v1::TestType::Confirmed,
         symptom_date: None,
         test_date: None,
     };

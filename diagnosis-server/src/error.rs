@@ -34,9 +34,17 @@ pub enum Error {
     #[error("signing key problem: {0}")]
     SigningKey(String),
 
-    /// A rule of the core engine refused something.
+    /// A GAEN rule refused something (keys, export files).
     #[error(transparent)]
-    Core(#[from] mimamori_core::Error),
+    Gaen(#[from] mimamori_gaen::Error),
+
+    /// A venue rule refused something (QR payloads, sealed records, notices).
+    #[error(transparent)]
+    Venue(#[from] mimamori_venue::Error),
+
+    /// A wire message was malformed.
+    #[error(transparent)]
+    Api(#[from] mimamori_api::Error),
 }
 
 impl Error {

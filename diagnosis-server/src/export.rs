@@ -27,15 +27,14 @@
 //! [`Config::min_export_keys`]: crate::config::Config::min_export_keys
 
 use bytes::Bytes;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     EXPORT_INDEX_FILE, EXPORT_LIST_FILE, ExportIndex, ExportListEntry, render_export_list,
 };
-use mimamori_core::export::{
+use mimamori_environment::{OsRandom, RandomSource};
+use mimamori_gaen::export::{
     ExportHeader, ExportKey, ExportSigningKey, ExportWriter, MAX_KEYS_PER_FILE,
 };
-use mimamori_core::{
-    DiagnosisKey, IntervalNumber, OsRandom, RandomSource, ReportType, TemporaryExposureKey,
-};
+use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType, TemporaryExposureKey};
 
 use crate::config::{EXPORT_PADDING_JITTER, RETENTION};
 use crate::service::{CODE_RECORD_SECONDS, Services};
@@ -313,8 +312,8 @@ pub fn build_files(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mimamori_core::SeededRandom;
-    use mimamori_core::export::ExportFile;
+    use mimamori_environment::SeededRandom;
+    use mimamori_gaen::export::ExportFile;
 
     fn key(byte: u8) -> ExportKey {
         ExportKey::new(

@@ -16,8 +16,8 @@
 
 use std::path::{Path, PathBuf};
 
-use mimamori_core::OsRandom;
-use mimamori_core::export::ExportSigningKey;
+use mimamori_environment::OsRandom;
+use mimamori_gaen::export::ExportSigningKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 

@@ -8,7 +8,7 @@
 //!   start together with the export signing key ([`server`], [`keys`]).
 //! - National scale: PostgreSQL for several instances ([`storage::PostgresStorage`]) and an
 //!   S3-compatible bucket behind a CDN for the files ([`blobs::ObjectBlobStore`]).
-//! - Wire types are those of [`mimamori_core::api::v1`], shared with the phone.
+//! - Wire types are those of [`mimamori_api::v1`], shared with the phone.
 //!
 //! | module | concern |
 //! |--------|---------|

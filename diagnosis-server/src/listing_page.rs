@@ -6,7 +6,7 @@
 //!
 //! Nothing is stored on the server: the roster lives only in the request. The result page
 //! carries the inputs in a hidden form whose buttons post them again for the CSV, JSON or PDF
-//! download. Nothing about the roster is logged. The rules are `mimamori_core::listing`'s, run once through its `ListingRequest::run`.
+//! download. Nothing about the roster is logged. The rules are `mimamori_listing`'s, run once through its `ListingRequest::run`.
 //!
 //! | method | path | what |
 //! |--------|------|------|
@@ -28,11 +28,11 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use mimamori_core::listing::{
+use mimamori_documents::FontSet;
+use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, Listing, ListingRequest, Masking, Setting,
 };
-use mimamori_documents::FontSet;
 
 use crate::pages::{self, Site, escape, html, ja_en};
 use crate::portal::session::{SESSION_PURPOSE, StaffSession};
@@ -41,7 +41,7 @@ use crate::routes::AppState;
 /// The page's path (under the portal's prefix, so the staff session cookie reaches it).
 pub const LISTING_PATH: &str = "/portal/listing";
 
-/// Largest request accepted: a roster of [`mimamori_core::listing::MAX_ROWS`] rows and its
+/// Largest request accepted: a roster of [`mimamori_listing::MAX_ROWS`] rows and its
 /// check-ins fit.
 pub const BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 

@@ -214,7 +214,7 @@ async fn staff_command(
     command: &StaffCommand,
 ) -> Result<(), mimamori_diagnosis_server::Error> {
     use mimamori_diagnosis_server::portal;
-    let services = open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+    let services = open_services(config, Arc::new(mimamori_environment::SystemClock)).await?;
     match command {
         StaffCommand::Add {
             name,
@@ -352,13 +352,13 @@ async fn main() -> ExitCode {
             None | Some(Command::Serve) => run(config).await,
             Some(Command::CreateApiKey { ref name }) => {
                 let services =
-                    open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+                    open_services(config, Arc::new(mimamori_environment::SystemClock)).await?;
                 println!("{}", services.create_api_key(name).await?);
                 Ok(())
             }
             Some(Command::RotateSigningKey) => {
                 let services =
-                    open_services(config, Arc::new(mimamori_core::SystemClock)).await?;
+                    open_services(config, Arc::new(mimamori_environment::SystemClock)).await?;
                 let now = services.now();
                 let mut ring = services
                     .export_keys

@@ -14,14 +14,14 @@
 //! Duplicate keys within a request are ignored (the first is kept), as are keys already stored.
 //! Any broken rule refuses the whole request, and nothing is stored.
 
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     ExposureKey, MAX_KEY_AGE_DAYS, MAX_KEYS_PER_PUBLISH, MAX_KEYS_PER_START_INTERVAL,
     MAX_TRANSMISSION_RISK,
 };
-use mimamori_core::ids::{IntervalNumber, TEK_ROLLING_PERIOD};
+use mimamori_gaen::ids::{IntervalNumber, TEK_ROLLING_PERIOD};
 /// Days from symptom onset beyond which the export files do not carry the number (GAEN's
 /// `days_since_onset_of_symptoms` range is -14..=14; core's constant).
-pub use mimamori_core::risk::MAX_DAYS_SINCE_ONSET;
+pub use mimamori_gaen::risk::MAX_DAYS_SINCE_ONSET;
 
 use crate::storage::StoredExposure;
 
@@ -47,7 +47,7 @@ pub enum PublishProblem {
 }
 
 impl PublishProblem {
-    /// The machine-readable code in [`mimamori_core::api::v1::PublishResponse::code`].
+    /// The machine-readable code in [`mimamori_api::v1::PublishResponse::code`].
     pub const fn code(self) -> &'static str {
         match self {
             PublishProblem::MissingKeys => "missing_keys",
@@ -61,7 +61,7 @@ impl PublishProblem {
         }
     }
 
-    /// What was wrong, for [`mimamori_core::api::v1::PublishResponse::error`].
+    /// What was wrong, for [`mimamori_api::v1::PublishResponse::error`].
     pub fn message(self) -> String {
         match self {
             PublishProblem::MissingKeys => "the request has no temporaryExposureKeys".into(),
@@ -160,7 +160,7 @@ pub fn validate_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mimamori_core::{IntervalNumber, TemporaryExposureKey};
+    use mimamori_gaen::{IntervalNumber, TemporaryExposureKey};
 
     /// 2026-11-20 12:00 UTC.
     const NOW: i64 = 1_795_176_000;

@@ -26,10 +26,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use hmac::{Hmac, KeyInit, Mac};
-use mimamori_core::RandomSource;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CertificateResponse, VERIFY_PATH, VerifyCodeResponse, random_padding,
 };
+use mimamori_environment::RandomSource;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
@@ -408,7 +408,7 @@ impl ClientIdentifier {
     /// A new random key; `trusted` are the proxies whose `X-Forwarded-For` is believed.
     pub fn new(trusted: Vec<IpNetwork>) -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
-        mimamori_core::OsRandom.fill_bytes(&mut key[..]);
+        mimamori_environment::OsRandom.fill_bytes(&mut key[..]);
         Self { key, trusted }
     }
 
@@ -569,7 +569,7 @@ pub fn too_many_requests(scope: Scope, path: &str, retry_after_seconds: u64) -> 
             &VerifyCodeResponse {
                 error: MESSAGE.into(),
                 error_code: RATE_LIMITED.into(),
-                padding: random_padding(&mut mimamori_core::OsRandom),
+                padding: random_padding(&mut mimamori_environment::OsRandom),
                 ..Default::default()
             },
         ),
@@ -578,7 +578,7 @@ pub fn too_many_requests(scope: Scope, path: &str, retry_after_seconds: u64) -> 
             &CertificateResponse {
                 error: MESSAGE.into(),
                 error_code: RATE_LIMITED.into(),
-                padding: random_padding(&mut mimamori_core::OsRandom),
+                padding: random_padding(&mut mimamori_environment::OsRandom),
                 ..Default::default()
             },
         ),

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use mimamori_core::{Clock, SystemClock};
+use mimamori_environment::{Clock, SystemClock};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 

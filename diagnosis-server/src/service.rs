@@ -6,12 +6,12 @@ use std::sync::{Arc, RwLock};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit, Mac};
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CertificateRequest, CertificateResponse, PublishRequest, PublishResponse, TestType,
     VERIFICATION_CODE_DIGITS, VerifyCodeRequest, VerifyCodeResponse, key_hmac,
 };
-use mimamori_core::ids::IntervalNumber;
-use mimamori_core::{Clock, RandomSource};
+use mimamori_environment::{Clock, RandomSource};
+use mimamori_gaen::ids::IntervalNumber;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -174,7 +174,7 @@ impl Services {
     /// Creates (or replaces) the API key called `name` and returns it; only its hash is stored.
     pub async fn create_api_key(&self, name: &str) -> Result<String> {
         let mut bytes = Zeroizing::new([0u8; 24]);
-        mimamori_core::OsRandom.fill_bytes(&mut bytes[..]);
+        mimamori_environment::OsRandom.fill_bytes(&mut bytes[..]);
         let key = format!("mmk_{}", hex::encode(&bytes[..]));
         self.add_api_key(name, &key).await?;
         Ok(key)
@@ -216,7 +216,7 @@ impl Services {
         for _ in 0..MAX_CODE_DRAWS {
             let code = random_code();
             let mut id = [0u8; 16];
-            mimamori_core::OsRandom.fill_bytes(&mut id);
+            mimamori_environment::OsRandom.fill_bytes(&mut id);
             let new = NewCode {
                 id: hex::encode(id),
                 code_hash: self.code_hash(&code),
@@ -358,7 +358,7 @@ impl Services {
             }
         };
         let mut jti = [0u8; 16];
-        mimamori_core::OsRandom.fill_bytes(&mut jti);
+        mimamori_environment::OsRandom.fill_bytes(&mut jti);
         let claims = TokenClaims {
             iss: ISSUER.into(),
             aud: TOKEN_AUDIENCE.into(),
@@ -527,7 +527,7 @@ pub fn api_key_hash(key: &str) -> String {
 }
 
 fn random_code() -> Zeroizing<String> {
-    let value = mimamori_core::OsRandom.uniform_inclusive(0, 99_999_999);
+    let value = mimamori_environment::OsRandom.uniform_inclusive(0, 99_999_999);
     Zeroizing::new(format!("{value:08}"))
 }
 

@@ -7,7 +7,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mimamori_core::export::{ExportPublicKey, ExportSigningKey};
+use mimamori_gaen::export::{ExportPublicKey, ExportSigningKey};
 use p256::ecdsa::Signature;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -63,7 +63,7 @@ pub struct CertificateClaims {
     /// Interval of symptom onset, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symptom_onset_interval: Option<u32>,
-    /// Base64 HMAC of the keys ([`mimamori_core::api::v1::key_hmac`]).
+    /// Base64 HMAC of the keys ([`mimamori_api::v1::key_hmac`]).
     pub tekmac: String,
 }
 
@@ -186,7 +186,7 @@ impl Audience for CertificateClaims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mimamori_core::SeededRandom;
+    use mimamori_environment::SeededRandom;
 
     fn make_signer(seed: u64) -> TokenSigner {
         TokenSigner::new(

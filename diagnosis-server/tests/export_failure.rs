@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use mimamori_core::FixedClock;
 use mimamori_diagnosis_server::Result;
 use mimamori_diagnosis_server::blobs::{BlobStore, LocalBlobStore};
 use mimamori_diagnosis_server::config::Config;
@@ -20,6 +19,7 @@ use mimamori_diagnosis_server::keys::{
 use mimamori_diagnosis_server::service::Services;
 use mimamori_diagnosis_server::storage::{SqliteStorage, Storage, StoredExposure};
 use mimamori_diagnosis_server::tokens::TokenSigner;
+use mimamori_environment::FixedClock;
 
 const NOW: u64 = 1_795_176_000;
 

@@ -12,7 +12,7 @@ mod limits;
 mod responses;
 
 use common::{START, TODAY, key, read_export, start};
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     ExportIndex, PUBLISH_PATH, PublishRequest, PublishResponse, VERIFY_PATH, VerifyCodeResponse,
     parse_export_list,
 };
@@ -66,7 +66,7 @@ async fn a_verified_upload_ends_up_in_a_signed_export_file() {
 #[tokio::test]
 async fn every_publish_rule_is_enforced_and_nothing_is_stored_on_refusal() {
     let server = start().await;
-    let mut cases: Vec<(Vec<mimamori_core::api::v1::ExposureKey>, &str)> = vec![
+    let mut cases: Vec<(Vec<mimamori_api::v1::ExposureKey>, &str)> = vec![
         (vec![], "missing_keys"),
         (
             (0..31).map(|i| key(i, TODAY - 144)).collect(),
@@ -219,7 +219,7 @@ async fn hostile_requests_are_refused_clearly() {
 async fn chaff_is_answered_like_real_requests_and_changes_nothing() {
     let server = start().await;
     let (_, code) = server.issue_code("confirmed").await;
-    let chaff = PublishRequest::chaff(&mut mimamori_core::SeededRandom::new(3));
+    let chaff = PublishRequest::chaff(&mut mimamori_environment::SeededRandom::new(3));
     let response = server
         .client
         .post(server.url(PUBLISH_PATH))
@@ -317,10 +317,7 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
     let (status, verified) = server.verify(code).await;
     assert_eq!(status, 200);
     assert_eq!(verified.symptom_date.as_deref(), Some("2026-11-18"));
-    assert_eq!(
-        verified.test_type,
-        Some(mimamori_core::api::v1::TestType::Likely)
-    );
+    assert_eq!(verified.test_type, Some(mimamori_api::v1::TestType::Likely));
     let (_, status_body) = server
         .authority_get(&format!("/api/v1/authority/codes/{id}"))
         .await;
@@ -372,7 +369,7 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
         .await;
     assert_eq!(
         (status, body.test_type),
-        (200, Some(mimamori_core::api::v1::TestType::Negative))
+        (200, Some(mimamori_api::v1::TestType::Negative))
     );
 
     let (status, _) = server.upload(vec![key(1, TODAY - 144)]).await;
@@ -536,7 +533,7 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
     let (_, certificate) = server
         .certificate(
             &verified.token,
-            &mimamori_core::api::v1::key_hmac(&hmac_key, &keys),
+            &mimamori_api::v1::key_hmac(&hmac_key, &keys),
         )
         .await;
     let request = PublishRequest::for_upload(
@@ -545,7 +542,7 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
         &certificate.certificate,
         &hmac_key,
         None,
-        &mut mimamori_core::SeededRandom::new(2),
+        &mut mimamori_environment::SeededRandom::new(2),
     );
     let (status, _): (u16, PublishResponse) = server.post_json(PUBLISH_PATH, &request).await;
     assert_eq!(status, 200);
@@ -557,7 +554,7 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("e.zip");
     std::fs::write(&path, zip).unwrap();
-    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
     let mut reader = file.keys().unwrap();
     let mut seen = 0;
     while let Some(exported) = reader.next_key().unwrap() {
@@ -569,7 +566,7 @@ async fn the_certificate_carries_report_type_and_onset_into_the_export() {
         seen += 1;
         assert_eq!(
             exported.key.report_type,
-            mimamori_core::ReportType::ConfirmedClinicalDiagnosis
+            mimamori_gaen::ReportType::ConfirmedClinicalDiagnosis
         );
         assert_eq!(exported.key.days_since_onset, expected_days);
     }

@@ -12,9 +12,9 @@ mod common;
 use std::sync::Arc;
 
 use common::{START, TODAY, TestServer, key};
-use mimamori_core::FixedClock;
 use mimamori_diagnosis_server::Server;
 use mimamori_diagnosis_server::config::{BlobConfig, DatabaseConfig};
+use mimamori_environment::FixedClock;
 
 async fn fresh_database(url: &str, purpose: &str) -> String {
     let database = format!("mimamori_instances_{purpose}_{}", std::process::id());
@@ -56,7 +56,7 @@ async fn two_instances_share_one_postgres_database() {
     let (status, index) = a.get_bytes("/exports/JP/index.txt").await;
     assert_eq!(status, 200);
     assert_eq!(
-        mimamori_core::api::v1::ExportIndex::parse(&index)
+        mimamori_api::v1::ExportIndex::parse(&index)
             .unwrap()
             .paths()
             .len(),

@@ -17,7 +17,7 @@ mod slow_clients;
 
 use std::process::Child;
 
-use mimamori_core::api::v1::{ExportIndex, PublishResponse};
+use mimamori_api::v1::{ExportIndex, PublishResponse};
 use serde_json::Value;
 
 const API_KEY: &str = "kill9-test-api-key-0123456789";
@@ -68,7 +68,7 @@ async fn an_acknowledged_upload_survives_sigkill() {
         .unwrap();
     let path = directory.path().join("downloaded.zip");
     std::fs::write(&path, &zip).unwrap();
-    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
     let mut reader = file.keys().unwrap();
     let mut found = false;
     while let Some(key) = reader.next_key().unwrap() {

@@ -7,7 +7,7 @@
 
 mod common;
 
-use mimamori_core::api::v1::{ExportIndex, parse_export_list};
+use mimamori_api::v1::{ExportIndex, parse_export_list};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "s3-test-api-key-0123456789";
@@ -123,7 +123,7 @@ async fn export_files_are_written_to_and_served_from_an_s3_bucket() {
     assert_eq!(from_bucket, from_server);
     let path = directory.path().join("downloaded.zip");
     std::fs::write(&path, &from_bucket).unwrap();
-    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
     let mut reader = file.keys().unwrap();
     let mut found = false;
     while let Some(key) = reader.next_key().unwrap() {

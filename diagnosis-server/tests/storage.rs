@@ -8,7 +8,7 @@ mod common;
 
 use std::sync::Arc;
 
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 use mimamori_diagnosis_server::storage::{
     ExportFileRecord, NewCode, NoticeRequestRow, PostgresStorage, RedeemOutcome, SqliteStorage,
     Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenueRegistrationRow,

@@ -15,7 +15,7 @@ mod venue_limits;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use mimamori_core::venue::{
+use mimamori_venue::{
     FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey, VenueQr, Visit,
     match_visits,
 };
@@ -347,7 +347,7 @@ async fn a_managers_request_is_published_only_after_the_authority_approves_it() 
     let visitor = visit(&server, &body, 0, SEVEN_PM_JST, SEVEN_PM_JST + 3600).await;
     let report = match_visits(&[visitor], &published);
     assert_eq!(report.matches.len(), 1);
-    let text = report.matches[0].render(mimamori_core::venue::Language::Japanese);
+    let text = report.matches[0].render(mimamori_venue::Language::Japanese);
     assert!(text.contains("居酒屋もしサポ"), "{text}");
     assert!(text.contains("019-629-5487"), "{text}");
     let day_before = visit(
@@ -482,7 +482,7 @@ async fn the_authority_publishes_directly_with_the_trace_code_and_a_wrong_code_c
     assert_eq!(report.matches.len(), 1);
     assert!(
         report.matches[0]
-            .render(mimamori_core::venue::Language::Japanese)
+            .render(mimamori_venue::Language::Japanese)
             .contains("集団発生の疑い")
     );
 }

@@ -18,8 +18,8 @@ use std::sync::Arc;
 
 use browser::{CHROMIUM_FLAGS, click, fill, find_binary, path, start_driver, submit, text};
 use fantoccini::{Client, ClientBuilder, Locator};
-use mimamori_core::venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 use mimamori_diagnosis_server::{portal, venues};
+use mimamori_venue::{FEED_PATH, KEYS_PATH, NoticeFeed, PublishedVenueKeys, VenuePublicKey};
 use serde_json::json;
 
 const PASSWORD: &str = "sakura-hokenjo-2026";

@@ -5,7 +5,7 @@
 //! their health, the criteria applied (verbatim, with English), what to ask of people, the
 //! consultation line, and, clearly apart and marked as proposals, the candidates from check-ins.
 
-use mimamori_core::listing::{
+use mimamori_listing::{
     CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, LISTED_ARE_ENGLISH, LISTED_ARE_JAPANESE, Listing, Masking, Outcome,
 };

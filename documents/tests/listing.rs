@@ -6,12 +6,12 @@
 
 use std::process::Command;
 
-use mimamori_core::listing::{
+use mimamori_documents::FontSet;
+use mimamori_documents::listing::listing_pdf;
+use mimamori_listing::{
     Basis, Candidate, Consultation, Investigation, InvestigationPeriod, Listing, Masking, Overlap,
     Roster, Setting,
 };
-use mimamori_documents::FontSet;
-use mimamori_documents::listing::listing_pdf;
 use time::macros::{date, datetime};
 
 fn run(program: &str, args: &[&str]) -> Vec<u8> {

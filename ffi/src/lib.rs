@@ -1,7 +1,7 @@
 //! # Mimamori FFI
 //!
 //! The thin [uniffi](https://mozilla.github.io/uniffi-rs/) adapter that lets the Android (Kotlin)
-//! and iOS (Swift) apps use [`mimamori_core`]. It holds no protocol logic: each exported method
+//! and iOS (Swift) apps use [`mimamori_phone`] and the protocol crates below it. It holds no protocol logic: each exported method
 //! converts its arguments, calls one function of the core and converts the result. Rules about
 //! keys, identifiers, rotation and storage live, and are tested, in `mimamori-core`.
 //!
@@ -46,17 +46,18 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use mimamori_core::export::ExportPublicKey;
-use mimamori_core::phone::ExportMatchReport;
-use mimamori_core::sync::{SyncReport, SyncSettings};
-use mimamori_core::transport::{HttpResponse, ServerUrl, Transport};
-use mimamori_core::upload::{UploadReport, UploadSettings, VerificationCode};
+use mimamori_gaen::export::ExportPublicKey;
+use mimamori_phone::phone::ExportMatchReport;
+use mimamori_phone::sync::{SyncReport, SyncSettings};
+use mimamori_phone::transport::{HttpResponse, ServerUrl, Transport};
+use mimamori_phone::upload::{UploadReport, UploadSettings, VerificationCode};
 
-use mimamori_core::{
-    Broadcast, CalibrationConfidence, DailyKey, DayRisk, DiagnosisKey, ExposureNotice,
-    ExposurePayload, IntervalNumber, OsRandom, Phone, ReportType, ScanBatch, SystemClock,
-    TemporaryExposureKey,
+use mimamori_environment::{OsRandom, SystemClock};
+use mimamori_gaen::{
+    CalibrationConfidence, DailyKey, DayRisk, DiagnosisKey, ExposureNotice, ExposurePayload,
+    IntervalNumber, ReportType, ScanBatch, TemporaryExposureKey,
 };
+use mimamori_phone::{Broadcast, Phone};
 use time::macros::format_description;
 
 uniffi::setup_scaffolding!("mimamori");
@@ -74,7 +75,7 @@ pub use venue::{
     venue_keys_path, venue_parse_qr, venue_partner_match,
 };
 
-pub use mimamori_core::phone::DATABASE_FILE_NAME;
+pub use mimamori_phone::phone::DATABASE_FILE_NAME;
 
 /// The phone: its keys, what it heard and its exposure result, over the database in its data
 /// directory.
@@ -216,7 +217,7 @@ impl MimamoriPhone {
                 .collect::<Result<Vec<_>, _>>()?,
         };
         let report =
-            mimamori_core::sync::sync(&mut self.phone(), &ForeignTransport(client), &settings)?;
+            mimamori_phone::sync::sync(&mut self.phone(), &ForeignTransport(client), &settings)?;
         Ok(report.into())
     }
 
@@ -241,7 +242,7 @@ impl MimamoriPhone {
                 .transpose()?,
             traveler: request.traveler,
         };
-        let report = mimamori_core::upload::upload(
+        let report = mimamori_phone::upload::upload(
             &mut self.phone(),
             &ForeignTransport(client),
             &mut OsRandom,
@@ -305,7 +306,7 @@ pub fn parse_advertisement(data: Vec<u8>) -> Result<HeardPayload, MimamoriError>
 #[uniffi::export]
 pub fn send_chaff(client: Arc<dyn HttpClient>, server: String) -> Result<(), MimamoriError> {
     let server = ServerUrl::parse(&server)?;
-    Ok(mimamori_core::upload::send_chaff(
+    Ok(mimamori_phone::upload::send_chaff(
         &ForeignTransport(client),
         &mut OsRandom,
         &server,
@@ -390,7 +391,7 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpClientError {
 struct ForeignTransport(Arc<dyn HttpClient>);
 
 impl Transport for ForeignTransport {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
         reply(self.0.get(url.to_owned(), max_bytes), max_bytes)
     }
 
@@ -400,7 +401,7 @@ impl Transport for ForeignTransport {
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
+    ) -> mimamori_phone::Result<HttpResponse> {
         let headers = headers
             .iter()
             .map(|(name, value)| HttpHeader {
@@ -420,16 +421,16 @@ impl Transport for ForeignTransport {
 fn reply(
     answer: Result<HttpReply, HttpClientError>,
     max_bytes: u64,
-) -> mimamori_core::Result<HttpResponse> {
+) -> mimamori_phone::Result<HttpResponse> {
     match answer {
         Ok(reply) if reply.body.len() as u64 <= max_bytes => Ok(HttpResponse {
             status: reply.status,
             body: reply.body,
         }),
-        Ok(_) => Err(mimamori_core::Error::Transport {
+        Ok(_) => Err(mimamori_phone::Error::Transport {
             reason: format!("the answer is longer than {max_bytes} bytes"),
         }),
-        Err(HttpClientError::Failed { reason }) => Err(mimamori_core::Error::Transport { reason }),
+        Err(HttpClientError::Failed { reason }) => Err(mimamori_phone::Error::Transport { reason }),
     }
 }
 
@@ -581,8 +582,8 @@ pub struct DeviceModel {
 }
 
 impl DeviceModel {
-    fn calibration(&self) -> mimamori_core::DeviceCalibration {
-        mimamori_core::DeviceCalibration::for_device(&self.manufacturer, &self.device, &self.model)
+    fn calibration(&self) -> mimamori_gaen::DeviceCalibration {
+        mimamori_gaen::DeviceCalibration::for_device(&self.manufacturer, &self.device, &self.model)
     }
 }
 
@@ -598,8 +599,8 @@ pub struct DeviceCalibration {
     pub calibration_confidence: u8,
 }
 
-impl From<mimamori_core::DeviceCalibration> for DeviceCalibration {
-    fn from(calibration: mimamori_core::DeviceCalibration) -> Self {
+impl From<mimamori_gaen::DeviceCalibration> for DeviceCalibration {
+    fn from(calibration: mimamori_gaen::DeviceCalibration) -> Self {
         Self {
             rssi_correction_db: calibration.rssi_correction_db,
             tx_power_dbm: calibration.tx_power_dbm,
@@ -608,7 +609,7 @@ impl From<mimamori_core::DeviceCalibration> for DeviceCalibration {
     }
 }
 
-impl TryFrom<DeviceCalibration> for mimamori_core::DeviceCalibration {
+impl TryFrom<DeviceCalibration> for mimamori_gaen::DeviceCalibration {
     type Error = MimamoriError;
 
     fn try_from(calibration: DeviceCalibration) -> Result<Self, MimamoriError> {
@@ -940,54 +941,98 @@ pub enum MimamoriError {
     },
 }
 
-/// The one mapping from the core's errors to the exported ones.
-impl From<mimamori_core::Error> for MimamoriError {
-    fn from(error: mimamori_core::Error) -> Self {
-        use mimamori_core::Error as Core;
+/// The one mapping from the engine's errors to the exported ones: the phone's errors, and the
+/// protocol crates' errors they wrap (or that the FFI meets directly).
+impl From<mimamori_phone::Error> for MimamoriError {
+    fn from(error: mimamori_phone::Error) -> Self {
+        use mimamori_phone::Error as Phone;
         let reason = error.to_string();
         match error {
-            Core::InvalidLength { .. }
-            | Core::InvalidHex { .. }
-            | Core::InvalidCalibrationConfidence(_)
-            | Core::InvalidAdvertisement(_)
-            | Core::InvalidSighting(_)
-            | Core::InvalidRiskInput(_)
-            | Core::InvalidPublicKey { .. }
-            | Core::InvalidRollingPeriod(_)
-            | Core::InvalidDateRange { .. }
-            | Core::InvalidServerUrl { .. }
-            | Core::InvalidVerificationCode
-            | Core::InvalidVisit { .. }
-            | Core::InvalidNotice { .. } => Self::InvalidInput { reason },
-            Core::InvalidVenueQr { .. } | Core::VenueQrNotVerified => {
-                Self::InvalidVenueQr { reason }
-            }
-            Core::VenueConsentRequired => Self::VenueConsentRequired { reason },
-            Core::InvalidNoticeFeed { .. }
-            | Core::NoticeFeedNotVerified { .. }
-            | Core::NoticeNotAuthentic => Self::InvalidNoticeFeed { reason },
-            Core::Transport { .. } => Self::Network { reason },
-            Core::ServerRefused { .. }
-            | Core::InvalidServerResponse { .. }
-            | Core::InvalidWireMessage { .. } => Self::Server { reason },
-            Core::NothingToUpload { .. } => Self::NothingToUpload { reason },
-            Core::MalformedExport { .. }
-            | Core::InvalidExportKey { .. }
-            | Core::ExportTooLarge { .. }
-            | Core::InvalidExportArchive { .. }
-            | Core::MissingExportEntry { .. }
-            | Core::InvalidSignatureList { .. }
-            | Core::ExportNotVerified { .. } => Self::InvalidExportFile { reason },
-            Core::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
-            Core::ForeignDatabase { .. } => Self::ForeignDatabase { reason },
-            Core::UnsupportedSchema { .. } => Self::UnsupportedSchema { reason },
-            Core::DuplicateKey { .. } | Core::Storage(_) | Core::Io { .. } => {
+            Phone::Gaen(error) => error.into(),
+            Phone::Venue(error) => error.into(),
+            Phone::Api(error) => error.into(),
+            Phone::InvalidDateRange { .. }
+            | Phone::InvalidServerUrl { .. }
+            | Phone::InvalidVerificationCode
+            | Phone::InvalidVisit { .. } => Self::InvalidInput { reason },
+            Phone::VenueConsentRequired => Self::VenueConsentRequired { reason },
+            Phone::Transport { .. } => Self::Network { reason },
+            Phone::ServerRefused { .. }
+            | Phone::InvalidServerResponse { .. }
+            | Phone::InvalidWireMessage { .. } => Self::Server { reason },
+            Phone::NothingToUpload { .. } => Self::NothingToUpload { reason },
+            Phone::CorruptDatabase { .. } => Self::CorruptDatabase { reason },
+            Phone::ForeignDatabase { .. } => Self::ForeignDatabase { reason },
+            Phone::UnsupportedSchema { .. } => Self::UnsupportedSchema { reason },
+            Phone::DuplicateKey { .. } | Phone::Storage(_) | Phone::Io { .. } => {
                 Self::Storage { reason }
             }
-            Core::InvalidInvestigation { .. }
-            | Core::InvalidConsultation { .. }
-            | Core::InvalidListingFile { .. } => Self::InvalidInput { reason },
             _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_gaen::Error> for MimamoriError {
+    fn from(error: mimamori_gaen::Error) -> Self {
+        use mimamori_gaen::Error as Gaen;
+        let reason = error.to_string();
+        match error {
+            Gaen::InvalidLength { .. }
+            | Gaen::InvalidHex { .. }
+            | Gaen::InvalidCalibrationConfidence(_)
+            | Gaen::InvalidAdvertisement(_)
+            | Gaen::InvalidSighting(_)
+            | Gaen::InvalidRiskInput(_)
+            | Gaen::InvalidPublicKey { .. }
+            | Gaen::InvalidRollingPeriod(_) => Self::InvalidInput { reason },
+            Gaen::MalformedExport { .. }
+            | Gaen::InvalidExportKey { .. }
+            | Gaen::ExportTooLarge { .. }
+            | Gaen::InvalidExportArchive { .. }
+            | Gaen::MissingExportEntry { .. }
+            | Gaen::InvalidSignatureList { .. }
+            | Gaen::ExportNotVerified { .. } => Self::InvalidExportFile { reason },
+            Gaen::Io { .. } => Self::Storage { reason },
+            _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_venue::Error> for MimamoriError {
+    fn from(error: mimamori_venue::Error) -> Self {
+        use mimamori_venue::Error as Venue;
+        let reason = error.to_string();
+        match error {
+            Venue::InvalidVenueQr { .. } | Venue::VenueQrNotVerified => {
+                Self::InvalidVenueQr { reason }
+            }
+            Venue::InvalidNoticeFeed { .. }
+            | Venue::NoticeFeedNotVerified { .. }
+            | Venue::NoticeNotAuthentic => Self::InvalidNoticeFeed { reason },
+            Venue::InvalidLength { .. }
+            | Venue::InvalidPublicKey { .. }
+            | Venue::InvalidVisit { .. }
+            | Venue::InvalidNotice { .. } => Self::InvalidInput { reason },
+            _ => Self::Other { reason },
+        }
+    }
+}
+
+impl From<mimamori_api::Error> for MimamoriError {
+    fn from(error: mimamori_api::Error) -> Self {
+        match error {
+            mimamori_api::Error::Gaen(error) => error.into(),
+            error => Self::Server {
+                reason: error.to_string(),
+            },
+        }
+    }
+}
+
+impl From<mimamori_listing::Error> for MimamoriError {
+    fn from(error: mimamori_listing::Error) -> Self {
+        Self::InvalidInput {
+            reason: error.to_string(),
         }
     }
 }

@@ -1,8 +1,8 @@
 //! Contact listing for organisations (issue 7), for an app that helps a workplace, school,
 //! nursery or after-school club list contacts after a positive case. The rules live in
-//! `mimamori_core::listing`; here are only conversions.
+//! `mimamori_listing`; here are only conversions.
 
-use mimamori_core::listing::{
+use mimamori_listing::{
     Basis, Candidate, Consultation, HealthWatch, ListingRequest, Masking, RosterEntry, Setting,
     StayHome,
 };

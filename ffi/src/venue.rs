@@ -1,12 +1,13 @@
 //! Venue check-ins and cluster notices for the apps: thin wrappers over
-//! [`mimamori_core::venue`]. The app scans a poster, shows the venue ([`venue_parse_qr`]), asks
+//! [`mimamori_venue`]. The app scans a poster, shows the venue ([`venue_parse_qr`]), asks
 //! for consent once, checks in; it downloads the signed notice feed from
 //! [`venue_feed_path`] with its own HTTP stack and hands the bytes to
 //! [`MimamoriPhone::venue_match_feed`]. Partner systems on the JVM use [`venue_partner_match`].
 
-use mimamori_core::venue::{
-    CheckIn, FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeMatch, StoredVisit, VenuePublicKey,
-    VenueQr, VisitRole, match_visits, parse_partner_visits,
+use mimamori_phone::{CheckIn, StoredVisit};
+use mimamori_venue::{
+    FEED_PATH, KEYS_PATH, Language, NoticeFeed, NoticeMatch, VenuePublicKey, VenueQr, VisitRole,
+    match_visits, parse_partner_visits,
 };
 
 use crate::{MimamoriError, MimamoriPhone};

@@ -5,19 +5,16 @@
 
 use std::path::Path;
 
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CertificateRequest, CertificateResponse, ExposureKey, PublishRequest, PublishResponse,
     TestType, VerifyCodeRequest, VerifyCodeResponse,
 };
-use mimamori_core::export::{ExportHeader, ExportKey, ExportWriter};
-use mimamori_core::venue::{
+use mimamori_gaen::export::{ExportHeader, ExportKey, ExportWriter};
+use mimamori_venue::{
     FeedEntry, NoticeBody, NoticeFeed, NoticeTemplate, NoticeWindow, SlotTag, VenuePayload,
     VenueSeed, VenueType,
 };
-use mimamori_core::{
-    AssociatedEncryptedMetadata, DiagnosisKey, ExposurePayload, IntervalNumber,
-    RollingProximityIdentifier, TemporaryExposureKey,
-};
+use mimamori_gaen::{AssociatedEncryptedMetadata, DiagnosisKey, ExposurePayload, IntervalNumber, RollingProximityIdentifier, TemporaryExposureKey};
 use mimamori_fuzz::venue_signing_key;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -41,7 +38,7 @@ fn main() -> Result<()> {
                 TemporaryExposureKey::from_bytes([n + 1; 16]),
                 IntervalNumber::new(2_650_000 + 144 * u32::from(n)),
                 144,
-                mimamori_core::ReportType::ConfirmedTest,
+                mimamori_gaen::ReportType::ConfirmedTest,
                 Some(i32::from(n) - 1),
             )?;
             let mut export = ExportKey::new(key);
@@ -78,7 +75,7 @@ fn main() -> Result<()> {
     let venue = VenuePayload::new(
         VenueType::RestaurantBar,
         90,
-        VenueSeed::from_bytes([9; mimamori_core::venue::VENUE_SEED_LENGTH]),
+        VenueSeed::from_bytes([9; mimamori_venue::VENUE_SEED_LENGTH]),
         "居酒屋みまもり",
         "札幌市中央区北1条西2丁目",
         "2階",
@@ -112,8 +109,8 @@ fn main() -> Result<()> {
     )?;
     write("notice_body", "positive-visitor", &body.encode())?;
     let entry = FeedEntry {
-        notice_id: [1; mimamori_core::venue::NOTICE_ID_LENGTH],
-        tags: vec![SlotTag::from_slice(&[2; mimamori_core::venue::TAG_LENGTH])?],
+        notice_id: [1; mimamori_venue::NOTICE_ID_LENGTH],
+        tags: vec![SlotTag::from_slice(&[2; mimamori_venue::TAG_LENGTH])?],
         iv: [3; 16],
         ciphertext: vec![4; 40],
         mac: [5; 32],

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CertificateRequest, CertificateResponse, PublishRequest, PublishResponse, TestType,
     VerifyCodeRequest, VerifyCodeResponse,
 };

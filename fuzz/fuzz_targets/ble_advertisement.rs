@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::ExposurePayload;
+use mimamori_gaen::ExposurePayload;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(payload) = ExposurePayload::parse_advertisement(data) {

@@ -3,9 +3,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::export::{ExportKey, ExportReader, ExportWriter};
+use mimamori_gaen::export::{ExportKey, ExportReader, ExportWriter};
 
-fn read_all(data: &[u8]) -> Option<(Vec<ExportKey>, mimamori_core::ExportSummary)> {
+fn read_all(data: &[u8]) -> Option<(Vec<ExportKey>, mimamori_gaen::ExportSummary)> {
     let mut reader = ExportReader::new(data).ok()?;
     let mut keys = Vec::new();
     while let Some(key) = reader.next_key().ok()? {

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::api::v1::ExportIndex;
+use mimamori_api::v1::ExportIndex;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(index) = ExportIndex::parse(data) {

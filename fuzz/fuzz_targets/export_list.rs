@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::api::v1::{parse_export_list, render_export_list};
+use mimamori_api::v1::{parse_export_list, render_export_list};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(entries) = parse_export_list(data) {

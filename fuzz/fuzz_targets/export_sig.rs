@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::export::parse_signature_list;
+use mimamori_gaen::export::parse_signature_list;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(signatures) = parse_signature_list(data) {

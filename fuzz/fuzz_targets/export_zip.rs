@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::export::ExportFile;
+use mimamori_gaen::export::ExportFile;
 
 /// A directory of this process's own (so no `.sig` is found beside the input), in memory when
 /// /dev/shm exists. It is made for each input and removed after it, so nothing is left behind.

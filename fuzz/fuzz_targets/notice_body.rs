@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::venue::NoticeBody;
+use mimamori_venue::NoticeBody;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(body) = NoticeBody::decode(data) {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::venue::NoticeFeed;
+use mimamori_venue::NoticeFeed;
 use mimamori_fuzz::{signed_notice_feed, venue_public_keys, venue_signing_key};
 
 fuzz_target!(|data: &[u8]| {

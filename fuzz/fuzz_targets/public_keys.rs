@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::ExportPublicKey;
-use mimamori_core::venue::VenuePublicKey;
+use mimamori_gaen::ExportPublicKey;
+use mimamori_venue::VenuePublicKey;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

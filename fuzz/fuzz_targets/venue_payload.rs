@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::venue::VenuePayload;
+use mimamori_venue::VenuePayload;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(payload) = VenuePayload::decode(data) {

@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use libfuzzer_sys::fuzz_target;
-use mimamori_core::venue::VenueQr;
+use mimamori_venue::VenueQr;
 use mimamori_fuzz::{signed_venue_payload, venue_public_keys};
 
 fuzz_target!(|data: &[u8]| {

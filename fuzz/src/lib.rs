@@ -8,8 +8,8 @@
 
 use std::sync::OnceLock;
 
-use mimamori_core::listing::{Basis, Investigation, InvestigationPeriod, Masking, Setting};
-use mimamori_core::venue::{VenuePublicKey, VenueSigningKey};
+use mimamori_listing::{Basis, Investigation, InvestigationPeriod, Masking, Setting};
+use mimamori_venue::{VenuePublicKey, VenueSigningKey};
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::pkcs8::{EncodePrivateKey, LineEnding};
@@ -64,7 +64,7 @@ fn length_delimited(tag: u32, bytes: &[u8], out: &mut Vec<u8>) {
 /// `SignedVenuePayload { payload = 1; signature = 2 }` around `payload`, signed with the
 /// fuzzing key.
 pub fn signed_venue_payload(payload: &[u8]) -> Vec<u8> {
-    let signature = sign(mimamori_core::venue::QR_SIGNATURE_CONTEXT, payload);
+    let signature = sign(mimamori_venue::QR_SIGNATURE_CONTEXT, payload);
     let mut out = Vec::with_capacity(payload.len() + 80);
     length_delimited(1, payload, &mut out);
     length_delimited(2, &signature, &mut out);
@@ -74,7 +74,7 @@ pub fn signed_venue_payload(payload: &[u8]) -> Vec<u8> {
 /// `SignedNoticeFeed { feed = 1; repeated FeedSignature signatures = 2 }` around `feed`,
 /// signed with the fuzzing key.
 pub fn signed_notice_feed(feed: &[u8]) -> Vec<u8> {
-    let signature = sign(mimamori_core::venue::FEED_SIGNATURE_CONTEXT, feed);
+    let signature = sign(mimamori_venue::FEED_SIGNATURE_CONTEXT, feed);
     let mut entry = Vec::with_capacity(80);
     length_delimited(1, FUZZ_KEY_ID.as_bytes(), &mut entry);
     length_delimited(2, FUZZ_KEY_VERSION.as_bytes(), &mut entry);

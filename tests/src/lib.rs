@@ -19,10 +19,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use mimamori_core::encounter::{ScanBatch, Sighting};
-use mimamori_core::transport::{HttpResponse, ServerUrl, Transport};
-use mimamori_core::{Clock, DeviceCalibration, ExposurePayload, FixedClock, Phone, SeededRandom};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
+use mimamori_environment::{Clock, FixedClock, SeededRandom};
+use mimamori_gaen::encounter::{ScanBatch, Sighting};
+use mimamori_gaen::{DeviceCalibration, ExposurePayload};
+use mimamori_phone::Phone;
+use mimamori_phone::transport::{HttpResponse, ServerUrl, Transport};
 
 /// The server and everything around it.
 pub struct World {
@@ -231,7 +233,7 @@ impl RecordingClient {
 }
 
 impl Transport for RecordingClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
         self.requests
             .lock()
             .unwrap()
@@ -245,7 +247,7 @@ impl Transport for RecordingClient {
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
+    ) -> mimamori_phone::Result<HttpResponse> {
         self.requests
             .lock()
             .unwrap()
@@ -277,8 +279,8 @@ impl Http {
     fn read(
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
-        let failed = |error: &dyn std::fmt::Debug| mimamori_core::Error::Transport {
+    ) -> mimamori_phone::Result<HttpResponse> {
+        let failed = |error: &dyn std::fmt::Debug| mimamori_phone::Error::Transport {
             reason: format!("{error:?}"),
         };
         let mut response = response.map_err(|error| failed(&error))?;
@@ -296,7 +298,7 @@ impl Http {
 }
 
 impl Transport for Http {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_core::Result<HttpResponse> {
+    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
         Self::read(self.0.get(url).call(), max_bytes)
     }
 
@@ -306,7 +308,7 @@ impl Transport for Http {
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> mimamori_core::Result<HttpResponse> {
+    ) -> mimamori_phone::Result<HttpResponse> {
         let mut request = self.0.post(url).header("Content-Type", "application/json");
         for (name, value) in headers {
             request = request.header(*name, *value);

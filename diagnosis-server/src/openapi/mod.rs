@@ -8,7 +8,7 @@
 //!   one of the [`HTML_PAGES`] left out on purpose, and that nothing documented is missing from
 //!   the router;
 //! - the unit tests below deserialise every request and response example into the real wire
-//!   types (`mimamori_core::api::v1` and the server's own);
+//!   types (`mimamori_api::v1` and the server's own);
 //! - `scripts/schemathesis` runs schemathesis against a real server with every check (status
 //!   codes, content types, response schemas and headers), from `scripts/test`.
 //!
@@ -29,11 +29,11 @@
 mod schemas;
 
 use axum::response::Response;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CHAFF_HEADER, EXPORT_INDEX_FILE, EXPORT_LIST_FILE, MAX_PADDING_BYTES,
     MAX_PUBLISH_BODY_BYTES, PUBLISH_PATH, VERIFY_PATH,
 };
-use mimamori_core::venue::{FEED_CONTENT_TYPE, FEED_PATH, KEYS_PATH};
+use mimamori_venue::{FEED_CONTENT_TYPE, FEED_PATH, KEYS_PATH};
 use serde_json::{Map, Value, json};
 
 use self::schemas::{responses, schemas};
@@ -528,12 +528,12 @@ pub async fn serve() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use mimamori_core::api::v1::VERIFICATION_CODE_DIGITS;
-    use mimamori_core::api::v1::{
+    use mimamori_api::v1::VERIFICATION_CODE_DIGITS;
+    use mimamori_api::v1::{
         CertificateRequest, CertificateResponse, ExportVerificationKey, ExportVerificationKeys,
         ExposureKey, PublishRequest, PublishResponse, VerifyCodeRequest, VerifyCodeResponse,
     };
-    use mimamori_core::venue::PublishedVenueKeys;
+    use mimamori_venue::PublishedVenueKeys;
     use serde::de::DeserializeOwned;
 
     use super::*;

@@ -1,11 +1,11 @@
 //! The reusable answers and the schemas of the OpenAPI document, each schema with an example
 //! the unit tests (in [`super`]) deserialise into the real wire type.
 
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     HMAC_KEY_BYTES, MAX_KEYS_PER_PUBLISH, MAX_TRANSMISSION_RISK, TestType, VERIFICATION_CODE_DIGITS,
 };
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
-use mimamori_core::venue::{
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use mimamori_venue::{
     DEFAULT_STAY_MINUTES_RANGE, MAX_NAME_CHARS, MAX_ROOM_CHARS, NoticeTemplate, VenueType,
 };
 use serde_json::{Map, Value, json};
@@ -290,7 +290,7 @@ pub(super) fn schemas() -> Value {
         "PosterRequest": {
             "type": "object", "required": ["qrUrl", "format"],
             "properties": {
-                "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_core::venue::MAX_QR_TEXT_LENGTH },
+                "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_venue::MAX_QR_TEXT_LENGTH },
                 "format": { "type": "string", "enum": ["pdf", "png", "svg"] },
             },
         },

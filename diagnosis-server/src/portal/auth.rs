@@ -32,7 +32,7 @@ use argon2::password_hash::PasswordHasher;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use hmac::{Hmac, KeyInit, Mac};
-use mimamori_core::RandomSource;
+use mimamori_environment::RandomSource;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -75,7 +75,7 @@ impl SecretToken {
     /// Draws a new token from the OS CSPRNG.
     pub fn generate() -> Self {
         let mut bytes = Zeroizing::new([0u8; 32]);
-        mimamori_core::OsRandom.fill_bytes(&mut bytes[..]);
+        mimamori_environment::OsRandom.fill_bytes(&mut bytes[..]);
         Self(Zeroizing::new(hex::encode(&bytes[..])))
     }
 
@@ -138,7 +138,7 @@ pub fn generate_password() -> Zeroizing<String> {
     let mut password = Zeroizing::new(String::with_capacity(GENERATED_PASSWORD_CHARS));
     for _ in 0..GENERATED_PASSWORD_CHARS {
         let max = u64::try_from(PASSWORD_ALPHABET.len() - 1).unwrap_or(0);
-        let index = mimamori_core::OsRandom.uniform_inclusive(0, max);
+        let index = mimamori_environment::OsRandom.uniform_inclusive(0, max);
         let index = usize::try_from(index).unwrap_or(0);
         password.push(char::from(
             PASSWORD_ALPHABET[index % PASSWORD_ALPHABET.len()],

@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 
 use super::session::StaffSession;
 use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, STATUS_PATH};

@@ -30,7 +30,7 @@ use axum::extract::{DefaultBodyLimit, Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 use serde::Deserialize;
 
 use self::auth::{LoginOutcome, SecretToken};

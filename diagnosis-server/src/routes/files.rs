@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-pub use mimamori_core::api::v1::EXPORT_KEYS_PATH;
-use mimamori_core::api::v1::{
+pub use mimamori_api::v1::EXPORT_KEYS_PATH;
+use mimamori_api::v1::{
     EXPORT_INDEX_FILE, EXPORT_LIST_FILE, ExportVerificationKey, ExportVerificationKeys,
 };
 use sha2::{Digest, Sha256};

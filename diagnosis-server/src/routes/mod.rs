@@ -31,8 +31,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::get;
-use mimamori_core::OsRandom;
-use mimamori_core::api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH, random_padding};
+use mimamori_api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH, random_padding};
+use mimamori_environment::OsRandom;
 
 pub(crate) use crate::answers::{internal_error, json};
 use crate::service::Services;

@@ -22,15 +22,15 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use base64::Engine as _;
-use mimamori_core::OsRandom;
-use mimamori_core::RandomSource;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CHAFF_HEADER, CertificateRequest, CertificateResponse, MAX_KEYS_PER_PUBLISH,
     MAX_PUBLISH_BODY_BYTES, MAX_TRANSMISSION_RISK, PUBLISH_PATH, PublishRequest, PublishResponse,
     TestType, VERIFICATION_CODE_DIGITS, VERIFY_PATH, VerifyCodeRequest, VerifyCodeResponse,
     random_padding,
 };
-use mimamori_core::ids::TEK_ROLLING_PERIOD;
+use mimamori_environment::OsRandom;
+use mimamori_environment::RandomSource;
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -33,7 +33,7 @@ pub use venues::{
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 
 use crate::Result;
 use crate::config::DatabaseConfig;

@@ -5,7 +5,7 @@
 
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 use tokio_postgres::NoTls;
 
 use super::shared::export_file;

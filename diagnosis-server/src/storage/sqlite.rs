@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use mimamori_core::api::v1::TestType;
+use mimamori_api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::shared::{ReadRow, export_file, sqlite};

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
-use mimamori_core::venue::{NoticeTemplate, VenueType};
+use mimamori_venue::{NoticeTemplate, VenueType};
 
 use super::notices::RequestSummary;
 use super::registration::{CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem};

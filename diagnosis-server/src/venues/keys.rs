@@ -6,12 +6,12 @@
 //! | `keys/venue-signing.pem` | ECDSA P-256 (PKCS #8 PEM): signs QR payloads and the notice feed |
 //! | `keys/venue-seal.key` | X25519 secret (32 bytes): opens sealed venue records |
 //!
-//! The public halves are published at [`mimamori_core::venue::KEYS_PATH`].
+//! The public halves are published at [`mimamori_venue::KEYS_PATH`].
 
 use std::path::Path;
 
-use mimamori_core::OsRandom;
-use mimamori_core::venue::{SealSecretKey, VenueSigningKey};
+use mimamori_environment::OsRandom;
+use mimamori_venue::{SealSecretKey, VenueSigningKey};
 use zeroize::Zeroizing;
 
 use crate::private_files::{create_private_dir, load_or_create, pem_text};

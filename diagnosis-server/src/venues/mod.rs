@@ -1,5 +1,5 @@
 //! Venue check-ins and cluster notices, the server side (issue 6; protocol in
-//! [`mimamori_core::venue`], design and its reasons in `docs/adr/0007-venue-check-ins.md`).
+//! [`mimamori_venue`], design and its reasons in `docs/adr/0007-venue-check-ins.md`).
 //!
 //! | method | path | who | what |
 //! |--------|------|-----|------|
@@ -36,11 +36,11 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use mimamori_core::venue::{
+use mimamori_documents::FontSet;
+use mimamori_venue::{
     FEED_CONTENT_TYPE, FEED_PATH, FEED_RETENTION_SECONDS, FeedEntry, KEYS_PATH, NoticeFeed,
     PublishedVenueKeys, SlotTag,
 };
-use mimamori_documents::FontSet;
 use sha2::{Digest, Sha256};
 
 pub use self::keys::{VENUE_KEY_ID, VENUE_KEY_VERSION, VenueKeys, load_or_create_venue_keys};

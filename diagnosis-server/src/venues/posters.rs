@@ -18,9 +18,9 @@ use axum::extract::State;
 use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mimamori_core::venue::VenueQr;
 use mimamori_documents::QrMatrix;
 use mimamori_documents::venue::PosterInput;
+use mimamori_venue::VenueQr;
 use serde::Deserialize;
 
 use super::registration::QR_PNG_MODULE_PIXELS;
@@ -33,8 +33,8 @@ pub const POSTERS_PATH: &str = "/venues/v1/posters";
 /// The form target of the result page's download buttons.
 pub const POSTER_FORM_PATH: &str = "/venues/posters";
 
-/// Longest QR text accepted, in bytes ([`mimamori_core::venue::MAX_QR_TEXT_LENGTH`]).
-const MAX_QR_TEXT: usize = mimamori_core::venue::MAX_QR_TEXT_LENGTH;
+/// Longest QR text accepted, in bytes ([`mimamori_venue::MAX_QR_TEXT_LENGTH`]).
+const MAX_QR_TEXT: usize = mimamori_venue::MAX_QR_TEXT_LENGTH;
 
 /// What to make.
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -11,13 +11,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use mimamori_core::venue::{
+use mimamori_documents::FontSet;
+use mimamori_documents::venue::{LeafletInput, OperatorCopyInput};
+use mimamori_environment::{OsRandom, RandomSource};
+use mimamori_venue::{
     DEFAULT_STAY_MINUTES_RANGE, MAX_NAME_CHARS, MAX_ROOM_CHARS, SealedRecord, TraceCode,
     VenuePayload, VenueQr, VenueSeed, VenueType,
 };
-use mimamori_core::{OsRandom, RandomSource};
-use mimamori_documents::FontSet;
-use mimamori_documents::venue::{LeafletInput, OperatorCopyInput};
 use serde::{Deserialize, Serialize};
 
 use super::{

@@ -6,14 +6,15 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use mimamori_core::api::v1::{
+use mimamori_api::v1::{
     CERTIFICATE_PATH, CertificateRequest, CertificateResponse, ExposureKey, PUBLISH_PATH,
     PublishRequest, PublishResponse, TestType, VERIFY_PATH, VerifyCodeRequest, VerifyCodeResponse,
     key_hmac,
 };
-use mimamori_core::{FixedClock, IntervalNumber, SeededRandom, TemporaryExposureKey};
 use mimamori_diagnosis_server::ratelimit::{Rate, RateLimits};
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::{IntervalNumber, TemporaryExposureKey};
 use serde_json::{Value, json};
 
 /// 2026-11-20 12:00:00 UTC.
@@ -213,18 +214,18 @@ pub fn key(byte: u8, start: u32) -> ExposureKey {
 pub fn read_export(
     bytes: &[u8],
     public_key_pem: &str,
-) -> (Vec<[u8; 16]>, mimamori_core::export::ExportSummary, bool) {
+) -> (Vec<[u8; 16]>, mimamori_gaen::export::ExportSummary, bool) {
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("export.zip");
     std::fs::write(&path, bytes).unwrap();
-    let mut file = mimamori_core::export::ExportFile::open(&path).unwrap();
+    let mut file = mimamori_gaen::export::ExportFile::open(&path).unwrap();
     let mut reader = file.keys().unwrap();
     let mut keys = Vec::new();
     while let Some(key) = reader.next_key().unwrap() {
         keys.push(*key.key.key.as_bytes());
     }
     let summary = reader.finish().unwrap();
-    let public = mimamori_core::ExportPublicKey::from_pem(public_key_pem).unwrap();
+    let public = mimamori_gaen::ExportPublicKey::from_pem(public_key_pem).unwrap();
     let verified = summary.is_verified_by(&public);
     (keys, summary, verified)
 }
@@ -315,7 +316,7 @@ pub async fn upload_one_key(
         .unwrap()
         .as_secs();
     let yesterday = (now / 600 / 144 * 144 - 144) as u32;
-    let tek = TemporaryExposureKey::generate(&mut mimamori_core::OsRandom);
+    let tek = TemporaryExposureKey::generate(&mut mimamori_environment::OsRandom);
     let keys = vec![ExposureKey::new(&tek, IntervalNumber::new(yesterday), 144, 0).unwrap()];
     let hmac_key = [9u8; 32];
     let hmac = base64::engine::general_purpose::STANDARD.encode(key_hmac(&hmac_key, &keys));
@@ -331,7 +332,7 @@ pub async fn upload_one_key(
         &certificate.certificate,
         &hmac_key,
         None,
-        &mut mimamori_core::OsRandom,
+        &mut mimamori_environment::OsRandom,
     );
     let response = client
         .post(format!("{base}{PUBLISH_PATH}"))

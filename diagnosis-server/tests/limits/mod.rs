@@ -2,7 +2,7 @@
 //! secret, the server-wide failed verification budget, and `X-Forwarded-For` believed only
 //! from trusted proxies. Included from `http.rs`.
 
-use mimamori_core::api::v1::{VERIFY_PATH, VerifyCodeResponse};
+use mimamori_api::v1::{VERIFY_PATH, VerifyCodeResponse};
 use mimamori_diagnosis_server::ratelimit::{IpNetwork, Rate, RateLimits};
 use serde_json::json;
 

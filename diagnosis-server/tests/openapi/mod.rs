@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use mimamori_core::api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH};
+use mimamori_api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH};
 use mimamori_diagnosis_server::openapi::{HTML_PAGES, OPENAPI_PATH, document};
 use mimamori_diagnosis_server::portal::PORTAL_PREFIX;
 use serde_json::{Value, json};
@@ -140,7 +140,7 @@ fn routed() -> BTreeSet<(String, String)> {
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
     let mut core_files = Vec::new();
-    rust_files(&root.join("../core/src"), &mut core_files);
+    rust_files(&root.join("../core"), &mut core_files);
     let mut per_file = BTreeMap::new();
     let mut everywhere: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files.iter().chain(&core_files) {

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mimamori_core::api::v1::ExportIndex;
+use mimamori_api::v1::ExportIndex;
 use serde_json::Value;
 
 use super::{API_KEY, common};

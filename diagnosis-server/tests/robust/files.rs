@@ -5,7 +5,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use mimamori_core::api::v1::PublishResponse;
+use mimamori_api::v1::PublishResponse;
 
 use super::{API_KEY, common};
 

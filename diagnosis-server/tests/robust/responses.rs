@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mimamori_core::api::v1::{PUBLISH_PATH, VERIFY_PATH};
+use mimamori_api::v1::{PUBLISH_PATH, VERIFY_PATH};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

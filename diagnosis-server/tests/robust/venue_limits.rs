@@ -61,7 +61,7 @@ async fn the_largest_accepted_registration_is_stored_and_answered_in_proportion(
         )
         .unwrap();
     assert!(
-        usize::try_from(sealed).unwrap() <= mimamori_core::venue::MAX_SEALED_PLAINTEXT,
+        usize::try_from(sealed).unwrap() <= mimamori_venue::MAX_SEALED_PLAINTEXT,
         "{sealed}"
     );
 

@@ -114,7 +114,7 @@ private fun scansKeysAndRiskCrossTheBoundary(dir: File) {
 }
 
 private fun exportFilesCrossTheBoundary(dir: File) {
-    val sample = File("core/tests/data/gaen-sample")
+    val sample = File("core/gaen/tests/data/gaen-sample")
     val pem = File(sample, "testExport-public.pem").readText()
     val zip = File(sample, "testExport-2-records-1-of-1.zip").path
     MimamoriPhone.open(dir.path, device).use { phone ->
@@ -145,7 +145,7 @@ private class FixedServer(private val answers: Map<String, Pair<Int, ByteArray>>
 }
 
 private fun theServerFlowGoesThroughTheAppsClient(dir: File) {
-    val sample = File("core/tests/data/gaen-sample")
+    val sample = File("core/gaen/tests/data/gaen-sample")
     val pem = File(sample, "testExport-public.pem").readText()
     val listing = """[{"region":"JP","url":"exports/JP/1.zip","created":1000}]"""
     val client = FixedServer(mapOf(
@@ -185,7 +185,7 @@ private fun vector(json: String, name: String): String {
 }
 
 private fun venueCheckInsAndNoticesCrossTheBoundary(dir: File) {
-    val json = File("core/tests/data/venue-vectors/venue-vectors.json").readText()
+    val json = File("core/venue/tests/data/venue-vectors/venue-vectors.json").readText()
     val pem = vector(json, "authority_public_key_pem")
     val url = vector(json, "url")
     val feed = vector(json, "signed").chunked(2).map { it.toInt(16).toByte() }.toByteArray()

@@ -39,11 +39,11 @@ from mimamori import (
 )
 
 DEVICE = DeviceModel(manufacturer="Google", device="blueline", model="Pixel 3")
-SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "tests", "data", "gaen-sample")
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "gaen", "tests", "data", "gaen-sample")
 SAMPLE_ZIP = os.path.join(SAMPLE, "testExport-2-records-1-of-1.zip")
 SAMPLE_PEM = os.path.join(SAMPLE, "testExport-public.pem")
 VENUE_VECTORS = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "tests", "data", "venue-vectors",
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "core", "venue", "tests", "data", "venue-vectors",
     "venue-vectors.json",
 )
 CWA_KEY = (

@@ -155,9 +155,9 @@ pub(crate) fn notice_bodies_deserialise(
     let request = RequestBody::deserialize(request)?;
     assert!(request.manager_key.is_some() != request.keyword.is_some());
     let keyword = KeywordBody::deserialize(keyword)?;
-    assert!(mimamori_core::venue::TraceCode::parse(&keyword.manager_key).is_ok());
+    assert!(mimamori_venue::TraceCode::parse(&keyword.manager_key).is_ok());
     let direct = DirectBody::deserialize(direct)?;
-    assert!(mimamori_core::venue::TraceCode::parse(&direct.trace_code).is_ok());
+    assert!(mimamori_venue::TraceCode::parse(&direct.trace_code).is_ok());
     assert!(!request.fields.template.is_empty() && !direct.fields.date.is_empty());
     Ok(())
 }

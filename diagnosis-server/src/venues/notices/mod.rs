@@ -10,8 +10,8 @@
 mod json;
 mod pages;
 
-use mimamori_core::OsRandom;
-use mimamori_core::venue::{
+use mimamori_environment::OsRandom;
+use mimamori_venue::{
     FeedEntry, NoticeBody, NoticeTemplate, NoticeWindow, SealedRecord, TraceCode, VenueQr, jst_date,
 };
 use serde::{Deserialize, Serialize};
@@ -341,7 +341,7 @@ pub(crate) async fn file_request(
         Err(problem) => return Ok(Err(problem)),
     };
     let mut id_bytes = [0u8; 16];
-    mimamori_core::RandomSource::fill_bytes(&mut OsRandom, &mut id_bytes);
+    mimamori_environment::RandomSource::fill_bytes(&mut OsRandom, &mut id_bytes);
     let id = hex::encode(id_bytes);
     let summary = RequestSummary {
         id: id.clone(),
@@ -511,7 +511,7 @@ pub(crate) async fn direct(
 mod tests {
     use std::sync::Arc;
 
-    use mimamori_core::FixedClock;
+    use mimamori_environment::FixedClock;
 
     use super::*;
     use crate::venues::registration::{

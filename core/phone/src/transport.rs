@@ -1,0 +1,296 @@
+//! The HTTP client the platform lends the core, for the phone's two conversations with a
+//! diagnosis server: uploading keys after a positive test ([`crate::upload`]) and downloading
+//! new export files ([`crate::sync`]).
+//!
+//! The core has no HTTP crate (see docs/adr/0006): the CLI implements [`Transport`] with a
+//! blocking HTTP client, the apps with the platform's own (OkHttp, `URLSession`) through the FFI's
+//! foreign trait. An implementation only moves bytes: every rule about what to send, what to
+//! accept and what to remember is in the core and tested there.
+//!
+//! Privacy: a phone that never uploads only ever makes plain `GET`s of public static files, so the
+//! server cannot tell one resident from another. Implementations must not add identifying headers
+//! or cookies, and must not log request or response bodies (they carry keys, codes and tokens).
+
+use crate::{Error, Result};
+
+/// What a server answered.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The HTTP status code, e.g. 200.
+    pub status: u16,
+    /// The body, at most the `max_bytes` asked for.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl std::fmt::Debug for HttpResponse {
+    /// Leaves the body out: it may hold a token, a certificate or keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
+/// A blocking HTTP client.
+///
+/// Both calls return any response the server sent, whatever its status; they fail only when no
+/// response arrived (no network, refused connection, timeout, TLS failure) or the body was longer
+/// than `max_bytes`, with [`Error::Transport`]. A redirect may be followed. Calls may take long
+/// (downloads); the core never calls them while it holds a database transaction.
+pub trait Transport: Send + Sync {
+    /// `GET url`; the body is read up to `max_bytes`.
+    fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse>;
+
+    /// `POST url` with `Content-Type: application/json`, the extra `headers` (name, value) and
+    /// `body`; the answer's body is read up to `max_bytes`. The core adds only one header:
+    /// `X-Chaff: 1` on decoy requests ([`mimamori_api::v1::CHAFF_HEADER`]).
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> Result<HttpResponse>;
+}
+
+/// A diagnosis server's base URL, such as `https://diagnosis.example.jp` or
+/// `http://127.0.0.1:8080/en` (no query, no fragment; a trailing `/` is dropped).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServerUrl(String);
+
+impl ServerUrl {
+    /// Parses a base URL: `http://` or `https://`, a host, an optional path.
+    pub fn parse(text: &str) -> Result<Self> {
+        let text = text.trim();
+        let invalid = |reason: &str| Error::InvalidServerUrl {
+            reason: reason.to_owned(),
+        };
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or_else(|| invalid("it must start with https:// (or http:// for a test server)"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(invalid("it has no host"));
+        }
+        if text.contains(['?', '#']) || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid(
+                "it must not contain spaces, a query (?) or a fragment (#)",
+            ));
+        }
+        Ok(Self(text.trim_end_matches('/').to_owned()))
+    }
+
+    /// The URL as given, without a trailing `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL of `path` on this server: `path` is appended (with exactly one `/` between).
+    /// An absolute `http(s)://` URL (as COCOA's `list.json` holds) is returned as it is.
+    pub fn join(&self, path: &str) -> String {
+        if path.starts_with("https://") || path.starts_with("http://") {
+            return path.to_owned();
+        }
+        format!("{}/{}", self.0, path.trim_start_matches('/'))
+    }
+}
+
+impl std::fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A [`Transport`] that answers from a table, for tests: each URL maps to a response, and every
+/// request is recorded.
+#[cfg(any(test, feature = "testing"))]
+#[derive(Debug, Default)]
+pub struct ScriptedTransport {
+    responses: std::sync::Mutex<std::collections::HashMap<String, HttpResponse>>,
+    requests: std::sync::Mutex<Vec<ScriptedRequest>>,
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl ScriptedTransport {
+    /// A transport that knows no URL yet (every request fails with [`Error::Transport`]).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Answers `url` with `status` and `body` from now on.
+    pub fn respond(&self, url: &str, status: u16, body: impl Into<Vec<u8>>) {
+        let response = HttpResponse {
+            status,
+            body: body.into(),
+        };
+        self.lock_responses().insert(url.to_owned(), response);
+    }
+
+    /// Forgets the answer for `url`: requests for it fail as if the network were down.
+    pub fn forget(&self, url: &str) {
+        self.lock_responses().remove(url);
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<ScriptedRequest> {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn lock_responses(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, HttpResponse>> {
+        self.responses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn answer(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+        max_bytes: u64,
+    ) -> Result<HttpResponse> {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(ScriptedRequest {
+                url: url.to_owned(),
+                headers: headers
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                    .collect(),
+                body: body.map(<[u8]>::to_vec),
+            });
+        let response = self
+            .lock_responses()
+            .get(url)
+            .cloned()
+            .ok_or_else(|| Error::Transport {
+                reason: "no answer scripted for this URL".into(),
+            })?;
+        if response.body.len() as u64 > max_bytes {
+            return Err(Error::Transport {
+                reason: format!("the response is longer than {max_bytes} bytes"),
+            });
+        }
+        Ok(response)
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl Transport for ScriptedTransport {
+    fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse> {
+        self.answer(url, &[], None, max_bytes)
+    }
+
+    fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        max_bytes: u64,
+    ) -> Result<HttpResponse> {
+        self.answer(url, headers, Some(body), max_bytes)
+    }
+}
+
+/// One request a [`ScriptedTransport`] received.
+#[cfg(any(test, feature = "testing"))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptedRequest {
+    /// The URL.
+    pub url: String,
+    /// The extra headers given.
+    pub headers: Vec<(String, String)>,
+    /// The body of a POST; `None` for a GET.
+    pub body: Option<Vec<u8>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_urls_are_parsed_and_joined() {
+        let server = ServerUrl::parse("https://diagnosis.example.jp/").unwrap();
+        assert_eq!(server.as_str(), "https://diagnosis.example.jp");
+        assert_eq!(
+            server.join("/exports/JP/list.json"),
+            "https://diagnosis.example.jp/exports/JP/list.json"
+        );
+        assert_eq!(
+            server.join("exports/JP/1.zip"),
+            "https://diagnosis.example.jp/exports/JP/1.zip"
+        );
+        assert_eq!(
+            server.join("https://cdn.example.jp/JP/1.zip"),
+            "https://cdn.example.jp/JP/1.zip"
+        );
+        let local = ServerUrl::parse("http://127.0.0.1:8080/en").unwrap();
+        assert_eq!(
+            local.join("v1/publish"),
+            "http://127.0.0.1:8080/en/v1/publish"
+        );
+    }
+
+    #[test]
+    fn bad_server_urls_are_refused_with_the_reason() {
+        for (text, reason) in [
+            ("diagnosis.example.jp", "must start with https://"),
+            ("ftp://example.jp", "must start with https://"),
+            ("https://", "no host"),
+            ("https:///path", "no host"),
+            ("https://example.jp/?a=1", "query"),
+            ("https://exa mple.jp", "spaces"),
+        ] {
+            let error = ServerUrl::parse(text).unwrap_err();
+            assert!(matches!(error, Error::InvalidServerUrl { .. }), "{error:?}");
+            assert!(error.to_string().contains(reason), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_scripted_transport_answers_what_it_was_told_and_records_requests() {
+        let transport = ScriptedTransport::new();
+        transport.respond("http://s/a", 200, "hello");
+        assert_eq!(transport.get("http://s/a", 10).unwrap().body, b"hello");
+        assert!(
+            transport.get("http://s/a", 4).is_err(),
+            "longer than the limit"
+        );
+        assert!(
+            transport
+                .post_json("http://s/b", &[("X-Chaff", "1")], b"{}", 10)
+                .is_err()
+        );
+        transport.forget("http://s/a");
+        assert!(transport.get("http://s/a", 10).is_err());
+        assert_eq!(transport.requests().len(), 4);
+        let post = &transport.requests()[2];
+        assert_eq!(post.body.as_deref(), Some(&b"{}"[..]));
+        assert_eq!(post.headers, vec![("X-Chaff".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
+    fn a_response_debug_leaves_the_body_out() {
+        let response = HttpResponse {
+            status: 200,
+            body: b"secret-token".to_vec(),
+        };
+        assert!(response.is_success());
+        assert!(!format!("{response:?}").contains("secret"));
+    }
+}

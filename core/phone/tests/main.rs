@@ -1,0 +1,4 @@
+//! The integration tests of `mimamori-phone`, in one test binary (one module per concern).
+
+mod crash;
+mod venue_phone;
