@@ -4,6 +4,19 @@
 
 use super::ExportFileRecord;
 
+/// `Ok` of a `$type` whose fields are read from the row's columns in the order written:
+/// `read_row!(row => Type { a, b })` reads `a` from column 0 and `b` from column 1. (Struct
+/// fields are evaluated in the order written.)
+macro_rules! read_row {
+    ($row:expr => $type:ident { $($field:ident),+ $(,)? }) => {{
+        let mut columns = 0usize..;
+        Ok($type {
+            $($field: $row.column(columns.next().unwrap_or_default())?),+
+        })
+    }};
+}
+pub(super) use read_row;
+
 /// A column value both drivers can read.
 pub(super) trait Column:
     rusqlite::types::FromSql + for<'a> tokio_postgres::types::FromSql<'a>
@@ -40,14 +53,8 @@ impl ReadRow for tokio_postgres::Row {
 /// Reads an [`ExportFileRecord`] from `object_name, region, batch_id, batch_num, batch_size,
 /// key_count, created_ms`.
 pub(super) fn export_file<R: ReadRow>(row: &R) -> Result<ExportFileRecord, R::Error> {
-    Ok(ExportFileRecord {
-        object_name: row.column(0)?,
-        region: row.column(1)?,
-        batch_id: row.column(2)?,
-        batch_num: row.column(3)?,
-        batch_size: row.column(4)?,
-        key_count: row.column(5)?,
-        created_ms: row.column(6)?,
+    read_row!(row => ExportFileRecord {
+        object_name, region, batch_id, batch_num, batch_size, key_count, created_ms
     })
 }
 

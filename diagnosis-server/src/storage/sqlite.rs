@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use mimamori_api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::shared::{ReadRow, export_file, sqlite};
+use super::shared::{ReadRow, export_file, read_row, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
@@ -101,13 +101,8 @@ impl CodeRow {
 
     /// Reads the columns of [`Self::BY_HASH`].
     pub(super) fn read<R: ReadRow>(row: &R) -> std::result::Result<Self, R::Error> {
-        Ok(Self {
-            test_type: row.column(0)?,
-            symptom_date: row.column(1)?,
-            test_date: row.column(2)?,
-            redeemed_at: row.column(3)?,
-            expired_at: row.column(4)?,
-            expires_at: row.column(5)?,
+        read_row!(row => Self {
+            test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
         })
     }
 

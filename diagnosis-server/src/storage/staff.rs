@@ -11,7 +11,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::shared::{ReadRow, sqlite};
+use super::shared::{ReadRow, read_row, sqlite};
 use super::{PostgresStorage, SqliteStorage};
 use crate::Result;
 
@@ -146,12 +146,7 @@ const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM staff_sessions WHERE expires_
 
 /// Reads a [`StaffAccount`] from the columns of [`ACCOUNT`].
 fn account<R: ReadRow>(row: &R) -> std::result::Result<StaffAccount, R::Error> {
-    Ok(StaffAccount {
-        name: row.column(0)?,
-        password_hash: row.column(1)?,
-        failed_logins: row.column(2)?,
-        locked_until: row.column(3)?,
-    })
+    read_row!(row => StaffAccount { name, password_hash, failed_logins, locked_until })
 }
 
 #[async_trait]

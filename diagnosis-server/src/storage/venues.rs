@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
-use super::shared::{ReadRow, sqlite};
+use super::shared::{ReadRow, read_row, sqlite};
 use super::{PostgresStorage, SqliteStorage};
 use crate::Result;
 
@@ -192,47 +192,27 @@ pub trait VenueStorage: Send + Sync + 'static {
 
 /// Reads a [`VenueRegistrationRow`] from the columns of [`REGISTRATION_COLUMNS`].
 fn registration<R: ReadRow>(row: &R) -> std::result::Result<VenueRegistrationRow, R::Error> {
-    Ok(VenueRegistrationRow {
-        id: row.column(0)?,
-        created_at: row.column(1)?,
-        trace_lookup: row.column(2)?,
-        manager_lookup: row.column(3)?,
-        sealed_for_trace: row.column(4)?,
-        sealed_for_manager: row.column(5)?,
+    read_row!(row => VenueRegistrationRow {
+        id, created_at, trace_lookup, manager_lookup, sealed_for_trace, sealed_for_manager
     })
 }
 
 /// Reads a [`NoticeRequestRow`] from `id, registration_id, created_at, status, decided_at,
 /// summary, entries`.
 fn request<R: ReadRow>(row: &R) -> std::result::Result<NoticeRequestRow, R::Error> {
-    Ok(NoticeRequestRow {
-        id: row.column(0)?,
-        registration_id: row.column(1)?,
-        created_at: row.column(2)?,
-        status: row.column(3)?,
-        decided_at: row.column(4)?,
-        summary: row.column(5)?,
-        entries: row.column(6)?,
+    read_row!(row => NoticeRequestRow {
+        id, registration_id, created_at, status, decided_at, summary, entries
     })
 }
 
 /// Reads a [`VenueKeywordRow`] from `lookup, registration_id, sealed, expires_at`.
 fn keyword<R: ReadRow>(row: &R) -> std::result::Result<VenueKeywordRow, R::Error> {
-    Ok(VenueKeywordRow {
-        lookup: row.column(0)?,
-        registration_id: row.column(1)?,
-        sealed: row.column(2)?,
-        expires_at: row.column(3)?,
-    })
+    read_row!(row => VenueKeywordRow { lookup, registration_id, sealed, expires_at })
 }
 
 /// Reads a [`StoredNotice`] from `notice_id, published_at, entry`.
 fn notice<R: ReadRow>(row: &R) -> std::result::Result<StoredNotice, R::Error> {
-    Ok(StoredNotice {
-        notice_id: row.column(0)?,
-        published_at: row.column(1)?,
-        entry: row.column(2)?,
-    })
+    read_row!(row => StoredNotice { notice_id, published_at, entry })
 }
 
 /// The columns [`registration`] reads.
