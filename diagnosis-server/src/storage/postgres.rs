@@ -8,7 +8,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use mimamori_api::v1::TestType;
 use tokio_postgres::NoTls;
 
-use super::shared::export_file;
+use super::shared::{EXPOSURES_BETWEEN, export_file, exposure};
 use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
@@ -155,10 +155,6 @@ async fn bump(
         )
         .await?;
     Ok(())
-}
-
-fn to_u32(value: i64, what: &str) -> Result<u32> {
-    u32::try_from(value).map_err(|_| Error::Database(format!("a stored {what} is out of range")))
 }
 
 #[async_trait]
@@ -470,32 +466,8 @@ impl Storage for PostgresStorage {
 
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT key, rolling_start, rolling_period, transmission_risk, report_type,
-                 days_since_onset, available_at FROM exposures
-                 WHERE available_at >= $1 AND available_at < $2",
-                &[&start, &end],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let key: Vec<u8> = row.get(0);
-                let period: i32 = row.get(2);
-                Ok(StoredExposure {
-                    key: key
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| Error::Database("a stored key is not 16 bytes".into()))?,
-                    rolling_start: to_u32(row.get(1), "rolling start")?,
-                    rolling_period: to_u32(i64::from(period), "rolling period")?,
-                    transmission_risk: row.get(3),
-                    report_type: row.get(4),
-                    days_since_onset: row.get(5),
-                    available_at: row.get(6),
-                })
-            })
-            .collect()
+        let rows = client.query(EXPOSURES_BETWEEN, &[&start, &end]).await?;
+        rows.iter().map(exposure).collect()
     }
 
     async fn complete_export_batch(

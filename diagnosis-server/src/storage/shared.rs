@@ -2,7 +2,7 @@
 //! `$1` placeholders ([`sqlite`] turns them into SQLite's `?1`), and row mapping written once
 //! over [`ReadRow`], which both drivers' rows implement.
 
-use super::ExportFileRecord;
+use super::{ExportFileRecord, StoredExposure};
 
 /// `Ok` of a `$type` whose fields are read from the row's columns in the order written:
 /// `read_row!(row => Type { a, b })` reads `a` from column 0 and `b` from column 1. (Struct
@@ -55,6 +55,37 @@ impl ReadRow for tokio_postgres::Row {
 pub(super) fn export_file<R: ReadRow>(row: &R) -> Result<ExportFileRecord, R::Error> {
     read_row!(row => ExportFileRecord {
         object_name, region, batch_id, batch_num, batch_size, key_count, created_ms
+    })
+}
+
+/// The SQL (either backend) of the keys that became available in `$1..$2`, the columns
+/// [`exposure`] reads.
+pub(super) const EXPOSURES_BETWEEN: &str = "SELECT key, CAST(rolling_start AS BIGINT), \
+     CAST(rolling_period AS BIGINT), transmission_risk, report_type, days_since_onset, \
+     available_at FROM exposures WHERE available_at >= $1 AND available_at < $2";
+
+/// Reads a [`StoredExposure`] from the columns of [`EXPOSURES_BETWEEN`], checking the key's
+/// length and the ranges the database types do not.
+pub(super) fn exposure<R: ReadRow>(row: &R) -> crate::Result<StoredExposure>
+where
+    crate::Error: From<R::Error>,
+{
+    let key: Vec<u8> = row.column(0)?;
+    let in_range = |value: i64, what: &str| {
+        u32::try_from(value)
+            .map_err(|_| crate::Error::Database(format!("a stored {what} is out of range")))
+    };
+    Ok(StoredExposure {
+        key: key
+            .as_slice()
+            .try_into()
+            .map_err(|_| crate::Error::Database("a stored key is not 16 bytes".into()))?,
+        rolling_start: in_range(row.column(1)?, "rolling start")?,
+        rolling_period: in_range(row.column(2)?, "rolling period")?,
+        transmission_risk: row.column(3)?,
+        report_type: row.column(4)?,
+        days_since_onset: row.column(5)?,
+        available_at: row.column(6)?,
     })
 }
 

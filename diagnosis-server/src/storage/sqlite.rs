@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use mimamori_api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use super::shared::{ReadRow, export_file, read_row, sqlite};
+use super::shared::{EXPOSURES_BETWEEN, ReadRow, export_file, exposure, read_row, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
@@ -580,47 +580,11 @@ impl Storage for SqliteStorage {
 
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         self.with(move |connection| {
-            let mut statement = connection.prepare(
-                "SELECT key, rolling_start, rolling_period, transmission_risk, report_type,
-                 days_since_onset, available_at FROM exposures
-                 WHERE available_at >= ?1 AND available_at < ?2",
-            )?;
-            let rows = statement.query_map(params![start, end], |row| {
-                let key: Vec<u8> = row.get(0)?;
-                Ok((
-                    key,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })?;
+            let mut statement = connection.prepare(&sqlite(EXPOSURES_BETWEEN))?;
+            let mut rows = statement.query(params![start, end])?;
             let mut keys = Vec::new();
-            for row in rows {
-                let (
-                    key,
-                    rolling_start,
-                    rolling_period,
-                    transmission_risk,
-                    report_type,
-                    days_since_onset,
-                    available_at,
-                ) = row?;
-                let key: [u8; 16] = key
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| Error::Database("a stored key is not 16 bytes".into()))?;
-                keys.push(StoredExposure {
-                    key,
-                    rolling_start,
-                    rolling_period,
-                    transmission_risk,
-                    report_type,
-                    days_since_onset,
-                    available_at,
-                });
+            while let Some(row) = rows.next()? {
+                keys.push(exposure(row)?);
             }
             Ok(keys)
         })
