@@ -9,6 +9,7 @@ use base64::Engine as _;
 use mimamori_api::v1::{ExposureKey, PUBLISH_PATH, PublishRequest, key_hmac};
 use mimamori_environment::{OsRandom, RandomSource, SystemClock};
 use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey};
+use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
 use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType, TemporaryExposureKey};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -39,7 +40,7 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
     let server = Server::start_with_clock(config, Arc::new(SystemClock)).await?;
     let services = Arc::clone(server.services());
     let now = services.now();
-    let today = u32::try_from(now / 600).unwrap_or(0) / 144 * 144;
+    let today = IntervalNumber::from_unix_seconds(u64::try_from(now).unwrap_or(0)).rolling_start();
 
     // Prepare signed requests first so that only the server is measured.
     let mut bodies = Vec::with_capacity(options.uploads);
@@ -48,8 +49,8 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
             .map(|day| {
                 ExposureKey::new(
                     &TemporaryExposureKey::generate(&mut OsRandom),
-                    IntervalNumber::new(today - day * 144),
-                    144,
+                    today.saturating_sub(day * TEK_ROLLING_PERIOD),
+                    TEK_ROLLING_PERIOD,
                     0,
                 )
             })
@@ -124,8 +125,8 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
             let day = u32::try_from(index % 14).unwrap_or(0) + 1;
             DiagnosisKey::new(
                 TemporaryExposureKey::generate(&mut OsRandom),
-                IntervalNumber::new(today - day * 144),
-                144,
+                today.saturating_sub(day * TEK_ROLLING_PERIOD),
+                TEK_ROLLING_PERIOD,
                 ReportType::ConfirmedTest,
                 Some(0),
             )
@@ -155,42 +156,9 @@ pub async fn run_bench(options: BenchOptions) -> Result<()> {
     Ok(())
 }
 
-/// One HTTP/1.1 POST on a keep-alive connection; returns the status.
+/// One HTTP/1.1 POST of JSON on a keep-alive connection; returns the status.
 async fn post(stream: &mut BufReader<TcpStream>, path: &str, body: &[u8]) -> Result<u16> {
-    let io = |cause| Error::io("bench connection", cause);
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    );
-    stream
-        .get_mut()
-        .write_all(head.as_bytes())
-        .await
-        .map_err(io)?;
-    stream.get_mut().write_all(body).await.map_err(io)?;
-    let mut line = String::new();
-    stream.read_line(&mut line).await.map_err(io)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or(0);
-    let mut length = 0usize;
-    loop {
-        line.clear();
-        stream.read_line(&mut line).await.map_err(io)?;
-        let trimmed = line.trim_end();
-        if trimmed.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = trimmed.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
-    let mut body = vec![0u8; length];
-    stream.read_exact(&mut body).await.map_err(io)?;
+    let (status, ..) = request(stream, "POST", path, "", body).await?;
     Ok(status)
 }
 

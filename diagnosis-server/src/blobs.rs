@@ -15,6 +15,7 @@ use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
 
 use crate::config::BlobConfig;
+use crate::private_files::{create_private_dir, write_private_file};
 use crate::{Error, Result};
 
 /// A store of export files and their listings.
@@ -69,7 +70,7 @@ impl LocalBlobStore {
     /// A store rooted at `root` (created when missing; it and every directory in it 0700, the
     /// files 0600, whatever the umask: the server serves them, nobody else needs to read them).
     pub fn new(root: &Path) -> Result<Self> {
-        crate::keys::create_private_dir(root)?;
+        create_private_dir(root)?;
         Ok(Self {
             root: root.to_path_buf(),
         })
@@ -85,7 +86,7 @@ impl LocalBlobStore {
 impl BlobStore for LocalBlobStore {
     async fn put(&self, name: &str, bytes: Bytes) -> Result<()> {
         let path = self.path(name)?;
-        tokio::task::spawn_blocking(move || write_atomically(&path, &bytes))
+        tokio::task::spawn_blocking(move || write_private_file(&path, &bytes))
             .await
             .map_err(|error| Error::Blob(format!("a write task failed: {error}")))?
     }
@@ -107,44 +108,6 @@ impl BlobStore for LocalBlobStore {
             Err(cause) => Err(Error::io(path, cause)),
         }
     }
-}
-
-/// Writes to a temporary file beside the target, syncs it, renames it into place and syncs the
-/// directory, so the object is complete or absent after a crash.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let directory = path
-        .parent()
-        .ok_or_else(|| Error::Blob("an object has no parent directory".into()))?;
-    crate::keys::create_private_dir(directory)?;
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).map_err(|error| Error::Blob(error.to_string()))?;
-    let temporary = directory.join(format!(".tmp-{}", hex::encode(random)));
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let mut file = options
-            .open(&temporary)
-            .map_err(|cause| Error::io(&temporary, cause))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|cause| Error::io(&temporary, cause))?;
-        std::fs::rename(&temporary, path).map_err(|cause| Error::io(path, cause))?;
-        if let Ok(handle) = std::fs::File::open(directory) {
-            // Best effort: not every platform can sync a directory.
-            let _ = handle.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
 }
 
 /// Export files in an `object_store` store: an S3-compatible bucket in production (AWS S3,

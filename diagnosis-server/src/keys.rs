@@ -7,7 +7,7 @@
 //! | `keys/token-signing.pem` | the ES256 key of verification tokens and certificates |
 //! | `keys/code-secret` | the HMAC secret under which verification codes are stored |
 //!
-//! Files are written with mode 0600 (a temporary file renamed into place). Several instances of
+//! Files are written with mode 0600 in 0700 directories, atomically ([`crate::private_files`]). Several instances of
 //! the server share these files (a mounted secret), so that they sign alike.
 //!
 //! Rotation ([`ExportKeyRing::rotate`]) adds a version; new files are signed with the newest
@@ -21,6 +21,9 @@ use mimamori_gaen::export::ExportSigningKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::private_files::{
+    create_private_dir, load_or_create, pem_text, read_private_file, write_private_file,
+};
 use crate::{Error, Result};
 
 /// One published export verification key.
@@ -71,11 +74,12 @@ impl ExportKeyRing {
         })?;
         for mut published in versions {
             let path = ring.directory.join(format!("{}.pem", published.version));
-            let pem = Zeroizing::new(
-                std::fs::read_to_string(&path).map_err(|cause| Error::io(&path, cause))?,
-            );
-            let key =
-                ExportSigningKey::from_pkcs8_pem(&pem, &published.key_id, &published.version)?;
+            let pem = read_private_file(&path)?;
+            let key = ExportSigningKey::from_pkcs8_pem(
+                pem_text(&path, &pem)?,
+                &published.key_id,
+                &published.version,
+            )?;
             published.public_key_pem = key.public_key().to_pem()?;
             ring.keys.push((published, key));
         }
@@ -149,82 +153,48 @@ impl ExportKeyRing {
 
 /// Loads `<keys dir>/token-signing.pem` as a P-256 key, or makes it.
 pub fn load_or_create_token_key(keys_dir: &Path) -> Result<ExportSigningKey> {
-    let directory = keys_dir.to_path_buf();
-    create_private_dir(&directory)?;
-    let path = directory.join("token-signing.pem");
-    if path.exists() {
-        let pem = Zeroizing::new(
-            std::fs::read_to_string(&path).map_err(|cause| Error::io(&path, cause))?,
-        );
-        return Ok(ExportSigningKey::from_pkcs8_pem(&pem, "token", "v1")?);
-    }
-    let key = ExportSigningKey::generate(&mut OsRandom, "token", "v1")?;
-    write_private_file(&path, key.to_pkcs8_pem()?.as_bytes())?;
+    let path = keys_dir.join("token-signing.pem");
+    let (key, _) = load_or_create(
+        &path,
+        |bytes| {
+            Ok(ExportSigningKey::from_pkcs8_pem(
+                pem_text(&path, bytes)?,
+                "token",
+                "v1",
+            )?)
+        },
+        || {
+            let key = ExportSigningKey::generate(&mut OsRandom, "token", "v1")?;
+            let pem = Zeroizing::new(key.to_pkcs8_pem()?.as_bytes().to_vec());
+            Ok((key, pem))
+        },
+    )?;
     Ok(key)
 }
 
 /// Loads `<keys dir>/code-secret` (32 bytes), or makes it.
 pub fn load_or_create_code_secret(keys_dir: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let directory = keys_dir.to_path_buf();
-    create_private_dir(&directory)?;
-    let path = directory.join("code-secret");
-    if path.exists() {
-        let secret = Zeroizing::new(std::fs::read(&path).map_err(|cause| Error::io(&path, cause))?);
-        if secret.len() != 32 {
-            return Err(Error::SigningKey(format!(
-                "{} is not 32 bytes; restore it from a backup (codes issued under it stop working \
-                 if it is replaced)",
-                path.display()
-            )));
-        }
-        return Ok(secret);
-    }
-    let mut secret = Zeroizing::new(vec![0u8; 32]);
-    getrandom::fill(&mut secret).map_err(|error| Error::SigningKey(error.to_string()))?;
-    write_private_file(&path, &secret)?;
+    let path = keys_dir.join("code-secret");
+    let (secret, _) = load_or_create(
+        &path,
+        |bytes| {
+            if bytes.len() == 32 {
+                Ok(Zeroizing::new(bytes.to_vec()))
+            } else {
+                Err(Error::SigningKey(format!(
+                    "{} is not 32 bytes; restore it from a backup (codes issued under it stop \
+                     working if it is replaced)",
+                    path.display()
+                )))
+            }
+        },
+        || {
+            let mut secret = Zeroizing::new(vec![0u8; 32]);
+            getrandom::fill(&mut secret).map_err(|error| Error::SigningKey(error.to_string()))?;
+            Ok((secret.clone(), secret))
+        },
+    )?;
     Ok(secret)
-}
-
-/// Creates `directory` and its missing parents readable only by the owner (0700, whatever the
-/// umask), and makes an existing `directory` 0700 too.
-pub fn create_private_dir(directory: &Path) -> Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        builder.mode(0o700);
-        builder
-            .create(directory)
-            .map_err(|cause| Error::io(directory, cause))?;
-        std::fs::set_permissions(directory, std::fs::Permissions::from_mode(0o700))
-            .map_err(|cause| Error::io(directory, cause))?;
-    }
-    #[cfg(not(unix))]
-    builder
-        .create(directory)
-        .map_err(|cause| Error::io(directory, cause))?;
-    Ok(())
-}
-
-/// Writes a file readable only by its owner (0600), atomically.
-fn write_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let temporary = path.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(&temporary)
-        .map_err(|cause| Error::io(&temporary, cause))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|cause| Error::io(&temporary, cause))?;
-    std::fs::rename(&temporary, path).map_err(|cause| Error::io(path, cause))
 }
 
 #[cfg(test)]

@@ -24,8 +24,10 @@
 //! | [`storage`] | the database trait, SQLite and PostgreSQL |
 //! | [`blobs`] | the file store trait, local directory and S3 |
 //! | [`keys`] | signing keys and secrets in the data directory, rotation |
+//! | [`private_files`] | 0700 directories, 0600 files written atomically, secrets loaded or made |
 //! | [`openapi`] | the OpenAPI document |
-//! | [`portal`] | the staff portal (server-rendered HTML) |
+//! | [`portal`] | the staff portal (server-rendered HTML), the staff session extractors |
+//! | [`pages`] | the one layout of every server-rendered page |
 //! | [`venues`] | venue registration, QR posters, sealed records, notice requests, the signed notice feed |
 //! | [`bench`] | publish throughput, export time, memory and latency under a login attack |
 //!
@@ -48,6 +50,7 @@
 //! # }
 //! ```
 
+mod answers;
 pub mod bench;
 pub mod blobs;
 pub mod config;
@@ -57,7 +60,9 @@ pub mod export;
 pub mod keys;
 pub mod listing_page;
 pub mod openapi;
+pub mod pages;
 pub mod portal;
+pub mod private_files;
 pub mod publish;
 pub mod ratelimit;
 pub mod routes;

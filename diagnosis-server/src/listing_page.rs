@@ -6,7 +6,7 @@
 //!
 //! Nothing is stored on the server: the roster lives only in the request. The result page
 //! carries the inputs in a hidden form whose buttons post them again for the CSV, JSON or PDF
-//! download. Nothing about the roster is logged. The rules are `mimamori_listing`'s.
+//! download. Nothing about the roster is logged. The rules are `mimamori_listing`'s, run once through its `ListingRequest::run`.
 //!
 //! | method | path | what |
 //! |--------|------|------|
@@ -23,21 +23,19 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use mimamori_documents::FontSet;
 use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
-    EVERYONE_ELSE_JAPANESE, Investigation, InvestigationPeriod, Listing, Masking, Roster, Setting,
-    parse_checkins, propose_candidates,
+    EVERYONE_ELSE_JAPANESE, Listing, ListingRequest, Masking, Setting,
 };
 
-use crate::portal::auth::{self, SecretToken};
-use crate::portal::html::escape;
-use crate::portal::{CODES_PATH, LOGIN_PATH, SESSION_COOKIE, STYLESHEET_PATH};
+use crate::pages::{self, Site, escape, html, ja_en};
+use crate::portal::session::{SESSION_PURPOSE, StaffSession};
 use crate::routes::AppState;
 
 /// The page's path (under the portal's prefix, so the staff session cookie reaches it).
@@ -47,87 +45,23 @@ pub const LISTING_PATH: &str = "/portal/listing";
 /// check-ins fit.
 pub const BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
 
-/// CSRF purpose of this page's forms (bound to the staff session).
-const CSRF_PURPOSE: &str = "listing";
-
-/// Content-Security-Policy: no scripts, same-origin styles, forms post only here, never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
 /// The route, merged into [`crate::routes::router`].
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(LISTING_PATH, get(form_page).post(submit))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response(
+            crate::pages::security_headers,
+        ))
 }
 
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    response
+async fn form_page(staff: StaffSession) -> Response {
+    let csrf = staff.csrf();
+    html(
+        StatusCode::OK,
+        layout(&staff, &form_html(&csrf, &Inputs::default(), None)),
+    )
 }
-
-/// The logged-in staff member's name and session token, or the redirect to the login page.
-async fn staff(
-    services: &AppState,
-    headers: &HeaderMap,
-) -> Result<(String, SecretToken), Response> {
-    let token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .and_then(|(_, value)| SecretToken::parse(value.trim()));
-    let Some(token) = token else {
-        return Err(Redirect::to(LOGIN_PATH).into_response());
-    };
-    match auth::session_user(services, &token).await {
-        Ok(Some(name)) => Ok((name, token)),
-        Ok(None) => Err(Redirect::to(LOGIN_PATH).into_response()),
-        Err(error) => {
-            tracing::error!(%error, "listing page: session lookup failed");
-            Err(html(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                layout(
-                    "",
-                    "",
-                    "<p class=\"error\">サーバーでエラーが起きました。 The server failed; try again later.</p>",
-                ),
-            ))
-        }
-    }
-}
-
-async fn form_page(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    match staff(&services, &headers).await {
-        Ok((name, token)) => html(
-            StatusCode::OK,
-            layout(
-                &name,
-                &token.csrf_token(CSRF_PURPOSE),
-                &form_html(&token.csrf_token(CSRF_PURPOSE), &Inputs::default(), None),
-            ),
-        ),
-        Err(refusal) => refusal,
-    }
-}
-
 /// What the form sent.
 #[derive(Debug, Default)]
 struct Inputs {
@@ -204,53 +138,43 @@ impl Inputs {
             .filter(|item| !item.trim().is_empty())
             .map(|item| date(item, "each attendance day"))
             .collect::<Result<Vec<_>, _>>()?;
-        let attended = (!attended.is_empty()).then_some(attended.as_slice());
-        let period = InvestigationPeriod::new(basis, last, attended).map_err(|e| e.to_string())?;
         let masking = if self.masked {
             Masking::Masked
         } else {
             Masking::Unmasked
         };
-        let investigation =
-            Investigation::new(setting, masking, period).map_err(|e| e.to_string())?;
+        // The server's own refusals, before core's pipeline: a form without a roster, and
+        // check-ins without the positive person's id (never matched against an empty id).
         if self.roster.trim().is_empty() {
             return Err("choose the roster CSV file".to_owned());
         }
-        let roster = Roster::parse(&self.roster, &investigation).map_err(|e| e.to_string())?;
         let with_checkins = !self.checkins.trim().is_empty();
-        let candidates = if with_checkins {
-            if self.positive.trim().is_empty() {
-                return Err(
-                    "give the positive person's id in the check-ins to use the check-ins"
-                        .to_owned(),
-                );
-            }
-            let checkins = parse_checkins(&self.checkins).map_err(|e| e.to_string())?;
-            propose_candidates(&investigation, &roster, &checkins, &self.positive)
-        } else {
-            Vec::new()
+        if with_checkins && self.positive.trim().is_empty() {
+            return Err(
+                "give the positive person's id in the check-ins to use the check-ins".to_owned(),
+            );
+        }
+        let request = ListingRequest {
+            setting,
+            masking,
+            basis,
+            last_attendance: last,
+            attended: (!attended.is_empty()).then_some(attended.as_slice()),
+            roster_csv: &self.roster,
+            checkins: with_checkins.then_some((self.checkins.as_str(), self.positive.as_str())),
+            consultation: Consultation::hokkaido(),
         };
-        let listing = Listing::new(investigation, &roster, Consultation::hokkaido())
-            .map_err(|e| e.to_string())?
-            .with_candidates(candidates);
+        let listing = request.run().map_err(|e| e.to_string())?;
         Ok((listing, with_checkins))
     }
 }
 
-async fn submit(
-    State(services): State<AppState>,
-    headers: HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
-    let (name, token) = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
-    let csrf = token.csrf_token(CSRF_PURPOSE);
+async fn submit(staff: StaffSession, multipart: Result<Multipart, MultipartRejection>) -> Response {
+    let csrf = staff.csrf();
     let refuse = |status: StatusCode, inputs: &Inputs, message: &str| {
         html(
             status,
-            layout(&name, &csrf, &form_html(&csrf, inputs, Some(message))),
+            layout(&staff, &form_html(&csrf, inputs, Some(message))),
         )
     };
     let Ok(multipart) = multipart else {
@@ -264,7 +188,7 @@ async fn submit(
         Ok(inputs) => inputs,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &Inputs::default(), &message),
     };
-    if !token.csrf_matches(CSRF_PURPOSE, &inputs.csrf) {
+    if !staff.csrf_matches(SESSION_PURPOSE, &inputs.csrf) {
         return refuse(
             StatusCode::FORBIDDEN,
             &Inputs::default(),
@@ -313,8 +237,7 @@ async fn submit(
         _ => html(
             StatusCode::OK,
             layout(
-                &name,
-                &csrf,
+                &staff,
                 &result_html(&csrf, &inputs, &listing, with_checkins),
             ),
         ),
@@ -328,18 +251,6 @@ fn fonts() -> Result<&'static FontSet, String> {
         .get_or_init(|| FontSet::from_env_or_default().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)
-}
-
-fn html(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &'static str) -> Response {
@@ -358,28 +269,13 @@ fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &'static str)
         .into_response()
 }
 
-fn ja_en(ja: &str, en: &str) -> String {
-    format!(
-        "{} <span class=\"en\" lang=\"en\">{}</span>",
-        escape(ja),
-        escape(en)
-    )
-}
-
-fn layout(staff: &str, _csrf: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <title>接触者リスト / Contact listing — みまもり</title>\
-         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head><body><header>\
-         <strong>みまもり <span class=\"en\" lang=\"en\">Mimamori</span></strong>\
-         <nav><a href=\"{CODES_PATH}\">{}</a><a href=\"{LISTING_PATH}\">{}</a><span>{}</span></nav>\
-         </header><main><h1>{}</h1>{body}</main></body></html>\n",
-        ja_en("ポータル", "Portal"),
-        ja_en("接触者リスト", "Contact listing"),
-        escape(staff),
-        ja_en("接触者のリストアップ", "Contact listing"),
+/// The page in the portal's layout.
+fn layout(staff: &StaffSession, body: &str) -> String {
+    pages::layout(
+        "接触者のリストアップ",
+        "Contact listing",
+        Site::Portal(Some(staff)),
+        body,
     )
 }
 

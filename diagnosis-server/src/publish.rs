@@ -18,13 +18,12 @@ use mimamori_api::v1::{
     ExposureKey, MAX_KEY_AGE_DAYS, MAX_KEYS_PER_PUBLISH, MAX_KEYS_PER_START_INTERVAL,
     MAX_TRANSMISSION_RISK,
 };
-use mimamori_gaen::ids::{INTERVAL_SECONDS, TEK_ROLLING_PERIOD};
+use mimamori_gaen::ids::{IntervalNumber, TEK_ROLLING_PERIOD};
+/// Days from symptom onset beyond which the export files do not carry the number (GAEN's
+/// `days_since_onset_of_symptoms` range is -14..=14; core's constant).
+pub use mimamori_gaen::risk::MAX_DAYS_SINCE_ONSET;
 
 use crate::storage::StoredExposure;
-
-/// Days from symptom onset beyond which the export files do not carry the number (GAEN's
-/// `days_since_onset_of_symptoms` range is -14..=14).
-pub const MAX_DAYS_SINCE_ONSET: i32 = 14;
 
 /// Why a publish request was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,11 +101,10 @@ pub fn validate_keys(
     if keys.len() > MAX_KEYS_PER_PUBLISH {
         return Err(PublishProblem::TooManyKeys);
     }
-    let interval_seconds = INTERVAL_SECONDS as i64;
-    let now_interval = now.div_euclid(interval_seconds);
-    let oldest_start = (now_interval.div_euclid(i64::from(TEK_ROLLING_PERIOD))
-        - i64::from(MAX_KEY_AGE_DAYS))
-        * i64::from(TEK_ROLLING_PERIOD);
+    let now_interval = IntervalNumber::from_unix_seconds(u64::try_from(now).unwrap_or(0));
+    let oldest_start = now_interval
+        .rolling_start()
+        .saturating_sub(MAX_KEY_AGE_DAYS * TEK_ROLLING_PERIOD);
     let mut accepted: Vec<StoredExposure> = Vec::with_capacity(keys.len());
     for key in keys {
         let bytes = key
@@ -118,7 +116,7 @@ pub fn validate_keys(
         if !(0..=MAX_TRANSMISSION_RISK).contains(&key.transmission_risk) {
             return Err(PublishProblem::BadTransmissionRisk);
         }
-        let start = i64::from(key.rolling_start_number);
+        let start = IntervalNumber::new(key.rolling_start_number);
         if start < oldest_start {
             return Err(PublishProblem::KeyTooOld);
         }
@@ -129,10 +127,11 @@ pub fn validate_keys(
         if accepted.iter().any(|stored| stored.key == key_bytes) {
             continue;
         }
-        let end = (start + i64::from(key.rolling_period)) * interval_seconds;
+        let end = i64::try_from(start.saturating_add(key.rolling_period).unix_seconds())
+            .unwrap_or(i64::MAX);
         let days_since_onset = symptom_onset_interval.and_then(|onset| {
-            let days = i64::from(key.rolling_start_number / TEK_ROLLING_PERIOD)
-                - i64::from(onset / TEK_ROLLING_PERIOD);
+            // issue 14: use core's day difference of two intervals when it offers one.
+            let days = (start.utc_date() - IntervalNumber::new(onset).utc_date()).whole_days();
             i32::try_from(days)
                 .ok()
                 .filter(|days| days.abs() <= MAX_DAYS_SINCE_ONSET)

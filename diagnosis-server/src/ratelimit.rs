@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use hmac::{Hmac, KeyInit, Mac};
 use mimamori_api::v1::{
     CERTIFICATE_PATH, CertificateResponse, VERIFY_PATH, VerifyCodeResponse, random_padding,
@@ -605,25 +605,11 @@ pub fn set_retry_after(response: &mut Response, seconds: u64) {
 }
 
 fn html_refusal() -> Response {
-    (
+    crate::portal::session::problem(
         StatusCode::TOO_MANY_REQUESTS,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-        ],
-        crate::portal::html::problem_page(
-            "試行が多すぎます。しばらく待ってからやり直してください。",
-            "Too many attempts from this address; wait a while and try again.",
-        ),
+        "試行が多すぎます。しばらく待ってからやり直してください。",
+        "Too many attempts from this address; wait a while and try again.",
     )
-        .into_response()
 }
 
 #[cfg(test)]

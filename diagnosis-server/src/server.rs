@@ -197,7 +197,7 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
 
 /// The data directory holds the database and secrets: 0700 whatever the umask.
 fn create_data_dir(path: &Path) -> Result<()> {
-    crate::keys::create_private_dir(path)
+    crate::private_files::create_private_dir(path)
 }
 
 /// Runs the server until SIGINT or SIGTERM, then shuts down gracefully.

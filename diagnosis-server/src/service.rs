@@ -11,7 +11,7 @@ use mimamori_api::v1::{
     VERIFICATION_CODE_DIGITS, VerifyCodeRequest, VerifyCodeResponse, key_hmac,
 };
 use mimamori_environment::{Clock, RandomSource};
-use mimamori_gaen::ids::{INTERVAL_SECONDS, TEK_ROLLING_PERIOD};
+use mimamori_gaen::ids::IntervalNumber;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -497,9 +497,10 @@ impl Services {
                 "the keys do not match the HMAC in the verification certificate".into(),
             ));
         }
+        let now_interval = IntervalNumber::from_unix_seconds(u64::try_from(now).unwrap_or(0));
         let onset = claims.symptom_onset_interval.or(request
             .symptom_onset_interval
-            .filter(|onset| i64::from(*onset) <= now / INTERVAL_SECONDS as i64));
+            .filter(|onset| IntervalNumber::new(*onset) <= now_interval));
         let keys = match validate_keys(
             &request.temporary_exposure_keys,
             now,
@@ -530,12 +531,10 @@ fn random_code() -> Zeroizing<String> {
     Zeroizing::new(format!("{value:08}"))
 }
 
+/// The report type number the keys of `test_type` carry (core's mapping, as Google's
+/// verification server does it).
 fn report_type_number(test_type: TestType) -> i32 {
-    match test_type {
-        TestType::Confirmed => 1,
-        TestType::Likely => 2,
-        TestType::Negative => 5,
-    }
+    i32::from(test_type.report_type())
 }
 
 /// Parses `YYYY-MM-DD`.
@@ -553,9 +552,7 @@ fn parse_recent_date(text: &str, now: i64) -> Option<time::Date> {
 }
 
 fn date_to_interval(date: time::Date) -> u32 {
-    let seconds = date.midnight().assume_utc().unix_timestamp();
-    u32::try_from(seconds / INTERVAL_SECONDS as i64 / i64::from(TEK_ROLLING_PERIOD)).unwrap_or(0)
-        * TEK_ROLLING_PERIOD
+    IntervalNumber::from_utc_date(date).value()
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

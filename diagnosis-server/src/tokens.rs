@@ -150,10 +150,11 @@ impl TokenSigner {
             .decode(payload)
             .map_err(|_| TokenProblem::Invalid)?;
         let claims: C = serde_json::from_slice(&payload).map_err(|_| TokenProblem::Invalid)?;
-        if claims.audience() != audience || claims.issuer() != ISSUER {
+        let (claimed_audience, issuer, expires_at) = claims.registered();
+        if claimed_audience != audience || issuer != ISSUER {
             return Err(TokenProblem::Invalid);
         }
-        if claims.expires_at() <= now {
+        if expires_at <= now {
             return Err(TokenProblem::Expired);
         }
         Ok(claims)
@@ -166,35 +167,19 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> crate::Result<Vec<u8>> {
 
 /// The registered claims [`TokenSigner::verify`] checks.
 pub trait Audience {
-    /// `aud`.
-    fn audience(&self) -> &str;
-    /// `iss`.
-    fn issuer(&self) -> &str;
-    /// `exp`.
-    fn expires_at(&self) -> i64;
+    /// `aud`, `iss` and `exp`.
+    fn registered(&self) -> (&str, &str, i64);
 }
 
 impl Audience for TokenClaims {
-    fn audience(&self) -> &str {
-        &self.aud
-    }
-    fn issuer(&self) -> &str {
-        &self.iss
-    }
-    fn expires_at(&self) -> i64 {
-        self.exp
+    fn registered(&self) -> (&str, &str, i64) {
+        (&self.aud, &self.iss, self.exp)
     }
 }
 
 impl Audience for CertificateClaims {
-    fn audience(&self) -> &str {
-        &self.aud
-    }
-    fn issuer(&self) -> &str {
-        &self.iss
-    }
-    fn expires_at(&self) -> i64 {
-        self.exp
+    fn registered(&self) -> (&str, &str, i64) {
+        (&self.aud, &self.iss, self.exp)
     }
 }
 

@@ -1,13 +1,15 @@
 //! The portal's pages: plain server-rendered HTML, Japanese first with English beside it, no
-//! JavaScript. Every value that did not come from this file goes through [`escape`].
+//! JavaScript, in the one layout of [`crate::pages`]. Every value that did not come from this
+//! file goes through [`escape`].
 
 use std::fmt::Write as _;
 
 use mimamori_api::v1::TestType;
 
-use super::{
-    CODES_PATH, EXPIRE_PATH, LOGIN_PATH, LOGOUT_PATH, STATS_PATH, STATUS_PATH, STYLESHEET_PATH,
-};
+use super::session::StaffSession;
+use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, STATUS_PATH};
+pub use crate::pages::escape;
+use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
 use crate::storage::{CodeStatus, DailyStatistics};
 
@@ -17,7 +19,7 @@ pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = 9 * 3600;
 /// Name of the time zone shown after times.
 pub const DISPLAY_TIME_ZONE: &str = "JST";
 
-/// The stylesheet (served at [`STYLESHEET_PATH`]; the CSP allows only same-origin styles).
+/// The stylesheet (served at [`super::STYLESHEET_PATH`]; the CSP allows only same-origin styles).
 pub const STYLESHEET: &str = "\
 body{font-family:system-ui,'Hiragino Sans','Noto Sans CJK JP',sans-serif;margin:0;color:#1a1a1a;background:#f6f7f9}
 header{background:#0b5394;color:#fff;padding:.6rem 1rem;display:flex;flex-wrap:wrap;gap:1rem;align-items:center}
@@ -40,31 +42,6 @@ th,td{border:1px solid #ccd;padding:.35rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{background:#eef1f6;font-weight:normal}
 ";
-
-/// Escapes text for HTML element content and double-quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-/// Japanese text with its English beside it (both escaped).
-fn ja_en(ja: &str, en: &str) -> String {
-    format!(
-        "{} <span class=\"en\" lang=\"en\">{}</span>",
-        escape(ja),
-        escape(en)
-    )
-}
 
 /// A time for staff: `YYYY-MM-DD HH:MM JST`.
 pub fn display_time(unix_seconds: i64) -> String {
@@ -90,52 +67,6 @@ fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
         TestType::Likely => ("陽性の疑い（臨床診断）", "likely positive (clinical)"),
         TestType::Negative => ("陰性", "negative"),
     }
-}
-
-/// A hidden CSRF field.
-fn csrf_field(csrf: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        escape(csrf)
-    )
-}
-
-/// A whole page. `staff` is the logged-in name (with the CSRF token for the logout button).
-fn layout(title_ja: &str, title_en: &str, staff: Option<(&str, &str)>, body: &str) -> String {
-    let mut page = String::with_capacity(body.len() + 2048);
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{} / {} — みまもり</title>\
-         <link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head><body><header>\
-         <strong>みまもり 保健所向けポータル <span class=\"en\" lang=\"en\">Mimamori staff portal</span></strong>",
-        escape(title_ja),
-        escape(title_en),
-    );
-    if let Some((name, csrf)) = staff {
-        let _ = write!(
-            page,
-            "<nav><a href=\"{CODES_PATH}\" id=\"nav-issue\">{}</a>\
-             <a href=\"{STATUS_PATH}\" id=\"nav-status\">{}</a>\
-             <a href=\"{STATS_PATH}\" id=\"nav-stats\">{}</a>\
-             <span>{}</span>\
-             <form method=\"post\" action=\"{LOGOUT_PATH}\">{}<button type=\"submit\" id=\"logout\">{}</button></form></nav>",
-            ja_en("処理番号の発行", "Issue a code"),
-            ja_en("処理番号の確認", "Check a code"),
-            ja_en("統計", "Statistics"),
-            escape(name),
-            csrf_field(csrf),
-            ja_en("ログアウト", "Log out"),
-        );
-    }
-    let _ = writeln!(
-        page,
-        "</header><main><h1>{}</h1>{body}</main></body></html>",
-        ja_en(title_ja, title_en)
-    );
-    page
 }
 
 /// The login page.
@@ -166,11 +97,12 @@ pub fn login_page(csrf: &str, refused: bool) -> String {
         ja_en("パスワード", "Password"),
         ja_en("ログイン", "Log in"),
     );
-    layout("ログイン", "Log in", None, &body)
+    layout("ログイン", "Log in", Site::Portal(None), &body)
 }
 
 /// The form to issue a code.
-pub fn issue_page(staff: &str, csrf: &str, error: Option<(&str, &str)>) -> String {
+pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
+    let csrf = &staff.csrf();
     let mut body = String::new();
     if let Some((ja, en)) = error {
         let _ = write!(
@@ -219,17 +151,22 @@ pub fn issue_page(staff: &str, csrf: &str, error: Option<(&str, &str)>) -> Strin
         ),
         ja_en("処理番号を発行", "Issue code"),
     );
-    layout("処理番号の発行", "Issue a code", Some((staff, csrf)), &body)
+    layout(
+        "処理番号の発行",
+        "Issue a code",
+        Site::Portal(Some(staff)),
+        &body,
+    )
 }
 
 /// The issued code, large, with its expiry.
 pub fn issued_page(
-    staff: &str,
-    csrf: &str,
+    staff: &StaffSession,
     issued: &IssuedCode,
     test_type: TestType,
     now: i64,
 ) -> String {
+    let csrf = &staff.csrf();
     let (type_ja, type_en) = test_type_names(test_type);
     let minutes = (issued.expires_at - now).max(0) / 60;
     let mut body = String::new();
@@ -274,7 +211,7 @@ pub fn issued_page(
     layout(
         "処理番号を発行しました",
         "Code issued",
-        Some((staff, csrf)),
+        Site::Portal(Some(staff)),
         &body,
     )
 }
@@ -313,6 +250,11 @@ impl CodeState {
         }
     }
 
+    /// The state's name on the wire and in `data-state`: `valid`, `redeemed` or `expired`.
+    pub fn as_str(self) -> &'static str {
+        self.names().0
+    }
+
     fn names(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Self::Valid => ("valid", "有効（未使用）", "valid, not used"),
@@ -324,12 +266,12 @@ impl CodeState {
 
 /// The page to check (and expire) a code by its id.
 pub fn status_page(
-    staff: &str,
-    csrf: &str,
+    staff: &StaffSession,
     id: &str,
     view: StatusView<'_>,
     message: Option<(&str, &str)>,
 ) -> String {
+    let csrf = &staff.csrf();
     let mut body = String::new();
     if let Some((ja, en)) = message {
         let _ = write!(
@@ -398,11 +340,16 @@ pub fn status_page(
             body.push_str("</section>");
         }
     }
-    layout("処理番号の確認", "Check a code", Some((staff, csrf)), &body)
+    layout(
+        "処理番号の確認",
+        "Check a code",
+        Site::Portal(Some(staff)),
+        &body,
+    )
 }
 
 /// Daily statistics, newest day first.
-pub fn stats_page(staff: &str, csrf: &str, days: &[DailyStatistics]) -> String {
+pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
@@ -439,17 +386,7 @@ pub fn stats_page(staff: &str, csrf: &str, days: &[DailyStatistics]) -> String {
         );
     }
     body.push_str("</tbody></table>");
-    layout("統計", "Statistics", Some((staff, csrf)), &body)
-}
-
-/// A page saying what went wrong.
-pub fn problem_page(ja: &str, en: &str) -> String {
-    let body = format!(
-        "<p class=\"error\" id=\"problem\">{}</p><p><a href=\"{LOGIN_PATH}\">{}</a></p>",
-        ja_en(ja, en),
-        ja_en("ログイン画面へ", "To the login page")
-    );
-    layout("エラー", "Error", None, &body)
+    layout("統計", "Statistics", Site::Portal(Some(staff)), &body)
 }
 
 #[cfg(test)]
@@ -458,19 +395,13 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(
-            escape("<a href=\"x\">'&'</a>"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
-        );
         let page = status_page(
-            "<b>staff</b>",
-            "\"><script>",
+            &StaffSession::for_tests("<b>staff</b>"),
             "\"><img src=x>",
             StatusView::Form,
             None,
         );
         assert!(!page.contains("<b>staff"));
-        assert!(!page.contains("<script>"));
         assert!(!page.contains("<img"));
         assert!(page.contains("&lt;b&gt;staff&lt;/b&gt;"));
     }
@@ -507,7 +438,12 @@ mod tests {
             code: "01234567".into(),
             expires_at: 1_795_176_900,
         };
-        let page = issued_page("staff", "t", &issued, TestType::Confirmed, 1_795_176_000);
+        let page = issued_page(
+            &StaffSession::for_tests("staff"),
+            &issued,
+            TestType::Confirmed,
+            1_795_176_000,
+        );
         assert!(page.contains("<p class=\"code\" id=\"issued-code\">01234567</p>"));
         assert!(page.contains("2026-11-20 21:15 JST"));
         assert!(page.contains("あと15分"));

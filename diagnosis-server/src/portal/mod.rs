@@ -22,6 +22,7 @@
 
 pub mod auth;
 pub mod html;
+pub mod session;
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -34,6 +35,7 @@ use serde::Deserialize;
 
 use self::auth::{LoginOutcome, SecretToken};
 use self::html::{CodeState, StatusView};
+use self::session::{StaffForm, StaffSession, bad_form, forbidden_form, problem, server_failed};
 use crate::ratelimit::ClientId;
 use crate::routes::AppState;
 use crate::service::{AuthorityProblem, IssueCodeRequest};
@@ -71,15 +73,8 @@ const LOGIN_COOKIE_SECONDS: i64 = 3600;
 /// Days shown on the statistics page.
 pub const STATS_DAYS: u32 = 14;
 
-/// CSRF purpose of forms of a logged-in session.
-const SESSION_PURPOSE: &str = "session";
 /// CSRF purpose of the login form.
 const LOGIN_PURPOSE: &str = "login";
-
-/// Content-Security-Policy of every portal response: no scripts, styles from this origin only,
-/// forms post only here, never framed.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /// The portal routes, merged into [`crate::routes::router`].
 pub fn router() -> Router<AppState> {
@@ -93,79 +88,15 @@ pub fn router() -> Router<AppState> {
         .route(STATS_PATH, get(statistics))
         .route(STYLESHEET_PATH, get(stylesheet))
         .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
-        .layer(axum::middleware::map_response(security_headers))
-}
-
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    let set = [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-    ];
-    for (name, value) in set {
-        if name != header::CACHE_CONTROL || !headers.contains_key(header::CACHE_CONTROL) {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
-    }
-    response
+        .layer(axum::middleware::map_response(
+            crate::pages::security_headers,
+        ))
 }
 
 // --- Helpers ---------------------------------------------------------------------------------
 
 fn page(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        body,
-    )
-        .into_response()
-}
-
-fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
-    page(status, html::problem_page(ja, en))
-}
-
-fn internal_error(error: &crate::Error) -> Response {
-    tracing::error!(%error, "portal request failed");
-    problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-        "The server failed; try again later.",
-    )
-}
-
-fn forbidden_form() -> Response {
-    problem(
-        StatusCode::FORBIDDEN,
-        "このフォームは受け付けられません。ページを開き直してからやり直してください。",
-        "This form was not accepted (missing or wrong form token); reload the page and try again.",
-    )
-}
-
-fn bad_form() -> Response {
-    problem(
-        StatusCode::BAD_REQUEST,
-        "フォームの内容が読めません。ページを開き直してください。",
-        "The form could not be read; reload the page and try again.",
-    )
-}
-
-/// The value of a cookie in the request.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim().to_owned())
+    crate::pages::html(status, body)
 }
 
 /// Whether the browser reached us over HTTPS (through a TLS-terminating proxy, or because the
@@ -213,39 +144,13 @@ fn with_cookies(mut response: Response, cookies: Vec<HeaderValue>) -> Response {
     response
 }
 
-/// A logged-in member of staff.
-struct Staff {
-    name: String,
-    token: SecretToken,
-}
-
-impl Staff {
-    fn csrf(&self) -> String {
-        self.token.csrf_token(SESSION_PURPOSE)
-    }
-
-    fn sent_csrf(&self, sent: &str) -> bool {
-        self.token.csrf_matches(SESSION_PURPOSE, sent)
-    }
-}
-
-/// The logged-in staff member; `Err` holds the redirect to the login page (or a 500).
-async fn staff(services: &AppState, headers: &HeaderMap) -> Result<Staff, Response> {
-    let Some(token) = cookie(headers, SESSION_COOKIE).and_then(|value| SecretToken::parse(&value))
-    else {
-        return Err(see_other(LOGIN_PATH));
-    };
-    match auth::session_user(services, &token).await {
-        Ok(Some(name)) => Ok(Staff { name, token }),
-        Ok(None) => Err(see_other(LOGIN_PATH)),
-        Err(error) => Err(internal_error(&error)),
-    }
-}
-
 // --- Login and logout ------------------------------------------------------------------------
 
 async fn login_form(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    if staff(&services, &headers).await.is_ok() {
+    if StaffSession::from_headers(&services, &headers)
+        .await
+        .is_ok()
+    {
         return see_other(CODES_PATH);
     }
     let token = SecretToken::generate();
@@ -286,7 +191,7 @@ async fn login(
         return bad_form();
     };
     let Some(pre_login) =
-        cookie(&headers, LOGIN_COOKIE).and_then(|value| SecretToken::parse(&value))
+        session::cookie(&headers, LOGIN_COOKIE).and_then(|value| SecretToken::parse(&value))
     else {
         return forbidden_form();
     };
@@ -320,33 +225,21 @@ async fn login(
             crate::ratelimit::set_retry_after(&mut response, 1);
             response
         }
-        Err(error) => internal_error(&error),
+        Err(error) => server_failed(&error),
     }
 }
 
+/// A form that carries nothing but its CSRF token.
 #[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
+struct TokenOnly {}
 
 async fn logout(
     State(services): State<AppState>,
     headers: HeaderMap,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    StaffForm { staff, .. }: StaffForm<TokenOnly>,
 ) -> Response {
-    let staff = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
-    let Ok(Form(form)) = form else {
-        return bad_form();
-    };
-    if !staff.sent_csrf(&form.csrf) {
-        return forbidden_form();
-    }
-    if let Err(error) = auth::log_out(&services, &staff.token).await {
-        return internal_error(&error);
+    if let Err(error) = auth::log_out(&services, staff.token()).await {
+        return server_failed(&error);
     }
     with_cookies(
         see_other(LOGIN_PATH),
@@ -361,20 +254,12 @@ async fn logout(
 
 // --- Codes -----------------------------------------------------------------------------------
 
-async fn issue_form(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    match staff(&services, &headers).await {
-        Ok(staff) => page(
-            StatusCode::OK,
-            html::issue_page(&staff.name, &staff.csrf(), None),
-        ),
-        Err(refusal) => refusal,
-    }
+async fn issue_form(staff: StaffSession) -> Response {
+    page(StatusCode::OK, html::issue_page(&staff, None))
 }
 
 #[derive(Deserialize)]
 struct IssueForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     test_type: String,
     #[serde(default)]
@@ -385,23 +270,12 @@ struct IssueForm {
 
 async fn issue(
     State(services): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<IssueForm>, FormRejection>,
+    StaffForm { staff, form }: StaffForm<IssueForm>,
 ) -> Response {
-    let staff = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
-    let Ok(Form(form)) = form else {
-        return bad_form();
-    };
-    if !staff.sent_csrf(&form.csrf) {
-        return forbidden_form();
-    }
     let refuse = |ja: &str, en: &str| {
         page(
             StatusCode::BAD_REQUEST,
-            html::issue_page(&staff.name, &staff.csrf(), Some((ja, en))),
+            html::issue_page(&staff, Some((ja, en))),
         )
     };
     let Some(test_type) = TestType::parse(form.test_type.trim()) else {
@@ -418,20 +292,14 @@ async fn issue(
             tracing::info!("a verification code was issued through the portal");
             page(
                 StatusCode::OK,
-                html::issued_page(
-                    &staff.name,
-                    &staff.csrf(),
-                    &issued,
-                    test_type,
-                    services.now(),
-                ),
+                html::issued_page(&staff, &issued, test_type, services.now()),
             )
         }
         Ok(Err(AuthorityProblem::BadDate)) => refuse(
             "日付は28日前から今日までの YYYY-MM-DD で入力してください。",
             "Dates must be YYYY-MM-DD, from 28 days ago up to today.",
         ),
-        Err(error) => internal_error(&error),
+        Err(error) => server_failed(&error),
     }
 }
 
@@ -448,35 +316,30 @@ fn code_id(text: &str) -> Option<String> {
 }
 
 async fn status(
+    staff: StaffSession,
     State(services): State<AppState>,
-    headers: HeaderMap,
     query: Result<Query<StatusQuery>, QueryRejection>,
 ) -> Response {
-    let staff = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
     let typed = query.map(|Query(query)| query.id).unwrap_or_default();
     show_status(&services, &staff, &typed, None).await
 }
 
 async fn show_status(
     services: &AppState,
-    staff: &Staff,
+    staff: &StaffSession,
     typed: &str,
     message: Option<(&str, &str)>,
 ) -> Response {
-    let csrf = staff.csrf();
     if typed.trim().is_empty() {
         return page(
             StatusCode::OK,
-            html::status_page(&staff.name, &csrf, "", StatusView::Form, message),
+            html::status_page(staff, "", StatusView::Form, message),
         );
     }
     let found = match code_id(typed) {
         Some(id) => match services.code_status(&id).await {
             Ok(found) => found,
-            Err(error) => return internal_error(&error),
+            Err(error) => return server_failed(&error),
         },
         None => None,
     };
@@ -485,18 +348,12 @@ async fn show_status(
             let state = CodeState::of(&status, services.now());
             page(
                 StatusCode::OK,
-                html::status_page(
-                    &staff.name,
-                    &csrf,
-                    typed,
-                    StatusView::Found(&status, state),
-                    message,
-                ),
+                html::status_page(staff, typed, StatusView::Found(&status, state), message),
             )
         }
         None => page(
             StatusCode::NOT_FOUND,
-            html::status_page(&staff.name, &csrf, typed, StatusView::NotFound, message),
+            html::status_page(staff, typed, StatusView::NotFound, message),
         ),
     }
 }
@@ -504,30 +361,17 @@ async fn show_status(
 #[derive(Deserialize)]
 struct ExpireForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     id: String,
 }
 
 async fn expire(
     State(services): State<AppState>,
-    headers: HeaderMap,
-    form: Result<Form<ExpireForm>, FormRejection>,
+    StaffForm { staff, form }: StaffForm<ExpireForm>,
 ) -> Response {
-    let staff = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
-    let Ok(Form(form)) = form else {
-        return bad_form();
-    };
-    if !staff.sent_csrf(&form.csrf) {
-        return forbidden_form();
-    }
     let expired = match code_id(&form.id) {
         Some(id) => match services.expire_code(&id).await {
             Ok(expired) => expired,
-            Err(error) => return internal_error(&error),
+            Err(error) => return server_failed(&error),
         },
         None => false,
     };
@@ -545,17 +389,10 @@ async fn expire(
 
 // --- Statistics ------------------------------------------------------------------------------
 
-async fn statistics(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    let staff = match staff(&services, &headers).await {
-        Ok(staff) => staff,
-        Err(refusal) => return refusal,
-    };
+async fn statistics(staff: StaffSession, State(services): State<AppState>) -> Response {
     match services.statistics(STATS_DAYS).await {
-        Ok(days) => page(
-            StatusCode::OK,
-            html::stats_page(&staff.name, &staff.csrf(), &days),
-        ),
-        Err(error) => internal_error(&error),
+        Ok(days) => page(StatusCode::OK, html::stats_page(&staff, &days)),
+        Err(error) => server_failed(&error),
     }
 }
 

@@ -16,14 +16,14 @@
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json as value;
 
-use super::{AppState, internal_error, json};
+use super::{AppState, ServicesState, internal_error, json};
 use crate::service::{AuthorityProblem, IssueCodeRequest};
 
 /// Prefix of the authority API.
@@ -60,29 +60,40 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(16 * 1024))
 }
 
-/// Checks the API key; `Err` holds the 401 answer.
-async fn authenticate(services: &AppState, headers: &HeaderMap) -> Result<String, Response> {
-    let key = headers
-        .get(API_KEY_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("");
-    if key.is_empty() {
-        return Err(json(
-            401,
-            &value!({"error": "an API key is required (X-API-Key)"}),
-        ));
-    }
-    match services.authenticate(key).await {
-        Ok(Some(name)) => Ok(name),
-        Ok(None) => Err(json(401, &value!({"error": "the API key is not valid"}))),
-        Err(error) => Err(internal_error(&error)),
+/// A request from the health authority's systems with a valid API key in [`API_KEY_HEADER`]:
+/// the name the key was made for. Without a key, or with a wrong one, the request is answered
+/// 401 (JSON) before its handler runs; the authority routes and the venue notice decisions take
+/// it as an argument.
+#[derive(Debug)]
+pub struct AuthorityKey {
+    /// The name the key was made for.
+    pub name: String,
+}
+
+impl<S: ServicesState> FromRequestParts<S> for AuthorityKey {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let key = parts
+            .headers
+            .get(API_KEY_HEADER)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        if key.is_empty() {
+            return Err(json(
+                401,
+                &value!({"error": "an API key is required (X-API-Key)"}),
+            ));
+        }
+        match state.services().authenticate(key).await {
+            Ok(Some(name)) => Ok(Self { name }),
+            Ok(None) => Err(json(401, &value!({"error": "the API key is not valid"}))),
+            Err(error) => Err(internal_error(&error)),
+        }
     }
 }
 
-async fn issue_code(State(services): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
+async fn issue_code(_: AuthorityKey, State(services): State<AppState>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<IssueCodeRequest>(&body) else {
         return json(
             400,
@@ -100,13 +111,10 @@ async fn issue_code(State(services): State<AppState>, headers: HeaderMap, body: 
 }
 
 async fn code_status(
+    _: AuthorityKey,
     State(services): State<AppState>,
-    headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
     // An id that is not even text (bad percent-encoding) is simply not found.
     let Ok(Path(id)) = id else {
         return json(404, &value!({"error": "no code with this id"}));
@@ -131,13 +139,10 @@ async fn code_status(
 }
 
 async fn expire_code(
+    _: AuthorityKey,
     State(services): State<AppState>,
-    headers: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
     let expired = match id {
         Ok(Path(id)) => services.expire_code(&id).await,
         // An id that is not even text (bad percent-encoding) names no code.
@@ -159,13 +164,10 @@ struct StatsQuery {
 }
 
 async fn statistics(
+    _: AuthorityKey,
     State(services): State<AppState>,
-    headers: HeaderMap,
     query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
     let days = match query {
         Ok(Query(StatsQuery { days: None })) => 14,
         Ok(Query(StatsQuery { days: Some(days) })) if STATS_DAYS.contains(&days) => days,
@@ -182,20 +184,14 @@ async fn statistics(
     }
 }
 
-async fn export_now(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
+async fn export_now(_: AuthorityKey, State(services): State<AppState>) -> Response {
     match crate::export::run_export(&services).await {
         Ok(outcome) => json(200, &outcome),
         Err(error) => internal_error(&error),
     }
 }
 
-async fn rotate(State(services): State<AppState>, headers: HeaderMap) -> Response {
-    if let Err(refusal) = authenticate(&services, &headers).await {
-        return refusal;
-    }
+async fn rotate(_: AuthorityKey, State(services): State<AppState>) -> Response {
     let now = services.now();
     let rotated = match services.export_keys.write() {
         Ok(mut ring) => ring.rotate(now),

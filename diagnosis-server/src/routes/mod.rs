@@ -29,16 +29,30 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use mimamori_api::v1::{CERTIFICATE_PATH, PUBLISH_PATH, VERIFY_PATH, random_padding};
 use mimamori_environment::OsRandom;
-use serde::Serialize;
 
+pub(crate) use crate::answers::{internal_error, json};
 use crate::service::Services;
 
 /// Shared state of every route.
 pub type AppState = Arc<Services>;
+
+/// A router state that reaches the server's services: what the extractors of a staff session
+/// ([`crate::portal::session`]) and of an API key ([`authority::AuthorityKey`]) need, whichever
+/// router (the application's or the venues') they run in.
+pub trait ServicesState: Send + Sync {
+    /// The services.
+    fn services(&self) -> &Services;
+}
+
+impl ServicesState for AppState {
+    fn services(&self) -> &Services {
+        self
+    }
+}
 
 /// Path of the liveness check.
 pub const HEALTH_PATH: &str = "/health";
@@ -165,11 +179,7 @@ fn as_json_error(kind: PathKind, response: Response) -> Response {
         status if status.is_server_error() => ("internal", "internal error; try again later"),
         _ => ("bad_request", "the request was refused"),
     };
-    let mut body = serde_json::json!({
-        "error": message,
-        "code": code,
-        "errorCode": code,
-    });
+    let mut body = crate::answers::error_body(code, message);
     if kind == PathKind::Phone {
         body["padding"] = serde_json::Value::String(random_padding(&mut OsRandom));
     }
@@ -183,38 +193,4 @@ fn as_json_error(kind: PathKind, response: Response) -> Response {
         .headers
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Response::from_parts(parts, axum::body::Body::from(bytes))
-}
-
-/// A JSON response that is never cached.
-pub(crate) fn json<T: Serialize>(status: u16, body: &T) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// The answer to a request that failed inside the server. The cause is logged (messages never
-/// hold personal data); the client learns only that it should retry.
-pub(crate) fn internal_error(error: &crate::Error) -> Response {
-    tracing::error!(%error, "request failed");
-    json(
-        500,
-        &serde_json::json!({
-            "error": "internal error; try again later",
-            "code": "internal",
-            "errorCode": "internal",
-        }),
-    )
 }

@@ -31,6 +31,8 @@ use mimamori_api::v1::{
 use mimamori_environment::OsRandom;
 use mimamori_environment::RandomSource;
 use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::{AppState, internal_error, json};
 use crate::openapi::{MAX_ID_CHARS, MAX_JWT_CHARS, MAX_PADDING_CHARS};
@@ -139,56 +141,171 @@ fn fake_jwt(length: usize) -> String {
     format!("{a}.{b}.{c}")
 }
 
+/// What differs between the three phone endpoints; [`read_request`] and [`padded`] do the rest
+/// the same way for each.
+trait PhoneEndpoint {
+    /// The request body.
+    type Request: DeserializeOwned;
+    /// The response body.
+    type Response: Serialize + Default;
+    /// The request's name in refusals (`verify`, `certificate`, `publish`).
+    const NAME: &'static str;
+    /// The shape `/openapi.json` gives the request (what a chaff request must keep).
+    fn well_formed(body: &[u8], request: &Self::Request) -> bool;
+    /// A refusal with a machine-readable `code` and a message.
+    fn refusal(code: &str, error: String) -> Self::Response;
+    /// The answer to a well-formed decoy: the real shape, about the real size.
+    fn decoy(services: &AppState, request: &Self::Request) -> Self::Response;
+    /// Where the response's padding goes.
+    fn padding(response: &mut Self::Response) -> &mut String;
+}
+
+/// `body` as `response` with random padding.
+fn padded<E: PhoneEndpoint>(status: u16, mut response: E::Response) -> Response {
+    *E::padding(&mut response) = random_padding(&mut OsRandom);
+    json(status, &response)
+}
+
+/// Reads an endpoint's request. `Err` holds the whole answer (boxed: it is large): 413 or 400 for a body that cannot
+/// be read or is not the request, 400 for a malformed decoy, 200 for a well-formed decoy.
+fn read_request<E: PhoneEndpoint>(
+    services: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<E::Request, Box<Response>> {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            let (status, code, error) = unread_body(&rejection);
+            return Err(Box::new(padded::<E>(status, E::refusal(code, error))));
+        }
+    };
+    let refuse = |error: String| Err(Box::new(padded::<E>(400, E::refusal("bad_request", error))));
+    let Ok(request) = serde_json::from_slice::<E::Request>(&body) else {
+        return refuse(format!("the request is not a JSON {} request", E::NAME));
+    };
+    if is_chaff(headers) {
+        if !E::well_formed(&body, &request) {
+            return refuse(format!(
+                "the decoy is not a well-formed {} request",
+                E::NAME
+            ));
+        }
+        return Err(Box::new(padded::<E>(200, E::decoy(services, &request))));
+    }
+    Ok(request)
+}
+
+/// `POST` [`VERIFY_PATH`].
+struct Verify;
+
+impl PhoneEndpoint for Verify {
+    type Request = VerifyCodeRequest;
+    type Response = VerifyCodeResponse;
+    const NAME: &'static str = "verify";
+
+    fn well_formed(body: &[u8], request: &Self::Request) -> bool {
+        well_formed_verify(body, request)
+    }
+
+    fn refusal(code: &str, error: String) -> Self::Response {
+        VerifyCodeResponse {
+            error,
+            error_code: code.into(),
+            ..Default::default()
+        }
+    }
+
+    fn decoy(services: &AppState, _: &Self::Request) -> Self::Response {
+        VerifyCodeResponse {
+            test_type: Some(TestType::Confirmed),
+            symptom_date: Some(crate::storage::utc_day(services.now())),
+            token: fake_jwt(330),
+            ..Default::default()
+        }
+    }
+
+    fn padding(response: &mut Self::Response) -> &mut String {
+        &mut response.padding
+    }
+}
+
+/// `POST` [`CERTIFICATE_PATH`].
+struct Certificate;
+
+impl PhoneEndpoint for Certificate {
+    type Request = CertificateRequest;
+    type Response = CertificateResponse;
+    const NAME: &'static str = "certificate";
+
+    fn well_formed(body: &[u8], request: &Self::Request) -> bool {
+        well_formed_certificate(body, request)
+    }
+
+    fn refusal(code: &str, error: String) -> Self::Response {
+        CertificateResponse {
+            error,
+            error_code: code.into(),
+            ..Default::default()
+        }
+    }
+
+    fn decoy(_: &AppState, _: &Self::Request) -> Self::Response {
+        CertificateResponse {
+            certificate: fake_jwt(390),
+            ..Default::default()
+        }
+    }
+
+    fn padding(response: &mut Self::Response) -> &mut String {
+        &mut response.padding
+    }
+}
+
+/// `POST` [`PUBLISH_PATH`].
+struct Publish;
+
+impl PhoneEndpoint for Publish {
+    type Request = PublishRequest;
+    type Response = PublishResponse;
+    const NAME: &'static str = "publish";
+
+    fn well_formed(body: &[u8], request: &Self::Request) -> bool {
+        well_formed_publish(body, request)
+    }
+
+    fn refusal(code: &str, error: String) -> Self::Response {
+        PublishResponse {
+            error,
+            code: code.into(),
+            ..Default::default()
+        }
+    }
+
+    fn decoy(_: &AppState, request: &Self::Request) -> Self::Response {
+        PublishResponse {
+            inserted_exposures: u32::try_from(request.temporary_exposure_keys.len()).unwrap_or(0),
+            ..Default::default()
+        }
+    }
+
+    fn padding(response: &mut Self::Response) -> &mut String {
+        &mut response.padding
+    }
+}
+
 async fn verify(
     State(services): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let (status, code, error) = unread_body(&rejection);
-            let body = VerifyCodeResponse {
-                error,
-                error_code: code.into(),
-                padding: random_padding(&mut OsRandom),
-                ..Default::default()
-            };
-            return json(status, &body);
-        }
+    let request = match read_request::<Verify>(&services, &headers, body) {
+        Ok(request) => request,
+        Err(answer) => return *answer,
     };
-    let Ok(request) = serde_json::from_slice::<VerifyCodeRequest>(&body) else {
-        let body = VerifyCodeResponse {
-            error: "the request is not a JSON verify request".into(),
-            error_code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    };
-    if is_chaff(&headers) && !well_formed_verify(&body, &request) {
-        let body = VerifyCodeResponse {
-            error: "the decoy is not a well-formed verify request".into(),
-            error_code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    }
-    if is_chaff(&headers) {
-        let body = VerifyCodeResponse {
-            test_type: Some(TestType::Confirmed),
-            symptom_date: Some(crate::storage::utc_day(services.now())),
-            token: fake_jwt(330),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(200, &body);
-    }
     match services.verify_code(&request).await {
-        Ok(mut answer) => {
-            answer.body.padding = random_padding(&mut OsRandom);
-            let mut response = json(answer.status, &answer.body);
+        Ok(answer) => {
+            let mut response = padded::<Verify>(answer.status, answer.body);
             if answer.status == 429 {
                 // The server-wide budget is per UTC minute: wait for the next one.
                 let wait = 60 - services.now().rem_euclid(60);
@@ -205,50 +322,12 @@ async fn certificate(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let (status, code, error) = unread_body(&rejection);
-            let body = CertificateResponse {
-                error,
-                error_code: code.into(),
-                padding: random_padding(&mut OsRandom),
-                ..Default::default()
-            };
-            return json(status, &body);
-        }
+    let request = match read_request::<Certificate>(&services, &headers, body) {
+        Ok(request) => request,
+        Err(answer) => return *answer,
     };
-    let Ok(request) = serde_json::from_slice::<CertificateRequest>(&body) else {
-        let body = CertificateResponse {
-            error: "the request is not a JSON certificate request".into(),
-            error_code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    };
-    if is_chaff(&headers) && !well_formed_certificate(&body, &request) {
-        let body = CertificateResponse {
-            error: "the decoy is not a well-formed certificate request".into(),
-            error_code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    }
-    if is_chaff(&headers) {
-        let body = CertificateResponse {
-            certificate: fake_jwt(390),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(200, &body);
-    }
     match services.certificate(&request).await {
-        Ok(mut answer) => {
-            answer.body.padding = random_padding(&mut OsRandom);
-            json(answer.status, &answer.body)
-        }
+        Ok(answer) => padded::<Certificate>(answer.status, answer.body),
         Err(error) => internal_error(&error),
     }
 }
@@ -258,50 +337,12 @@ async fn publish(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
-        Ok(body) => body,
-        Err(rejection) => {
-            let (status, code, error) = unread_body(&rejection);
-            let body = PublishResponse {
-                error,
-                code: code.into(),
-                padding: random_padding(&mut OsRandom),
-                ..Default::default()
-            };
-            return json(status, &body);
-        }
+    let request = match read_request::<Publish>(&services, &headers, body) {
+        Ok(request) => request,
+        Err(answer) => return *answer,
     };
-    let Ok(request) = serde_json::from_slice::<PublishRequest>(&body) else {
-        let body = PublishResponse {
-            error: "the request is not a JSON publish request".into(),
-            code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    };
-    if is_chaff(&headers) && !well_formed_publish(&body, &request) {
-        let body = PublishResponse {
-            error: "the decoy is not a well-formed publish request".into(),
-            code: "bad_request".into(),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(400, &body);
-    }
-    if is_chaff(&headers) {
-        let body = PublishResponse {
-            inserted_exposures: u32::try_from(request.temporary_exposure_keys.len()).unwrap_or(0),
-            padding: random_padding(&mut OsRandom),
-            ..Default::default()
-        };
-        return json(200, &body);
-    }
     match services.publish(&request).await {
-        Ok(mut answer) => {
-            answer.body.padding = random_padding(&mut OsRandom);
-            json(answer.status, &answer.body)
-        }
+        Ok(answer) => padded::<Publish>(answer.status, answer.body),
         Err(error) => internal_error(&error),
     }
 }

@@ -18,6 +18,7 @@
 //! Times are Unix seconds unless a name says otherwise.
 
 mod postgres;
+mod shared;
 mod sqlite;
 mod staff;
 mod venues;

@@ -6,8 +6,9 @@
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use mimamori_api::v1::TestType;
-use tokio_postgres::{NoTls, Row};
+use tokio_postgres::NoTls;
 
+use super::shared::{EXPOSURES_BETWEEN, export_file, exposure};
 use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
@@ -156,22 +157,6 @@ async fn bump(
     Ok(())
 }
 
-fn file_from_row(row: &Row) -> ExportFileRecord {
-    ExportFileRecord {
-        object_name: row.get(0),
-        region: row.get(1),
-        batch_id: row.get(2),
-        batch_num: row.get(3),
-        batch_size: row.get(4),
-        key_count: row.get(5),
-        created_ms: row.get(6),
-    }
-}
-
-fn to_u32(value: i64, what: &str) -> Result<u32> {
-    u32::try_from(value).map_err(|_| Error::Database(format!("a stored {what} is out of range")))
-}
-
 #[async_trait]
 impl Storage for PostgresStorage {
     async fn put_api_key(&self, name: &str, key_hash: &str, now: i64) -> Result<()> {
@@ -239,23 +224,12 @@ impl Storage for PostgresStorage {
         let transaction = client.transaction().await?;
         // FOR UPDATE: a concurrent redeem waits here and then sees the code used.
         let found = transaction
-            .query_opt(
-                "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
-                 FROM codes WHERE code_hash = $1 FOR UPDATE",
-                &[&code_hash],
-            )
+            .query_opt(&format!("{} FOR UPDATE", CodeRow::BY_HASH), &[&code_hash])
             .await?;
         let outcome = match found {
             None => RedeemOutcome::NotFound,
             Some(row) => {
-                let row = CodeRow {
-                    test_type: row.get(0),
-                    symptom_date: row.get(1),
-                    test_date: row.get(2),
-                    redeemed_at: row.get(3),
-                    expired_at: row.get(4),
-                    expires_at: row.get(5),
-                };
+                let row = CodeRow::read(&row)?;
                 match row.outcome(accepted, now)? {
                     Some(outcome) => outcome,
                     None => {
@@ -492,32 +466,8 @@ impl Storage for PostgresStorage {
 
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                "SELECT key, rolling_start, rolling_period, transmission_risk, report_type,
-                 days_since_onset, available_at FROM exposures
-                 WHERE available_at >= $1 AND available_at < $2",
-                &[&start, &end],
-            )
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let key: Vec<u8> = row.get(0);
-                let period: i32 = row.get(2);
-                Ok(StoredExposure {
-                    key: key
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| Error::Database("a stored key is not 16 bytes".into()))?,
-                    rolling_start: to_u32(row.get(1), "rolling start")?,
-                    rolling_period: to_u32(i64::from(period), "rolling period")?,
-                    transmission_risk: row.get(3),
-                    report_type: row.get(4),
-                    days_since_onset: row.get(5),
-                    available_at: row.get(6),
-                })
-            })
-            .collect()
+        let rows = client.query(EXPOSURES_BETWEEN, &[&start, &end]).await?;
+        rows.iter().map(exposure).collect()
     }
 
     async fn complete_export_batch(
@@ -579,7 +529,10 @@ impl Storage for PostgresStorage {
                 &[&region],
             )
             .await?;
-        Ok(rows.iter().map(file_from_row).collect())
+        Ok(rows
+            .iter()
+            .map(export_file)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn delete_expired(
@@ -603,8 +556,8 @@ impl Storage for PostgresStorage {
             )
             .await?
             .iter()
-            .map(file_from_row)
-            .collect();
+            .map(export_file)
+            .collect::<std::result::Result<_, _>>()?;
         let lapsed = transaction
             .query(
                 "SELECT expires_at FROM codes WHERE expires_at < $1

@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use mimamori_api::v1::TestType;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::shared::{EXPOSURES_BETWEEN, ReadRow, export_file, exposure, read_row, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
@@ -94,6 +95,17 @@ pub(super) struct CodeRow {
 }
 
 impl CodeRow {
+    /// The SQL (either backend) that reads a code's row by its hash, before redeeming it.
+    pub(super) const BY_HASH: &str = "SELECT test_type, symptom_date, test_date, redeemed_at, \
+         expired_at, expires_at FROM codes WHERE code_hash = $1";
+
+    /// Reads the columns of [`Self::BY_HASH`].
+    pub(super) fn read<R: ReadRow>(row: &R) -> std::result::Result<Self, R::Error> {
+        read_row!(row => Self {
+            test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
+        })
+    }
+
     /// The outcome when the code cannot be redeemed now; `None` when it can.
     pub(super) fn outcome(&self, accepted: &[TestType], now: i64) -> Result<Option<RedeemOutcome>> {
         Ok(if self.redeemed_at.is_some() {
@@ -169,6 +181,18 @@ impl SqliteStorage {
         &self.path
     }
 
+    /// Runs one statement on the connection's thread (the SQL in either placeholder style, see
+    /// [`super::shared::sqlite`]); returns how many rows it changed.
+    pub(super) async fn execute<P>(&self, sql: &str, params: P) -> Result<usize>
+    where
+        P: rusqlite::Params + Send + 'static,
+    {
+        let sql = super::shared::sqlite(sql);
+        self.with(move |connection| Ok(connection.execute(&sql, params)?))
+            .await
+    }
+
+    /// Runs `work` with the connection on a blocking thread.
     pub(super) async fn with<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
@@ -242,35 +266,20 @@ fn bump(transaction: &Transaction<'_>, day: &str, counter: Counter, by: i64) -> 
     Ok(())
 }
 
-fn file_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportFileRecord> {
-    Ok(ExportFileRecord {
-        object_name: row.get(0)?,
-        region: row.get(1)?,
-        batch_id: row.get(2)?,
-        batch_num: row.get(3)?,
-        batch_size: row.get(4)?,
-        key_count: row.get(5)?,
-        created_ms: row.get(6)?,
-    })
-}
-
 const FILE_COLUMNS: &str =
     "object_name, region, batch_id, batch_num, batch_size, key_count, created_ms";
 
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn put_api_key(&self, name: &str, key_hash: &str, now: i64) -> Result<()> {
-        let (name, key_hash) = (name.to_owned(), key_hash.to_owned());
-        self.with(move |connection| {
-            connection.execute(
-                "INSERT INTO api_keys (name, key_hash, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash,
-                 created_at = excluded.created_at",
-                params![name, key_hash, now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.execute(
+            "INSERT INTO api_keys (name, key_hash, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash,
+             created_at = excluded.created_at",
+            (name.to_owned(), key_hash.to_owned(), now),
+        )
+        .await?;
+        Ok(())
     }
 
     async fn api_key_name(&self, key_hash: &str) -> Result<Option<String>> {
@@ -329,21 +338,9 @@ impl Storage for SqliteStorage {
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let found: Option<CodeRow> = transaction
-                .query_row(
-                    "SELECT test_type, symptom_date, test_date, redeemed_at, expired_at, expires_at
-                     FROM codes WHERE code_hash = ?1",
-                    [&code_hash],
-                    |row| {
-                        Ok(CodeRow {
-                            test_type: row.get(0)?,
-                            symptom_date: row.get(1)?,
-                            test_date: row.get(2)?,
-                            redeemed_at: row.get(3)?,
-                            expired_at: row.get(4)?,
-                            expires_at: row.get(5)?,
-                        })
-                    },
-                )
+                .query_row(&sqlite(CodeRow::BY_HASH), [&code_hash], |row| {
+                    CodeRow::read(row)
+                })
                 .optional()?;
             let outcome = match found {
                 None => RedeemOutcome::NotFound,
@@ -406,15 +403,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn uncount_verification_attempt(&self, minute: i64) -> Result<()> {
-        self.with(move |connection| {
-            connection.execute(
-                "UPDATE verification_attempts SET attempts = attempts - 1
-                 WHERE minute = ?1 AND attempts > 0",
-                [minute],
-            )?;
-            Ok(())
-        })
-        .await
+        self.execute(
+            "UPDATE verification_attempts SET attempts = attempts - 1
+             WHERE minute = ?1 AND attempts > 0",
+            [minute],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn code_status(&self, id: &str) -> Result<Option<CodeStatus>> {
@@ -585,47 +580,11 @@ impl Storage for SqliteStorage {
 
     async fn exposures_between(&self, start: i64, end: i64) -> Result<Vec<StoredExposure>> {
         self.with(move |connection| {
-            let mut statement = connection.prepare(
-                "SELECT key, rolling_start, rolling_period, transmission_risk, report_type,
-                 days_since_onset, available_at FROM exposures
-                 WHERE available_at >= ?1 AND available_at < ?2",
-            )?;
-            let rows = statement.query_map(params![start, end], |row| {
-                let key: Vec<u8> = row.get(0)?;
-                Ok((
-                    key,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })?;
+            let mut statement = connection.prepare(&sqlite(EXPOSURES_BETWEEN))?;
+            let mut rows = statement.query(params![start, end])?;
             let mut keys = Vec::new();
-            for row in rows {
-                let (
-                    key,
-                    rolling_start,
-                    rolling_period,
-                    transmission_risk,
-                    report_type,
-                    days_since_onset,
-                    available_at,
-                ) = row?;
-                let key: [u8; 16] = key
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| Error::Database("a stored key is not 16 bytes".into()))?;
-                keys.push(StoredExposure {
-                    key,
-                    rolling_start,
-                    rolling_period,
-                    transmission_risk,
-                    report_type,
-                    days_since_onset,
-                    available_at,
-                });
+            while let Some(row) = rows.next()? {
+                keys.push(exposure(row)?);
             }
             Ok(keys)
         })
@@ -679,7 +638,7 @@ impl Storage for SqliteStorage {
                  ORDER BY created_ms, batch_id, batch_num"
             ))?;
             let files = statement
-                .query_map([region], file_from_row)?
+                .query_map([region], |row| export_file(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(files)
         })
@@ -701,7 +660,7 @@ impl Storage for SqliteStorage {
                     "DELETE FROM export_files WHERE created_ms < ?1 RETURNING {FILE_COLUMNS}"
                 ))?;
                 statement
-                    .query_map([file_cutoff_ms], file_from_row)?
+                    .query_map([file_cutoff_ms], |row| export_file(row))?
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             let lapsed: Vec<(i64,)> = {

@@ -11,6 +11,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
+use super::shared::{ReadRow, read_row, sqlite};
 use super::{PostgresStorage, SqliteStorage};
 use crate::Result;
 
@@ -120,19 +121,42 @@ pub trait StaffStorage: Send + Sync + 'static {
     async fn delete_expired_staff_sessions(&self, now: i64) -> Result<u64>;
 }
 
+// The SQL of both backends, in PostgreSQL's placeholders (see `super::shared::sqlite`).
+const END_SESSIONS_OF: &str = "DELETE FROM staff_sessions WHERE name = $1";
+const PUT_ACCOUNT: &str = "INSERT INTO staff_users (name, password_hash, created_at)
+     VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
+     failed_logins = 0, locked_until = 0";
+const DELETE_ACCOUNT: &str = "DELETE FROM staff_users WHERE name = $1";
+const ACCOUNT: &str = "SELECT name, password_hash, CAST(failed_logins AS BIGINT), locked_until
+     FROM staff_users WHERE name = $1";
+const NAMES: &str = "SELECT name FROM staff_users ORDER BY name";
+const RECORD_FAILURE: &str = "UPDATE staff_users SET
+       locked_until = CASE WHEN failed_logins + 1 >= $2
+                      THEN CAST($3 AS BIGINT) + CAST($4 AS BIGINT) ELSE locked_until END,
+       failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END
+     WHERE name = $1
+     RETURNING locked_until";
+const RECORD_SUCCESS: &str = "UPDATE staff_users SET failed_logins = 0 WHERE name = $1";
+const CREATE_SESSION: &str = "INSERT INTO staff_sessions (token_hash, name, created_at, expires_at)
+     VALUES ($1, $2, $3, $4)";
+const SESSION: &str = "SELECT name FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2";
+const DELETE_SESSION: &str = "DELETE FROM staff_sessions WHERE token_hash = $1";
+const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM staff_sessions WHERE expires_at <= $1";
+
+/// Reads a [`StaffAccount`] from the columns of [`ACCOUNT`].
+fn account<R: ReadRow>(row: &R) -> std::result::Result<StaffAccount, R::Error> {
+    read_row!(row => StaffAccount { name, password_hash, failed_logins, locked_until })
+}
+
 #[async_trait]
 impl StaffStorage for SqliteStorage {
     async fn put_staff_account(&self, name: &str, password_hash: &str, now: i64) -> Result<()> {
         let (name, password_hash) = (name.to_owned(), password_hash.to_owned());
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            transaction.execute("DELETE FROM staff_sessions WHERE name = ?1", [&name])?;
-            transaction.execute(
-                "INSERT INTO staff_users (name, password_hash, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-                 failed_logins = 0, locked_until = 0",
-                params![name, password_hash, now],
-            )?;
+            transaction.execute(&sqlite(END_SESSIONS_OF), [&name])?;
+            transaction.execute(&sqlite(PUT_ACCOUNT), params![name, password_hash, now])?;
             transaction.commit()?;
             Ok(())
         })
@@ -143,9 +167,8 @@ impl StaffStorage for SqliteStorage {
         let name = name.to_owned();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            transaction.execute("DELETE FROM staff_sessions WHERE name = ?1", [&name])?;
-            let deleted =
-                transaction.execute("DELETE FROM staff_users WHERE name = ?1", [&name])?;
+            transaction.execute(&sqlite(END_SESSIONS_OF), [&name])?;
+            let deleted = transaction.execute(&sqlite(DELETE_ACCOUNT), [&name])?;
             transaction.commit()?;
             Ok(deleted == 1)
         })
@@ -156,19 +179,7 @@ impl StaffStorage for SqliteStorage {
         let name = name.to_owned();
         self.with(move |connection| {
             Ok(connection
-                .query_row(
-                    "SELECT name, password_hash, failed_logins, locked_until FROM staff_users
-                     WHERE name = ?1",
-                    [name],
-                    |row| {
-                        Ok(StaffAccount {
-                            name: row.get(0)?,
-                            password_hash: row.get(1)?,
-                            failed_logins: row.get(2)?,
-                            locked_until: row.get(3)?,
-                        })
-                    },
-                )
+                .query_row(&sqlite(ACCOUNT), [name], |row| account(row))
                 .optional()?)
         })
         .await
@@ -176,7 +187,7 @@ impl StaffStorage for SqliteStorage {
 
     async fn staff_names(&self) -> Result<Vec<String>> {
         self.with(move |connection| {
-            let mut statement = connection.prepare("SELECT name FROM staff_users ORDER BY name")?;
+            let mut statement = connection.prepare(NAMES)?;
             let names = statement
                 .query_map([], |row| row.get(0))?
                 .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -196,13 +207,7 @@ impl StaffStorage for SqliteStorage {
         self.with(move |connection| {
             Ok(connection
                 .query_row(
-                    "UPDATE staff_users SET
-                       locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 + ?4
-                                      ELSE locked_until END,
-                       failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0
-                                       ELSE failed_logins + 1 END
-                     WHERE name = ?1
-                     RETURNING locked_until",
+                    &sqlite(RECORD_FAILURE),
                     params![name, max_failures, now, lock_seconds],
                     |row| row.get(0),
                 )
@@ -212,15 +217,8 @@ impl StaffStorage for SqliteStorage {
     }
 
     async fn record_login_success(&self, name: &str) -> Result<()> {
-        let name = name.to_owned();
-        self.with(move |connection| {
-            connection.execute(
-                "UPDATE staff_users SET failed_logins = 0 WHERE name = ?1",
-                [name],
-            )?;
-            Ok(())
-        })
-        .await
+        self.execute(RECORD_SUCCESS, [name.to_owned()]).await?;
+        Ok(())
     }
 
     async fn create_staff_session(
@@ -230,50 +228,31 @@ impl StaffStorage for SqliteStorage {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        let (token_hash, name) = (token_hash.to_owned(), name.to_owned());
-        self.with(move |connection| {
-            connection.execute(
-                "INSERT INTO staff_sessions (token_hash, name, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, name, now, expires_at],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (token_hash.to_owned(), name.to_owned(), now, expires_at);
+        self.execute(CREATE_SESSION, params).await?;
+        Ok(())
     }
 
     async fn staff_session(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
         let token_hash = token_hash.to_owned();
         self.with(move |connection| {
             Ok(connection
-                .query_row(
-                    "SELECT name FROM staff_sessions WHERE token_hash = ?1 AND expires_at > ?2",
-                    params![token_hash, now],
-                    |row| row.get(0),
-                )
+                .query_row(&sqlite(SESSION), params![token_hash, now], |row| row.get(0))
                 .optional()?)
         })
         .await
     }
 
     async fn delete_staff_session(&self, token_hash: &str) -> Result<bool> {
-        let token_hash = token_hash.to_owned();
-        self.with(move |connection| {
-            Ok(connection.execute(
-                "DELETE FROM staff_sessions WHERE token_hash = ?1",
-                [token_hash],
-            )? == 1)
-        })
-        .await
+        Ok(self
+            .execute(DELETE_SESSION, [token_hash.to_owned()])
+            .await?
+            == 1)
     }
 
     async fn delete_expired_staff_sessions(&self, now: i64) -> Result<u64> {
-        self.with(move |connection| {
-            let deleted =
-                connection.execute("DELETE FROM staff_sessions WHERE expires_at <= ?1", [now])?;
-            Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
-        })
-        .await
+        let deleted = self.execute(DELETE_EXPIRED_SESSIONS, [now]).await?;
+        Ok(u64::try_from(deleted).unwrap_or(u64::MAX))
     }
 }
 
@@ -282,16 +261,9 @@ impl StaffStorage for PostgresStorage {
     async fn put_staff_account(&self, name: &str, password_hash: &str, now: i64) -> Result<()> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
+        transaction.execute(END_SESSIONS_OF, &[&name]).await?;
         transaction
-            .execute("DELETE FROM staff_sessions WHERE name = $1", &[&name])
-            .await?;
-        transaction
-            .execute(
-                "INSERT INTO staff_users (name, password_hash, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash,
-                 failed_logins = 0, locked_until = 0",
-                &[&name, &password_hash, &now],
-            )
+            .execute(PUT_ACCOUNT, &[&name, &password_hash, &now])
             .await?;
         transaction.commit().await?;
         Ok(())
@@ -300,38 +272,21 @@ impl StaffStorage for PostgresStorage {
     async fn delete_staff_account(&self, name: &str) -> Result<bool> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        transaction
-            .execute("DELETE FROM staff_sessions WHERE name = $1", &[&name])
-            .await?;
-        let deleted = transaction
-            .execute("DELETE FROM staff_users WHERE name = $1", &[&name])
-            .await?;
+        transaction.execute(END_SESSIONS_OF, &[&name]).await?;
+        let deleted = transaction.execute(DELETE_ACCOUNT, &[&name]).await?;
         transaction.commit().await?;
         Ok(deleted == 1)
     }
 
     async fn staff_account(&self, name: &str) -> Result<Option<StaffAccount>> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT name, password_hash, failed_logins, locked_until FROM staff_users
-                 WHERE name = $1",
-                &[&name],
-            )
-            .await?;
-        Ok(row.map(|row| StaffAccount {
-            name: row.get(0),
-            password_hash: row.get(1),
-            failed_logins: i64::from(row.get::<_, i32>(2)),
-            locked_until: row.get(3),
-        }))
+        let row = client.query_opt(ACCOUNT, &[&name]).await?;
+        Ok(row.as_ref().map(account).transpose()?)
     }
 
     async fn staff_names(&self) -> Result<Vec<String>> {
         let client = self.pool.get().await?;
-        let rows = client
-            .query("SELECT name FROM staff_users ORDER BY name", &[])
-            .await?;
+        let rows = client.query(NAMES, &[]).await?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 
@@ -345,28 +300,14 @@ impl StaffStorage for PostgresStorage {
         let client = self.pool.get().await?;
         let max_failures = i32::try_from(max_failures).unwrap_or(i32::MAX);
         let row = client
-            .query_opt(
-                "UPDATE staff_users SET
-                   locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::BIGINT + $4::BIGINT
-                                  ELSE locked_until END,
-                   failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0
-                                   ELSE failed_logins + 1 END
-                 WHERE name = $1
-                 RETURNING locked_until",
-                &[&name, &max_failures, &now, &lock_seconds],
-            )
+            .query_opt(RECORD_FAILURE, &[&name, &max_failures, &now, &lock_seconds])
             .await?;
         Ok(row.map(|row| row.get(0)))
     }
 
     async fn record_login_success(&self, name: &str) -> Result<()> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "UPDATE staff_users SET failed_logins = 0 WHERE name = $1",
-                &[&name],
-            )
-            .await?;
+        client.execute(RECORD_SUCCESS, &[&name]).await?;
         Ok(())
     }
 
@@ -379,41 +320,25 @@ impl StaffStorage for PostgresStorage {
     ) -> Result<()> {
         let client = self.pool.get().await?;
         client
-            .execute(
-                "INSERT INTO staff_sessions (token_hash, name, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4)",
-                &[&token_hash, &name, &now, &expires_at],
-            )
+            .execute(CREATE_SESSION, &[&token_hash, &name, &now, &expires_at])
             .await?;
         Ok(())
     }
 
     async fn staff_session(&self, token_hash: &str, now: i64) -> Result<Option<String>> {
         let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                "SELECT name FROM staff_sessions WHERE token_hash = $1 AND expires_at > $2",
-                &[&token_hash, &now],
-            )
-            .await?;
+        let row = client.query_opt(SESSION, &[&token_hash, &now]).await?;
         Ok(row.map(|row| row.get(0)))
     }
 
     async fn delete_staff_session(&self, token_hash: &str) -> Result<bool> {
         let client = self.pool.get().await?;
-        let deleted = client
-            .execute(
-                "DELETE FROM staff_sessions WHERE token_hash = $1",
-                &[&token_hash],
-            )
-            .await?;
+        let deleted = client.execute(DELETE_SESSION, &[&token_hash]).await?;
         Ok(deleted == 1)
     }
 
     async fn delete_expired_staff_sessions(&self, now: i64) -> Result<u64> {
         let client = self.pool.get().await?;
-        Ok(client
-            .execute("DELETE FROM staff_sessions WHERE expires_at <= $1", &[&now])
-            .await?)
+        Ok(client.execute(DELETE_EXPIRED_SESSIONS, &[&now]).await?)
     }
 }

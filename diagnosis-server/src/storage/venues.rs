@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 
+use super::shared::{ReadRow, read_row, sqlite};
 use super::{PostgresStorage, SqliteStorage};
 use crate::Result;
 
@@ -189,120 +190,142 @@ pub trait VenueStorage: Send + Sync + 'static {
     async fn venue_notices_since(&self, since: i64) -> Result<Vec<StoredNotice>>;
 }
 
-fn registration_from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<VenueRegistrationRow> {
-    Ok(VenueRegistrationRow {
-        id: row.get(0)?,
-        created_at: row.get(1)?,
-        trace_lookup: row.get(2)?,
-        manager_lookup: row.get(3)?,
-        sealed_for_trace: row.get(4)?,
-        sealed_for_manager: row.get(5)?,
+/// Reads a [`VenueRegistrationRow`] from the columns of [`REGISTRATION_COLUMNS`].
+fn registration<R: ReadRow>(row: &R) -> std::result::Result<VenueRegistrationRow, R::Error> {
+    read_row!(row => VenueRegistrationRow {
+        id, created_at, trace_lookup, manager_lookup, sealed_for_trace, sealed_for_manager
     })
 }
 
-fn request_from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<NoticeRequestRow> {
-    Ok(NoticeRequestRow {
-        id: row.get(0)?,
-        registration_id: row.get(1)?,
-        created_at: row.get(2)?,
-        status: row.get(3)?,
-        decided_at: row.get(4)?,
-        summary: row.get(5)?,
-        entries: row.get(6)?,
+/// Reads a [`NoticeRequestRow`] from `id, registration_id, created_at, status, decided_at,
+/// summary, entries`.
+fn request<R: ReadRow>(row: &R) -> std::result::Result<NoticeRequestRow, R::Error> {
+    read_row!(row => NoticeRequestRow {
+        id, registration_id, created_at, status, decided_at, summary, entries
     })
 }
 
+/// Reads a [`VenueKeywordRow`] from `lookup, registration_id, sealed, expires_at`.
+fn keyword<R: ReadRow>(row: &R) -> std::result::Result<VenueKeywordRow, R::Error> {
+    read_row!(row => VenueKeywordRow { lookup, registration_id, sealed, expires_at })
+}
+
+/// Reads a [`StoredNotice`] from `notice_id, published_at, entry`.
+fn notice<R: ReadRow>(row: &R) -> std::result::Result<StoredNotice, R::Error> {
+    read_row!(row => StoredNotice { notice_id, published_at, entry })
+}
+
+/// The columns [`registration`] reads.
 const REGISTRATION_COLUMNS: &str =
     "id, created_at, trace_lookup, manager_lookup, sealed_for_trace, sealed_for_manager";
-const REQUEST_COLUMNS: &str =
-    "id, registration_id, created_at, status, decided_at, summary, entries";
+
+// The SQL of both backends, in PostgreSQL's placeholders (see `super::shared::sqlite`).
+const INSERT_REGISTRATION: &str = "INSERT INTO venue_registrations (id, created_at, trace_lookup, \
+     manager_lookup, sealed_for_trace, sealed_for_manager) VALUES ($1, $2, $3, $4, $5, $6)";
+const INSERT_KEYWORD: &str = "INSERT INTO venue_keywords (lookup, registration_id, sealed, expires_at) VALUES ($1, $2, $3, $4)";
+const DELETE_EXPIRED_KEYWORDS: &str = "DELETE FROM venue_keywords WHERE expires_at <= $1";
+const TAKE_KEYWORD: &str = "DELETE FROM venue_keywords WHERE lookup = $1
+     RETURNING lookup, registration_id, sealed, expires_at";
+const INSERT_REQUEST: &str = "INSERT INTO venue_notice_requests (id, registration_id, created_at, \
+     status, decided_at, summary, entries) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const PENDING_REQUESTS: &str = "SELECT id, registration_id, created_at, status, decided_at, \
+     summary, entries FROM venue_notice_requests WHERE status = 'pending' ORDER BY created_at, id";
+const DECIDE_REQUEST: &str = "UPDATE venue_notice_requests SET status = $2, decided_at = $3
+     WHERE id = $1 AND status = 'pending'
+     RETURNING id, registration_id, created_at, status, decided_at, summary, entries";
+const INSERT_NOTICE: &str = "INSERT INTO venue_notices (notice_id, published_at, entry) \
+     VALUES ($1, $2, $3) ON CONFLICT (notice_id) DO NOTHING";
+const DELETE_OLD_NOTICES: &str = "DELETE FROM venue_notices WHERE published_at < $1";
+const NOTICES: &str = "SELECT notice_id, published_at, entry FROM venue_notices
+     ORDER BY published_at, notice_id";
+
+/// Which lookup finds a registration.
+#[derive(Clone, Copy)]
+enum Lookup {
+    Trace,
+    Manager,
+}
+
+impl Lookup {
+    /// The query for the registration with this lookup.
+    fn query(self) -> String {
+        let column = match self {
+            Self::Trace => "trace_lookup",
+            Self::Manager => "manager_lookup",
+        };
+        format!("SELECT {REGISTRATION_COLUMNS} FROM venue_registrations WHERE {column} = $1")
+    }
+}
+
+/// The decision's status.
+fn decided(approve: bool) -> &'static str {
+    if approve { "approved" } else { "rejected" }
+}
+
+impl SqliteStorage {
+    async fn venue_by(&self, by: Lookup, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
+        let lookup = lookup.to_owned();
+        self.with(move |connection| {
+            Ok(connection
+                .query_row(&sqlite(&by.query()), [&lookup], |row| registration(row))
+                .optional()?)
+        })
+        .await
+    }
+}
+
+/// Stores `notices` in `transaction`, ignoring ids already stored.
+fn insert_notices_sqlite(
+    transaction: &rusqlite::Transaction<'_>,
+    notices: &[StoredNotice],
+) -> rusqlite::Result<()> {
+    for notice in notices {
+        transaction.execute(
+            &sqlite(INSERT_NOTICE),
+            params![notice.notice_id, notice.published_at, notice.entry],
+        )?;
+    }
+    Ok(())
+}
 
 #[async_trait]
 impl VenueStorage for SqliteStorage {
     async fn insert_venue_registration(&self, row: &VenueRegistrationRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                &format!(
-                    "INSERT INTO venue_registrations ({REGISTRATION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                ),
-                params![
-                    row.id,
-                    row.created_at,
-                    row.trace_lookup,
-                    row.manager_lookup,
-                    row.sealed_for_trace,
-                    row.sealed_for_manager
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (
+            row.id,
+            row.created_at,
+            row.trace_lookup,
+            row.manager_lookup,
+            row.sealed_for_trace,
+            row.sealed_for_manager,
+        );
+        self.execute(INSERT_REGISTRATION, params).await?;
+        Ok(())
     }
 
     async fn venue_by_trace_lookup(&self, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
-        let lookup = lookup.to_owned();
-        self.with(move |connection| {
-            Ok(connection
-                .query_row(
-                    &format!(
-                        "SELECT {REGISTRATION_COLUMNS} FROM venue_registrations WHERE trace_lookup = ?1"
-                    ),
-                    [&lookup],
-                    registration_from_sqlite,
-                )
-                .optional()?)
-        })
-        .await
+        self.venue_by(Lookup::Trace, lookup).await
     }
 
     async fn venue_by_manager_lookup(&self, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
-        let lookup = lookup.to_owned();
-        self.with(move |connection| {
-            Ok(connection
-                .query_row(
-                    &format!(
-                        "SELECT {REGISTRATION_COLUMNS} FROM venue_registrations WHERE manager_lookup = ?1"
-                    ),
-                    [&lookup],
-                    registration_from_sqlite,
-                )
-                .optional()?)
-        })
-        .await
+        self.venue_by(Lookup::Manager, lookup).await
     }
 
     async fn insert_venue_keyword(&self, row: &VenueKeywordRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                "INSERT INTO venue_keywords (lookup, registration_id, sealed, expires_at) VALUES (?1, ?2, ?3, ?4)",
-                params![row.lookup, row.registration_id, row.sealed, row.expires_at],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (row.lookup, row.registration_id, row.sealed, row.expires_at);
+        self.execute(INSERT_KEYWORD, params).await?;
+        Ok(())
     }
 
     async fn take_venue_keyword(&self, lookup: &str, now: i64) -> Result<Option<VenueKeywordRow>> {
         let lookup = lookup.to_owned();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            transaction.execute("DELETE FROM venue_keywords WHERE expires_at <= ?1", [now])?;
+            transaction.execute(&sqlite(DELETE_EXPIRED_KEYWORDS), [now])?;
             let row = transaction
-                .query_row(
-                    "DELETE FROM venue_keywords WHERE lookup = ?1
-                     RETURNING lookup, registration_id, sealed, expires_at",
-                    [&lookup],
-                    |row| {
-                        Ok(VenueKeywordRow {
-                            lookup: row.get(0)?,
-                            registration_id: row.get(1)?,
-                            sealed: row.get(2)?,
-                            expires_at: row.get(3)?,
-                        })
-                    },
-                )
+                .query_row(&sqlite(TAKE_KEYWORD), [&lookup], |row| keyword(row))
                 .optional()?;
             transaction.commit()?;
             Ok(row)
@@ -312,34 +335,24 @@ impl VenueStorage for SqliteStorage {
 
     async fn insert_notice_request(&self, row: &NoticeRequestRow) -> Result<()> {
         let row = row.clone();
-        self.with(move |connection| {
-            connection.execute(
-                &format!(
-                    "INSERT INTO venue_notice_requests ({REQUEST_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-                ),
-                params![
-                    row.id,
-                    row.registration_id,
-                    row.created_at,
-                    row.status,
-                    row.decided_at,
-                    row.summary,
-                    row.entries
-                ],
-            )?;
-            Ok(())
-        })
-        .await
+        let params = (
+            row.id,
+            row.registration_id,
+            row.created_at,
+            row.status,
+            row.decided_at,
+            row.summary,
+            row.entries,
+        );
+        self.execute(INSERT_REQUEST, params).await?;
+        Ok(())
     }
 
     async fn pending_notice_requests(&self) -> Result<Vec<NoticeRequestRow>> {
         self.with(move |connection| {
-            let mut statement = connection.prepare(&format!(
-                "SELECT {REQUEST_COLUMNS} FROM venue_notice_requests WHERE status = 'pending'
-                 ORDER BY created_at, id"
-            ))?;
+            let mut statement = connection.prepare(&sqlite(PENDING_REQUESTS))?;
             let rows = statement
-                .query_map([], request_from_sqlite)?
+                .query_map([], |row| request(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -356,25 +369,15 @@ impl VenueStorage for SqliteStorage {
         let (id, notices) = (id.to_owned(), notices.to_vec());
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            let status = if approve { "approved" } else { "rejected" };
             let row = transaction
                 .query_row(
-                    &format!(
-                        "UPDATE venue_notice_requests SET status = ?2, decided_at = ?3
-                         WHERE id = ?1 AND status = 'pending' RETURNING {REQUEST_COLUMNS}"
-                    ),
-                    params![id, status, now],
-                    request_from_sqlite,
+                    &sqlite(DECIDE_REQUEST),
+                    params![id, decided(approve), now],
+                    |row| request(row),
                 )
                 .optional()?;
             if row.is_some() && approve {
-                for notice in &notices {
-                    transaction.execute(
-                        "INSERT INTO venue_notices (notice_id, published_at, entry) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (notice_id) DO NOTHING",
-                        params![notice.notice_id, notice.published_at, notice.entry],
-                    )?;
-                }
+                insert_notices_sqlite(&transaction, &notices)?;
             }
             transaction.commit()?;
             Ok(row)
@@ -386,13 +389,7 @@ impl VenueStorage for SqliteStorage {
         let notices = notices.to_vec();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
-            for notice in &notices {
-                transaction.execute(
-                    "INSERT INTO venue_notices (notice_id, published_at, entry) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (notice_id) DO NOTHING",
-                    params![notice.notice_id, notice.published_at, notice.entry],
-                )?;
-            }
+            insert_notices_sqlite(&transaction, &notices)?;
             transaction.commit()?;
             Ok(())
         })
@@ -401,19 +398,10 @@ impl VenueStorage for SqliteStorage {
 
     async fn venue_notices_since(&self, since: i64) -> Result<Vec<StoredNotice>> {
         self.with(move |connection| {
-            connection.execute("DELETE FROM venue_notices WHERE published_at < ?1", [since])?;
-            let mut statement = connection.prepare(
-                "SELECT notice_id, published_at, entry FROM venue_notices
-                 ORDER BY published_at, notice_id",
-            )?;
+            connection.execute(&sqlite(DELETE_OLD_NOTICES), [since])?;
+            let mut statement = connection.prepare(NOTICES)?;
             let rows = statement
-                .query_map([], |row| {
-                    Ok(StoredNotice {
-                        notice_id: row.get(0)?,
-                        published_at: row.get(1)?,
-                        entry: row.get(2)?,
-                    })
-                })?
+                .query_map([], |row| notice(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -421,27 +409,28 @@ impl VenueStorage for SqliteStorage {
     }
 }
 
-fn registration_from_postgres(row: &tokio_postgres::Row) -> VenueRegistrationRow {
-    VenueRegistrationRow {
-        id: row.get(0),
-        created_at: row.get(1),
-        trace_lookup: row.get(2),
-        manager_lookup: row.get(3),
-        sealed_for_trace: row.get(4),
-        sealed_for_manager: row.get(5),
+impl PostgresStorage {
+    async fn venue_by(&self, by: Lookup, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
+        let client = self.pool.get().await?;
+        let row = client.query_opt(&by.query(), &[&lookup]).await?;
+        Ok(row.as_ref().map(registration).transpose()?)
     }
 }
 
-fn request_from_postgres(row: &tokio_postgres::Row) -> NoticeRequestRow {
-    NoticeRequestRow {
-        id: row.get(0),
-        registration_id: row.get(1),
-        created_at: row.get(2),
-        status: row.get(3),
-        decided_at: row.get(4),
-        summary: row.get(5),
-        entries: row.get(6),
+/// Stores `notices` in `transaction`, ignoring ids already stored.
+async fn insert_notices_postgres(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    notices: &[StoredNotice],
+) -> Result<()> {
+    for notice in notices {
+        transaction
+            .execute(
+                INSERT_NOTICE,
+                &[&notice.notice_id, &notice.published_at, &notice.entry],
+            )
+            .await?;
     }
+    Ok(())
 }
 
 #[async_trait]
@@ -450,9 +439,7 @@ impl VenueStorage for PostgresStorage {
         let client = self.pool.get().await?;
         client
             .execute(
-                &format!(
-                    "INSERT INTO venue_registrations ({REGISTRATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
-                ),
+                INSERT_REGISTRATION,
                 &[
                     &row.id,
                     &row.created_at,
@@ -467,37 +454,24 @@ impl VenueStorage for PostgresStorage {
     }
 
     async fn venue_by_trace_lookup(&self, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "SELECT {REGISTRATION_COLUMNS} FROM venue_registrations WHERE trace_lookup = $1"
-                ),
-                &[&lookup],
-            )
-            .await?;
-        Ok(row.as_ref().map(registration_from_postgres))
+        self.venue_by(Lookup::Trace, lookup).await
     }
 
     async fn venue_by_manager_lookup(&self, lookup: &str) -> Result<Option<VenueRegistrationRow>> {
-        let client = self.pool.get().await?;
-        let row = client
-            .query_opt(
-                &format!(
-                    "SELECT {REGISTRATION_COLUMNS} FROM venue_registrations WHERE manager_lookup = $1"
-                ),
-                &[&lookup],
-            )
-            .await?;
-        Ok(row.as_ref().map(registration_from_postgres))
+        self.venue_by(Lookup::Manager, lookup).await
     }
 
     async fn insert_venue_keyword(&self, row: &VenueKeywordRow) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
-                "INSERT INTO venue_keywords (lookup, registration_id, sealed, expires_at) VALUES ($1, $2, $3, $4)",
-                &[&row.lookup, &row.registration_id, &row.sealed, &row.expires_at],
+                INSERT_KEYWORD,
+                &[
+                    &row.lookup,
+                    &row.registration_id,
+                    &row.sealed,
+                    &row.expires_at,
+                ],
             )
             .await?;
         Ok(())
@@ -507,31 +481,18 @@ impl VenueStorage for PostgresStorage {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         transaction
-            .execute("DELETE FROM venue_keywords WHERE expires_at <= $1", &[&now])
+            .execute(DELETE_EXPIRED_KEYWORDS, &[&now])
             .await?;
-        let row = transaction
-            .query_opt(
-                "DELETE FROM venue_keywords WHERE lookup = $1
-                 RETURNING lookup, registration_id, sealed, expires_at",
-                &[&lookup],
-            )
-            .await?;
+        let row = transaction.query_opt(TAKE_KEYWORD, &[&lookup]).await?;
         transaction.commit().await?;
-        Ok(row.map(|row| VenueKeywordRow {
-            lookup: row.get(0),
-            registration_id: row.get(1),
-            sealed: row.get(2),
-            expires_at: row.get(3),
-        }))
+        Ok(row.as_ref().map(keyword).transpose()?)
     }
 
     async fn insert_notice_request(&self, row: &NoticeRequestRow) -> Result<()> {
         let client = self.pool.get().await?;
         client
             .execute(
-                &format!(
-                    "INSERT INTO venue_notice_requests ({REQUEST_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                ),
+                INSERT_REQUEST,
                 &[
                     &row.id,
                     &row.registration_id,
@@ -548,16 +509,11 @@ impl VenueStorage for PostgresStorage {
 
     async fn pending_notice_requests(&self) -> Result<Vec<NoticeRequestRow>> {
         let client = self.pool.get().await?;
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT {REQUEST_COLUMNS} FROM venue_notice_requests WHERE status = 'pending'
-                     ORDER BY created_at, id"
-                ),
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(request_from_postgres).collect())
+        let rows = client.query(PENDING_REQUESTS, &[]).await?;
+        Ok(rows
+            .iter()
+            .map(request)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn decide_notice_request(
@@ -569,69 +525,31 @@ impl VenueStorage for PostgresStorage {
     ) -> Result<Option<NoticeRequestRow>> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        let status = if approve { "approved" } else { "rejected" };
         let row = transaction
-            .query_opt(
-                &format!(
-                    "UPDATE venue_notice_requests SET status = $2, decided_at = $3
-                     WHERE id = $1 AND status = 'pending' RETURNING {REQUEST_COLUMNS}"
-                ),
-                &[&id, &status, &now],
-            )
+            .query_opt(DECIDE_REQUEST, &[&id, &decided(approve), &now])
             .await?;
         if row.is_some() && approve {
-            for notice in notices {
-                transaction
-                    .execute(
-                        "INSERT INTO venue_notices (notice_id, published_at, entry) VALUES ($1, $2, $3)
-                         ON CONFLICT (notice_id) DO NOTHING",
-                        &[&notice.notice_id, &notice.published_at, &notice.entry],
-                    )
-                    .await?;
-            }
+            insert_notices_postgres(&transaction, notices).await?;
         }
         transaction.commit().await?;
-        Ok(row.as_ref().map(request_from_postgres))
+        Ok(row.as_ref().map(request).transpose()?)
     }
 
     async fn insert_venue_notices(&self, notices: &[StoredNotice]) -> Result<()> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
-        for notice in notices {
-            transaction
-                .execute(
-                    "INSERT INTO venue_notices (notice_id, published_at, entry) VALUES ($1, $2, $3)
-                     ON CONFLICT (notice_id) DO NOTHING",
-                    &[&notice.notice_id, &notice.published_at, &notice.entry],
-                )
-                .await?;
-        }
+        insert_notices_postgres(&transaction, notices).await?;
         transaction.commit().await?;
         Ok(())
     }
 
     async fn venue_notices_since(&self, since: i64) -> Result<Vec<StoredNotice>> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "DELETE FROM venue_notices WHERE published_at < $1",
-                &[&since],
-            )
-            .await?;
-        let rows = client
-            .query(
-                "SELECT notice_id, published_at, entry FROM venue_notices
-                 ORDER BY published_at, notice_id",
-                &[],
-            )
-            .await?;
+        client.execute(DELETE_OLD_NOTICES, &[&since]).await?;
+        let rows = client.query(NOTICES, &[]).await?;
         Ok(rows
             .iter()
-            .map(|row| StoredNotice {
-                notice_id: row.get(0),
-                published_at: row.get(1),
-                entry: row.get(2),
-            })
-            .collect())
+            .map(notice)
+            .collect::<std::result::Result<_, _>>()?)
     }
 }

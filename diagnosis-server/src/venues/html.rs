@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use mimamori_venue::{NoticeTemplate, VenueType};
 
 use super::notices::RequestSummary;
@@ -13,80 +13,29 @@ use super::{
     NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, POSTER_FORM_PATH,
     REGISTER_PAGE_PATH,
 };
-use crate::portal::STYLESHEET_PATH;
-use crate::portal::html::{display_time, escape};
+use crate::pages::{self, Site, escape, ja_en};
+use crate::portal::html::display_time;
+use crate::portal::session::StaffSession;
 
-/// Content-Security-Policy of the venue pages: no scripts; images may be inline (the QR codes
-/// and downloads are `data:` URLs, so nothing about a venue is fetched again).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-
-/// An HTML answer, never cached.
+/// An HTML answer, never cached, whose images may be inline (the QR codes and downloads are
+/// `data:` URLs, so nothing about a venue is fetched again).
 pub(crate) fn page(status: StatusCode, body: String) -> Response {
-    (
-        status,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-            ),
-            (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
-            (
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    let mut response = pages::html(status, body);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY_WITH_DATA_IMAGES),
+    );
+    response
 }
 
-/// A page with one message.
+/// A venue page with one message.
 pub(crate) fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
-    page(
-        status,
-        layout(
-            "エラー",
-            "Error",
-            &format!("<p class=\"error\" id=\"error\">{}</p>", ja_en(ja, en)),
-        ),
-    )
+    page(status, pages::problem_page(Site::Venues, ja, en))
 }
 
-/// The answer to a portal form without a valid CSRF token.
-pub(crate) fn forbidden() -> Response {
-    problem(
-        StatusCode::FORBIDDEN,
-        "このフォームは受け付けられません。ページを開き直してからやり直してください。",
-        "This form was not accepted (missing or wrong form token); reload the page and try again.",
-    )
-}
-
-fn ja_en(ja: &str, en: &str) -> String {
-    format!(
-        "{} <span class=\"en\" lang=\"en\">{}</span>",
-        escape(ja),
-        escape(en)
-    )
-}
-
+/// A venue operator's page.
 fn layout(title_ja: &str, title_en: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <title>{} / {} — みまもり</title><link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head>\
-         <body><header><strong>みまもり 来店記録 <span class=\"en\" lang=\"en\">Mimamori venue check-in</span></strong></header>\
-         <main><h1>{}</h1>{body}</main></body></html>\n",
-        escape(title_ja),
-        escape(title_en),
-        ja_en(title_ja, title_en)
-    )
+    pages::layout(title_ja, title_en, Site::Venues, body)
 }
 
 fn field_errors(problems: &[RegistrationProblem], field: &str) -> String {
@@ -496,19 +445,12 @@ pub(crate) fn request_filed_page(id: &str) -> String {
 
 /// The authority's page: pending requests and the direct form.
 pub(crate) fn portal_page(
-    staff: &str,
-    csrf: &str,
+    staff: &StaffSession,
     requests: &[RequestSummary],
     outcome: Option<(&str, &str)>,
 ) -> String {
+    let csrf = &staff.csrf();
     let mut body = String::new();
-    let _ = write!(
-        body,
-        "<p><a href=\"{}\">{}</a> · {}</p>",
-        crate::portal::CODES_PATH,
-        ja_en("ポータルに戻る", "Back to the portal"),
-        escape(staff)
-    );
     if let Some((ja, en)) = outcome {
         let _ = write!(
             body,
@@ -576,5 +518,10 @@ pub(crate) fn portal_page(
         notice_fields_html(),
         ja_en("お知らせを公開", "Publish the notice"),
     );
-    layout("来店記録のお知らせ", "Venue notices", &body)
+    pages::layout(
+        "来店記録のお知らせ",
+        "Venue notices",
+        Site::Portal(Some(staff)),
+        &body,
+    )
 }

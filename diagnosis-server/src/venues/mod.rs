@@ -1,5 +1,5 @@
 //! Venue check-ins and cluster notices, the server side (issue 6; protocol in
-//! [`mimamori_venue`], design in `shared/design/venues.md`).
+//! [`mimamori_venue`], design and its reasons in `docs/adr/0007-venue-check-ins.md`).
 //!
 //! | method | path | who | what |
 //! |--------|------|-----|------|
@@ -54,6 +54,7 @@ pub use self::registration::{
     CAPACITY_BANDS, DEFAULT_STAY_MINUTES, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS,
     QR_PNG_MODULE_PIXELS, RegisteredRoom, RegisteredVenue, RegistrationForm, RegistrationProblem,
 };
+use crate::answers::{internal_error, json};
 use crate::routes::AppState;
 use crate::storage::StoredNotice;
 use crate::{Error, Result};
@@ -149,6 +150,12 @@ impl std::fmt::Debug for VenueService {
 
 /// Shared state of the venue routes.
 pub type VenueState = Arc<VenueService>;
+
+impl crate::routes::ServicesState for VenueState {
+    fn services(&self) -> &crate::service::Services {
+        &self.services
+    }
+}
 
 impl VenueService {
     /// Loads (or on first start creates) the keys in the data directory.
@@ -348,16 +355,16 @@ async fn feed(State(venues): State<VenueState>, headers: HeaderMap) -> Response 
     let bytes = if stale {
         match venues.publish_feed().await {
             Ok(bytes) => bytes::Bytes::from(bytes),
-            Err(error) => return json_internal(&error),
+            Err(error) => return internal_error(&error),
         }
     } else {
         match venues.services.blobs.get(FEED_OBJECT).await {
             Ok(Some(bytes)) => bytes,
             Ok(None) => match venues.publish_feed().await {
                 Ok(bytes) => bytes::Bytes::from(bytes),
-                Err(error) => return json_internal(&error),
+                Err(error) => return internal_error(&error),
             },
-            Err(error) => return json_internal(&error),
+            Err(error) => return internal_error(&error),
         }
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
@@ -386,35 +393,6 @@ async fn feed(State(venues): State<VenueState>, headers: HeaderMap) -> Response 
 async fn published_keys(State(venues): State<VenueState>) -> Response {
     match venues.published_keys() {
         Ok(keys) => json(200, &keys),
-        Err(error) => json_internal(&error),
+        Err(error) => internal_error(&error),
     }
-}
-
-/// A JSON answer that is never cached.
-pub(crate) fn json<T: serde::Serialize>(status: u16, body: &T) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                ),
-                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            ],
-            bytes,
-        )
-            .into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    }
-}
-
-/// The answer to a failure inside the server (logged; messages never hold personal data).
-pub(crate) fn json_internal(error: &Error) -> Response {
-    tracing::error!(%error, "venue request failed");
-    json(
-        500,
-        &serde_json::json!({"error": "internal error; try again later", "code": "internal"}),
-    )
 }

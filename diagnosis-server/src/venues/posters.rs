@@ -24,7 +24,7 @@ use mimamori_venue::VenueQr;
 use serde::Deserialize;
 
 use super::registration::QR_PNG_MODULE_PIXELS;
-use super::{VenueState, html, json, json_internal};
+use super::{VenueState, html, internal_error, json};
 use crate::Error;
 
 /// The JSON API for a room's poster or QR image.
@@ -189,7 +189,7 @@ pub(crate) async fn poster_json(State(venues): State<VenueState>, body: Bytes) -
                 "code": "documents_unavailable",
             }),
         ),
-        Err(Refusal::Internal(error)) => json_internal(&error),
+        Err(Refusal::Internal(error)) => internal_error(&error),
     }
 }
 

@@ -21,7 +21,7 @@ use mimamori_venue::{
 use serde::{Deserialize, Serialize};
 
 use super::{
-    NOTICE_REQUEST_PAGE_PATH, VenueService, VenueState, html, json, json_internal, lookup,
+    NOTICE_REQUEST_PAGE_PATH, VenueService, VenueState, html, internal_error, json, lookup,
 };
 use crate::storage::VenueRegistrationRow;
 use crate::{Error, Result};
@@ -435,43 +435,13 @@ pub(crate) async fn register(
         Ok(fonts) => fonts.clone(),
         Err(reason) => return Ok(RegisterOutcome::DocumentsUnavailable(reason)),
     };
-    let keys = venues.keys()?;
-    let now = venues.now();
-    let mut random = OsRandom;
-    let venue_type = VenueType::from_slug(&details.venue_type)?;
-    let address = payload_address(&details);
-    let mut sealed_rooms = Vec::with_capacity(rooms.len());
-    for room in &rooms {
-        let payload = VenuePayload::new(
-            venue_type,
-            details.default_stay_minutes,
-            VenueSeed::generate(&mut random),
-            &details.name,
-            &address,
-            room,
-        )?;
-        let qr: VenueQr = payload.sign(&keys.signing, &venues.settings.authority_host)?;
-        sealed_rooms.push(SealedRoom {
-            room: room.clone(),
-            qr_url: qr.url(),
-        });
-    }
-    let id = registration_id(&mut random);
-    let trace_code = TraceCode::generate(&mut random);
-    let manager_key = TraceCode::generate(&mut random);
-    let record = SealedVenue {
-        version: 1,
-        registration_id: id.clone(),
-        registered_at: now,
-        details: details.clone(),
-        rooms: sealed_rooms.clone(),
-    };
-    let plaintext = zeroize::Zeroizing::new(
-        serde_json::to_vec(&record).map_err(|error| Error::Database(error.to_string()))?,
-    );
-    let authority = keys.seal.public_key();
-    let sealed_for_trace = SealedRecord::seal(&authority, &trace_code, &plaintext, &mut random)?;
-    let sealed_for_manager = SealedRecord::seal(&authority, &manager_key, &plaintext, &mut random)?;
+    let sealed = seal_registration(venues, &details, &rooms)?;
+    let SealedRegistration {
+        record,
+        trace_code,
+        manager_key,
+        row,
+    } = sealed;
 
     let documents_input = DocumentsInput {
         fonts,
@@ -494,24 +464,90 @@ pub(crate) async fn register(
     venues
         .services
         .storage
-        .insert_venue_registration(&VenueRegistrationRow {
-            id: id.clone(),
-            created_at: now,
-            trace_lookup: lookup("trace", trace_code.as_bytes()),
-            manager_lookup: lookup("manager", manager_key.as_bytes()),
-            sealed_for_trace: sealed_for_trace.to_bytes(),
-            sealed_for_manager: sealed_for_manager.to_bytes(),
-        })
+        .insert_venue_registration(&row)
         .await?;
     tracing::info!(rooms = rooms_out.len(), "venue registered");
     Ok(RegisterOutcome::Registered(Box::new(RegisteredVenue {
-        registration_id: id,
+        registration_id: row.id,
         trace_code: trace_code.to_display().to_string(),
         manager_key: manager_key.to_display().to_string(),
         rooms: rooms_out,
         leaflet_pdf: BASE64.encode(leaflet_pdf),
         operator_copy_pdf: BASE64.encode(operator_copy_pdf),
     })))
+}
+
+/// A registration ready to store: the record, its two codes, and the database row with the
+/// record sealed to each.
+pub(crate) struct SealedRegistration {
+    /// What was sealed.
+    pub(crate) record: SealedVenue,
+    /// The operator's trace code.
+    pub(crate) trace_code: TraceCode,
+    /// The manager device's key.
+    pub(crate) manager_key: TraceCode,
+    /// The row to store.
+    pub(crate) row: VenueRegistrationRow,
+}
+
+/// Makes one signed QR per room of a checked registration, a registration id, the trace code
+/// and the manager key, and seals the record to each (nothing is stored).
+pub(crate) fn seal_registration(
+    venues: &VenueService,
+    details: &VenueDetails,
+    rooms: &[String],
+) -> Result<SealedRegistration> {
+    let keys = venues.keys()?;
+    let now = venues.now();
+    let mut random = OsRandom;
+    let venue_type = VenueType::from_slug(&details.venue_type)?;
+    let address = payload_address(details);
+    let mut sealed_rooms = Vec::with_capacity(rooms.len());
+    for room in rooms {
+        let payload = VenuePayload::new(
+            venue_type,
+            details.default_stay_minutes,
+            VenueSeed::generate(&mut random),
+            &details.name,
+            &address,
+            room,
+        )?;
+        let qr: VenueQr = payload.sign(&keys.signing, &venues.settings.authority_host)?;
+        sealed_rooms.push(SealedRoom {
+            room: room.clone(),
+            qr_url: qr.url(),
+        });
+    }
+    let id = registration_id(&mut random);
+    let trace_code = TraceCode::generate(&mut random);
+    let manager_key = TraceCode::generate(&mut random);
+    let record = SealedVenue {
+        version: 1,
+        registration_id: id.clone(),
+        registered_at: now,
+        details: details.clone(),
+        rooms: sealed_rooms,
+    };
+    let plaintext = zeroize::Zeroizing::new(
+        serde_json::to_vec(&record).map_err(|error| Error::Database(error.to_string()))?,
+    );
+    let authority = keys.seal.public_key();
+    let sealed_for_trace = SealedRecord::seal(&authority, &trace_code, &plaintext, &mut random)?;
+    let sealed_for_manager = SealedRecord::seal(&authority, &manager_key, &plaintext, &mut random)?;
+    let row = VenueRegistrationRow {
+        id,
+        created_at: now,
+        trace_lookup: lookup("trace", trace_code.as_bytes()),
+        manager_lookup: lookup("manager", manager_key.as_bytes()),
+        sealed_for_trace: sealed_for_trace.to_bytes(),
+        sealed_for_manager: sealed_for_manager.to_bytes(),
+    };
+    Ok(SealedRegistration {
+        record,
+        trace_code,
+        manager_key,
+        row,
+    })
 }
 
 struct DocumentsInput {
@@ -636,7 +672,7 @@ pub(crate) async fn register_json(State(venues): State<VenueState>, body: Bytes)
                 "code": "documents_unavailable",
             }),
         ),
-        Err(error) => json_internal(&error),
+        Err(error) => internal_error(&error),
     }
 }
 
