@@ -51,16 +51,12 @@ pub fn fetch_published_keys(
     server: &ServerUrl,
 ) -> Result<Vec<ExportPublicKey>> {
     let response = transport.get(&server.join(EXPORT_KEYS_PATH), MAX_EXPORT_KEYS_BYTES)?;
-    if !response.is_success() {
-        return Err(Error::ServerRefused {
-            request: "download",
-            status: response.status,
-            code: None,
-            advice: "the server does not publish its export keys there; configure them instead",
-        });
-    }
+    let body = response.downloaded(
+        "download",
+        "the server does not publish its export keys there; configure them instead",
+    )?;
     let published: ExportVerificationKeys =
-        serde_json::from_slice(&response.body).map_err(|_| Error::InvalidServerResponse {
+        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
             what: "list of export keys",
             reason: "it is not {\"keys\": [{\"publicKeyPem\": ...}]}".into(),
         })?;
@@ -184,16 +180,12 @@ pub fn sync(
     }
     let source = settings.list_url();
     let response = transport.get(&source, MAX_EXPORT_LIST_BYTES as u64)?;
-    if !response.is_success() {
-        return Err(Error::ServerRefused {
-            request: "download",
-            status: response.status,
-            code: None,
-            advice: "the list of export files is not available; check the server URL and region, \
+    let body = response.downloaded(
+        "download",
+        "the list of export files is not available; check the server URL and region, \
                      or try again later",
-        });
-    }
-    let entries = parse_export_list(&response.body)?;
+    )?;
+    let entries = parse_export_list(&body)?;
     let mut report = SyncReport {
         listed: entries
             .iter()
@@ -245,15 +237,11 @@ fn fetch_and_match(
     download: &Path,
 ) -> Result<Option<MatchedFile>> {
     let response = transport.get(&settings.server.join(&entry.url), MAX_EXPORT_ARCHIVE_BYTES)?;
-    if !response.is_success() {
-        return Err(Error::ServerRefused {
-            request: "download",
-            status: response.status,
-            code: None,
-            advice: "a listed export file is not available; it is tried again at the next sync",
-        });
-    }
-    write_file(download, &response.body)?;
+    let body = response.downloaded(
+        "download",
+        "a listed export file is not available; it is tried again at the next sync",
+    )?;
+    write_file(download, &body)?;
     let matched = phone.match_export_file(source, &entry.url, download, &settings.public_keys);
     remove_if_present(download)?;
     Ok(matched?.map(|report| MatchedFile {

@@ -27,6 +27,20 @@ impl HttpResponse {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// The body of a successful download; any other status is [`Error::ServerRefused`] with
+    /// `request` (what was asked, e.g. "download") and `advice` (what to do).
+    pub fn downloaded(self, request: &'static str, advice: &'static str) -> Result<Vec<u8>> {
+        if !self.is_success() {
+            return Err(Error::ServerRefused {
+                request,
+                status: self.status,
+                code: None,
+                advice,
+            });
+        }
+        Ok(self.body)
+    }
 }
 
 impl std::fmt::Debug for HttpResponse {

@@ -98,15 +98,10 @@ pub fn sync_venue_notices(
 /// [`NoticeFeed::parse`].
 pub fn download_notice_feed(transport: &dyn Transport, url: &str) -> Result<Vec<u8>> {
     let response = transport.get(url, MAX_FEED_BYTES as u64)?;
-    if !response.is_success() {
-        return Err(Error::ServerRefused {
-            request: "notice feed download",
-            status: response.status,
-            code: None,
-            advice: "the server does not publish a venue notice feed there; check the address",
-        });
-    }
-    Ok(response.body)
+    response.downloaded(
+        "notice feed download",
+        "the server does not publish a venue notice feed there; check the address",
+    )
 }
 
 /// Downloads the venue keys the server publishes at [`KEYS_PATH`]: the feed keys and the QR keys.
@@ -115,16 +110,12 @@ pub fn fetch_venue_keys(
     server: &ServerUrl,
 ) -> Result<Vec<VenuePublicKey>> {
     let response = transport.get(&server.join(KEYS_PATH), MAX_VENUE_KEYS_BYTES)?;
-    if !response.is_success() {
-        return Err(Error::ServerRefused {
-            request: "venue key list download",
-            status: response.status,
-            code: None,
-            advice: "the server does not publish venue keys there; pin the authority's keys instead",
-        });
-    }
+    let body = response.downloaded(
+        "venue key list download",
+        "the server does not publish venue keys there; pin the authority's keys instead",
+    )?;
     let published: PublishedVenueKeys =
-        serde_json::from_slice(&response.body).map_err(|_| Error::InvalidServerResponse {
+        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
             what: "venue key list",
             reason: "it is not valid JSON of the venue key list".into(),
         })?;
