@@ -216,17 +216,7 @@ fn summary(listing: &Listing, with_checkins: bool, out: &mut impl Write) -> Resu
             let overlaps: Vec<String> = candidate
                 .overlaps
                 .iter()
-                .map(|o| {
-                    format!(
-                        "{} {} {:02}:{:02}-{:02}:{:02}",
-                        o.room,
-                        o.from.date(),
-                        o.from.hour(),
-                        o.from.minute(),
-                        o.to.hour(),
-                        o.to.minute()
-                    )
-                })
+                .map(|overlap| overlap.room_and_times("-"))
                 .collect();
             writeln!(
                 out,

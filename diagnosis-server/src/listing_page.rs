@@ -443,17 +443,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             let overlaps: Vec<String> = candidate
                 .overlaps
                 .iter()
-                .map(|o| {
-                    format!(
-                        "{} {} {:02}:{:02}–{:02}:{:02}",
-                        o.room,
-                        o.from.date(),
-                        o.from.hour(),
-                        o.from.minute(),
-                        o.to.hour(),
-                        o.to.minute()
-                    )
-                })
+                .map(|overlap| overlap.room_and_times("–"))
                 .collect();
             let _ = write!(
                 page,

@@ -179,16 +179,7 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
             let times: Vec<String> = candidate
                 .overlaps
                 .iter()
-                .map(|o| {
-                    format!(
-                        "{} {:02}:{:02}–{:02}:{:02}",
-                        o.from.date(),
-                        o.from.hour(),
-                        o.from.minute(),
-                        o.to.hour(),
-                        o.to.minute()
-                    )
-                })
+                .map(|overlap| overlap.times("–"))
                 .collect();
             let mut rooms: Vec<&str> = candidate.overlaps.iter().map(|o| o.room.as_str()).collect();
             rooms.dedup();

@@ -252,8 +252,6 @@ fn watched_person((entry, dates): (&RosterEntry, &HealthWatch)) -> WatchedPerson
 }
 
 fn candidate(candidate: &Candidate) -> ListingCandidate {
-    let minute =
-        |t: time::PrimitiveDateTime| format!("{} {:02}:{:02}", t.date(), t.hour(), t.minute());
     ListingCandidate {
         person_id: candidate.person_id.clone(),
         name: candidate.name.clone(),
@@ -263,8 +261,8 @@ fn candidate(candidate: &Candidate) -> ListingCandidate {
             .iter()
             .map(|o| RoomOverlap {
                 room: o.room.clone(),
-                from: minute(o.from),
-                to: minute(o.to),
+                from: o.start_minute(),
+                to: o.end_minute(),
                 minutes: o.minutes(),
             })
             .collect(),

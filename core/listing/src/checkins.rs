@@ -129,6 +129,38 @@ impl Overlap {
     pub fn minutes(&self) -> i64 {
         (self.to - self.from).whole_minutes()
     }
+
+    /// When the overlap started, as `YYYY-MM-DD HH:MM` (local).
+    pub fn start_minute(&self) -> String {
+        minute_time(self.from)
+    }
+
+    /// When the overlap ended, as `YYYY-MM-DD HH:MM` (local).
+    pub fn end_minute(&self) -> String {
+        minute_time(self.to)
+    }
+
+    /// The times as `YYYY-MM-DD HH:MM{dash}HH:MM`, with the start's date (the end's date is
+    /// left out: a stay lasts at most [`MAX_STAY`]). `dash` is `-` for a terminal, `–` for a
+    /// page or a printed document.
+    pub fn times(&self, dash: &str) -> String {
+        format!(
+            "{}{dash}{:02}:{:02}",
+            self.start_minute(),
+            self.to.hour(),
+            self.to.minute()
+        )
+    }
+
+    /// The room and the times: `room YYYY-MM-DD HH:MM{dash}HH:MM` ([`Overlap::times`]).
+    pub fn room_and_times(&self, dash: &str) -> String {
+        format!("{} {}", self.room, self.times(dash))
+    }
+}
+
+/// `YYYY-MM-DD HH:MM`.
+fn minute_time(time: PrimitiveDateTime) -> String {
+    format!("{} {:02}:{:02}", time.date(), time.hour(), time.minute())
 }
 
 /// A person proposed from the check-ins, for someone to confirm. Never a listed person.
@@ -288,6 +320,19 @@ mod tests {
             propose_candidates(&investigation, &roster, &checkins, "nobody").is_empty(),
             "no check-ins of the positive person, no proposals"
         );
+    }
+
+    #[test]
+    fn an_overlap_is_written_to_the_minute() {
+        let overlap = Overlap {
+            room: "room-a".into(),
+            from: datetime!(2021 - 03 - 03 09:05:59),
+            to: datetime!(2021 - 03 - 03 10:30),
+        };
+        assert_eq!(overlap.start_minute(), "2021-03-03 09:05");
+        assert_eq!(overlap.end_minute(), "2021-03-03 10:30");
+        assert_eq!(overlap.times("–"), "2021-03-03 09:05–10:30");
+        assert_eq!(overlap.room_and_times("-"), "room-a 2021-03-03 09:05-10:30");
     }
 
     #[test]

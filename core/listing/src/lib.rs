@@ -419,10 +419,6 @@ fn dates(days: &[Date]) -> Vec<String> {
     days.iter().map(ToString::to_string).collect()
 }
 
-fn minute_time(time: time::PrimitiveDateTime) -> String {
-    format!("{} {:02}:{:02}", time.date(), time.hour(), time.minute())
-}
-
 #[derive(Serialize)]
 struct JsonListing {
     format: &'static str,
@@ -624,8 +620,8 @@ impl From<&Listing> for JsonListing {
                             .iter()
                             .map(|overlap| JsonOverlap {
                                 room: overlap.room.clone(),
-                                from: minute_time(overlap.from),
-                                to: minute_time(overlap.to),
+                                from: overlap.start_minute(),
+                                to: overlap.end_minute(),
                                 minutes: overlap.minutes(),
                             })
                             .collect(),
