@@ -67,11 +67,8 @@ fn parse_setting(text: &str) -> Result<Setting, String> {
 /// every output, and only then writes the files (each atomically), so a bad input leaves existing
 /// output files untouched.
 pub(crate) fn run(args: &ListingArgs, out: &mut impl Write) -> Result<()> {
-    let basis = match (args.onset, args.specimen) {
-        (Some(onset), None) => Basis::SymptomOnset(onset),
-        (None, Some(specimen)) => Basis::SpecimenCollection(specimen),
-        _ => bail!("give either --onset or --specimen"),
-    };
+    // clap asks for exactly one of --onset and --specimen; core checks it again.
+    let basis = Basis::from_onset_or_specimen(args.onset, args.specimen)?;
     let roster_csv = read(&args.roster)?;
     let consultation = match &args.consultation {
         Some(path) => Consultation::from_json(&read(path)?)
@@ -83,14 +80,10 @@ pub(crate) fn run(args: &ListingArgs, out: &mut impl Write) -> Result<()> {
     let checkins = checkins_csv.as_deref().zip(args.positive.as_deref());
     let listing = ListingRequest {
         setting: args.setting,
-        masking: if args.masked {
-            Masking::Masked
-        } else {
-            Masking::Unmasked
-        },
+        masking: Masking::from_masked(args.masked),
         basis,
         last_attendance: args.last_attendance,
-        attended: (!args.attended.is_empty()).then_some(args.attended.as_slice()),
+        attended: &args.attended,
         roster_csv: &roster_csv,
         checkins,
         consultation,

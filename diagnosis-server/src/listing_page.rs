@@ -127,10 +127,13 @@ impl Inputs {
         };
         let setting: Setting = self.setting.parse().map_err(|e| format!("{e}"))?;
         let basis_date = date(&self.basis_date, "the onset or specimen date")?;
-        let basis = match self.basis.as_str() {
-            "specimen" => Basis::SpecimenCollection(basis_date),
-            _ => Basis::SymptomOnset(basis_date),
-        };
+        // The form picks one of the two with its `basis` menu (onset unless `specimen`).
+        let specimen = self.basis == "specimen";
+        let basis = Basis::from_onset_or_specimen(
+            (!specimen).then_some(basis_date),
+            specimen.then_some(basis_date),
+        )
+        .map_err(|e| e.to_string())?;
         let last = date(&self.last_attendance, "the last day of attendance")?;
         let attended = self
             .attended
@@ -138,11 +141,6 @@ impl Inputs {
             .filter(|item| !item.trim().is_empty())
             .map(|item| date(item, "each attendance day"))
             .collect::<Result<Vec<_>, _>>()?;
-        let masking = if self.masked {
-            Masking::Masked
-        } else {
-            Masking::Unmasked
-        };
         // The form's own refusal, before core's pipeline: no roster chosen. (Check-ins without
         // the positive person's id are refused by `ListingRequest::run`, for every caller.)
         if self.roster.trim().is_empty() {
@@ -151,10 +149,10 @@ impl Inputs {
         let with_checkins = !self.checkins.trim().is_empty();
         let request = ListingRequest {
             setting,
-            masking,
+            masking: Masking::from_masked(self.masked),
             basis,
             last_attendance: last,
-            attended: (!attended.is_empty()).then_some(attended.as_slice()),
+            attended: &attended,
             roster_csv: &self.roster,
             checkins: with_checkins.then_some((self.checkins.as_str(), self.positive.as_str())),
             consultation: Consultation::hokkaido(),

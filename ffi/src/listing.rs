@@ -139,14 +139,6 @@ fn setting(text: &str) -> Result<Setting, MimamoriError> {
     Ok(text.parse::<Setting>()?)
 }
 
-fn masking(masked: bool) -> Masking {
-    if masked {
-        Masking::Masked
-    } else {
-        Masking::Unmasked
-    }
-}
-
 /// The criteria a roster may use for a setting (`workplace`, `school`, `nursery`,
 /// `afterschool`) and masking case.
 #[uniffi::export]
@@ -154,7 +146,7 @@ pub fn listing_criteria(
     setting_id: String,
     masked: bool,
 ) -> Result<Vec<ListingCriterion>, MimamoriError> {
-    let list = setting(&setting_id)?.criteria(masking(masked))?;
+    let list = setting(&setting_id)?.criteria(Masking::from_masked(masked))?;
     Ok(list
         .criteria
         .iter()
@@ -171,15 +163,11 @@ pub fn listing_criteria(
 /// without `positive_id`, is an [`MimamoriError::InvalidInput`] saying what to correct.
 #[uniffi::export]
 pub fn make_listing(input: ListingInput) -> Result<ListingResult, MimamoriError> {
-    let basis = match (&input.onset_day, &input.specimen_day) {
-        (Some(day), None) => Basis::SymptomOnset(parse_day("onset_day", day)?),
-        (None, Some(day)) => Basis::SpecimenCollection(parse_day("specimen_day", day)?),
-        _ => {
-            return Err(MimamoriError::InvalidInput {
-                reason: "give either onset_day or specimen_day".to_owned(),
-            });
-        }
-    };
+    let day = |name: &str, day: &Option<String>| day.as_deref().map(|day| parse_day(name, day));
+    let basis = Basis::from_onset_or_specimen(
+        day("onset_day", &input.onset_day).transpose()?,
+        day("specimen_day", &input.specimen_day).transpose()?,
+    )?;
     let attended = input
         .attended
         .iter()
@@ -191,10 +179,10 @@ pub fn make_listing(input: ListingInput) -> Result<ListingResult, MimamoriError>
     };
     let listing = ListingRequest {
         setting: setting(&input.setting)?,
-        masking: masking(input.masked),
+        masking: Masking::from_masked(input.masked),
         basis,
         last_attendance: parse_day("last_attendance", &input.last_attendance)?,
-        attended: (!attended.is_empty()).then_some(attended.as_slice()),
+        attended: &attended,
         roster_csv: &input.roster_csv,
         checkins: checkins(&input)?,
         consultation,

@@ -172,8 +172,8 @@ pub struct ListingRequest<'a> {
     pub basis: Basis,
     /// The positive person's last day of attendance.
     pub last_attendance: Date,
-    /// The positive person's attendance days (`None`: every day of the period).
-    pub attended: Option<&'a [Date]>,
+    /// The positive person's attendance days; none given (empty) means every day of the period.
+    pub attended: &'a [Date],
     /// The roster CSV ([`roster`] describes it).
     pub roster_csv: &'a str,
     /// Room check-ins CSV and the positive person's id in it, to propose candidates.
@@ -187,7 +187,8 @@ impl ListingRequest<'_> {
     /// listing (with the proposals when check-ins were given). The first problem found is the
     /// error; nothing is kept from a refused request.
     pub fn run(&self) -> Result<Listing> {
-        let period = InvestigationPeriod::new(self.basis, self.last_attendance, self.attended)?;
+        let attended = (!self.attended.is_empty()).then_some(self.attended);
+        let period = InvestigationPeriod::new(self.basis, self.last_attendance, attended)?;
         let investigation = Investigation::new(self.setting, self.masking, period)?;
         let roster = Roster::parse(self.roster_csv, &investigation)?;
         let candidates = match self.checkins {
@@ -784,7 +785,7 @@ mod tests {
             masking: Masking::Masked,
             basis: Basis::SymptomOnset(date!(2021 - 02 - 25)),
             last_attendance: date!(2021 - 02 - 27),
-            attended: Some(&attended),
+            attended: &attended,
             roster_csv: "id,name,group,attendance,criteria,last_contact\n\
                          c1,A,x,2021-02-27,long-time,\n\
                          c2,B,x,2021-02-27,,\n",
@@ -808,6 +809,18 @@ mod tests {
             no_positive.run().unwrap_err(),
             crate::Error::InvalidInvestigation { .. }
         ));
+        let every_day = ListingRequest {
+            attended: &[],
+            consultation: request.consultation.clone(),
+            ..request
+        }
+        .run()
+        .unwrap();
+        assert_eq!(
+            every_day.investigation().period().attendance_days().count(),
+            5,
+            "no attendance days given: every day of 02-23 to 02-27"
+        );
         let bad = ListingRequest {
             roster_csv: "id,name,group,attendance,criteria,last_contact\nc1,A,x,2021-02-27,same-room,\n",
             ..request

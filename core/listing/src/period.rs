@@ -37,6 +37,21 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// The basis from the two dates a form or command line asks for: exactly one of the symptom
+    /// onset and the specimen collection date (for a positive person without symptoms) must be
+    /// given.
+    pub fn from_onset_or_specimen(onset: Option<Date>, specimen: Option<Date>) -> Result<Self> {
+        match (onset, specimen) {
+            (Some(onset), None) => Ok(Self::SymptomOnset(onset)),
+            (None, Some(specimen)) => Ok(Self::SpecimenCollection(specimen)),
+            (Some(_), Some(_)) | (None, None) => Err(Error::InvalidInvestigation {
+                reason: "give either the symptom onset or, for a positive person without \
+                         symptoms, the specimen collection date (exactly one of the two)"
+                    .to_owned(),
+            }),
+        }
+    }
+
     /// The date itself.
     pub fn date(self) -> Date {
         match self {
@@ -312,6 +327,24 @@ mod tests {
         assert!(!period.attended(date!(2021 - 06 - 09)), "not attended");
         assert!(period.contains(date!(2021 - 06 - 09)));
         assert_eq!(period.attendance_days().count(), 3);
+    }
+
+    #[test]
+    fn the_basis_is_exactly_one_of_onset_and_specimen() {
+        let day = date!(2021 - 01 - 10);
+        assert_eq!(
+            Basis::from_onset_or_specimen(Some(day), None).unwrap(),
+            Basis::SymptomOnset(day)
+        );
+        assert_eq!(
+            Basis::from_onset_or_specimen(None, Some(day)).unwrap(),
+            Basis::SpecimenCollection(day)
+        );
+        for (onset, specimen) in [(None, None), (Some(day), Some(day))] {
+            let error = Basis::from_onset_or_specimen(onset, specimen).unwrap_err();
+            assert!(matches!(error, Error::InvalidInvestigation { .. }));
+            assert!(error.to_string().contains("exactly one"), "{error}");
+        }
     }
 
     #[test]

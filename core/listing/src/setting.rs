@@ -214,6 +214,12 @@ pub enum Masking {
 }
 
 impl Masking {
+    /// [`Masking::Masked`] when the positive person wore a mask (a form's checkbox, a command
+    /// line's flag), [`Masking::Unmasked`] otherwise.
+    pub fn from_masked(masked: bool) -> Self {
+        if masked { Self::Masked } else { Self::Unmasked }
+    }
+
     /// `true` for [`Masking::Masked`].
     pub fn is_masked(self) -> bool {
         self == Self::Masked
@@ -787,6 +793,13 @@ mod tests {
         let refused = Setting::Workplace.criteria(Masking::Masked).unwrap_err();
         assert!(matches!(refused, Error::InvalidInvestigation { .. }));
         assert!(refused.to_string().contains("--masked"));
+    }
+
+    #[test]
+    fn masking_comes_from_a_flag() {
+        assert_eq!(Masking::from_masked(true), Masking::Masked);
+        assert_eq!(Masking::from_masked(false), Masking::Unmasked);
+        assert!(Masking::from_masked(true).is_masked());
     }
 
     #[test]
