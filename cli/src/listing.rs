@@ -3,11 +3,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{ArgGroup, Args};
 use mimamori_listing::{
     Basis, CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, Consultation, EVERYONE_ELSE_ENGLISH,
-    EVERYONE_ELSE_JAPANESE, Listing, ListingRequest, Masking, Outcome, Setting,
+    EVERYONE_ELSE_JAPANESE, Listing, ListingFile, ListingRequest, Masking, Outcome, Setting,
 };
 use time::Date;
 
@@ -230,10 +230,14 @@ fn summary(listing: &Listing, with_checkins: bool, out: &mut impl Write) -> Resu
 /// or of the check-ins.
 fn naming_the_file(error: mimamori_listing::Error, args: &ListingArgs) -> anyhow::Error {
     let file = match &error {
-        mimamori_listing::Error::InvalidListingFile { file: "roster", .. } => {
-            Some(format!("the roster {}", args.roster.display()))
-        }
-        mimamori_listing::Error::InvalidListingFile { .. } => args
+        mimamori_listing::Error::InvalidListingFile {
+            file: ListingFile::Roster,
+            ..
+        } => Some(format!("the roster {}", args.roster.display())),
+        mimamori_listing::Error::InvalidListingFile {
+            file: ListingFile::CheckIns,
+            ..
+        } => args
             .checkins
             .as_ref()
             .map(|path| format!("the check-ins {}", path.display())),
@@ -265,4 +269,41 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use mimamori_listing::{ListingFile, RowProblem};
+
+    use super::*;
+
+    #[test]
+    fn a_refused_line_names_the_path_of_its_file() {
+        let args = ListingArgs {
+            setting: Setting::School,
+            onset: Some(Date::MIN),
+            specimen: None,
+            last_attendance: Date::MIN,
+            attended: Vec::new(),
+            masked: false,
+            roster: PathBuf::from("people.csv"),
+            checkins: Some(PathBuf::from("rooms.csv")),
+            positive: Some("p1".to_owned()),
+            consultation: None,
+            out_csv: None,
+            out_json: None,
+            pdf: None,
+        };
+        let refused = |file| mimamori_listing::Error::InvalidListingFile {
+            file,
+            line: 3,
+            problem: RowProblem::BadStay,
+        };
+        let roster = naming_the_file(refused(ListingFile::Roster), &args);
+        assert_eq!(roster.to_string(), "cannot use the roster people.csv");
+        assert!(format!("{roster:#}").contains("roster line 3"));
+        let checkins = naming_the_file(refused(ListingFile::CheckIns), &args);
+        assert_eq!(checkins.to_string(), "cannot use the check-ins rooms.csv");
+        assert!(format!("{checkins:#}").contains("check-in file line 3"));
+    }
 }

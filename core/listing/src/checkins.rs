@@ -22,10 +22,9 @@ use std::collections::BTreeMap;
 
 use time::{Duration, PrimitiveDateTime};
 
-use super::csv;
-use super::roster::{Columns, RowProblem, parse_date, required};
+use super::roster::{RowProblem, parse_date, read_rows, required};
 use super::{Investigation, MAX_ROWS, Roster};
-use crate::error::{Error, Result};
+use crate::error::{ListingFile, Result};
 
 /// The check-in file's column names.
 pub const CHECKIN_COLUMNS: [&str; 4] = ["person_id", "room", "checked_in", "checked_out"];
@@ -53,44 +52,33 @@ pub struct CheckIn {
 /// instead of the space, and `:SS` seconds, are accepted), each stay ending after it starts and
 /// lasting at most [`MAX_STAY`].
 ///
-/// Any problem rejects the whole file with [`Error::InvalidListingFile`] naming the line and the
+/// Any problem rejects the whole file with [`crate::Error::InvalidListingFile`] naming the line and the
 /// reason.
 pub fn parse_checkins(text: &str) -> Result<Vec<CheckIn>> {
-    let refuse = |line: usize, problem: RowProblem| Error::InvalidListingFile {
-        file: "check-in file",
-        line,
-        problem,
-    };
-    let records = csv::parse(text)
-        .map_err(|(line, problem)| refuse(line, RowProblem::NotCsv(problem.describe())))?;
-    let mut records = records.into_iter();
-    let header = records.next().ok_or_else(|| refuse(1, RowProblem::Empty))?;
-    let columns = Columns::from_header(&header.fields, &CHECKIN_COLUMNS)
-        .map_err(|problem| refuse(header.line, problem))?;
     let mut checkins = Vec::new();
-    for (count, record) in records.enumerate() {
-        let line = record.line;
-        if count >= MAX_ROWS * 10 {
-            return Err(refuse(line, RowProblem::TooManyRows));
-        }
-        let [person_id, room, checked_in, checked_out] = columns
-            .fields(&record.fields, &CHECKIN_COLUMNS)
-            .map_err(|problem| refuse(line, problem))?;
-        let person_id = required("person_id", person_id).map_err(|p| refuse(line, p))?;
-        let room = required("room", room).map_err(|p| refuse(line, p))?;
-        let checked_in = parse_time(checked_in, "checked_in").map_err(|p| refuse(line, p))?;
-        let checked_out = parse_time(checked_out, "checked_out").map_err(|p| refuse(line, p))?;
-        if checked_out <= checked_in || checked_out - checked_in > MAX_STAY {
-            return Err(refuse(line, RowProblem::BadStay));
-        }
-        checkins.push(CheckIn {
-            line,
-            person_id: person_id.to_owned(),
-            room: room.to_owned(),
-            checked_in,
-            checked_out,
-        });
-    }
+    read_rows(
+        ListingFile::CheckIns,
+        text,
+        &CHECKIN_COLUMNS,
+        MAX_ROWS * 10,
+        |line, [person_id, room, checked_in, checked_out]| {
+            let person_id = required("person_id", person_id)?;
+            let room = required("room", room)?;
+            let checked_in = parse_time(checked_in, "checked_in")?;
+            let checked_out = parse_time(checked_out, "checked_out")?;
+            if checked_out <= checked_in || checked_out - checked_in > MAX_STAY {
+                return Err(RowProblem::BadStay);
+            }
+            checkins.push(CheckIn {
+                line,
+                person_id: person_id.to_owned(),
+                room: room.to_owned(),
+                checked_in,
+                checked_out,
+            });
+            Ok(())
+        },
+    )?;
     Ok(checkins)
 }
 
@@ -382,8 +370,8 @@ mod tests {
         ];
         for (text, line, problem) in cases {
             match parse_checkins(text).unwrap_err() {
-                Error::InvalidListingFile {
-                    file: "check-in file",
+                crate::Error::InvalidListingFile {
+                    file: ListingFile::CheckIns,
                     line: got_line,
                     problem: got,
                 } => assert_eq!((got_line, got), (line, problem), "{text}"),

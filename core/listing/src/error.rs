@@ -25,8 +25,8 @@ pub enum Error {
     /// A line of a contact-listing roster or check-in file is wrong; the whole file was refused.
     #[error("{file} line {line}: {problem}; the file was not used: correct it and try again")]
     InvalidListingFile {
-        /// `roster` or `check-in file`.
-        file: &'static str,
+        /// The roster or the check-in file.
+        file: ListingFile,
         /// The line of the file (from 1).
         line: usize,
         /// What is wrong (never the line's content).
@@ -34,5 +34,45 @@ pub enum Error {
     },
 }
 
+/// The file of a contact listing that a line belongs to ([`Error::InvalidListingFile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ListingFile {
+    /// The organisation's roster ([`crate::roster`]).
+    Roster,
+    /// The room check-ins ([`crate::parse_checkins`]).
+    CheckIns,
+}
+
+impl std::fmt::Display for ListingFile {
+    /// `roster` or `check-in file`, as in the error's message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Roster => "roster",
+            Self::CheckIns => "check-in file",
+        })
+    }
+}
+
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RowProblem;
+
+    #[test]
+    fn the_file_is_named_in_todays_words() {
+        let roster = Error::InvalidListingFile {
+            file: ListingFile::Roster,
+            line: 2,
+            problem: RowProblem::BadStay,
+        };
+        assert!(
+            roster.to_string().starts_with("roster line 2: "),
+            "{roster}"
+        );
+        assert_eq!(ListingFile::CheckIns.to_string(), "check-in file");
+    }
+}

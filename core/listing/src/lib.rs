@@ -82,7 +82,7 @@ pub use setting::{
     PRECAUTIONS_ENGLISH, PRECAUTIONS_JAPANESE, STAY_HOME_ENGLISH, STAY_HOME_JAPANESE, Setting,
 };
 
-pub use error::{Error, Result};
+pub use error::{Error, ListingFile, Result};
 
 /// The most rows a roster may have (a large school); the check-in file may have ten times as many.
 pub const MAX_ROWS: usize = 10_000;

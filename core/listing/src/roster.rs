@@ -32,7 +32,7 @@ use time::Date;
 use super::csv;
 use super::setting::Criterion;
 use super::{Investigation, MAX_FIELD_CHARS, MAX_ROWS};
-use crate::error::{Error, Result};
+use crate::error::{Error, ListingFile, Result};
 
 /// The roster's column names, in the order a template shows them.
 pub const ROSTER_COLUMNS: [&str; 6] = [
@@ -225,107 +225,84 @@ impl Roster {
     /// Any problem rejects the whole file with [`Error::InvalidListingFile`] naming the line and
     /// the reason; nothing is kept from a rejected file.
     pub fn parse(text: &str, investigation: &Investigation) -> Result<Self> {
-        let refuse = |line: usize, problem: RowProblem| Error::InvalidListingFile {
-            file: "roster",
-            line,
-            problem,
-        };
-        let records = csv::parse(text)
-            .map_err(|(line, problem)| refuse(line, RowProblem::NotCsv(problem.describe())))?;
-        let mut records = records.into_iter();
-        let header = records.next().ok_or_else(|| refuse(1, RowProblem::Empty))?;
-        let columns = Columns::from_header(&header.fields, &ROSTER_COLUMNS)
-            .map_err(|problem| refuse(header.line, problem))?;
         let list = investigation.criteria();
         let period = investigation.period();
         let mut entries: Vec<RosterEntry> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for (count, record) in records.enumerate() {
-            let line = record.line;
-            if count >= MAX_ROWS {
-                return Err(refuse(line, RowProblem::TooManyRows));
-            }
-            let fields = columns
-                .fields(&record.fields, &ROSTER_COLUMNS)
-                .map_err(|problem| refuse(line, problem))?;
-            let [id, name, group, attendance, criteria, last_contact] = fields;
-            let id = required("id", id).map_err(|problem| refuse(line, problem))?;
-            let name = required("name", name).map_err(|problem| refuse(line, problem))?;
-            if let Some(first_line) = seen.get(id) {
-                return Err(refuse(
-                    line,
-                    RowProblem::DuplicateId {
+        read_rows(
+            ListingFile::Roster,
+            text,
+            &ROSTER_COLUMNS,
+            MAX_ROWS,
+            |line, fields| {
+                let [id, name, group, attendance, criteria, last_contact] = fields;
+                let id = required("id", id)?;
+                let name = required("name", name)?;
+                if let Some(first_line) = seen.get(id) {
+                    return Err(RowProblem::DuplicateId {
                         first_line: *first_line,
-                    },
-                ));
-            }
-            let outside = RowProblem::AttendanceOutsidePeriod {
-                first: period.first(),
-                last: period.last(),
-            };
-            let mut days = Vec::new();
-            for item in split_list(attendance) {
-                let day =
-                    parse_date(item, "attendance").map_err(|problem| refuse(line, problem))?;
-                if !period.contains(day) {
-                    return Err(refuse(line, outside));
+                    });
                 }
-                days.push(day);
-            }
-            days.sort_unstable();
-            days.dedup();
-            let mut applying: Vec<&'static Criterion> = Vec::new();
-            for (position, item) in split_list(criteria).enumerate() {
-                let criterion = list.find(item).ok_or_else(|| {
-                    refuse(
-                        line,
-                        RowProblem::UnknownCriterion {
-                            position: position + 1,
-                            setting: investigation.setting().id(),
-                            masking: investigation.masking().id(),
-                            allowed: list.ids(),
-                        },
-                    )
-                })?;
-                if !applying.contains(&criterion) {
-                    applying.push(criterion);
-                }
-            }
-            applying.sort_by_key(|criterion| {
-                list.criteria
-                    .iter()
-                    .position(|known| known.id == criterion.id)
-            });
-            let last_contact = if last_contact.trim().is_empty() {
-                days.iter().rev().copied().find(|day| period.attended(*day))
-            } else {
-                let day = parse_date(last_contact.trim(), "last_contact")
-                    .map_err(|problem| refuse(line, problem))?;
-                if !period.contains(day) {
-                    return Err(refuse(
-                        line,
-                        RowProblem::ContactOutsidePeriod {
+                let mut days = Vec::new();
+                for item in split_list(attendance) {
+                    let day = parse_date(item, "attendance")?;
+                    if !period.contains(day) {
+                        return Err(RowProblem::AttendanceOutsidePeriod {
                             first: period.first(),
                             last: period.last(),
-                        },
-                    ));
+                        });
+                    }
+                    days.push(day);
                 }
-                Some(day)
-            };
-            if !applying.is_empty() && last_contact.is_none() {
-                return Err(refuse(line, RowProblem::NoContactDate));
-            }
-            seen.insert(id.to_owned(), line);
-            entries.push(RosterEntry {
-                line,
-                id: id.to_owned(),
-                name: name.to_owned(),
-                group: group.trim().to_owned(),
-                attendance: days,
-                criteria: applying,
-                last_contact,
-            });
-        }
+                days.sort_unstable();
+                days.dedup();
+                let mut applying: Vec<&'static Criterion> = Vec::new();
+                for (position, item) in split_list(criteria).enumerate() {
+                    let criterion =
+                        list.find(item)
+                            .ok_or_else(|| RowProblem::UnknownCriterion {
+                                position: position + 1,
+                                setting: investigation.setting().id(),
+                                masking: investigation.masking().id(),
+                                allowed: list.ids(),
+                            })?;
+                    if !applying.contains(&criterion) {
+                        applying.push(criterion);
+                    }
+                }
+                applying.sort_by_key(|criterion| {
+                    list.criteria
+                        .iter()
+                        .position(|known| known.id == criterion.id)
+                });
+                let last_contact = if last_contact.trim().is_empty() {
+                    days.iter().rev().copied().find(|day| period.attended(*day))
+                } else {
+                    let day = parse_date(last_contact.trim(), "last_contact")?;
+                    if !period.contains(day) {
+                        return Err(RowProblem::ContactOutsidePeriod {
+                            first: period.first(),
+                            last: period.last(),
+                        });
+                    }
+                    Some(day)
+                };
+                if !applying.is_empty() && last_contact.is_none() {
+                    return Err(RowProblem::NoContactDate);
+                }
+                seen.insert(id.to_owned(), line);
+                entries.push(RosterEntry {
+                    line,
+                    id: id.to_owned(),
+                    name: name.to_owned(),
+                    group: group.trim().to_owned(),
+                    attendance: days,
+                    criteria: applying,
+                    last_contact,
+                });
+                Ok(())
+            },
+        )?;
         Ok(Self { entries })
     }
 
@@ -338,6 +315,41 @@ impl Roster {
     pub fn find(&self, id: &str) -> Option<&RosterEntry> {
         self.entries.iter().find(|entry| entry.id == id)
     }
+}
+
+/// Reads a listing CSV file whose header has exactly the columns `names` (any order) and hands
+/// each row's fields, in the order of `names`, to `row` with the row's line. The first problem
+/// (not CSV, a bad header, a bad row, more than `max_rows` rows, or a problem `row` finds)
+/// refuses the whole file with [`Error::InvalidListingFile`] naming `file` and the line.
+pub(crate) fn read_rows<const N: usize>(
+    file: ListingFile,
+    text: &str,
+    names: &[&'static str; N],
+    max_rows: usize,
+    mut row: impl FnMut(usize, [&str; N]) -> Result<(), RowProblem>,
+) -> Result<()> {
+    let refuse = |line: usize, problem: RowProblem| Error::InvalidListingFile {
+        file,
+        line,
+        problem,
+    };
+    let records = csv::parse(text)
+        .map_err(|(line, problem)| refuse(line, RowProblem::NotCsv(problem.describe())))?;
+    let mut records = records.into_iter();
+    let header = records.next().ok_or_else(|| refuse(1, RowProblem::Empty))?;
+    let columns = Columns::from_header(&header.fields, names)
+        .map_err(|problem| refuse(header.line, problem))?;
+    for (count, record) in records.enumerate() {
+        let line = record.line;
+        if count >= max_rows {
+            return Err(refuse(line, RowProblem::TooManyRows));
+        }
+        columns
+            .fields(&record.fields, names)
+            .and_then(|fields| row(line, fields))
+            .map_err(|problem| refuse(line, problem))?;
+    }
+    Ok(())
 }
 
 /// Where each expected column is in a file's rows.
@@ -450,7 +462,7 @@ mod tests {
     fn refused(text: &str, investigation: &Investigation) -> (usize, RowProblem) {
         match Roster::parse(text, investigation).unwrap_err() {
             Error::InvalidListingFile {
-                file: "roster",
+                file: ListingFile::Roster,
                 line,
                 problem,
             } => (line, problem),
