@@ -130,9 +130,7 @@ pub fn validate_keys(
         let end = i64::try_from(start.saturating_add(key.rolling_period).unix_seconds())
             .unwrap_or(i64::MAX);
         let days_since_onset = symptom_onset_interval.and_then(|onset| {
-            // issue 14: use core's day difference of two intervals when it offers one.
-            let days = (start.utc_date() - IntervalNumber::new(onset).utc_date()).whole_days();
-            i32::try_from(days)
+            i32::try_from(start.days_since(IntervalNumber::new(onset)))
                 .ok()
                 .filter(|days| days.abs() <= MAX_DAYS_SINCE_ONSET)
         });

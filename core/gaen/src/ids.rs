@@ -111,6 +111,13 @@ impl IntervalNumber {
         time::Date::from_julian_day(UNIX_EPOCH_JULIAN_DAY + days).unwrap_or(time::Date::MAX)
     }
 
+    /// Whole UTC days from `earlier`'s day to this interval's day: the difference of their
+    /// rolling periods (days since symptom onset, for a key and the onset interval). Negative
+    /// when `earlier` is in fact later; defined for every ENIN, also beyond the year 9999.
+    pub fn days_since(self, earlier: Self) -> i64 {
+        i64::from(self.0 / TEK_ROLLING_PERIOD) - i64::from(earlier.0 / TEK_ROLLING_PERIOD)
+    }
+
     /// This interval plus `intervals`, saturating at the largest ENIN.
     pub const fn saturating_add(self, intervals: u32) -> Self {
         Self(self.0.saturating_add(intervals))
@@ -590,6 +597,35 @@ mod tests {
         assert_eq!(
             IntervalNumber::from_utc_date(time::macros::date!(1969 - 12 - 31)).value(),
             0
+        );
+    }
+
+    #[test]
+    fn days_since_counts_utc_days_not_intervals() {
+        let day = |date| IntervalNumber::from_utc_date(date);
+        let onset = day(time::macros::date!(2020 - 04 - 02));
+        // 2020-04-02 is rolling period 18_354 (interval 2_642_976).
+        assert_eq!(onset.value(), 2_642_976);
+        assert_eq!(onset.days_since(onset), 0);
+        // The last interval of the same day is still day 0; the next one is day 1.
+        assert_eq!(onset.saturating_add(143).days_since(onset), 0);
+        assert_eq!(onset.saturating_add(144).days_since(onset), 1);
+        // One interval before midnight is already the day before.
+        assert_eq!(onset.saturating_sub(1).days_since(onset), -1);
+        // Across a month end and a leap day: 2020-02-28 to 2020-03-01 is 2 days.
+        assert_eq!(
+            day(time::macros::date!(2020 - 03 - 01))
+                .days_since(day(time::macros::date!(2020 - 02 - 28))),
+            2
+        );
+        assert_eq!(
+            day(time::macros::date!(2020 - 03 - 20)).days_since(onset),
+            -13,
+            "a key from before the onset counts negative days"
+        );
+        assert_eq!(
+            IntervalNumber::new(u32::MAX).days_since(IntervalNumber::new(0)),
+            i64::from(u32::MAX / TEK_ROLLING_PERIOD)
         );
     }
 
