@@ -206,18 +206,13 @@ fn summary(listing: &Listing, with_checkins: bool, out: &mut impl Write) -> Resu
         writeln!(out, "  {CANDIDATES_NOTE_JAPANESE}")?;
         writeln!(out, "  {CANDIDATES_NOTE_ENGLISH}")?;
         for candidate in listing.candidates() {
-            let overlaps: Vec<String> = candidate
-                .overlaps
-                .iter()
-                .map(|overlap| overlap.room_and_times("-"))
-                .collect();
             writeln!(
                 out,
                 "  proposal {} {} {} min: {}",
                 candidate.person_id,
                 candidate.name.as_deref().unwrap_or("(not in the roster)"),
                 candidate.total_minutes(),
-                overlaps.join(", ")
+                candidate.overlap_rooms_and_times("-", ", ")
             )?;
         }
     }

@@ -438,11 +438,6 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ja_en(CANDIDATES_NOTE_JAPANESE, CANDIDATES_NOTE_ENGLISH),
         );
         for candidate in listing.candidates() {
-            let overlaps: Vec<String> = candidate
-                .overlaps
-                .iter()
-                .map(|overlap| overlap.room_and_times("–"))
-                .collect();
             let _ = write!(
                 page,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -453,7 +448,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
                         .as_deref()
                         .unwrap_or("(名簿にない not in roster)")
                 ),
-                escape(&overlaps.join("; ")),
+                escape(&candidate.overlap_rooms_and_times("–", "; ")),
                 candidate.total_minutes()
             );
         }

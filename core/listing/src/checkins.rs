@@ -169,6 +169,24 @@ impl Candidate {
     pub fn total_minutes(&self) -> i64 {
         self.overlaps.iter().map(Overlap::minutes).sum()
     }
+
+    /// Every overlap's [`Overlap::times`], in order, joined by `separator`.
+    pub fn overlap_times(&self, dash: &str, separator: &str) -> String {
+        self.join_overlaps(|overlap| overlap.times(dash), separator)
+    }
+
+    /// Every overlap's [`Overlap::room_and_times`], in order, joined by `separator`.
+    pub fn overlap_rooms_and_times(&self, dash: &str, separator: &str) -> String {
+        self.join_overlaps(|overlap| overlap.room_and_times(dash), separator)
+    }
+
+    fn join_overlaps(&self, text: impl Fn(&Overlap) -> String, separator: &str) -> String {
+        self.overlaps
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
 }
 
 /// Proposes the people who were checked in to a room while the positive person (`positive_id`)
@@ -321,6 +339,27 @@ mod tests {
         assert_eq!(overlap.end_minute(), "2021-03-03 10:30");
         assert_eq!(overlap.times("–"), "2021-03-03 09:05–10:30");
         assert_eq!(overlap.room_and_times("-"), "room-a 2021-03-03 09:05-10:30");
+        let candidate = Candidate {
+            person_id: "c1".into(),
+            name: None,
+            group: None,
+            overlaps: vec![
+                overlap.clone(),
+                Overlap {
+                    room: "room-b".into(),
+                    from: datetime!(2021 - 03 - 03 11:00),
+                    to: datetime!(2021 - 03 - 03 11:20),
+                },
+            ],
+        };
+        assert_eq!(
+            candidate.overlap_times("–", "\n"),
+            "2021-03-03 09:05–10:30\n2021-03-03 11:00–11:20"
+        );
+        assert_eq!(
+            candidate.overlap_rooms_and_times("-", ", "),
+            "room-a 2021-03-03 09:05-10:30, room-b 2021-03-03 11:00-11:20"
+        );
     }
 
     #[test]
