@@ -144,6 +144,17 @@ pub struct Table {
 }
 
 impl Table {
+    /// An empty table with columns of these headers and relative widths ([`Column::new`]), 9.5
+    /// pt cells.
+    pub fn with_columns(columns: &[(&str, f32)]) -> Self {
+        Self::new(
+            columns
+                .iter()
+                .map(|(header, weight)| Column::new(*header, *weight))
+                .collect(),
+        )
+    }
+
     /// An empty table with `columns`, 9.5 pt cells.
     pub fn new(columns: Vec<Column>) -> Self {
         Self {
@@ -311,6 +322,18 @@ impl A4Document {
         self.text(text, &TextStyle::BODY);
     }
 
+    /// A paragraph in Japanese and its English beneath it, in grey.
+    pub fn paragraph_with_english(&mut self, japanese: &str, english: &str) {
+        self.paragraph(japanese);
+        self.text(
+            english,
+            &TextStyle {
+                grey: 60,
+                ..TextStyle::BODY
+            },
+        );
+    }
+
     /// A section heading (see [`TextStyle::HEADING`]), kept on the page of what follows it.
     pub fn heading(&mut self, text: &str) {
         let style = TextStyle::HEADING;
@@ -318,6 +341,13 @@ impl A4Document {
         let needed = self.text_height(text, &style, self.content_width()) + 3.0 * 16.0;
         self.keep_together(needed);
         self.text(text, &style);
+    }
+
+    /// A bullet list: [`A4Document::bullet`] for each item.
+    pub fn bullets<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) {
+        for item in items {
+            self.bullet(item);
+        }
     }
 
     /// A bullet list item: a "・" and the text indented after it.

@@ -8,9 +8,10 @@
 use mimamori_listing::{
     CANDIDATES_NOTE_ENGLISH, CANDIDATES_NOTE_JAPANESE, EVERYONE_ELSE_ENGLISH,
     EVERYONE_ELSE_JAPANESE, LISTED_ARE_ENGLISH, LISTED_ARE_JAPANESE, Listing, Masking, Outcome,
+    RosterEntry,
 };
 
-use crate::{A4Document, Column, DocumentError, FontSet, Table, TextStyle, mm};
+use crate::{A4Document, DocumentError, FontSet, Table, TextStyle, mm};
 
 /// Renders `listing` as an A4 PDF (Japanese with English beside it). Several pages when the
 /// tables are long; table headers repeat on each page.
@@ -66,24 +67,23 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
 
     let listed: Vec<_> = listing.listed().collect();
     doc.space(2.0);
-    doc.heading(&format!(
-        "感染の可能性がある方 Possible infection: {}人 ({} people)",
+    doc.heading(&people_heading(
+        "感染の可能性がある方 Possible infection",
         listed.len(),
-        listed.len()
     ));
     doc.paragraph(&format!("{LISTED_ARE_JAPANESE} {LISTED_ARE_ENGLISH}"));
     if listed.is_empty() {
         doc.paragraph("該当者なし None.");
     } else {
-        let mut table = Table::new(vec![
-            Column::new("ID", 0.8),
-            Column::new("氏名 Name", 1.6),
-            Column::new("所属 Group", 0.9),
-            Column::new("基準 Criteria", 1.2),
-            Column::new("最終接触日 Last contact", 1.2),
-            Column::new("自宅待機 Stay home", 1.5),
-            Column::new("解除日 Released", 1.1),
-            Column::new("感染対策 Precautions until", 1.2),
+        let mut table = Table::with_columns(&[
+            ("ID", 0.8),
+            ("氏名 Name", 1.6),
+            ("所属 Group", 0.9),
+            ("基準 Criteria", 1.2),
+            ("最終接触日 Last contact", 1.2),
+            ("自宅待機 Stay home", 1.5),
+            ("解除日 Released", 1.1),
+            ("感染対策 Precautions until", 1.2),
         ]);
         for (entry, dates) in &listed {
             let applied: Vec<&str> = entry
@@ -97,16 +97,13 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
                     }
                 })
                 .collect();
-            table.row([
-                entry.id.clone(),
-                entry.name.clone(),
-                entry.group.clone(),
+            table.row(person(entry).into_iter().chain([
                 applied.join("・"),
                 dates.last_contact.to_string(),
                 format!("{} ～ {}", dates.from, dates.until),
                 dates.released_on.to_string(),
                 dates.precautions_until.to_string(),
-            ]);
+            ]));
         }
         doc.table(&table);
     }
@@ -121,28 +118,21 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
 
     let watched: Vec<_> = listing.health_watch().collect();
     doc.space(2.0);
-    doc.heading(&format!(
-        "健康観察 Health watch: {}人 ({} people)",
-        watched.len(),
-        watched.len()
-    ));
+    doc.heading(&people_heading("健康観察 Health watch", watched.len()));
     doc.paragraph(&format!("{EVERYONE_ELSE_JAPANESE} {EVERYONE_ELSE_ENGLISH}"));
     if !watched.is_empty() {
-        let mut table = Table::new(vec![
-            Column::new("ID", 0.8),
-            Column::new("氏名 Name", 1.8),
-            Column::new("所属 Group", 1.0),
-            Column::new("最終接触日 Last contact", 1.3),
-            Column::new("健康観察 Watch until", 1.3),
+        let mut table = Table::with_columns(&[
+            ("ID", 0.8),
+            ("氏名 Name", 1.8),
+            ("所属 Group", 1.0),
+            ("最終接触日 Last contact", 1.3),
+            ("健康観察 Watch until", 1.3),
         ]);
         for (entry, dates) in &watched {
-            table.row([
-                entry.id.clone(),
-                entry.name.clone(),
-                entry.group.clone(),
+            table.row(person(entry).into_iter().chain([
                 dates.last_contact.to_string(),
                 format!("{} ～ {}", dates.from, dates.until),
-            ]);
+            ]));
         }
         doc.table(&table);
     }
@@ -167,20 +157,15 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
             &TextStyle::BODY.bold(),
             235,
         );
-        let mut table = Table::new(vec![
-            Column::new("ID", 0.8),
-            Column::new("氏名 Name", 1.5),
-            Column::new("部屋 Room", 1.0),
-            Column::new("同室の時間 Same room", 2.6),
-            Column::new("分 Min.", 0.6),
-            Column::new("確認 Checked", 0.8),
+        let mut table = Table::with_columns(&[
+            ("ID", 0.8),
+            ("氏名 Name", 1.5),
+            ("部屋 Room", 1.0),
+            ("同室の時間 Same room", 2.6),
+            ("分 Min.", 0.6),
+            ("確認 Checked", 0.8),
         ]);
         for candidate in listing.candidates() {
-            let times: Vec<String> = candidate
-                .overlaps
-                .iter()
-                .map(|overlap| overlap.times("–"))
-                .collect();
             let mut rooms: Vec<&str> = candidate.overlaps.iter().map(|o| o.room.as_str()).collect();
             rooms.dedup();
             table.row([
@@ -190,7 +175,7 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
                     .clone()
                     .unwrap_or_else(|| "(名簿にない not in roster)".to_owned()),
                 rooms.join(", "),
-                times.join("\n"),
+                candidate.overlap_times("–", "\n"),
                 candidate.total_minutes().to_string(),
                 "□".to_owned(),
             ]);
@@ -229,4 +214,14 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
         &TextStyle::SMALL,
     );
     doc.finish()
+}
+
+/// A person's first cells in the tables: id, name and group.
+fn person(entry: &RosterEntry) -> [String; 3] {
+    [entry.id.clone(), entry.name.clone(), entry.group.clone()]
+}
+
+/// A table's heading with its number of people, in Japanese and English.
+fn people_heading(title: &str, count: usize) -> String {
+    format!("{title}: {count}人 ({count} people)")
 }
