@@ -225,6 +225,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The stay-at-home dates of a listed person.
+    pub fn stay_home(&self) -> Option<&StayHome> {
+        match self {
+            Self::PossibleInfection(dates) => Some(dates),
+            _ => None,
+        }
+    }
+
+    /// The health-watch dates of a person in contact but not listed.
+    pub fn health_watch(&self) -> Option<&HealthWatch> {
+        match self {
+            Self::HealthWatch(dates) => Some(dates),
+            _ => None,
+        }
+    }
+
     /// `possible-infection`, `health-watch` or `no-contact`, as in the CSV's `status`.
     pub fn id(&self) -> &'static str {
         match self {
@@ -295,20 +311,14 @@ impl Listing {
     pub fn listed(&self) -> impl Iterator<Item = (&RosterEntry, &StayHome)> {
         self.people
             .iter()
-            .filter_map(|(entry, outcome)| match outcome {
-                Outcome::PossibleInfection(dates) => Some((entry, dates)),
-                _ => None,
-            })
+            .filter_map(|(entry, outcome)| Some((entry, outcome.stay_home()?)))
     }
 
     /// The people asked to watch their health, and their dates.
     pub fn health_watch(&self) -> impl Iterator<Item = (&RosterEntry, &HealthWatch)> {
         self.people
             .iter()
-            .filter_map(|(entry, outcome)| match outcome {
-                Outcome::HealthWatch(dates) => Some((entry, dates)),
-                _ => None,
-            })
+            .filter_map(|(entry, outcome)| Some((entry, outcome.health_watch()?)))
     }
 
     /// The proposals from check-ins (not listed).
@@ -455,9 +465,8 @@ struct JsonCriterion {
 
 #[derive(Serialize)]
 struct JsonListed {
-    id: String,
-    name: String,
-    group: String,
+    #[serde(flatten)]
+    person: JsonPerson,
     criteria: Vec<&'static str>,
     attendance: Vec<String>,
     last_contact: String,
@@ -469,20 +478,30 @@ struct JsonListed {
 
 #[derive(Serialize)]
 struct JsonWatched {
-    id: String,
-    name: String,
-    group: String,
+    #[serde(flatten)]
+    person: JsonPerson,
     attendance: Vec<String>,
     last_contact: String,
     health_watch_from: String,
     health_watch_until: String,
 }
 
+/// A person's id, name and group, the first fields of every person in the JSON.
 #[derive(Serialize)]
 struct JsonPerson {
     id: String,
     name: String,
     group: String,
+}
+
+impl From<&RosterEntry> for JsonPerson {
+    fn from(entry: &RosterEntry) -> Self {
+        Self {
+            id: entry.id.clone(),
+            name: entry.name.clone(),
+            group: entry.group.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -557,9 +576,7 @@ impl From<&Listing> for JsonListing {
             listed: listing
                 .listed()
                 .map(|(entry, dates)| JsonListed {
-                    id: entry.id.clone(),
-                    name: entry.name.clone(),
-                    group: entry.group.clone(),
+                    person: entry.into(),
                     criteria: entry.criteria.iter().map(|c| c.id).collect(),
                     attendance: self::dates(&entry.attendance),
                     last_contact: dates.last_contact.to_string(),
@@ -572,9 +589,7 @@ impl From<&Listing> for JsonListing {
             health_watch: listing
                 .health_watch()
                 .map(|(entry, dates)| JsonWatched {
-                    id: entry.id.clone(),
-                    name: entry.name.clone(),
-                    group: entry.group.clone(),
+                    person: entry.into(),
                     attendance: self::dates(&entry.attendance),
                     last_contact: dates.last_contact.to_string(),
                     health_watch_from: dates.from.to_string(),
@@ -585,11 +600,7 @@ impl From<&Listing> for JsonListing {
                 .people
                 .iter()
                 .filter(|(_, outcome)| *outcome == Outcome::NoContact)
-                .map(|(entry, _)| JsonPerson {
-                    id: entry.id.clone(),
-                    name: entry.name.clone(),
-                    group: entry.group.clone(),
-                })
+                .map(|(entry, _)| JsonPerson::from(entry))
                 .collect(),
             instructions: JsonInstructions {
                 listed_japanese: listing.instructions_japanese(),
@@ -694,6 +705,10 @@ mod tests {
         );
         let watched: Vec<_> = listing.health_watch().collect();
         assert_eq!(watched[0].1.until, date!(2021 - 03 - 05));
+        let e2 = &listing.people()[1].1;
+        assert_eq!(e2.health_watch(), Some(watched[0].1));
+        assert_eq!(e2.stay_home(), None);
+        assert_eq!(Outcome::NoContact.health_watch(), None);
     }
 
     #[test]
@@ -734,7 +749,14 @@ mod tests {
             }],
         };
         let listing = workplace_listing().with_candidates(vec![candidate]);
-        let json: serde_json::Value = serde_json::from_str(&listing.to_json()).unwrap();
+        let text = listing.to_json();
+        assert!(
+            text.contains(
+                "\"id\": \"e2\",\n      \"name\": \"Kushiro, Ken\",\n      \"group\": \"Sales\",\n      \"attendance\""
+            ),
+            "a person's id, name and group come first: {text}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(json["format"], JSON_FORMAT);
         assert_eq!(json["setting"], "workplace");
         assert_eq!(json["setting_japanese"], "事業所編");

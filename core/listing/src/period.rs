@@ -284,28 +284,34 @@ mod tests {
 
     #[test]
     fn the_period_crosses_month_ends_and_leap_days() {
-        let leap = InvestigationPeriod::new(
-            Basis::SymptomOnset(date!(2024 - 03 - 01)),
-            date!(2024 - 03 - 01),
-            None,
-        )
-        .unwrap();
-        assert_eq!(leap.first(), date!(2024 - 02 - 28));
-        assert_eq!(leap.days().count(), 3, "28 Feb, 29 Feb, 1 Mar");
-        let common = InvestigationPeriod::new(
-            Basis::SymptomOnset(date!(2021 - 03 - 01)),
-            date!(2021 - 03 - 01),
-            None,
-        )
-        .unwrap();
-        assert_eq!(common.first(), date!(2021 - 02 - 27));
-        let may = InvestigationPeriod::new(
-            Basis::SymptomOnset(date!(2021 - 05 - 01)),
-            date!(2021 - 05 - 01),
-            None,
-        )
-        .unwrap();
-        assert_eq!(may.first(), date!(2021 - 04 - 29), "April has 30 days");
+        // (onset and last attendance, first day of the period, days in the period)
+        for (onset, first, days, why) in [
+            (
+                date!(2024 - 03 - 01),
+                date!(2024 - 02 - 28),
+                3,
+                "28 Feb, 29 Feb, 1 Mar",
+            ),
+            (
+                date!(2021 - 03 - 01),
+                date!(2021 - 02 - 27),
+                3,
+                "no 29 Feb in 2021",
+            ),
+            (
+                date!(2021 - 05 - 01),
+                date!(2021 - 04 - 29),
+                3,
+                "April has 30 days",
+            ),
+        ] {
+            let period = InvestigationPeriod::new(Basis::SymptomOnset(onset), onset, None).unwrap();
+            assert_eq!(
+                (period.first(), period.days().count()),
+                (first, days),
+                "{why}"
+            );
+        }
     }
 
     #[test]
@@ -373,26 +379,44 @@ mod tests {
     }
 
     #[test]
-    fn stay_home_crosses_the_end_of_february() {
-        let dates = StayHome::after(date!(2021 - 02 - 27)).unwrap();
-        assert_eq!(dates.from, date!(2021 - 02 - 28));
-        assert_eq!(dates.until, date!(2021 - 03 - 06));
-        assert_eq!(dates.released_on, date!(2021 - 03 - 07));
-        assert_eq!(dates.precautions_until, date!(2021 - 03 - 09));
-        let watch = HealthWatch::after(date!(2021 - 02 - 27)).unwrap();
-        assert_eq!(
-            (watch.from, watch.until),
-            (date!(2021 - 02 - 28), date!(2021 - 03 - 09))
-        );
-    }
-
-    #[test]
-    fn stay_home_in_a_leap_year_counts_the_29th() {
-        let dates = StayHome::after(date!(2024 - 02 - 25)).unwrap();
-        assert_eq!(dates.from, date!(2024 - 02 - 26));
-        assert_eq!(dates.until, date!(2024 - 03 - 03));
-        assert_eq!(dates.released_on, date!(2024 - 03 - 04));
-        assert_eq!(dates.precautions_until, date!(2024 - 03 - 06));
+    fn stay_home_crosses_month_ends_leap_days_and_the_year_end() {
+        // (last contact, stay home from, until, released on, precautions until)
+        for (contact, from, until, released, precautions) in [
+            (
+                date!(2021 - 02 - 27),
+                date!(2021 - 02 - 28),
+                date!(2021 - 03 - 06),
+                date!(2021 - 03 - 07),
+                date!(2021 - 03 - 09),
+            ),
+            // A leap year counts the 29th.
+            (
+                date!(2024 - 02 - 25),
+                date!(2024 - 02 - 26),
+                date!(2024 - 03 - 03),
+                date!(2024 - 03 - 04),
+                date!(2024 - 03 - 06),
+            ),
+            (
+                date!(2020 - 12 - 28),
+                date!(2020 - 12 - 29),
+                date!(2021 - 01 - 04),
+                date!(2021 - 01 - 05),
+                date!(2021 - 01 - 07),
+            ),
+        ] {
+            let dates = StayHome::after(contact).unwrap();
+            assert_eq!(
+                (
+                    dates.from,
+                    dates.until,
+                    dates.released_on,
+                    dates.precautions_until
+                ),
+                (from, until, released, precautions),
+                "last contact {contact}"
+            );
+        }
         // 2100 is not a leap year (a century); 2000 was (divisible by 400).
         assert_eq!(
             StayHome::after(date!(2100 - 02 - 27)).unwrap().until,
@@ -405,17 +429,26 @@ mod tests {
     }
 
     #[test]
-    fn stay_home_crosses_the_year_end() {
-        let dates = StayHome::after(date!(2020 - 12 - 28)).unwrap();
-        assert_eq!(dates.from, date!(2020 - 12 - 29));
-        assert_eq!(dates.until, date!(2021 - 01 - 04));
-        assert_eq!(dates.released_on, date!(2021 - 01 - 05));
-        assert_eq!(dates.precautions_until, date!(2021 - 01 - 07));
-        let watch = HealthWatch::after(date!(2020 - 12 - 31)).unwrap();
-        assert_eq!(
-            (watch.from, watch.until),
-            (date!(2021 - 01 - 01), date!(2021 - 01 - 10))
-        );
+    fn the_health_watch_lasts_ten_days_after_the_contact() {
+        for (contact, from, until) in [
+            (
+                date!(2021 - 02 - 27),
+                date!(2021 - 02 - 28),
+                date!(2021 - 03 - 09),
+            ),
+            (
+                date!(2020 - 12 - 31),
+                date!(2021 - 01 - 01),
+                date!(2021 - 01 - 10),
+            ),
+        ] {
+            let watch = HealthWatch::after(contact).unwrap();
+            assert_eq!(
+                (watch.from, watch.until),
+                (from, until),
+                "contact {contact}"
+            );
+        }
     }
 
     #[test]

@@ -350,6 +350,46 @@ const RULE_JAPANESE: &str = "上記に1つでもあてはまる人はリスト�
 const RULE_NURSERY_JAPANESE: &str = "上記に1つでも当てはまる人はリストアップしてください";
 const RULE_ENGLISH: &str = "List everyone to whom at least one of the above applies.";
 
+/// A criterion of a list (a table row: id, number, Japanese, English).
+const fn criterion(
+    id: &'static str,
+    number: &'static str,
+    japanese: &'static str,
+    english: &'static str,
+) -> Criterion {
+    Criterion {
+        id,
+        number,
+        japanese,
+        english,
+    }
+}
+
+/// A numbered list of the school, nursery and club editions: the heading follows the masking
+/// case, there is no situation, and the rule in English is the same for all.
+const fn numbered_list(
+    setting: Setting,
+    masking: Masking,
+    rule_japanese: &'static str,
+    criteria: &'static [Criterion],
+) -> CriteriaList {
+    let (heading_japanese, heading_english) = match masking {
+        Masking::Unmasked => (HEADING_UNMASKED_JAPANESE, HEADING_UNMASKED_ENGLISH),
+        Masking::Masked => (HEADING_MASKED_JAPANESE, HEADING_MASKED_ENGLISH),
+    };
+    CriteriaList {
+        setting,
+        masking,
+        heading_japanese,
+        heading_english,
+        situation_japanese: None,
+        situation_english: None,
+        criteria,
+        rule_japanese,
+        rule_english: RULE_ENGLISH,
+    }
+}
+
 static WORKPLACE: CriteriaList = CriteriaList {
     setting: Setting::Workplace,
     masking: Masking::Unmasked,
@@ -364,316 +404,266 @@ static WORKPLACE: CriteriaList = CriteriaList {
          not wearing the mask properly).",
     ),
     criteria: &[
-        Criterion {
-            id: "conversation",
-            number: "",
-            japanese: "会話",
-            english: "Conversation",
-        },
-        Criterion {
-            id: "eating",
-            number: "",
-            japanese: "飲食",
-            english: "Eating or drinking together",
-        },
-        Criterion {
-            id: "smoking",
-            number: "",
-            japanese: "喫煙",
-            english: "Smoking together",
-        },
-        Criterion {
-            id: "shared-room",
-            number: "",
-            japanese: "換気の悪い室内で空間を共有",
-            english: "Sharing a poorly ventilated room",
-        },
-        Criterion {
-            id: "shared-bedding",
-            number: "",
-            japanese: "休憩室で寝具を共有",
-            english: "Sharing bedding in a rest room",
-        },
-        Criterion {
-            id: "same-car",
-            number: "",
-            japanese: "車に同乗",
-            english: "Riding in the same car",
-        },
+        criterion("conversation", "", "会話", "Conversation"),
+        criterion("eating", "", "飲食", "Eating or drinking together"),
+        criterion("smoking", "", "喫煙", "Smoking together"),
+        criterion(
+            "shared-room",
+            "",
+            "換気の悪い室内で空間を共有",
+            "Sharing a poorly ventilated room",
+        ),
+        criterion(
+            "shared-bedding",
+            "",
+            "休憩室で寝具を共有",
+            "Sharing bedding in a rest room",
+        ),
+        criterion("same-car", "", "車に同乗", "Riding in the same car"),
     ],
     rule_japanese: "上記状況下で、陽性者と左記の接触が1つでもあった方をリストアップ",
     rule_english: "List everyone who, in the situation above, had at least one of these contacts \
                    with the positive person.",
 };
 
-static SCHOOL_UNMASKED: CriteriaList = CriteriaList {
-    setting: Setting::School,
-    masking: Masking::Unmasked,
-    heading_japanese: HEADING_UNMASKED_JAPANESE,
-    heading_english: HEADING_UNMASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "same-class",
-            number: "1",
-            japanese: "①陽性者と同じクラスのマスクをしていない児童・生徒、教職員",
-            english: "1. Pupils, students and staff in the positive person's class who were not \
+static SCHOOL_UNMASKED: CriteriaList = numbered_list(
+    Setting::School,
+    Masking::Unmasked,
+    RULE_JAPANESE,
+    &[
+        criterion(
+            "same-class",
+            "1",
+            "①陽性者と同じクラスのマスクをしていない児童・生徒、教職員",
+            "1. Pupils, students and staff in the positive person's class who were not \
                       wearing a mask",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2",
-            japanese: "②陽性者と同じテーブルで食事をした児童・生徒、教職員",
-            english: "2. Pupils, students and staff who ate at the same table as the positive \
+        ),
+        criterion(
+            "same-table",
+            "2",
+            "②陽性者と同じテーブルで食事をした児童・生徒、教職員",
+            "2. Pupils, students and staff who ate at the same table as the positive \
                       person",
-        },
-        Criterion {
-            id: "close-friend",
-            number: "3",
-            japanese: "③陽性者と特別仲の良いマスクをしていない児童・生徒、教職員",
-            english: "3. Pupils, students and staff especially close to the positive person who \
+        ),
+        criterion(
+            "close-friend",
+            "3",
+            "③陽性者と特別仲の良いマスクをしていない児童・生徒、教職員",
+            "3. Pupils, students and staff especially close to the positive person who \
                       were not wearing a mask",
-        },
-        Criterion {
-            id: "poor-ventilation",
-            number: "4",
-            japanese: "④陽性者と換気の悪い環境で長時間過ごした児童・生徒、教職員(狭い部屋で部活動を実施した など)",
-            english: "4. Pupils, students and staff who spent a long time with the positive \
+        ),
+        criterion(
+            "poor-ventilation",
+            "4",
+            "④陽性者と換気の悪い環境で長時間過ごした児童・生徒、教職員(狭い部屋で部活動を実施した など)",
+            "4. Pupils, students and staff who spent a long time with the positive \
                       person in a poorly ventilated place (a club activity in a small room, for \
                       example)",
-        },
-        Criterion {
-            id: "other",
-            number: "5",
-            japanese: "⑤その他 (上記以外で陽性者と密に接触があった児童・生徒、教職員)",
-            english: "5. Others (pupils, students and staff who had other close contact with the \
+        ),
+        criterion(
+            "other",
+            "5",
+            "⑤その他 (上記以外で陽性者と密に接触があった児童・生徒、教職員)",
+            "5. Others (pupils, students and staff who had other close contact with the \
                       positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
-static SCHOOL_MASKED: CriteriaList = CriteriaList {
-    setting: Setting::School,
-    masking: Masking::Masked,
-    heading_japanese: HEADING_MASKED_JAPANESE,
-    heading_english: HEADING_MASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "long-time",
-            number: "1",
-            japanese: "①陽性者と長時間一緒にいたマスクをしていない児童・生徒、教職員",
-            english: "1. Pupils, students and staff not wearing a mask who were with the \
+static SCHOOL_MASKED: CriteriaList = numbered_list(
+    Setting::School,
+    Masking::Masked,
+    RULE_JAPANESE,
+    &[
+        criterion(
+            "long-time",
+            "1",
+            "①陽性者と長時間一緒にいたマスクをしていない児童・生徒、教職員",
+            "1. Pupils, students and staff not wearing a mask who were with the \
                       positive person for a long time",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2",
-            japanese: "②陽性者と同じテーブルで食事をした児童・生徒、教職員",
-            english: "2. Pupils, students and staff who ate at the same table as the positive \
+        ),
+        criterion(
+            "same-table",
+            "2",
+            "②陽性者と同じテーブルで食事をした児童・生徒、教職員",
+            "2. Pupils, students and staff who ate at the same table as the positive \
                       person",
-        },
-        Criterion {
-            id: "other",
-            number: "3",
-            japanese: "③その他（上記以外で陽性者と密に接触があった児童・生徒、教職員）",
-            english: "3. Others (pupils, students and staff who had other close contact with the \
+        ),
+        criterion(
+            "other",
+            "3",
+            "③その他（上記以外で陽性者と密に接触があった児童・生徒、教職員）",
+            "3. Others (pupils, students and staff who had other close contact with the \
                       positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
-static NURSERY_UNMASKED: CriteriaList = CriteriaList {
-    setting: Setting::Nursery,
-    masking: Masking::Unmasked,
-    heading_japanese: HEADING_UNMASKED_JAPANESE,
-    heading_english: HEADING_UNMASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "same-class",
-            number: "1",
-            japanese: "①陽性者と同じクラスのマスクをしていない園児",
-            english: "1. Children in the positive person's class who were not wearing a mask",
-        },
-        Criterion {
-            id: "joint-care",
-            number: "2A",
-            japanese: "②陽性者と A. 同じ部屋で合同保育をしたマスクをしていない園児",
-            english: "2A. Children not wearing a mask who were cared for together with the \
+static NURSERY_UNMASKED: CriteriaList = numbered_list(
+    Setting::Nursery,
+    Masking::Unmasked,
+    RULE_NURSERY_JAPANESE,
+    &[
+        criterion(
+            "same-class",
+            "1",
+            "①陽性者と同じクラスのマスクをしていない園児",
+            "1. Children in the positive person's class who were not wearing a mask",
+        ),
+        criterion(
+            "joint-care",
+            "2A",
+            "②陽性者と A. 同じ部屋で合同保育をしたマスクをしていない園児",
+            "2A. Children not wearing a mask who were cared for together with the \
                       positive person in the same room",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2B",
-            japanese: "②陽性者と B. 同じテーブルで食事をした園児や職員",
-            english: "2B. Children and staff who ate at the same table as the positive person",
-        },
-        Criterion {
-            id: "close-friend",
-            number: "3",
-            japanese: "③陽性者と特別仲の良いマスクをしていない園児",
-            english: "3. Children especially close to the positive person who were not wearing \
+        ),
+        criterion(
+            "same-table",
+            "2B",
+            "②陽性者と B. 同じテーブルで食事をした園児や職員",
+            "2B. Children and staff who ate at the same table as the positive person",
+        ),
+        criterion(
+            "close-friend",
+            "3",
+            "③陽性者と特別仲の良いマスクをしていない園児",
+            "3. Children especially close to the positive person who were not wearing \
                       a mask",
-        },
-        Criterion {
-            id: "secretions",
-            number: "4",
-            japanese: concat!(
+        ),
+        criterion(
+            "secretions",
+            "4",
+            concat!(
                 "④陽性者の気道分液や体液等に直接触れた園児と職員",
                 "※おむつ替えやよだれを拭いた職員、よだれのついたおもちゃを共有した園児は該当します"
             ),
-            english: "4. Children and staff who directly touched the positive person's \
+            "4. Children and staff who directly touched the positive person's \
                       respiratory secretions or other body fluids (this includes staff who \
                       changed nappies or wiped drool, and children who shared toys with drool \
                       on them)",
-        },
-        Criterion {
-            id: "other",
-            number: "5",
-            japanese: "⑤その他（上記以外で陽性者と密に接触があった園児と職員）",
-            english: "5. Others (children and staff who had other close contact with the \
+        ),
+        criterion(
+            "other",
+            "5",
+            "⑤その他（上記以外で陽性者と密に接触があった園児と職員）",
+            "5. Others (children and staff who had other close contact with the \
                       positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_NURSERY_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
-static NURSERY_MASKED: CriteriaList = CriteriaList {
-    setting: Setting::Nursery,
-    masking: Masking::Masked,
-    heading_japanese: HEADING_MASKED_JAPANESE,
-    heading_english: HEADING_MASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "long-time",
-            number: "1",
-            japanese: "①陽性者と長時間一緒にいたマスクをしていない園児",
-            english: "1. Children not wearing a mask who were with the positive person for a \
+static NURSERY_MASKED: CriteriaList = numbered_list(
+    Setting::Nursery,
+    Masking::Masked,
+    RULE_NURSERY_JAPANESE,
+    &[
+        criterion(
+            "long-time",
+            "1",
+            "①陽性者と長時間一緒にいたマスクをしていない園児",
+            "1. Children not wearing a mask who were with the positive person for a \
                       long time",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2",
-            japanese: "②陽性者と同じテーブルで食事をした園児と職員",
-            english: "2. Children and staff who ate at the same table as the positive person",
-        },
-        Criterion {
-            id: "secretions",
-            number: "3",
-            japanese: concat!(
+        ),
+        criterion(
+            "same-table",
+            "2",
+            "②陽性者と同じテーブルで食事をした園児と職員",
+            "2. Children and staff who ate at the same table as the positive person",
+        ),
+        criterion(
+            "secretions",
+            "3",
+            concat!(
                 "③陽性者の気道分液や体液等に直接触れた園児と職員",
                 "※おむつ替えやよだれを拭いた職員、よだれのついたおもちゃを共有した園児は該当します"
             ),
-            english: "3. Children and staff who directly touched the positive person's \
+            "3. Children and staff who directly touched the positive person's \
                       respiratory secretions or other body fluids (this includes staff who \
                       changed nappies or wiped drool, and children who shared toys with drool \
                       on them)",
-        },
-        Criterion {
-            id: "other",
-            number: "4",
-            japanese: "④その他（上記以外で陽性者と密に接触があった園児と職員）",
-            english: "4. Others (children and staff who had other close contact with the \
+        ),
+        criterion(
+            "other",
+            "4",
+            "④その他（上記以外で陽性者と密に接触があった園児と職員）",
+            "4. Others (children and staff who had other close contact with the \
                       positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_NURSERY_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
-static CLUB_UNMASKED: CriteriaList = CriteriaList {
-    setting: Setting::AfterSchoolClub,
-    masking: Masking::Unmasked,
-    heading_japanese: HEADING_UNMASKED_JAPANESE,
-    heading_english: HEADING_UNMASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "same-room",
-            number: "1",
-            japanese: "①陽性者と同じ部屋を利用して、マスクをしていない児童・生徒、職員",
-            english: "1. Children, students and staff who used the same room as the positive \
+static CLUB_UNMASKED: CriteriaList = numbered_list(
+    Setting::AfterSchoolClub,
+    Masking::Unmasked,
+    RULE_JAPANESE,
+    &[
+        criterion(
+            "same-room",
+            "1",
+            "①陽性者と同じ部屋を利用して、マスクをしていない児童・生徒、職員",
+            "1. Children, students and staff who used the same room as the positive \
                       person and were not wearing a mask",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2",
-            japanese: "②陽性者と同じテーブルで食事をした児童・生徒、職員",
-            english: "2. Children, students and staff who ate at the same table as the positive \
+        ),
+        criterion(
+            "same-table",
+            "2",
+            "②陽性者と同じテーブルで食事をした児童・生徒、職員",
+            "2. Children, students and staff who ate at the same table as the positive \
                       person",
-        },
-        Criterion {
-            id: "close-friend",
-            number: "3",
-            japanese: "③陽性者と特別仲の良いマスクをしていない児童・生徒、職員",
-            english: "3. Children, students and staff especially close to the positive person \
+        ),
+        criterion(
+            "close-friend",
+            "3",
+            "③陽性者と特別仲の良いマスクをしていない児童・生徒、職員",
+            "3. Children, students and staff especially close to the positive person \
                       who were not wearing a mask",
-        },
-        Criterion {
-            id: "poor-ventilation",
-            number: "4",
-            japanese: "④陽性者と換気の悪い環境で長時間過ごした児童・生徒、職員(狭い部屋で集まってゲームをした など)",
-            english: "4. Children, students and staff who spent a long time with the positive \
+        ),
+        criterion(
+            "poor-ventilation",
+            "4",
+            "④陽性者と換気の悪い環境で長時間過ごした児童・生徒、職員(狭い部屋で集まってゲームをした など)",
+            "4. Children, students and staff who spent a long time with the positive \
                       person in a poorly ventilated place (playing games together in a small \
                       room, for example)",
-        },
-        Criterion {
-            id: "other",
-            number: "5",
-            japanese: "⑤その他 (上記以外で陽性者と密に接触があった児童・生徒、職員)",
-            english: "5. Others (children, students and staff who had other close contact with \
+        ),
+        criterion(
+            "other",
+            "5",
+            "⑤その他 (上記以外で陽性者と密に接触があった児童・生徒、職員)",
+            "5. Others (children, students and staff who had other close contact with \
                       the positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
-static CLUB_MASKED: CriteriaList = CriteriaList {
-    setting: Setting::AfterSchoolClub,
-    masking: Masking::Masked,
-    heading_japanese: HEADING_MASKED_JAPANESE,
-    heading_english: HEADING_MASKED_ENGLISH,
-    situation_japanese: None,
-    situation_english: None,
-    criteria: &[
-        Criterion {
-            id: "long-time",
-            number: "1",
-            japanese: "①陽性者と長時間一緒にいたマスクをしていない児童・生徒、職員",
-            english: "1. Children, students and staff not wearing a mask who were with the \
+static CLUB_MASKED: CriteriaList = numbered_list(
+    Setting::AfterSchoolClub,
+    Masking::Masked,
+    RULE_JAPANESE,
+    &[
+        criterion(
+            "long-time",
+            "1",
+            "①陽性者と長時間一緒にいたマスクをしていない児童・生徒、職員",
+            "1. Children, students and staff not wearing a mask who were with the \
                       positive person for a long time",
-        },
-        Criterion {
-            id: "same-table",
-            number: "2",
-            japanese: "②陽性者と同じテーブルで食事をした児童・生徒、職員",
-            english: "2. Children, students and staff who ate at the same table as the positive \
+        ),
+        criterion(
+            "same-table",
+            "2",
+            "②陽性者と同じテーブルで食事をした児童・生徒、職員",
+            "2. Children, students and staff who ate at the same table as the positive \
                       person",
-        },
-        Criterion {
-            id: "other",
-            number: "3",
-            japanese: "③その他（上記以外で陽性者と密に接触があった児童・生徒、職員）",
-            english: "3. Others (children, students and staff who had other close contact with \
+        ),
+        criterion(
+            "other",
+            "3",
+            "③その他（上記以外で陽性者と密に接触があった児童・生徒、職員）",
+            "3. Others (children, students and staff who had other close contact with \
                       the positive person)",
-        },
+        ),
     ],
-    rule_japanese: RULE_JAPANESE,
-    rule_english: RULE_ENGLISH,
-};
+);
 
 #[cfg(test)]
 mod tests {
