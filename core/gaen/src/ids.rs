@@ -309,74 +309,64 @@ impl AssociatedEncryptedMetadataKey {
     }
 }
 
-/// A Rolling Proximity Identifier (RPI): what a phone broadcasts for about 15 minutes.
-///
-/// An RPI is public (it is in the air) but still pseudonymous, so its `Display` is hex while its
-/// `Debug` shows it too: it is fine in a developer's debug output, not in production logs.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RollingProximityIdentifier([u8; KEY_LENGTH]);
+/// Implements what the public byte types share: construction from bytes, hex parsing, byte
+/// access, a hex `Display`, and a `Debug` that shows the hex with the type's name.
+macro_rules! public_bytes {
+    ($(#[$attribute:meta])* $name:ident, $length:ident, $what:literal) => {
+        $(#[$attribute])*
+        pub struct $name([u8; $length]);
 
-impl RollingProximityIdentifier {
-    /// Wraps 16 bytes.
-    pub const fn from_bytes(bytes: [u8; KEY_LENGTH]) -> Self {
-        Self(bytes)
-    }
+        impl $name {
+            /// Wraps the bytes.
+            pub const fn from_bytes(bytes: [u8; $length]) -> Self {
+                Self(bytes)
+            }
 
-    /// Parses 32 hexadecimal digits.
-    pub fn from_hex(text: &str) -> Result<Self, Error> {
-        decode_hex::<KEY_LENGTH>(text, "rolling proximity identifier").map(Self)
-    }
+            /// Parses two hexadecimal digits per byte.
+            pub fn from_hex(text: &str) -> Result<Self, Error> {
+                decode_hex::<$length>(text, $what).map(Self)
+            }
 
-    /// The identifier's bytes.
-    pub const fn as_bytes(&self) -> &[u8; KEY_LENGTH] {
-        &self.0
-    }
+            /// The bytes.
+            pub const fn as_bytes(&self) -> &[u8; $length] {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_hex(f, &self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), self)
+            }
+        }
+    };
 }
 
-impl fmt::Display for RollingProximityIdentifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_hex(f, &self.0)
-    }
-}
+public_bytes!(
+    /// A Rolling Proximity Identifier (RPI): what a phone broadcasts for about 15 minutes; 16
+    /// bytes, 32 hexadecimal digits.
+    ///
+    /// An RPI is public (it is in the air) but still pseudonymous, so its `Display` is hex while
+    /// its `Debug` shows it too: it is fine in a developer's debug output, not in production logs.
+    #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    RollingProximityIdentifier,
+    KEY_LENGTH,
+    "rolling proximity identifier"
+);
 
-impl fmt::Debug for RollingProximityIdentifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RollingProximityIdentifier({self})")
-    }
-}
-
-/// Associated Encrypted Metadata (AEM): the 4 metadata bytes encrypted with the AEMK.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AssociatedEncryptedMetadata([u8; METADATA_LENGTH]);
-
-impl AssociatedEncryptedMetadata {
-    /// Wraps 4 bytes.
-    pub const fn from_bytes(bytes: [u8; METADATA_LENGTH]) -> Self {
-        Self(bytes)
-    }
-
-    /// Parses 8 hexadecimal digits.
-    pub fn from_hex(text: &str) -> Result<Self, Error> {
-        decode_hex::<METADATA_LENGTH>(text, "associated encrypted metadata").map(Self)
-    }
-
-    /// The encrypted bytes.
-    pub const fn as_bytes(&self) -> &[u8; METADATA_LENGTH] {
-        &self.0
-    }
-}
-
-impl fmt::Display for AssociatedEncryptedMetadata {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_hex(f, &self.0)
-    }
-}
-
-impl fmt::Debug for AssociatedEncryptedMetadata {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "AssociatedEncryptedMetadata({self})")
-    }
-}
+public_bytes!(
+    /// Associated Encrypted Metadata (AEM): the 4 metadata bytes encrypted with the AEMK; 8
+    /// hexadecimal digits.
+    #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+    AssociatedEncryptedMetadata,
+    METADATA_LENGTH,
+    "associated encrypted metadata"
+);
 
 /// The version of the metadata format, in byte 0 of the metadata.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -510,6 +510,11 @@ mod tests {
         Sighting::new(payload, rssi, seen_at).unwrap()
     }
 
+    /// Scan 1 at `at`, which heard the test key of `interval` once, at -60 dBm from -10 dBm.
+    fn heard_once(interval: u32, at: u64) -> Scan {
+        scan(1, at, vec![heard(interval, at, -60, Metadata::v1_0(-10))])
+    }
+
     fn scan(id: u64, at: u64, sightings: Vec<Sighting>) -> Scan {
         Scan {
             scan_id: id,
@@ -598,34 +603,24 @@ mod tests {
     fn replays_after_20_minutes_and_implausible_tx_power_are_dropped() {
         let at = DAY + 7_200;
         let interval = 2_642_988;
+        // (scan id, seconds after `at`, transmit power): a replay after 20 minutes 1 second,
+        // then powers above 20 dBm and below -50 dBm, which no phone transmits.
         let scans = [
-            scan(1, at, vec![heard(interval, at, -60, Metadata::v1_0(-10))]),
+            (1, 0, -10),
+            (2, 1_200, -10),
+            (3, 1_201, -10),
+            (4, 300, 21),
+            (5, 301, -51),
+            (6, 302, -50),
+        ]
+        .map(|(id, after, tx_power)| {
+            let seen_at = at + after;
             scan(
-                2,
-                at + 1_200,
-                vec![heard(interval, at + 1_200, -60, Metadata::v1_0(-10))],
-            ),
-            scan(
-                3,
-                at + 1_201,
-                vec![heard(interval, at + 1_201, -60, Metadata::v1_0(-10))],
-            ),
-            scan(
-                4,
-                at + 300,
-                vec![heard(interval, at + 300, -60, Metadata::v1_0(21))],
-            ),
-            scan(
-                5,
-                at + 301,
-                vec![heard(interval, at + 301, -60, Metadata::v1_0(-51))],
-            ),
-            scan(
-                6,
-                at + 302,
-                vec![heard(interval, at + 302, -60, Metadata::v1_0(-50))],
-            ),
-        ];
+                id,
+                seen_at,
+                vec![heard(interval, seen_at, -60, Metadata::v1_0(tx_power))],
+            )
+        });
         let index = SightingIndex::new(&scans);
         let times: Vec<u64> = index
             .key_sightings(&diagnosis_key(ReportType::ConfirmedTest, None), &RECEIVER)
@@ -638,11 +633,7 @@ mod tests {
     #[test]
     fn a_shorter_rolling_period_only_derives_its_own_rpis() {
         let at = u64::from(2_643_020u32) * 600; // interval 44 of the day
-        let scans = [scan(
-            1,
-            at,
-            vec![heard(2_643_020, at, -60, Metadata::v1_0(-10))],
-        )];
+        let scans = [heard_once(2_643_020, at)];
         let index = SightingIndex::new(&scans);
         let short = DiagnosisKey::new(tek(), START, 44, ReportType::ConfirmedTest, None).unwrap();
         assert!(
@@ -661,11 +652,7 @@ mod tests {
     #[test]
     fn report_type_and_infectiousness_come_from_the_mapping() {
         let at = DAY + 600;
-        let scans = [scan(
-            1,
-            at,
-            vec![heard(2_642_977, at, -60, Metadata::v1_0(-10))],
-        )];
+        let scans = [heard_once(2_642_977, at)];
         let index = SightingIndex::new(&scans);
         let windows = index.exposure_windows(
             &diagnosis_key(ReportType::Unknown, Some(-5)),
@@ -734,11 +721,7 @@ mod tests {
     #[test]
     fn was_heard_is_exact_despite_the_filter() {
         let at = DAY + 600;
-        let scans = [scan(
-            1,
-            at,
-            vec![heard(2_642_977, at, -60, Metadata::v1_0(-10))],
-        )];
+        let scans = [heard_once(2_642_977, at)];
         let index = SightingIndex::new(&scans);
         let mut scratch = MatchScratch::new();
         assert!(index.was_heard(

@@ -37,6 +37,43 @@ pub const DEFAULT_SECONDS_SINCE_LAST_SCAN: u32 = 120;
 /// Milliseconds in a day.
 const MILLIS_PER_DAY: u64 = 86_400_000;
 
+/// Implements the API's integers for an enum whose variants are numbered 0, 1, 2, … in the
+/// order given (the order of their declaration): `TryFrom<i32>`, refusing any other number with
+/// [`Error::InvalidRiskInput`], and `From<enum> for i32`.
+macro_rules! api_integers {
+    ($name:ident, $what:literal, [$($variant:ident),+ $(,)?]) => {
+        impl $name {
+            /// Every variant, indexed by its API integer.
+            const BY_INTEGER: &'static [Self] = &[$(Self::$variant),+];
+        }
+
+        impl TryFrom<i32> for $name {
+            type Error = Error;
+
+            #[inline]
+            fn try_from(value: i32) -> Result<Self, Error> {
+                usize::try_from(value)
+                    .ok()
+                    .and_then(|index| Self::BY_INTEGER.get(index))
+                    .copied()
+                    .ok_or_else(|| {
+                        Error::InvalidRiskInput(format!(
+                            concat!($what, " {} is not 0 to {}"),
+                            value,
+                            Self::BY_INTEGER.len() - 1
+                        ))
+                    })
+            }
+        }
+
+        impl From<$name> for i32 {
+            fn from(value: $name) -> Self {
+                value as i32
+            }
+        }
+    };
+}
+
 /// The kind of diagnosis behind a key (Android `ReportType`; the integer values are the API's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "i32", into = "i32")]
@@ -55,32 +92,18 @@ pub enum ReportType {
     Revoked,
 }
 
-impl TryFrom<i32> for ReportType {
-    type Error = Error;
-
-    #[inline]
-    fn try_from(value: i32) -> Result<Self, Error> {
-        Ok(match value {
-            0 => Self::Unknown,
-            1 => Self::ConfirmedTest,
-            2 => Self::ConfirmedClinicalDiagnosis,
-            3 => Self::SelfReport,
-            4 => Self::Recursive,
-            5 => Self::Revoked,
-            other => {
-                return Err(Error::InvalidRiskInput(format!(
-                    "report type {other} is not 0 to 5"
-                )));
-            }
-        })
-    }
-}
-
-impl From<ReportType> for i32 {
-    fn from(value: ReportType) -> Self {
-        value as i32
-    }
-}
+api_integers!(
+    ReportType,
+    "report type",
+    [
+        Unknown,
+        ConfirmedTest,
+        ConfirmedClinicalDiagnosis,
+        SelfReport,
+        Recursive,
+        Revoked,
+    ]
+);
 
 /// How infectious the positive person was on the day (Android `Infectiousness`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -94,28 +117,7 @@ pub enum Infectiousness {
     High,
 }
 
-impl TryFrom<i32> for Infectiousness {
-    type Error = Error;
-
-    fn try_from(value: i32) -> Result<Self, Error> {
-        Ok(match value {
-            0 => Self::None,
-            1 => Self::Standard,
-            2 => Self::High,
-            other => {
-                return Err(Error::InvalidRiskInput(format!(
-                    "infectiousness {other} is not 0 to 2"
-                )));
-            }
-        })
-    }
-}
-
-impl From<Infectiousness> for i32 {
-    fn from(value: Infectiousness) -> Self {
-        value as i32
-    }
-}
+api_integers!(Infectiousness, "infectiousness", [None, Standard, High]);
 
 /// One scan's worth of a key's sightings in a window (Android `ScanInstance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -302,6 +304,28 @@ impl InstanceBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_integers_round_trip_and_others_are_refused() {
+        for value in 0..=5 {
+            assert_eq!(i32::from(ReportType::try_from(value).unwrap()), value);
+        }
+        assert_eq!(ReportType::try_from(5).unwrap(), ReportType::Revoked);
+        assert_eq!(Infectiousness::try_from(2).unwrap(), Infectiousness::High);
+        assert_eq!(i32::from(Infectiousness::Standard), 1);
+        for (refused, message) in [
+            (ReportType::try_from(6), "report type 6 is not 0 to 5"),
+            (ReportType::try_from(-1), "report type -1 is not 0 to 5"),
+        ] {
+            assert!(refused.unwrap_err().to_string().contains(message));
+        }
+        let refused = Infectiousness::try_from(3).unwrap_err();
+        assert!(
+            refused
+                .to_string()
+                .contains("infectiousness 3 is not 0 to 2")
+        );
+    }
 
     /// 2020-04-02 00:00:00 UTC.
     const DAY: u64 = 1_585_785_600;

@@ -97,16 +97,12 @@ pub struct ExposureConfiguration {
 impl ExposureConfiguration {
     /// COCOA's published configuration.
     pub fn cocoa() -> Self {
-        // The embedded file is COCOA's published one, checked by this module's tests.
-        #[allow(clippy::expect_used)]
-        Self::from_cocoa_json(COCOA_CONFIGURATION_JSON).expect("COCOA's configuration.json parses")
+        embedded(Self::from_cocoa_json(COCOA_CONFIGURATION_JSON))
     }
 
     /// Reads COCOA's `configuration.json` format (other sections are ignored).
     pub fn from_cocoa_json(json: &str) -> Result<Self, Error> {
-        let file: CocoaConfigurationFile = serde_json::from_str(json)
-            .map_err(|error| invalid(format!("configuration.json: {error}")))?;
-        file.try_into()
+        read_cocoa_file::<CocoaConfigurationFile>("configuration.json", json)?.try_into()
     }
 }
 
@@ -175,17 +171,15 @@ pub struct RiskRules {
 impl RiskRules {
     /// COCOA's published rules: `ScoreSum >= 1350 AND SecondsSinceLastScanSum >= 900`.
     pub fn cocoa() -> Self {
-        // The embedded file is COCOA's published one, checked by this module's tests.
-        #[allow(clippy::expect_used)]
-        Self::from_cocoa_json(COCOA_RISK_RULES_JSON).expect("COCOA's risk rules parse")
+        embedded(Self::from_cocoa_json(COCOA_RISK_RULES_JSON))
     }
 
     /// Reads COCOA's `risk_calculation_configuration.json`. A condition the file leaves out is
     /// `NOP`, as in COCOA; an operator COCOA does not know is an error (COCOA would silently
     /// treat it as never holding, which would hide a typo that disables notifications).
     pub fn from_cocoa_json(json: &str) -> Result<Self, Error> {
-        let file: CocoaRiskRulesFile = serde_json::from_str(json)
-            .map_err(|error| invalid(format!("risk_calculation_configuration.json: {error}")))?;
+        let file: CocoaRiskRulesFile =
+            read_cocoa_file("risk_calculation_configuration.json", json)?;
         let condition = |name: &str, raw: Option<RawCondition>| -> Result<Condition, Error> {
             let Some(raw) = raw else {
                 return Ok(Condition::NOP);
@@ -244,6 +238,18 @@ impl RiskRules {
 
 pub(super) fn invalid(message: String) -> Error {
     Error::InvalidRiskInput(message)
+}
+
+/// Reads one of COCOA's JSON files, naming it in the error.
+fn read_cocoa_file<T: serde::de::DeserializeOwned>(name: &str, json: &str) -> Result<T, Error> {
+    serde_json::from_str(json).map_err(|error| invalid(format!("{name}: {error}")))
+}
+
+/// The value read from one of COCOA's published files embedded here.
+fn embedded<T>(read: Result<T, Error>) -> T {
+    // The embedded files are COCOA's published ones, checked by this module's tests.
+    #[allow(clippy::expect_used)]
+    read.expect("COCOA's published configuration files parse")
 }
 
 // ---- COCOA's file formats ----------------------------------------------------------------------

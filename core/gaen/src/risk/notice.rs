@@ -24,33 +24,45 @@ impl ExposureNotice {
     /// The message in Japanese (wording of the national overview of COCOA: "感染者と１メートル以内の
     /// 距離で１５分以上接触した可能性がある場合に通知").
     pub fn message_ja(&self) -> String {
-        if self.high_risk_days.is_empty() {
-            return "陽性者との接触は確認されませんでした。".to_owned();
-        }
-        let days: Vec<String> = self
-            .high_risk_days
-            .iter()
-            .map(|day| format!("{}年{}月{}日", day.year(), u8::from(day.month()), day.day()))
-            .collect();
-        format!(
-            "{}に、陽性者と１メートル以内の距離で１５分以上接触した可能性があります。",
-            days.join("、")
+        self.message(
+            "陽性者との接触は確認されませんでした。",
+            |day| format!("{}年{}月{}日", day.year(), u8::from(day.month()), day.day()),
+            "、",
+            |days| {
+                format!(
+                    "{days}に、陽性者と１メートル以内の距離で１５分以上接触した可能性があります。"
+                )
+            },
         )
     }
 
     /// The message in English.
     pub fn message_en(&self) -> String {
-        if self.high_risk_days.is_empty() {
-            return "No contact with a person who tested positive was found.".to_owned();
-        }
-        let days: Vec<String> = self
-            .high_risk_days
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        format!(
-            "On {} you may have been within 1 metre of a person who tested positive for 15 minutes or more.",
-            days.join(", ")
+        self.message(
+            "No contact with a person who tested positive was found.",
+            ToString::to_string,
+            ", ",
+            |days| {
+                format!(
+                    "On {days} you may have been within 1 metre of a person who tested positive for 15 minutes or more."
+                )
+            },
         )
+    }
+
+    /// `no_contact` when there is no high-risk day, else `sentence` of the days written with
+    /// `day` and joined with `separator`.
+    fn message(
+        &self,
+        no_contact: &str,
+        day: impl Fn(&time::Date) -> String,
+        separator: &str,
+        sentence: impl Fn(&str) -> String,
+    ) -> String {
+        if self.high_risk_days.is_empty() {
+            return no_contact.to_owned();
+        }
+        let days: Vec<String> = self.high_risk_days.iter().map(day).collect();
+        sentence(&days.join(separator))
     }
 }
