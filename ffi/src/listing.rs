@@ -291,4 +291,32 @@ mod tests {
         }
         assert!(make_listing(input(Some("pos"))).is_ok());
     }
+
+    #[test]
+    fn exactly_one_of_onset_and_specimen_is_needed() {
+        let both = ListingInput {
+            specimen_day: Some("2021-02-25".into()),
+            ..input(Some("pos"))
+        };
+        let neither = ListingInput {
+            onset_day: None,
+            ..input(Some("pos"))
+        };
+        for refused in [both, neither] {
+            let error = make_listing(refused).unwrap_err();
+            assert!(
+                matches!(&error, MimamoriError::InvalidInput { reason } if reason.contains("exactly one")),
+                "{error}"
+            );
+        }
+        let specimen = ListingInput {
+            onset_day: None,
+            specimen_day: Some("2021-02-25".into()),
+            attended: vec!["2021-02-24".into(), "2021-02-27".into()],
+            ..input(Some("pos"))
+        };
+        let result = make_listing(specimen).unwrap();
+        assert!(result.json.contains("\"basis\": \"specimen\""));
+        assert_eq!(result.attendance_days, ["2021-02-24", "2021-02-27"]);
+    }
 }
