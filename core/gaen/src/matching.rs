@@ -117,7 +117,7 @@ struct IndexedSighting<'a> {
 }
 
 impl<'a> SightingIndex<'a> {
-    /// Indexes `scans` (oldest first, as [`crate::SightingStore::scans`] returns them). Each
+    /// Indexes `scans` (oldest first, as the phone's `SightingStore::scans` returns them). Each
     /// sighting remembers when the device's previous scan ended: the later of its start and its
     /// last sighting.
     pub fn new(scans: &'a [Scan]) -> Self {

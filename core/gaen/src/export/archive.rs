@@ -46,7 +46,7 @@ impl ExportFile {
     /// - Anything else is taken as a bare `export.bin`. Its signatures are read from the file of
     ///   the same name with the extension `.sig` beside it, else from `export.sig` in the same
     ///   directory; without either the file is unsigned and
-    ///   [`ExportSummary::verification`] says so.
+    ///   [`super::ExportSummary::verification`] says so.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut file = File::open(&path).map_err(|source| io_error(&path, source))?;
