@@ -37,11 +37,21 @@ pub const DEFAULT_SECONDS_SINCE_LAST_SCAN: u32 = 120;
 /// Milliseconds in a day.
 const MILLIS_PER_DAY: u64 = 86_400_000;
 
-/// Implements the API's integers for an enum whose variants are numbered 0, 1, 2, … in the
-/// order given (the order of their declaration): `TryFrom<i32>`, refusing any other number with
-/// [`Error::InvalidRiskInput`], and `From<enum> for i32`.
+/// Declares an enum of the API whose variants are the integers 0, 1, 2, … in the order of their
+/// declaration, with `TryFrom<i32>` (refusing any other number with [`Error::InvalidRiskInput`]
+/// naming `$what`) and `From<enum> for i32`.
 macro_rules! api_integers {
-    ($name:ident, $what:literal, [$($variant:ident),+ $(,)?]) => {
+    (
+        $(#[$attribute:meta])*
+        pub enum $name:ident($what:literal) {
+            $($(#[$variant_attribute:meta])* $variant:ident,)+
+        }
+    ) => {
+        $(#[$attribute])*
+        pub enum $name {
+            $($(#[$variant_attribute])* $variant,)+
+        }
+
         impl $name {
             /// Every variant, indexed by its API integer.
             const BY_INTEGER: &'static [Self] = &[$(Self::$variant),+];
@@ -74,50 +84,39 @@ macro_rules! api_integers {
     };
 }
 
-/// The kind of diagnosis behind a key (Android `ReportType`; the integer values are the API's).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i32", into = "i32")]
-pub enum ReportType {
-    /// 0: not known; replaced by the configured default before scoring.
-    Unknown,
-    /// 1: confirmed by a test.
-    ConfirmedTest,
-    /// 2: confirmed by a clinical diagnosis.
-    ConfirmedClinicalDiagnosis,
-    /// 3: reported by the person themself.
-    SelfReport,
-    /// 4: recursive (contact of a case).
-    Recursive,
-    /// 5: revoked; never scored.
-    Revoked,
-}
-
-api_integers!(
-    ReportType,
-    "report type",
-    [
+api_integers! {
+    /// The kind of diagnosis behind a key (Android `ReportType`; the integer values are the API's).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(try_from = "i32", into = "i32")]
+    pub enum ReportType("report type") {
+        /// 0: not known; replaced by the configured default before scoring.
         Unknown,
+        /// 1: confirmed by a test.
         ConfirmedTest,
+        /// 2: confirmed by a clinical diagnosis.
         ConfirmedClinicalDiagnosis,
+        /// 3: reported by the person themself.
         SelfReport,
+        /// 4: recursive (contact of a case).
         Recursive,
+        /// 5: revoked; never scored.
         Revoked,
-    ]
-);
-
-/// How infectious the positive person was on the day (Android `Infectiousness`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i32", into = "i32")]
-pub enum Infectiousness {
-    /// 0: not infectious; such windows score zero.
-    None,
-    /// 1: standard.
-    Standard,
-    /// 2: high.
-    High,
+    }
 }
 
-api_integers!(Infectiousness, "infectiousness", [None, Standard, High]);
+api_integers! {
+    /// How infectious the positive person was on the day (Android `Infectiousness`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    #[serde(try_from = "i32", into = "i32")]
+    pub enum Infectiousness("infectiousness") {
+        /// 0: not infectious; such windows score zero.
+        None,
+        /// 1: standard.
+        Standard,
+        /// 2: high.
+        High,
+    }
+}
 
 /// One scan's worth of a key's sightings in a window (Android `ScanInstance`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -48,6 +48,11 @@ fn assert_does_not_verify(summary: &ExportSummary, key: ExportPublicKey) {
     assert_eq!(summary.verification(&[key]), Verification::NotVerified);
 }
 
+/// Writes `bytes` to `name` in `dir` and opens it as an export file.
+fn open_written(dir: &Path, name: &str, bytes: &[u8]) -> mimamori_gaen::Result<ExportFile> {
+    ExportFile::open(write(dir, name, bytes))
+}
+
 fn read_all(path: &Path) -> mimamori_gaen::Result<(Vec<ExportKey>, ExportSummary)> {
     let mut file = ExportFile::open(path)?;
     let mut reader = file.keys()?;
@@ -422,35 +427,31 @@ fn broken_archives_are_refused() {
     let bin = fs::read(data("cwa-DE-2020-12-23/export.bin")).unwrap();
     let sig = fs::read(data("cwa-DE-2020-12-23/export.sig")).unwrap();
 
-    let path = write(dir.path(), "no-bin.zip", &zip_of(&[("export.sig", &sig)]));
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "no-bin.zip", &zip_of(&[("export.sig", &sig)])),
         Err(Error::MissingExportEntry { name: "export.bin" })
     ));
 
-    let path = write(dir.path(), "no-sig.zip", &zip_of(&[("export.bin", &bin)]));
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "no-sig.zip", &zip_of(&[("export.bin", &bin)])),
         Err(Error::MissingExportEntry { name: "export.sig" })
     ));
 
-    let path = write(
-        dir.path(),
-        "bad-sig.zip",
-        &zip_of(&[("export.bin", &bin), ("export.sig", b"\xff\xff")]),
-    );
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(
+            dir.path(),
+            "bad-sig.zip",
+            &zip_of(&[("export.bin", &bin), ("export.sig", b"\xff\xff")])
+        ),
         Err(Error::InvalidSignatureList { .. })
     ));
 
-    let path = write(
-        dir.path(),
-        "not-a-zip.zip",
-        b"PK\x03\x04 and then nothing a zip needs",
-    );
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(
+            dir.path(),
+            "not-a-zip.zip",
+            b"PK\x03\x04 and then nothing a zip needs"
+        ),
         Err(Error::InvalidExportArchive { .. })
     ));
 
@@ -491,9 +492,8 @@ fn broken_archives_are_refused() {
     let mut entries: Vec<(&str, &[u8])> =
         names.iter().map(|name| (name.as_str(), &b""[..])).collect();
     entries.extend([("export.bin", &bin[..]), ("export.sig", &sig[..])]);
-    let path = write(dir.path(), "crowded.zip", &zip_of(&entries));
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "crowded.zip", &zip_of(&entries)),
         Err(Error::InvalidExportArchive { .. })
     ));
 
@@ -564,9 +564,8 @@ fn zip_bombs_are_refused_without_inflating_them() {
     assert!(zip.len() < 100_000, "{} bytes", zip.len());
 
     // An honest header: refused on opening, before a byte is inflated.
-    let path = write(dir.path(), "bomb.zip", &zip);
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "bomb.zip", &zip),
         Err(Error::ExportTooLarge {
             what: "export.bin",
             ..
@@ -592,9 +591,8 @@ fn zip_bombs_are_refused_without_inflating_them() {
         ("export.bin", EXPORT_HEADER),
         MAX_EXPORT_SIG_BYTES + 1,
     );
-    let path = write(dir.path(), "sig-bomb.zip", &zip);
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "sig-bomb.zip", &zip),
         Err(Error::ExportTooLarge {
             what: "export.sig",
             ..
@@ -602,9 +600,8 @@ fn zip_bombs_are_refused_without_inflating_them() {
     ));
     let mut lying = zip;
     lie_about_size(&mut lying, "export.sig", 100);
-    let path = write(dir.path(), "lying-sig-bomb.zip", &lying);
     assert!(matches!(
-        ExportFile::open(&path),
+        open_written(dir.path(), "lying-sig-bomb.zip", &lying),
         Err(Error::ExportTooLarge { .. } | Error::InvalidExportArchive { .. })
     ));
 }

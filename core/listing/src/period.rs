@@ -378,76 +378,52 @@ mod tests {
         assert!(InvestigationPeriod::new(onset, date!(2021 - 01 - 08), None).is_ok());
     }
 
+    /// The `YYYY-MM-DD` dates of a row of a test table, separated by spaces.
+    fn days<const N: usize>(row: &str) -> [Date; N] {
+        let days: Vec<Date> = row
+            .split_whitespace()
+            .map(|text| crate::roster::parse_date(text, "test").unwrap())
+            .collect();
+        days.try_into().unwrap()
+    }
+
     #[test]
     fn stay_home_crosses_month_ends_leap_days_and_the_year_end() {
-        // (last contact, stay home from, until, released on, precautions until)
-        for (contact, from, until, released, precautions) in [
-            (
-                date!(2021 - 02 - 27),
-                date!(2021 - 02 - 28),
-                date!(2021 - 03 - 06),
-                date!(2021 - 03 - 07),
-                date!(2021 - 03 - 09),
-            ),
+        for row in [
+            // last contact, stay home from, until, released on, precautions until
+            "2021-02-27 2021-02-28 2021-03-06 2021-03-07 2021-03-09",
             // A leap year counts the 29th.
-            (
-                date!(2024 - 02 - 25),
-                date!(2024 - 02 - 26),
-                date!(2024 - 03 - 03),
-                date!(2024 - 03 - 04),
-                date!(2024 - 03 - 06),
-            ),
-            (
-                date!(2020 - 12 - 28),
-                date!(2020 - 12 - 29),
-                date!(2021 - 01 - 04),
-                date!(2021 - 01 - 05),
-                date!(2021 - 01 - 07),
-            ),
+            "2024-02-25 2024-02-26 2024-03-03 2024-03-04 2024-03-06",
+            "2020-12-28 2020-12-29 2021-01-04 2021-01-05 2021-01-07",
+            // 2100 is not a leap year (a century); 2000 was (divisible by 400).
+            "2100-02-27 2100-02-28 2100-03-06 2100-03-07 2100-03-09",
+            "2000-02-27 2000-02-28 2000-03-05 2000-03-06 2000-03-08",
         ] {
+            let [contact, from, until, released, precautions] = days(row);
             let dates = StayHome::after(contact).unwrap();
             assert_eq!(
-                (
+                [
                     dates.from,
                     dates.until,
                     dates.released_on,
                     dates.precautions_until
-                ),
-                (from, until, released, precautions),
-                "last contact {contact}"
+                ],
+                [from, until, released, precautions],
+                "{row}"
             );
         }
-        // 2100 is not a leap year (a century); 2000 was (divisible by 400).
-        assert_eq!(
-            StayHome::after(date!(2100 - 02 - 27)).unwrap().until,
-            date!(2100 - 03 - 06)
-        );
-        assert_eq!(
-            StayHome::after(date!(2000 - 02 - 27)).unwrap().until,
-            date!(2000 - 03 - 05)
-        );
     }
 
     #[test]
     fn the_health_watch_lasts_ten_days_after_the_contact() {
-        for (contact, from, until) in [
-            (
-                date!(2021 - 02 - 27),
-                date!(2021 - 02 - 28),
-                date!(2021 - 03 - 09),
-            ),
-            (
-                date!(2020 - 12 - 31),
-                date!(2021 - 01 - 01),
-                date!(2021 - 01 - 10),
-            ),
+        // contact, watch from, until
+        for row in [
+            "2021-02-27 2021-02-28 2021-03-09",
+            "2020-12-31 2021-01-01 2021-01-10",
         ] {
+            let [contact, from, until] = days(row);
             let watch = HealthWatch::after(contact).unwrap();
-            assert_eq!(
-                (watch.from, watch.until),
-                (from, until),
-                "contact {contact}"
-            );
+            assert_eq!([watch.from, watch.until], [from, until], "{row}");
         }
     }
 
