@@ -259,18 +259,18 @@ mod tests {
     use time::macros::{date, datetime};
 
     use super::*;
-    use crate::{Basis, InvestigationPeriod, Masking, Setting};
+    use crate::{Basis, Masking, Setting};
 
     fn investigation() -> Investigation {
         // Onset 2021-03-03: the period is 2021-03-01 to 2021-03-04; the positive person attended
         // on the 1st and the 3rd.
-        let period = InvestigationPeriod::new(
+        crate::testing::investigation(
+            Setting::AfterSchoolClub,
+            Masking::Unmasked,
             Basis::SymptomOnset(date!(2021 - 03 - 03)),
             date!(2021 - 03 - 04),
-            Some(&[date!(2021 - 03 - 01), date!(2021 - 03 - 03)]),
+            &[date!(2021 - 03 - 01), date!(2021 - 03 - 03)],
         )
-        .unwrap();
-        Investigation::new(Setting::AfterSchoolClub, Masking::Unmasked, period).unwrap()
     }
 
     const ROSTER: &str = "id,name,group,attendance,criteria,last_contact\n\

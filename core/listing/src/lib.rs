@@ -644,6 +644,25 @@ impl From<&Listing> for JsonListing {
     }
 }
 
+/// What the tests of every module share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+
+    /// An investigation that must be valid; `attended` empty means every day of the period.
+    pub(crate) fn investigation(
+        setting: Setting,
+        masking: Masking,
+        basis: Basis,
+        last_attendance: Date,
+        attended: &[Date],
+    ) -> Investigation {
+        let attended = (!attended.is_empty()).then_some(attended);
+        let period = InvestigationPeriod::new(basis, last_attendance, attended).unwrap();
+        Investigation::new(setting, masking, period).unwrap()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use time::macros::date;
@@ -652,18 +671,17 @@ mod tests {
 
     /// Workplace, asymptomatic: specimen taken 2021-02-25, last at work 2021-02-27.
     fn workplace_listing() -> Listing {
-        let period = InvestigationPeriod::new(
+        let investigation = testing::investigation(
+            Setting::Workplace,
+            Masking::Unmasked,
             Basis::SpecimenCollection(date!(2021 - 02 - 25)),
             date!(2021 - 02 - 27),
-            Some(&[
+            &[
                 date!(2021 - 02 - 23),
                 date!(2021 - 02 - 25),
                 date!(2021 - 02 - 27),
-            ]),
-        )
-        .unwrap();
-        let investigation =
-            Investigation::new(Setting::Workplace, Masking::Unmasked, period).unwrap();
+            ],
+        );
         let roster = Roster::parse(
             "id,name,group,attendance,criteria,last_contact\n\
              e1,=HYPERLINK(\"x\"),Sales,2021-02-25;2021-02-27,conversation;smoking,\n\

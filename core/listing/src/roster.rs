@@ -444,19 +444,19 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::{Basis, InvestigationPeriod, Masking, Setting};
+    use crate::{Basis, Masking, Setting};
 
     const HEADER: &str = "id,name,group,attendance,criteria,last_contact\n";
 
     /// Onset 2021-01-01: the period runs 2020-12-30 to 2021-01-04.
     fn investigation(setting: Setting, masking: Masking) -> Investigation {
-        let period = InvestigationPeriod::new(
+        crate::testing::investigation(
+            setting,
+            masking,
             Basis::SymptomOnset(date!(2021 - 01 - 01)),
             date!(2021 - 01 - 04),
-            Some(&[date!(2020 - 12 - 30), date!(2021 - 01 - 04)]),
+            &[date!(2020 - 12 - 30), date!(2021 - 01 - 04)],
         )
-        .unwrap();
-        Investigation::new(setting, masking, period).unwrap()
     }
 
     fn refused(text: &str, investigation: &Investigation) -> (usize, RowProblem) {
