@@ -86,17 +86,7 @@ pub fn listing_pdf(fonts: &FontSet, listing: &Listing) -> Result<Vec<u8>, Docume
             ("感染対策 Precautions until", 1.2),
         ]);
         for (entry, dates) in &listed {
-            let applied: Vec<&str> = entry
-                .criteria
-                .iter()
-                .map(|c| {
-                    if c.number.is_empty() {
-                        c.japanese
-                    } else {
-                        c.number
-                    }
-                })
-                .collect();
+            let applied: Vec<&str> = entry.criteria.iter().map(|c| c.short_label()).collect();
             table.row(person(entry).into_iter().chain([
                 applied.join("・"),
                 dates.last_contact.to_string(),

@@ -248,6 +248,18 @@ pub struct Criterion {
     pub english: &'static str,
 }
 
+impl Criterion {
+    /// How a table cell names the criterion: the source's number (`2A`), or the Japanese for the
+    /// workplace list, which is not numbered (and whose items are a word or two).
+    pub fn short_label(&self) -> &'static str {
+        if self.number.is_empty() {
+            self.japanese
+        } else {
+            self.number
+        }
+    }
+}
+
 /// The criteria of one setting for one masking case, with the text around them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CriteriaList {
@@ -783,6 +795,14 @@ mod tests {
         let refused = Setting::Workplace.criteria(Masking::Masked).unwrap_err();
         assert!(matches!(refused, Error::InvalidInvestigation { .. }));
         assert!(refused.to_string().contains("--masked"));
+    }
+
+    #[test]
+    fn a_criterion_is_labelled_by_its_number_or_else_its_words() {
+        let nursery = Setting::Nursery.criteria(Masking::Unmasked).unwrap();
+        assert_eq!(nursery.find("joint-care").unwrap().short_label(), "2A");
+        let workplace = Setting::Workplace.criteria(Masking::Unmasked).unwrap();
+        assert_eq!(workplace.find("smoking").unwrap().short_label(), "喫煙");
     }
 
     #[test]
