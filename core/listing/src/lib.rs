@@ -873,14 +873,15 @@ mod tests {
 
     #[test]
     fn a_masked_workplace_investigation_is_refused() {
-        let period = InvestigationPeriod::new(
+        let school = testing::investigation(
+            Setting::School,
+            Masking::Masked,
             Basis::SymptomOnset(date!(2021 - 02 - 25)),
             date!(2021 - 02 - 27),
-            None,
-        )
-        .unwrap();
-        assert!(Investigation::new(Setting::Workplace, Masking::Masked, period.clone()).is_err());
-        let school = Investigation::new(Setting::School, Masking::Masked, period).unwrap();
+            &[],
+        );
         assert_eq!(school.criteria().criteria.len(), 3);
+        let period = school.period().clone();
+        assert!(Investigation::new(Setting::Workplace, Masking::Masked, period).is_err());
     }
 }
