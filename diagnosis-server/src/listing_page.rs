@@ -385,18 +385,18 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
     );
     for (entry, dates) in listing.listed() {
         let criteria: Vec<&str> = entry.criteria.iter().map(|c| c.id).collect();
-        let _ = write!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} ～ {}</td><td>{}</td><td>{}</td></tr>",
-            escape(&entry.id),
-            escape(&entry.name),
-            escape(&entry.group),
-            escape(&criteria.join(", ")),
-            dates.last_contact,
-            dates.from,
-            dates.until,
-            dates.released_on,
-            dates.precautions_until
+        table_row(
+            &mut page,
+            [
+                entry.id.clone(),
+                entry.name.clone(),
+                entry.group.clone(),
+                criteria.join(", "),
+                dates.last_contact.to_string(),
+                format!("{} ～ {}", dates.from, dates.until),
+                dates.released_on.to_string(),
+                dates.precautions_until.to_string(),
+            ],
         );
     }
     page.push_str("</table><ul>");
@@ -415,14 +415,15 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
         ja_en(EVERYONE_ELSE_JAPANESE, EVERYONE_ELSE_ENGLISH),
     );
     for (entry, dates) in listing.health_watch() {
-        let _ = write!(
-            page,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(&entry.id),
-            escape(&entry.name),
-            escape(&entry.group),
-            dates.last_contact,
-            dates.until
+        table_row(
+            &mut page,
+            [
+                entry.id.clone(),
+                entry.name.clone(),
+                entry.group.clone(),
+                dates.last_contact.to_string(),
+                dates.until.to_string(),
+            ],
         );
     }
     page.push_str("</table>");
@@ -438,18 +439,17 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ja_en(CANDIDATES_NOTE_JAPANESE, CANDIDATES_NOTE_ENGLISH),
         );
         for candidate in listing.candidates() {
-            let _ = write!(
-                page,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                escape(&candidate.person_id),
-                escape(
+            table_row(
+                &mut page,
+                [
+                    candidate.person_id.clone(),
                     candidate
                         .name
-                        .as_deref()
-                        .unwrap_or("(名簿にない not in roster)")
-                ),
-                escape(&candidate.overlap_rooms_and_times("–", "; ")),
-                candidate.total_minutes()
+                        .clone()
+                        .unwrap_or_else(|| "(名簿にない not in roster)".to_owned()),
+                    candidate.overlap_rooms_and_times("–", "; "),
+                    candidate.total_minutes().to_string(),
+                ],
             );
         }
         page.push_str("</table>");
@@ -496,4 +496,13 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
         ja_en("印刷用 PDF (A4)", "Printable PDF (A4)"),
     );
     page
+}
+
+/// Appends a table row of `cells`, each escaped.
+fn table_row<const N: usize>(page: &mut String, cells: [String; N]) {
+    page.push_str("<tr>");
+    for cell in cells {
+        let _ = write!(page, "<td>{}</td>", escape(&cell));
+    }
+    page.push_str("</tr>");
 }
