@@ -4,7 +4,6 @@
 //! `X-Chaff` when the core asks for it), and its errors name the kind of failure only: never the
 //! URL's host address, a body, a code or a token.
 
-use std::io::Read;
 use std::time::Duration;
 
 use mimamori_phone::Error;
@@ -67,21 +66,7 @@ fn read(
     max_bytes: u64,
 ) -> mimamori_phone::Result<HttpResponse> {
     let status = response.status().as_u16();
-    let mut body = Vec::new();
-    response
-        .body_mut()
-        .as_reader()
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|error| Error::Transport {
-            reason: format!("reading the answer failed ({:?})", error.kind()),
-        })?;
-    if body.len() as u64 > max_bytes {
-        return Err(Error::Transport {
-            reason: format!("the answer is longer than {max_bytes} bytes"),
-        });
-    }
-    Ok(HttpResponse { status, body })
+    HttpResponse::read(status, response.body_mut().as_reader(), max_bytes)
 }
 
 /// The kind of a failure, without URLs or addresses.

@@ -109,13 +109,7 @@ fn reply(
     max_bytes: u64,
 ) -> mimamori_phone::Result<HttpResponse> {
     match answer {
-        Ok(reply) if reply.body.len() as u64 <= max_bytes => Ok(HttpResponse {
-            status: reply.status,
-            body: reply.body,
-        }),
-        Ok(_) => Err(mimamori_phone::Error::Transport {
-            reason: format!("the answer is longer than {max_bytes} bytes"),
-        }),
+        Ok(reply) => HttpResponse::limited(reply.status, reply.body, max_bytes),
         Err(HttpClientError::Failed { reason }) => Err(mimamori_phone::Error::Transport { reason }),
     }
 }
@@ -148,6 +142,21 @@ mod tests {
                 reason: "offline".into(),
             })
         }
+    }
+
+    #[test]
+    fn an_answer_longer_than_asked_is_a_transport_error() {
+        let answer = || {
+            Ok(HttpReply {
+                status: 200,
+                body: b"[]".to_vec(),
+            })
+        };
+        assert_eq!(reply(answer(), 2).unwrap().body, b"[]");
+        assert!(matches!(
+            reply(answer(), 1),
+            Err(mimamori_phone::Error::Transport { .. })
+        ));
     }
 
     #[test]

@@ -265,20 +265,11 @@ impl RecordingClient {
         response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
         max_bytes: u64,
     ) -> mimamori_phone::Result<HttpResponse> {
-        let failed = |error: &dyn std::fmt::Debug| mimamori_phone::Error::Transport {
+        let mut response = response.map_err(|error| mimamori_phone::Error::Transport {
             reason: format!("{error:?}"),
-        };
-        let mut response = response.map_err(|error| failed(&error))?;
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(max_bytes)
-            .read_to_vec()
-            .map_err(|error| failed(&error))?;
-        Ok(HttpResponse {
-            status: response.status().as_u16(),
-            body,
-        })
+        })?;
+        let status = response.status().as_u16();
+        HttpResponse::read(status, response.body_mut().as_reader(), max_bytes)
     }
 }
 

@@ -11,6 +11,8 @@
 //! server cannot tell one resident from another. Implementations must not add identifying headers
 //! or cookies, and must not log request or response bodies (they carry keys, codes and tokens).
 
+use std::io::Read;
+
 use crate::{Error, Result};
 
 /// What a server answered.
@@ -23,6 +25,29 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response whose body is already in memory, held to `max_bytes`: a longer body is
+    /// [`Error::Transport`] (every [`Transport`] keeps the limit, whoever read the bytes).
+    pub fn limited(status: u16, body: Vec<u8>, max_bytes: u64) -> Result<Self> {
+        if body.len() as u64 > max_bytes {
+            return Err(Error::Transport {
+                reason: format!("the answer is longer than {max_bytes} bytes"),
+            });
+        }
+        Ok(Self { status, body })
+    }
+
+    /// A response with `status` whose body is read from `body`, at most `max_bytes` of it: a
+    /// longer body, or a failed read, is [`Error::Transport`] (naming the kind of failure only).
+    pub fn read(status: u16, body: impl Read, max_bytes: u64) -> Result<Self> {
+        let mut bytes = Vec::new();
+        body.take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|error| Error::Transport {
+                reason: format!("reading the answer failed ({:?})", error.kind()),
+            })?;
+        Self::limited(status, bytes, max_bytes)
+    }
+
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -195,12 +220,7 @@ impl ScriptedTransport {
             .ok_or_else(|| Error::Transport {
                 reason: "no answer scripted for this URL".into(),
             })?;
-        if response.body.len() as u64 > max_bytes {
-            return Err(Error::Transport {
-                reason: format!("the response is longer than {max_bytes} bytes"),
-            });
-        }
-        Ok(response)
+        HttpResponse::limited(response.status, response.body, max_bytes)
     }
 }
 
@@ -296,6 +316,23 @@ mod tests {
         let post = &transport.requests()[2];
         assert_eq!(post.body.as_deref(), Some(&b"{}"[..]));
         assert_eq!(post.headers, vec![("X-Chaff".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
+    fn a_body_is_held_to_its_limit() {
+        let read = HttpResponse::read(200, &b"hello"[..], 5).unwrap();
+        assert_eq!((read.status, &read.body[..]), (200, &b"hello"[..]));
+        for error in [
+            HttpResponse::read(200, &b"hello"[..], 4).unwrap_err(),
+            HttpResponse::limited(404, b"hello".to_vec(), 4).unwrap_err(),
+        ] {
+            assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+            assert!(error.to_string().contains("longer than 4 bytes"), "{error}");
+        }
+        assert_eq!(
+            HttpResponse::limited(404, Vec::new(), 0).unwrap().status,
+            404
+        );
     }
 
     #[test]
