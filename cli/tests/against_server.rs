@@ -5,15 +5,16 @@
 use mimamori_diagnosis_server::{Config, Server};
 use mimamori_environment::FixedClock;
 use mimamori_gaen::IntervalNumber;
+use mimamori_phone::testing::met;
 
-use crate::common::{b_meets_a, stdout, sync, upload, yesterday_morning};
+use crate::common::{stdout, sync, upload, yesterday_morning};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     // Yesterday 09:00 UTC, B sat next to A for 24 minutes.
     let morning = yesterday_morning();
-    b_meets_a(dir.path(), &FixedClock::new(morning));
+    met(dir.path(), &FixedClock::new(morning), 24);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = Config::new(dir.path().join("server"));

@@ -9,11 +9,12 @@ use mimamori_api::v1::{
     PublishRequest, render_export_list,
 };
 use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_gaen::IntervalNumber;
 use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-use mimamori_gaen::{DiagnosisKey, IntervalNumber, ReportType};
+use mimamori_phone::testing::{export_keys, met};
 
 use crate::common::{
-    FixtureServer, b_meets_a, mimamori_command, now, stderr, stdout, sync, sync_args, upload,
+    FixtureServer, mimamori_command, now, stderr, stdout, sync, sync_args, upload,
     yesterday_morning,
 };
 
@@ -21,26 +22,10 @@ use crate::common::{
 /// key of yesterday as an export key.
 fn b_met_a_yesterday(dir: &Path) -> Vec<ExportKey> {
     let clock = FixedClock::new(yesterday_morning());
-    let mut a = b_meets_a(dir, &clock);
+    let (mut a, _b) = met(dir, &clock, 24);
     clock.set(now());
     let yesterday = IntervalNumber::from_unix_seconds(yesterday_morning()).utc_date();
-    a.schedule()
-        .keys_for_upload(yesterday, yesterday)
-        .unwrap()
-        .into_iter()
-        .map(|key| {
-            ExportKey::new(
-                DiagnosisKey::new(
-                    key.key,
-                    key.rolling_start,
-                    key.rolling_period,
-                    ReportType::ConfirmedTest,
-                    Some(0),
-                )
-                .unwrap(),
-            )
-        })
-        .collect()
+    export_keys(&mut a, yesterday, yesterday)
 }
 
 fn signed_zip(signer: &ExportSigningKey, keys: &[ExportKey]) -> Vec<u8> {

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-use mimamori_environment::SeededRandom;
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_phone::testing::open_phone;
 use mimamori_venue::*;
 use time::{Date, Duration};
 
@@ -130,15 +131,9 @@ fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Outp
     )
 }
 
-/// The number of stored visits, read through the core (opening the phone as the CLI does).
+/// The number of stored visits, read through the core (opening the phone, now, as the CLI does).
 fn visits(dir: &Path) -> usize {
-    let mut phone = mimamori_phone::Phone::open(
-        dir,
-        mimamori_gaen::DeviceCalibration::UNKNOWN_DEVICE,
-        std::sync::Arc::new(mimamori_environment::SystemClock),
-        Box::new(mimamori_environment::OsRandom),
-    )
-    .unwrap();
+    let mut phone = open_phone(dir, &FixedClock::new(now()), 1);
     phone.venues().visits().unwrap().len()
 }
 

@@ -20,10 +20,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
-use mimamori_environment::{Clock, FixedClock, SeededRandom};
-use mimamori_gaen::encounter::{ScanBatch, Sighting};
-use mimamori_gaen::{DeviceCalibration, ExposurePayload};
+use mimamori_environment::FixedClock;
 use mimamori_phone::Phone;
+use mimamori_phone::testing::open_phone;
 use mimamori_phone::transport::{HttpResponse, ServerUrl, Transport};
 
 /// The server and everything around it.
@@ -83,13 +82,7 @@ impl World {
     /// A phone named `name` (its data directory is under the world's) with a seeded random
     /// source and the world's clock.
     pub fn phone(&self, name: &str, seed: u64) -> Phone {
-        Phone::open(
-            self.phone_dir(name),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(self.clock.clone()),
-            Box::new(SeededRandom::new(seed)),
-        )
-        .unwrap()
+        open_phone(&self.phone_dir(name), &self.clock, seed)
     }
 
     /// The data directory of phone `name`.
@@ -165,53 +158,6 @@ impl World {
             self.runtime.block_on(server.shutdown()).unwrap();
         }
     }
-}
-
-/// Phone `b` hears phone `a` and `a` hears `b` every 4 minutes for `minutes`, at `rssi` dBm: what
-/// each broadcasts goes through the air as the 31-byte advertisement and is parsed back. The clock
-/// moves on by `minutes`.
-pub fn meet(
-    a: &mut Phone,
-    b: &mut Phone,
-    clock: &FixedClock,
-    minutes: u64,
-    rssi: i16,
-    scan_ids: &mut u64,
-) {
-    let end = clock.now_unix_seconds() + minutes * 60;
-    while clock.now_unix_seconds() < end {
-        hear(b, a, clock, rssi, scan_ids);
-        hear(a, b, clock, rssi, scan_ids);
-        clock.advance(240);
-    }
-}
-
-/// `listener` runs one scan that hears `speaker`'s current advertisement three times.
-pub fn hear(
-    listener: &mut Phone,
-    speaker: &mut Phone,
-    clock: &FixedClock,
-    rssi: i16,
-    scan_ids: &mut u64,
-) {
-    let advertisement = speaker
-        .schedule()
-        .broadcast()
-        .unwrap()
-        .payload
-        .advertisement();
-    let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
-    let now = clock.now_unix_seconds();
-    *scan_ids += 1;
-    listener
-        .record_scan(&ScanBatch {
-            scan_id: *scan_ids,
-            started_at: now,
-            sightings: (0..3)
-                .map(|second| Sighting::new(heard, rssi, now + second).unwrap())
-                .collect(),
-        })
-        .unwrap();
 }
 
 /// Whether the file exists and starts with SQLite's header.

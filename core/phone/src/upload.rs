@@ -395,15 +395,13 @@ fn parse_day(text: &str) -> Result<time::Date> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use time::macros::date;
 
     use super::*;
+    use crate::testing::open_phone;
     use crate::transport::ScriptedTransport;
     use mimamori_environment::Clock;
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::DeviceCalibration;
 
     /// 2020-04-10 09:00 UTC.
     const NOW: u64 = 1_586_476_800 + 9 * 3_600;
@@ -411,13 +409,7 @@ mod tests {
 
     fn phone_with_days(dir: &std::path::Path, days: u64) -> (Phone, FixedClock) {
         let clock = FixedClock::new(NOW - days * 86_400);
-        let mut phone = Phone::open(
-            dir,
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(clock.clone()),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let mut phone = open_phone(dir, &clock, 1);
         for _ in 0..days {
             phone.schedule().current_key().unwrap();
             clock.advance(86_400);

@@ -173,10 +173,7 @@ pub fn store_venue_keys(data_dir: &Path, keys: &[VenuePublicKey]) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::DeviceCalibration;
     use mimamori_venue::{
         NoticeBody, NoticeTemplate, NoticeWindow, VenuePayload, VenueQr, VenueSeed,
         VenueSigningKey, VenueType,
@@ -184,6 +181,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::testing::open_phone;
     use crate::transport::ScriptedTransport;
     use crate::venue_book::CheckIn;
 
@@ -194,14 +192,8 @@ mod tests {
     #[test]
     fn notices_are_matched_once_with_keys_trusted_on_first_use_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(VISITED_AT));
-        let mut phone = Phone::open(
-            dir.path(),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            clock.clone(),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let clock = FixedClock::new(VISITED_AT);
+        let mut phone = open_phone(dir.path(), &clock, 1);
         let mut random = SeededRandom::new(2);
         let authority = VenueSigningKey::generate(&mut random, "venue", "v1").unwrap();
         let payload = VenuePayload::new(
@@ -265,13 +257,7 @@ mod tests {
     #[test]
     fn a_missing_feed_is_refused_with_the_status() {
         let dir = tempfile::tempdir().unwrap();
-        let mut phone = Phone::open(
-            dir.path(),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(FixedClock::new(VISITED_AT)),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let mut phone = open_phone(dir.path(), &FixedClock::new(VISITED_AT), 1);
         let transport = ScriptedTransport::new();
         let server = ServerUrl::parse(SERVER).unwrap();
         transport.respond(&server.join(FEED_PATH), 404, "not found");
