@@ -7,6 +7,7 @@ use std::process::Output;
 
 use mimamori_environment::{FixedClock, SeededRandom};
 use mimamori_phone::testing::open_phone;
+use mimamori_venue::testing::TestVenue;
 use mimamori_venue::*;
 use time::{Date, Duration};
 
@@ -64,54 +65,31 @@ fn partner_match(csv: &Path, feed: &Path, key: &Path) -> Output {
 }
 
 struct Authority {
-    key: VenueSigningKey,
+    venue: TestVenue,
     pem_file: tempfile::NamedTempFile,
     url: String,
-    qr: VenueQr,
     random: SeededRandom,
 }
 
 fn authority(seed: u64) -> Authority {
     let mut random = SeededRandom::new(seed);
-    let key = VenueSigningKey::generate(&mut random, "jp_venue", "v1").unwrap();
+    let venue = TestVenue::new(&mut random, "居酒屋もしサポ", "2階");
     let mut pem_file = tempfile::NamedTempFile::new().unwrap();
     pem_file
-        .write_all(key.public_key().to_pem().unwrap().as_bytes())
+        .write_all(venue.authority.public_key().to_pem().unwrap().as_bytes())
         .unwrap();
-    let qr = VenuePayload::new(
-        VenueType::RestaurantBar,
-        120,
-        VenueSeed::generate(&mut random),
-        "居酒屋もしサポ",
-        "岩手県盛岡市内丸10-1",
-        "2階",
-    )
-    .unwrap()
-    .sign(&key, "venues.example.jp")
-    .unwrap();
     Authority {
-        url: qr.url(),
-        key,
+        url: venue.qr.url(),
+        venue,
         pem_file,
-        qr,
         random,
     }
 }
 
 fn signed_feed(authority: &mut Authority, window: NoticeWindow) -> Vec<u8> {
-    let body = NoticeBody::new(
-        NoticeTemplate::TokyoPositiveVisitor,
-        window,
-        "盛岡市保健所",
-        "019-603-8244",
-        authority.qr.payload().name(),
-    )
-    .unwrap();
-    let now = now();
-    let entry = body.encrypt(&authority.qr.secret(), now, &mut authority.random);
-    NoticeFeed::new(now, vec![entry])
-        .sign(&[&authority.key])
-        .unwrap()
+    authority
+        .venue
+        .signed_feed(window, now(), &mut authority.random)
 }
 
 fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Output {
@@ -213,8 +191,8 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
         NoticeWindow::new(yesterday(), 18, 22).unwrap(),
     );
     let keys = PublishedVenueKeys {
-        qr_keys: vec![authority.key.public_key().to_pem().unwrap()],
-        feed_keys: vec![authority.key.public_key().to_pem().unwrap()],
+        qr_keys: vec![authority.venue.authority.public_key().to_pem().unwrap()],
+        feed_keys: vec![authority.venue.authority.public_key().to_pem().unwrap()],
         seal_key: "AAAA".into(),
     };
     let (_fixture, server) = serve([

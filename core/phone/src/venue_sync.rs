@@ -174,10 +174,8 @@ pub fn store_venue_keys(data_dir: &Path, keys: &[VenuePublicKey]) -> Result<()> 
 #[cfg(test)]
 mod tests {
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_venue::{
-        NoticeBody, NoticeTemplate, NoticeWindow, VenuePayload, VenueQr, VenueSeed,
-        VenueSigningKey, VenueType,
-    };
+    use mimamori_venue::testing::TestVenue;
+    use mimamori_venue::{NoticeWindow, VenueQr, VenueSigningKey};
     use time::macros::date;
 
     use super::*;
@@ -195,33 +193,14 @@ mod tests {
         let clock = FixedClock::new(VISITED_AT);
         let mut phone = open_phone(dir.path(), &clock, 1);
         let mut random = SeededRandom::new(2);
-        let authority = VenueSigningKey::generate(&mut random, "venue", "v1").unwrap();
-        let payload = VenuePayload::new(
-            VenueType::RestaurantBar,
-            120,
-            VenueSeed::generate(&mut random),
-            "居酒屋もしサポ",
-            "岩手県盛岡市内丸10-1",
-            "",
-        )
-        .unwrap();
-        let qr = payload.sign(&authority, "en.example.jp").unwrap().url();
-        let qr = VenueQr::parse(&qr, &[authority.public_key()]).unwrap();
+        let venue = TestVenue::new(&mut random, "居酒屋もしサポ", "");
+        let authority = &venue.authority;
+        let qr = VenueQr::parse(&venue.qr.url(), &[authority.public_key()]).unwrap();
         phone.venues().consent().unwrap();
         phone.venues().check_in(&qr, CheckIn::default()).unwrap();
 
-        let body = NoticeBody::new(
-            NoticeTemplate::TokyoPositiveVisitor,
-            NoticeWindow::new(date!(2021 - 07 - 20), 18, 20).unwrap(),
-            "盛岡市保健所",
-            "019-603-8244",
-            qr.payload().name(),
-        )
-        .unwrap();
-        let entry = body.encrypt(&qr.secret(), VISITED_AT + 86_400, &mut random);
-        let feed = NoticeFeed::new(VISITED_AT + 86_400, vec![entry])
-            .sign(&[&authority])
-            .unwrap();
+        let window = NoticeWindow::new(date!(2021 - 07 - 20), 18, 20).unwrap();
+        let feed = venue.signed_feed(window, VISITED_AT + 86_400, &mut random);
         let pem = authority.public_key().to_pem().unwrap();
         let keys = serde_json::json!({"qr_keys": [pem], "feed_keys": [pem], "seal_key": ""});
         let transport = ScriptedTransport::new();

@@ -6,6 +6,7 @@
 use mimamori_environment::{FixedClock, OsRandom};
 use mimamori_phone::testing::open_phone;
 use mimamori_phone::{CheckIn, Error};
+use mimamori_venue::testing::TestVenue;
 use mimamori_venue::*;
 use time::macros::date;
 
@@ -19,20 +20,9 @@ fn a_phone_checks_in_is_notified_and_forgets_after_14_days() {
     let dir = tempfile::tempdir().unwrap();
     let clock = FixedClock::new(JULY_20 + 19 * HOUR);
     let mut random = OsRandom;
-    let authority = VenueSigningKey::generate(&mut random, "jp", "v1").unwrap();
-    let keys = [authority.public_key()];
-    let url = VenuePayload::new(
-        VenueType::Nightlife,
-        120,
-        VenueSeed::generate(&mut random),
-        "スナックもしサポ",
-        "東京都新宿区",
-        "",
-    )
-    .unwrap()
-    .sign(&authority, "venues.example.jp")
-    .unwrap()
-    .url();
+    let venue = TestVenue::new(&mut random, "スナックもしサポ", "");
+    let keys = [venue.authority.public_key()];
+    let url = venue.qr.url();
 
     let mut phone = open_phone(dir.path(), &clock, 1);
     let qr = VenueQr::parse(&url, &keys).unwrap();
@@ -44,41 +34,20 @@ fn a_phone_checks_in_is_notified_and_forgets_after_14_days() {
     phone.venues().check_in(&qr, CheckIn::default()).unwrap();
 
     // A forged poster is refused before anything is stored.
-    let forger = VenueSigningKey::generate(&mut random, "jp", "v1").unwrap();
-    let forged = VenuePayload::new(
-        VenueType::Nightlife,
-        120,
-        VenueSeed::generate(&mut random),
-        "偽",
-        "",
-        "",
-    )
-    .unwrap()
-    .sign(&forger, "venues.example.jp")
-    .unwrap()
-    .url();
+    let forger = TestVenue::new(&mut random, "偽", "");
+    let forged = forger.qr.url();
     assert!(matches!(
         VenueQr::parse(&forged, &keys),
         Err(mimamori_venue::Error::VenueQrNotVerified)
     ));
     assert_eq!(phone.venues().visits().unwrap().len(), 1);
 
-    let body = NoticeBody::new(
-        NoticeTemplate::TokyoPositiveVisitor,
-        NoticeWindow::new(date!(2021 - 07 - 20), 20, 23).unwrap(),
-        "新宿区保健所",
-        "03-5273-3862",
-        qr.payload().name(),
-    )
-    .unwrap();
-    let now = JULY_20 + 2 * DAY;
-    let signed = NoticeFeed::new(now, vec![body.encrypt(&qr.secret(), now, &mut random)])
-        .sign(&[&authority])
-        .unwrap();
+    let window = NoticeWindow::new(date!(2021 - 07 - 20), 20, 23).unwrap();
+    let signed = venue.signed_feed(window, JULY_20 + 2 * DAY, &mut random);
     // A truncated or wrongly signed feed is refused and stores nothing.
     assert!(NoticeFeed::parse(&signed[..signed.len() / 2], &keys).is_err());
     assert!(matches!(
-        NoticeFeed::parse(&signed, &[forger.public_key()]),
+        NoticeFeed::parse(&signed, &[forger.authority.public_key()]),
         Err(mimamori_venue::Error::NoticeFeedNotVerified { .. })
     ));
     assert!(phone.venues().notices().unwrap().is_empty());
