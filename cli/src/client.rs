@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use mimamori_phone::Error;
-use mimamori_phone::transport::{HttpResponse, Transport};
+use mimamori_phone::transport::{HttpRequest, HttpResponse, Transport};
 
 /// How long one request may take in all, downloads included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -36,27 +36,22 @@ impl HttpClient {
 }
 
 impl Transport for HttpClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        let response = self.agent.get(url).call().map_err(transport_error)?;
-        read(response, max_bytes)
-    }
-
-    fn post_json(
+    fn send(
         &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
+        request: HttpRequest<'_>,
         max_bytes: u64,
     ) -> mimamori_phone::Result<HttpResponse> {
-        let mut request = self
-            .agent
-            .post(url)
-            .header("Content-Type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send(body).map_err(transport_error)?;
-        read(response, max_bytes)
+        let url = request.url();
+        let response = match request.body() {
+            None => self.agent.get(url).call(),
+            Some(body) => request
+                .headers()
+                .fold(self.agent.post(url), |post, (name, value)| {
+                    post.header(name, value)
+                })
+                .send(body),
+        };
+        read(response.map_err(transport_error)?, max_bytes)
     }
 }
 

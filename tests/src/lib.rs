@@ -23,7 +23,7 @@ use mimamori_diagnosis_server::{Config, RunningServer, Server};
 use mimamori_environment::FixedClock;
 use mimamori_phone::Phone;
 use mimamori_phone::testing::open_phone;
-use mimamori_phone::transport::{HttpResponse, ServerUrl, Transport};
+use mimamori_phone::transport::{HttpRequest, HttpResponse, ServerUrl, Transport};
 
 /// The server and everything around it.
 pub struct World {
@@ -169,21 +169,23 @@ pub fn is_sqlite_file(path: &Path) -> bool {
         && &header == b"SQLite format 3\0"
 }
 
-/// A blocking HTTP client (ureq) as the engine's [`Transport`], remembering every request's
+/// The CLI's own HTTP client (`cli/src/client.rs`, ureq), compiled into this crate too: the flows
+/// run through the client `mimamori upload` and `mimamori sync` ship with.
+#[path = "../../cli/src/client.rs"]
+mod cli_client;
+
+/// The CLI's blocking HTTP client as the engine's [`Transport`], remembering every request's
 /// method and URL.
 #[derive(Clone)]
 pub struct RecordingClient {
-    agent: ureq::Agent,
+    client: Arc<cli_client::HttpClient>,
     requests: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Default for RecordingClient {
     fn default() -> Self {
         Self {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
+            client: Arc::new(cli_client::HttpClient::new()),
             requests: Arc::default(),
         }
     }
@@ -199,47 +201,18 @@ impl RecordingClient {
     pub fn clear(&self) {
         self.requests.lock().unwrap().clear();
     }
-
-    fn record(&self, method: &str, url: &str) {
-        self.requests
-            .lock()
-            .unwrap()
-            .push((method.into(), url.to_owned()));
-    }
-
-    fn read(
-        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
-        let mut response = response.map_err(|error| mimamori_phone::Error::Transport {
-            reason: format!("{error:?}"),
-        })?;
-        let status = response.status().as_u16();
-        HttpResponse::read(status, response.body_mut().as_reader(), max_bytes)
-    }
 }
 
 impl Transport for RecordingClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        self.record("GET", url);
-        Self::read(self.agent.get(url).call(), max_bytes)
-    }
-
-    fn post_json(
+    fn send(
         &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
+        request: HttpRequest<'_>,
         max_bytes: u64,
     ) -> mimamori_phone::Result<HttpResponse> {
-        self.record("POST", url);
-        let mut request = self
-            .agent
-            .post(url)
-            .header("Content-Type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        Self::read(request.send(body), max_bytes)
+        self.requests
+            .lock()
+            .unwrap()
+            .push((request.method().into(), request.url().to_owned()));
+        self.client.send(request, max_bytes)
     }
 }
