@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::phone::{ExportMatchReport, Phone};
-use crate::transport::{ServerUrl, Transport};
+use crate::transport::{ServerUrl, Transport, parse_json};
 use crate::{Error, Result};
 use mimamori_api::v1::{
     EXPORT_KEYS_PATH, ExportListEntry, ExportVerificationKeys, MAX_EXPORT_LIST_BYTES,
@@ -55,11 +55,11 @@ pub fn fetch_published_keys(
         "download",
         "the server does not publish its export keys there; configure them instead",
     )?;
-    let published: ExportVerificationKeys =
-        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
-            what: "list of export keys",
-            reason: "it is not {\"keys\": [{\"publicKeyPem\": ...}]}".into(),
-        })?;
+    let published: ExportVerificationKeys = parse_json(
+        &body,
+        "list of export keys",
+        "{\"keys\": [{\"publicKeyPem\": ...}]}",
+    )?;
     if published.keys.is_empty() || published.keys.len() > MAX_PUBLISHED_KEYS {
         return Err(Error::InvalidServerResponse {
             what: "list of export keys",

@@ -68,6 +68,19 @@ impl HttpResponse {
     }
 }
 
+/// Parses a server's JSON answer as `T`; anything else is [`Error::InvalidServerResponse`] about
+/// `what`, saying that it is not `expected` (and which kind of JSON error it was, never the body).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &'static str,
+    expected: &str,
+) -> Result<T> {
+    serde_json::from_slice(body).map_err(|error| Error::InvalidServerResponse {
+        what,
+        reason: format!("it is not {expected} ({:?})", error.classify()),
+    })
+}
+
 impl std::fmt::Debug for HttpResponse {
     /// Leaves the body out: it may hold a token, a certificate or keys.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -420,6 +433,26 @@ mod tests {
             !format!("{post:?}").contains("12345678"),
             "no body in Debug"
         );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_the_expected_json_says_what_and_not_the_body() {
+        let keys: Vec<u32> = parse_json(b"[1, 2]", "key list", "a list of numbers").unwrap();
+        assert_eq!(keys, [1, 2]);
+        let error = parse_json::<Vec<u32>>(b"{\"secret\": 1}", "key list", "a list of numbers")
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            Error::InvalidServerResponse {
+                what: "key list",
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().contains("it is not a list of numbers"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ use time::Duration;
 use zeroize::Zeroizing;
 
 use crate::phone::Phone;
-use crate::transport::{HttpResponse, ServerUrl, Transport};
+use crate::transport::{HttpResponse, ServerUrl, Transport, parse_json};
 use crate::{Error, Result};
 use mimamori_api::v1::{
     CERTIFICATE_PATH, CHAFF_HEADER, CertificateRequest, CertificateResponse, ExposureKey,
@@ -311,10 +311,7 @@ where
     if !response.is_success() {
         return Err(refused(what, &response));
     }
-    serde_json::from_slice(&response.body).map_err(|error| Error::InvalidServerResponse {
-        what: answer_name(what),
-        reason: format!("it is not the expected JSON ({:?})", error.classify()),
-    })
+    parse_json(&response.body, answer_name(what), "the expected JSON")
 }
 
 /// The error for a non-2xx answer, with the error code of a verification or publish answer.

@@ -20,7 +20,7 @@ use mimamori_venue::{
 };
 
 use crate::phone::Phone;
-use crate::transport::{ServerUrl, Transport};
+use crate::transport::{ServerUrl, Transport, parse_json};
 use crate::venue_book::FeedCheck;
 use crate::{Error, Result};
 
@@ -115,10 +115,7 @@ pub fn fetch_venue_keys(
         "the server does not publish venue keys there; pin the authority's keys instead",
     )?;
     let published: PublishedVenueKeys =
-        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
-            what: "venue key list",
-            reason: "it is not valid JSON of the venue key list".into(),
-        })?;
+        parse_json(&body, "venue key list", "valid JSON of the venue key list")?;
     let mut keys = parse_venue_keys(&published.feed_keys)?;
     keys.extend(parse_venue_keys(&published.qr_keys)?);
     Ok(keys)
