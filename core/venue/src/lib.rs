@@ -64,6 +64,7 @@ mod error;
 mod feed;
 mod keys;
 mod matching;
+mod named;
 mod notice;
 mod partner;
 mod payload;
