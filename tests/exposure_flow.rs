@@ -6,7 +6,7 @@ use mimamori_api::v1::{TestType, export_list_path};
 use mimamori_end_to_end::{World, is_sqlite_file};
 use mimamori_environment::SeededRandom;
 use mimamori_phone::sync::{SyncSettings, fetch_published_keys, sync};
-use mimamori_phone::testing::{hear, meet_both_ways};
+use mimamori_phone::testing::{Hearing, hear, meet};
 use mimamori_phone::upload::{UploadSettings, VerificationCode, upload};
 use mimamori_phone::{Error, Phone};
 use time::macros::date;
@@ -64,10 +64,26 @@ fn a_contact_is_flagged_for_the_right_day_through_the_server_and_a_stranger_is_n
     let mut scans = 0;
 
     // Day 1, 09:00: A and B sit together for 24 minutes, near (-82 dBm: 55 dB, "near").
-    meet_both_ways(&mut a, &mut b, &clock, 24, -82, &mut scans);
+    meet(
+        &mut a,
+        &mut b,
+        Hearing::BothWays,
+        &clock,
+        24,
+        -82,
+        &mut scans,
+    );
     // Elsewhere C spends the afternoon next to D; neither ever meets A.
     clock.set(MEETING + 5 * 3_600);
-    meet_both_ways(&mut c, &mut d, &clock, 60, -60, &mut scans);
+    meet(
+        &mut c,
+        &mut d,
+        Hearing::BothWays,
+        &clock,
+        60,
+        -60,
+        &mut scans,
+    );
     // B also passed D briefly: a sighting that will never match anything.
     hear(&mut b, &mut d, &clock, -90, &mut scans);
 

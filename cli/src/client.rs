@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use mimamori_phone::Error;
 use mimamori_phone::transport::{HttpRequest, HttpResponse, Transport};
+use mimamori_phone::{Error, Result};
 
 /// How long one request may take in all, downloads included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -36,11 +36,7 @@ impl HttpClient {
 }
 
 impl Transport for HttpClient {
-    fn send(
-        &self,
-        request: HttpRequest<'_>,
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse> {
         let url = request.url();
         let response = match request.body() {
             None => self.agent.get(url).call(),
@@ -56,10 +52,7 @@ impl Transport for HttpClient {
 }
 
 /// Reads the status and at most `max_bytes` of the body; a longer body is an error.
-fn read(
-    mut response: ureq::http::Response<ureq::Body>,
-    max_bytes: u64,
-) -> mimamori_phone::Result<HttpResponse> {
+fn read(mut response: ureq::http::Response<ureq::Body>, max_bytes: u64) -> Result<HttpResponse> {
     let status = response.status().as_u16();
     HttpResponse::read(status, response.body_mut().as_reader(), max_bytes)
 }

@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex};
 
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
 use mimamori_environment::FixedClock;
-use mimamori_phone::Phone;
 use mimamori_phone::testing::open_phone;
 use mimamori_phone::transport::{HttpRequest, HttpResponse, ServerUrl, Transport};
+use mimamori_phone::{Phone, Result};
 
 /// The server and everything around it.
 pub struct World {
@@ -204,11 +204,7 @@ impl RecordingClient {
 }
 
 impl Transport for RecordingClient {
-    fn send(
-        &self,
-        request: HttpRequest<'_>,
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse> {
         self.requests
             .lock()
             .unwrap()

@@ -454,7 +454,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::testing::{diagnosis_keys, meet, met, open_phone as phone};
+    use crate::testing::{Hearing, diagnosis_keys, meet, met, open_phone as phone};
     use mimamori_environment::{FixedClock, SeededRandom};
 
     /// 2020-04-02 09:00 UTC.
@@ -483,9 +483,25 @@ mod tests {
         let mut scan_id = 0;
         // A sends TX power -23 dBm; B and C correct RSSI by +4 dB. B sits near A (-82 dBm:
         // 55 dB attenuation, "near") for 24 minutes; C is as long but far (-95 dBm: 68 dB, "other").
-        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
+        meet(
+            &mut a,
+            &mut b,
+            Hearing::OneWay,
+            &clock,
+            24,
+            -82,
+            &mut scan_id,
+        );
         clock.advance(600);
-        meet(&mut a, &mut c, &clock, 24, -95, &mut scan_id);
+        meet(
+            &mut a,
+            &mut c,
+            Hearing::OneWay,
+            &clock,
+            24,
+            -95,
+            &mut scan_id,
+        );
         // The next day A tests positive and uploads yesterday's key.
         clock.advance(86_400);
         let keys = diagnosis_keys(&mut a, date!(2020 - 04 - 01), date!(2020 - 04 - 03));

@@ -57,38 +57,47 @@ pub fn open_phone(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
 pub fn met(dir: &Path, clock: &FixedClock, minutes: u64) -> (Phone, Phone) {
     let mut a = open_phone(&dir.join("a"), clock, 1);
     let mut b = open_phone(&dir.join("b"), clock, 2);
-    meet(&mut a, &mut b, clock, minutes, NEAR_RSSI, &mut 0);
+    meet(
+        &mut a,
+        &mut b,
+        Hearing::OneWay,
+        clock,
+        minutes,
+        NEAR_RSSI,
+        &mut 0,
+    );
     (a, b)
 }
 
-/// `listener` hears `speaker` every [`SCAN_INTERVAL_SECONDS`] for `minutes` at `rssi` (see
-/// [`hear`]); the clock moves on by `minutes`. `scan_ids` counts the scans of every phone.
-pub fn meet(
-    speaker: &mut Phone,
-    listener: &mut Phone,
-    clock: &FixedClock,
-    minutes: u64,
-    rssi: i16,
-    scan_ids: &mut u64,
-) {
-    every_scan_for(clock, minutes, || {
-        hear(listener, speaker, clock, rssi, scan_ids);
-    });
+/// Who hears whom when two phones meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hearing {
+    /// The second phone hears the first.
+    OneWay,
+    /// Each hears the other at every scan.
+    BothWays,
 }
 
-/// As [`meet`], and `a` hears `b` too at each scan.
-pub fn meet_both_ways(
+/// `b` hears `a` (and `a` hears `b` too, with [`Hearing::BothWays`]) every
+/// [`SCAN_INTERVAL_SECONDS`] for `minutes` at `rssi` (see [`hear`]); the clock moves on by
+/// `minutes`. `scan_ids` counts the scans of every phone.
+pub fn meet(
     a: &mut Phone,
     b: &mut Phone,
+    hearing: Hearing,
     clock: &FixedClock,
     minutes: u64,
     rssi: i16,
     scan_ids: &mut u64,
 ) {
-    every_scan_for(clock, minutes, || {
+    let end = clock.now_unix_seconds() + minutes * 60;
+    while clock.now_unix_seconds() < end {
         hear(b, a, clock, rssi, scan_ids);
-        hear(a, b, clock, rssi, scan_ids);
-    });
+        if hearing == Hearing::BothWays {
+            hear(a, b, clock, rssi, scan_ids);
+        }
+        clock.advance(SCAN_INTERVAL_SECONDS);
+    }
 }
 
 /// `listener` runs one scan (the next of `scan_ids`) at the clock's time that hears `speaker`'s
@@ -146,13 +155,4 @@ pub fn export_keys(phone: &mut Phone, first: Date, last: Date) -> Vec<ExportKey>
         .into_iter()
         .map(ExportKey::new)
         .collect()
-}
-
-/// Runs `scan` at the clock's time and every [`SCAN_INTERVAL_SECONDS`] after, for `minutes`.
-fn every_scan_for(clock: &FixedClock, minutes: u64, mut scan: impl FnMut()) {
-    let end = clock.now_unix_seconds() + minutes * 60;
-    while clock.now_unix_seconds() < end {
-        scan();
-        clock.advance(SCAN_INTERVAL_SECONDS);
-    }
 }
