@@ -15,7 +15,7 @@ use rusqlite::params;
 use crate::keys::SqliteTekStore;
 use crate::schedule::KeySchedule;
 use crate::sightings::{SightingStore, SqliteSightingStore, retention_cutoff};
-use crate::storage::Database;
+use crate::storage::{Database, from_sql, to_sql};
 use crate::venue_book::VenueBook;
 use crate::{Error, Result};
 use mimamori_environment::{Clock, RandomSource};
@@ -308,7 +308,7 @@ impl Phone {
                         error => Err(error),
                     })
             })
-            .map(|created| created.map(|created| u64::try_from(created).unwrap_or(0)))
+            .map(|created| created.map(from_sql))
             .map_err(|error| self.windows.error(error))
     }
 
@@ -443,10 +443,6 @@ fn windows_by_key(
                 .map(move |window| (key.clone(), window))
         })
         .collect()
-}
-
-fn to_sql(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
