@@ -294,17 +294,15 @@ mod tests {
                 )
                 .unwrap();
         }
-        let error = Database::open(&path).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::ForeignDatabase {
-                    application_id: 0,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        // Refused as another application's database, with the application id found.
+        let refused_as_foreign = |expected: i32| {
+            let error = Database::open(&path).unwrap_err();
+            assert!(
+                matches!(error, Error::ForeignDatabase { application_id, .. } if application_id == expected),
+                "{error:?}"
+            );
+        };
+        refused_as_foreign(0);
         let connection = Connection::open(&path).unwrap();
         let count: i64 = connection
             .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
@@ -319,17 +317,7 @@ mod tests {
             .pragma_update(None, "application_id", 0x1234)
             .unwrap();
         drop(connection);
-        let error = Database::open(&path).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::ForeignDatabase {
-                    application_id: 0x1234,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        refused_as_foreign(0x1234);
     }
 
     #[test]
