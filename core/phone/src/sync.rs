@@ -307,6 +307,15 @@ mod tests {
         }
     }
 
+    /// Serves a `list.json` at `url` listing `files` (URL, creation time) of region JP.
+    fn serve_list(transport: &ScriptedTransport, url: &str, files: &[(&str, u64)]) {
+        let entries: Vec<ExportListEntry> = files
+            .iter()
+            .map(|(file, created)| entry(file, *created))
+            .collect();
+        transport.respond(url, 200, render_export_list(&entries));
+    }
+
     #[test]
     fn new_entries_are_those_of_the_region_from_the_progress_on_oldest_first() {
         let entries = vec![
@@ -376,14 +385,14 @@ mod tests {
         let transport = ScriptedTransport::new();
         let list_url = settings.list_url();
         // 1.zip: nothing of A's; 2.zip: signed by a key the phone does not trust; 3.zip: A's key.
-        transport.respond(
+        serve_list(
+            &transport,
             &list_url,
-            200,
-            render_export_list(&[
-                entry("exports/JP/1.zip", 1_000),
-                entry("exports/JP/2.zip", 2_000),
-                entry("/exports/JP/3.zip", 3_000),
-            ]),
+            &[
+                ("exports/JP/1.zip", 1_000),
+                ("exports/JP/2.zip", 2_000),
+                ("/exports/JP/3.zip", 3_000),
+            ],
         );
         transport.respond(
             &format!("{SERVER}/exports/JP/1.zip"),
@@ -462,13 +471,10 @@ mod tests {
         let later = FixedClock::new(MORNING + 30 * 86_400);
         let mut b = open_phone(&dir.path().join("b"), &later, 2);
         assert!(!b.is_processed(&list_url, "exports/JP/1.zip").unwrap());
-        transport.respond(
+        serve_list(
+            &transport,
             &list_url,
-            200,
-            render_export_list(&[
-                entry("exports/JP/1.zip", 1_000),
-                entry("exports/JP/2.zip", 2_000),
-            ]),
+            &[("exports/JP/1.zip", 1_000), ("exports/JP/2.zip", 2_000)],
         );
         let before = transport.requests().len();
         let report = sync(&mut b, &transport, &settings).unwrap();
@@ -496,11 +502,7 @@ mod tests {
         assert_eq!(b.sync_progress(&source).unwrap(), None);
 
         let transport = ScriptedTransport::new();
-        transport.respond(
-            &source,
-            200,
-            render_export_list(&[entry("exports/JP/1.zip", 1_000)]),
-        );
+        serve_list(&transport, &source, &[("exports/JP/1.zip", 1_000)]);
         let report = sync(&mut b, &transport, &settings).unwrap();
         assert_eq!(report.already_matched, 1);
         assert!(report.matched.is_empty());
