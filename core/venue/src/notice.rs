@@ -443,14 +443,7 @@ mod tests {
     use mimamori_environment::SeededRandom;
 
     fn body(window: NoticeWindow) -> NoticeBody {
-        NoticeBody::new(
-            NoticeTemplate::TokyoCluster,
-            window,
-            "盛岡市保健所",
-            "019-603-8244",
-            "居酒屋もしサポ",
-        )
-        .unwrap()
+        crate::testing::notice_body(NoticeTemplate::TokyoCluster, window, "居酒屋もしサポ")
     }
 
     #[test]

@@ -61,14 +61,11 @@ impl TestVenue {
     /// Morioka's health centre's notice to the visitors of this venue in `window` (a positive
     /// visitor).
     pub fn notice(&self, window: NoticeWindow) -> NoticeBody {
-        NoticeBody::new(
+        notice_body(
             NoticeTemplate::TokyoPositiveVisitor,
             window,
-            "盛岡市保健所",
-            "019-603-8244",
             self.qr.payload().name(),
         )
-        .unwrap()
     }
 
     /// A feed created at `created` (Unix seconds) holding [`TestVenue::notice`] for `window`,
@@ -86,4 +83,9 @@ impl TestVenue {
             .sign(&[&self.authority])
             .unwrap()
     }
+}
+
+/// Morioka's health centre's notice of `template` to the visitors of `venue_name` in `window`.
+pub fn notice_body(template: NoticeTemplate, window: NoticeWindow, venue_name: &str) -> NoticeBody {
+    NoticeBody::new(template, window, "盛岡市保健所", "019-603-8244", venue_name).unwrap()
 }
