@@ -7,7 +7,7 @@ use mimamori_environment::FixedClock;
 use mimamori_gaen::IntervalNumber;
 use mimamori_phone::testing::met;
 
-use crate::common::{stdout, sync, upload, yesterday_morning};
+use crate::common::{assert_contains_all, stdout, sync, upload, yesterday_morning};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
@@ -48,20 +48,21 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let code = issued["code"].as_str().unwrap();
     let a = dir.path().join("a").display().to_string();
     let out = stdout(&upload(&base, code, &a));
-    assert!(out.contains("uploaded 1 keys of"), "{out}");
-    assert!(out.contains("the server stored 1 new"), "{out}");
+    assert_contains_all(&out, &["uploaded 1 keys of", "the server stored 1 new"]);
 
     // The export runs; B syncs with the server's published keys and is flagged for yesterday.
     let export = authority("/api/v1/authority/export", "{}");
     assert_eq!(export["keys"], 1, "{export}");
     let b = dir.path().join("b").display().to_string();
     let out = stdout(&sync(&base, &b, None));
-    assert!(out.contains("using the 1 export key(s)"), "{out}");
-    assert!(
-        out.contains("1 files listed for JP, 0 already matched, 1 downloaded"),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "using the 1 export key(s)",
+            "1 files listed for JP, 0 already matched, 1 downloaded",
+            "matched_keys=1",
+        ],
     );
-    assert!(out.contains("matched_keys=1"), "{out}");
     assert!(
         out.lines().any(
             |line| line.starts_with(&yesterday.to_string()) && line.ends_with("high_risk=true")

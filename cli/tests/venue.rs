@@ -11,7 +11,7 @@ use mimamori_venue::testing::TestVenue;
 use mimamori_venue::*;
 use time::{Date, Duration};
 
-use crate::common::{FixtureServer, mimamori, mimamori_then, now};
+use crate::common::{FixtureServer, assert_contains_all, mimamori, mimamori_then, now};
 
 /// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
 fn yesterday() -> Date {
@@ -135,11 +135,13 @@ fn checkin_needs_consent_and_refuses_foreign_and_tampered_codes() {
     );
     assert!(ok.status.success(), "{}", text(&ok));
     let out = text(&ok);
-    assert!(out.contains("居酒屋もしサポ (2階)"), "{out}");
-    assert!(out.contains("as staff"), "{out}");
-    assert!(
-        out.contains(&format!("{day} 19:00 to {day} 21:00")),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "居酒屋もしサポ (2階)",
+            "as staff",
+            &format!("{day} 19:00 to {day} 21:00"),
+        ],
     );
 
     // Consent is remembered; --stay changes the checkout.
@@ -218,18 +220,20 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
     let output = notices(&server, during.path());
     assert!(output.status.success(), "{}", text(&output));
     let out = text(&output);
-    assert!(out.contains("1 new for this phone"), "{out}");
-    assert!(
-        out.contains(&format!(
-            "あなたが{}月{}日に立ち寄られた『居酒屋もしサポ』を",
-            u8::from(yesterday().month()),
-            yesterday().day()
-        )),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "1 new for this phone",
+            &format!(
+                "あなたが{}月{}日に立ち寄られた『居酒屋もしサポ』を",
+                u8::from(yesterday().month()),
+                yesterday().day()
+            ),
+            "18時から22時頃まで",
+            "does not mean you are infected",
+            "019-603-8244",
+        ],
     );
-    assert!(out.contains("18時から22時頃まで"), "{out}");
-    assert!(out.contains("does not mean you are infected"), "{out}");
-    assert!(out.contains("019-603-8244"), "{out}");
 
     // Again: nothing new, the notice is still shown.
     let output = notices(&server, during.path());

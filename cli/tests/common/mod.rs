@@ -51,6 +51,14 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
+/// Asserts that `text` (a run's output) contains each of `parts`, showing the whole text if not.
+#[track_caller]
+pub fn assert_contains_all(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
 /// `mimamori upload` of the phone in `data_dir` to `server` with `code`.
 pub fn upload(server: &str, code: &str, data_dir: &str) -> Output {
     mimamori(&[
