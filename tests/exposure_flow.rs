@@ -16,12 +16,7 @@ const MEETING: u64 = 1_795_046_400 + 9 * 3_600;
 const DAY: u64 = 86_400;
 
 fn upload_settings(world: &World) -> UploadSettings {
-    UploadSettings {
-        server: world.server_url(),
-        health_authority_id: "JP.mimamori".into(),
-        onset: None,
-        traveler: false,
-    }
+    UploadSettings::new(world.server_url().as_str(), "JP.mimamori", None, false).unwrap()
 }
 
 fn sync_settings(world: &World, client: &mimamori_end_to_end::RecordingClient) -> SyncSettings {

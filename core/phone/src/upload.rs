@@ -110,6 +110,25 @@ pub struct UploadSettings {
     pub traveler: bool,
 }
 
+impl UploadSettings {
+    /// The settings as an app or a command line gives them: the server's base URL as text
+    /// (checked by [`ServerUrl::parse`]), the health authority's identifier, the onset (or test)
+    /// date if the resident gave one, and whether they travelled.
+    pub fn new(
+        server: &str,
+        health_authority_id: &str,
+        onset: Option<time::Date>,
+        traveler: bool,
+    ) -> Result<Self> {
+        Ok(Self {
+            server: ServerUrl::parse(server)?,
+            health_authority_id: health_authority_id.to_owned(),
+            onset,
+            traveler,
+        })
+    }
+}
+
 /// What an upload did.
 #[derive(Clone, PartialEq, Eq)]
 pub struct UploadReport {
@@ -417,12 +436,18 @@ mod tests {
     }
 
     fn settings(onset: Option<time::Date>) -> UploadSettings {
-        UploadSettings {
-            server: ServerUrl::parse(SERVER).unwrap(),
-            health_authority_id: "JP.mimamori".into(),
-            onset,
-            traveler: false,
-        }
+        UploadSettings::new(SERVER, "JP.mimamori", onset, false).unwrap()
+    }
+
+    #[test]
+    fn settings_from_text_check_the_server_url() {
+        let settings = settings(Some(date!(2020 - 04 - 05)));
+        assert_eq!(settings.server.as_str(), SERVER);
+        assert_eq!(settings.health_authority_id, "JP.mimamori");
+        assert!(matches!(
+            UploadSettings::new("diagnosis.example.jp", "JP.mimamori", None, false),
+            Err(Error::InvalidServerUrl { .. })
+        ));
     }
 
     fn script_success(transport: &ScriptedTransport, symptom_date: Option<&str>) {
