@@ -7,7 +7,9 @@ use mimamori_environment::FixedClock;
 use mimamori_gaen::IntervalNumber;
 use mimamori_phone::testing::met;
 
-use crate::common::{assert_contains_all, stdout, sync, upload, yesterday_morning};
+use crate::common::{
+    assert_contains_all, assert_high_risk_on, stdout, sync, upload, yesterday_morning,
+};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
@@ -63,12 +65,7 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
             "matched_keys=1",
         ],
     );
-    assert!(
-        out.lines().any(
-            |line| line.starts_with(&yesterday.to_string()) && line.ends_with("high_risk=true")
-        ),
-        "{out}"
-    );
+    assert_high_risk_on(&out, yesterday);
     assert!(out.contains(&format!("notice: On {yesterday}")), "{out}");
 
     // Again: nothing new.

@@ -14,8 +14,8 @@ use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWri
 use mimamori_phone::testing::{export_keys, met};
 
 use crate::common::{
-    FixtureServer, assert_contains_all, mimamori_command, now, stderr, stdout, sync, sync_args,
-    upload, yesterday_morning,
+    FixtureServer, assert_contains_all, assert_high_risk_on, mimamori_command, now, stderr, stdout,
+    sync, sync_args, upload, yesterday_morning,
 };
 
 /// Phone B (in `dir/b`) spent 24 minutes near phone A (`dir/a`) yesterday morning. Returns A's
@@ -26,6 +26,19 @@ fn b_met_a_yesterday(dir: &Path) -> Vec<ExportKey> {
     clock.set(now());
     let yesterday = IntervalNumber::from_unix_seconds(yesterday_morning()).utc_date();
     export_keys(&mut a, yesterday, yesterday)
+}
+
+/// Serves `/exports/JP/list.json` listing `files` (URL, creation time in milliseconds).
+fn serve_jp_list(server: &FixtureServer, files: &[(&str, u64)]) {
+    let entries: Vec<ExportListEntry> = files
+        .iter()
+        .map(|(url, created)| ExportListEntry {
+            region: "JP".into(),
+            url: (*url).into(),
+            created: *created,
+        })
+        .collect();
+    server.serve("/exports/JP/list.json", 200, render_export_list(&entries));
 }
 
 fn signed_zip(signer: &ExportSigningKey, keys: &[ExportKey]) -> Vec<u8> {
@@ -53,15 +66,7 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
     let keys = b_met_a_yesterday(dir.path());
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
     let server = FixtureServer::start();
-    server.serve(
-        "/exports/JP/list.json",
-        200,
-        render_export_list(&[ExportListEntry {
-            region: "JP".into(),
-            url: "exports/JP/1.zip".into(),
-            created: now() * 1_000,
-        }]),
-    );
+    serve_jp_list(&server, &[("exports/JP/1.zip", now() * 1_000)]);
     server.serve("/exports/JP/1.zip", 200, signed_zip(&signer, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
     let b = dir.path().join("b").display().to_string();
@@ -74,12 +79,7 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
             "matched exports/JP/1.zip keys=1 matched_keys=1 new_windows=",
         ],
     );
-    assert!(
-        out.lines().any(
-            |line| line.starts_with(&yesterday.to_string()) && line.ends_with("high_risk=true")
-        ),
-        "{out}"
-    );
+    assert_high_risk_on(&out, yesterday);
     assert!(
         out.contains(&format!(
             "notice: On {yesterday} you may have been within 1 metre"
@@ -135,15 +135,7 @@ fn sync_refuses_a_file_signed_by_another_key_and_stores_nothing() {
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
     let stranger = ExportSigningKey::generate(&mut SeededRandom::new(6), "440", "v1").unwrap();
     let server = FixtureServer::start();
-    server.serve(
-        "/exports/JP/list.json",
-        200,
-        render_export_list(&[ExportListEntry {
-            region: "JP".into(),
-            url: "/exports/JP/1.zip".into(),
-            created: 1,
-        }]),
-    );
+    serve_jp_list(&server, &[("/exports/JP/1.zip", 1)]);
     server.serve("/exports/JP/1.zip", 200, signed_zip(&stranger, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
     let b = dir.path().join("b").display().to_string();
@@ -273,21 +265,12 @@ fn a_sync_killed_midway_loses_nothing_and_repeats_nothing() {
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
     let server = FixtureServer::start();
     let created = now() * 1_000;
-    server.serve(
-        "/exports/JP/list.json",
-        200,
-        render_export_list(&[
-            ExportListEntry {
-                region: "JP".into(),
-                url: "exports/JP/1.zip".into(),
-                created,
-            },
-            ExportListEntry {
-                region: "JP".into(),
-                url: "exports/JP/2.zip".into(),
-                created: created + 1,
-            },
-        ]),
+    serve_jp_list(
+        &server,
+        &[
+            ("exports/JP/1.zip", created),
+            ("exports/JP/2.zip", created + 1),
+        ],
     );
     server.serve("/exports/JP/1.zip", 200, signed_zip(&signer, &keys));
     server.serve("/exports/JP/2.zip", 200, signed_zip(&signer, &[]));

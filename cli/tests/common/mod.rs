@@ -59,6 +59,16 @@ pub fn assert_contains_all(text: &str, parts: &[&str]) {
     }
 }
 
+/// Asserts that `out` (a sync's or risk's output) has the line of `day` flagged high risk.
+#[track_caller]
+pub fn assert_high_risk_on(out: &str, day: time::Date) {
+    assert!(
+        out.lines()
+            .any(|line| line.starts_with(&day.to_string()) && line.ends_with("high_risk=true")),
+        "{day} is not flagged high risk in:\n{out}"
+    );
+}
+
 /// `mimamori upload` of the phone in `data_dir` to `server` with `code`.
 pub fn upload(server: &str, code: &str, data_dir: &str) -> Output {
     mimamori(&[
