@@ -1,7 +1,7 @@
 //! Fixtures for tests of phones, in this crate and in the crates above it (the CLI's tests, the
 //! end-to-end flows): a phone on a fixed clock in a directory, phones that meet (one hears the
-//! other's advertisement, parsed back from its 31 bytes), and a phone's keys for upload as the
-//! diagnosis keys or export-file keys a server would publish.
+//! other's advertisement, parsed back from its 31 bytes, or each hears the other), and a phone's
+//! keys for upload as the diagnosis keys or export-file keys a server would publish.
 //!
 //! Behind the `testing` feature, like `mimamori-environment`'s `FixedClock` and `SeededRandom`
 //! it is built on; nothing here is for production.
@@ -33,11 +33,11 @@ use time::Date;
 
 use crate::Phone;
 
-/// Seconds between two scans of a phone that is near another, as Android and iOS scan.
+/// Seconds between two scans in these fixtures (GAEN phones scan every few minutes).
 pub const SCAN_INTERVAL_SECONDS: u64 = 240;
 
-/// The signal strength, dBm, of a phone about a metre away (55 dB attenuation for a phone that
-/// sends at -23 dBm and corrects by +4 dB: COCOA's "near").
+/// A signal strength, dBm, that COCOA's rule counts as near: 55 dB attenuation for a phone that
+/// sends at -23 dBm and a listener that corrects by +4 dB.
 pub const NEAR_RSSI: i16 = -82;
 
 /// The phone in `dir` on `clock`, with an unknown device's calibration and a random source
