@@ -28,6 +28,29 @@ fn b_met_a_yesterday(dir: &Path) -> Vec<ExportKey> {
     export_keys(&mut a, yesterday, yesterday)
 }
 
+/// Where the sync tests start: phone B (in `dir/b`) met A yesterday, `keys` are A's key of that
+/// day, `signer` is the health authority's export signing key, `server` serves nothing yet.
+struct SyncCase {
+    dir: tempfile::TempDir,
+    keys: Vec<ExportKey>,
+    signer: ExportSigningKey,
+    server: FixtureServer,
+}
+
+impl SyncCase {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = b_met_a_yesterday(dir.path());
+        let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+        Self {
+            dir,
+            keys,
+            signer,
+            server: FixtureServer::start(),
+        }
+    }
+}
+
 /// Serves `/exports/JP/list.json` listing `files` (URL, creation time in milliseconds).
 fn serve_jp_list(server: &FixtureServer, files: &[(&str, u64)]) {
     let entries: Vec<ExportListEntry> = files
@@ -62,10 +85,12 @@ fn write_public_key(dir: &Path, name: &str, signer: &ExportSigningKey) -> PathBu
 
 #[test]
 fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = b_met_a_yesterday(dir.path());
-    let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
-    let server = FixtureServer::start();
+    let SyncCase {
+        dir,
+        keys,
+        signer,
+        server,
+    } = SyncCase::start();
     serve_jp_list(&server, &[("exports/JP/1.zip", now() * 1_000)]);
     server.serve("/exports/JP/1.zip", 200, signed_zip(&signer, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
@@ -130,11 +155,13 @@ fn sync_downloads_only_new_files_verifies_them_and_prints_the_verdict() {
 
 #[test]
 fn sync_refuses_a_file_signed_by_another_key_and_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = b_met_a_yesterday(dir.path());
-    let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+    let SyncCase {
+        dir,
+        keys,
+        signer,
+        server,
+    } = SyncCase::start();
     let stranger = ExportSigningKey::generate(&mut SeededRandom::new(6), "440", "v1").unwrap();
-    let server = FixtureServer::start();
     serve_jp_list(&server, &[("/exports/JP/1.zip", 1)]);
     server.serve("/exports/JP/1.zip", 200, signed_zip(&stranger, &keys));
     let public_key = write_public_key(dir.path(), "key.pem", &signer);
@@ -260,10 +287,12 @@ fn upload_with_a_refused_code_says_why_and_never_prints_the_code() {
 
 #[test]
 fn a_sync_killed_midway_loses_nothing_and_repeats_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = b_met_a_yesterday(dir.path());
-    let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
-    let server = FixtureServer::start();
+    let SyncCase {
+        dir,
+        keys,
+        signer,
+        server,
+    } = SyncCase::start();
     let created = now() * 1_000;
     serve_jp_list(
         &server,
