@@ -3,9 +3,10 @@
 //! not. Real HTTP on 127.0.0.1, real SQLite files, one fake clock.
 
 use mimamori_api::v1::{TestType, export_list_path};
-use mimamori_end_to_end::{World, hear, is_sqlite_file, meet};
+use mimamori_end_to_end::{World, is_sqlite_file};
 use mimamori_environment::SeededRandom;
 use mimamori_phone::sync::{SyncSettings, fetch_published_keys, sync};
+use mimamori_phone::testing::{Hearing, hear, meet};
 use mimamori_phone::upload::{UploadSettings, VerificationCode, upload};
 use mimamori_phone::{Error, Phone};
 use time::macros::date;
@@ -15,12 +16,7 @@ const MEETING: u64 = 1_795_046_400 + 9 * 3_600;
 const DAY: u64 = 86_400;
 
 fn upload_settings(world: &World) -> UploadSettings {
-    UploadSettings {
-        server: world.server_url(),
-        health_authority_id: "JP.mimamori".into(),
-        onset: None,
-        traveler: false,
-    }
+    UploadSettings::new(world.server_url().as_str(), "JP.mimamori", None, false).unwrap()
 }
 
 fn sync_settings(world: &World, client: &mimamori_end_to_end::RecordingClient) -> SyncSettings {
@@ -63,10 +59,26 @@ fn a_contact_is_flagged_for_the_right_day_through_the_server_and_a_stranger_is_n
     let mut scans = 0;
 
     // Day 1, 09:00: A and B sit together for 24 minutes, near (-82 dBm: 55 dB, "near").
-    meet(&mut a, &mut b, &clock, 24, -82, &mut scans);
+    meet(
+        &mut a,
+        &mut b,
+        Hearing::BothWays,
+        &clock,
+        24,
+        -82,
+        &mut scans,
+    );
     // Elsewhere C spends the afternoon next to D; neither ever meets A.
     clock.set(MEETING + 5 * 3_600);
-    meet(&mut c, &mut d, &clock, 60, -60, &mut scans);
+    meet(
+        &mut c,
+        &mut d,
+        Hearing::BothWays,
+        &clock,
+        60,
+        -60,
+        &mut scans,
+    );
     // B also passed D briefly: a sighting that will never match anything.
     hear(&mut b, &mut d, &clock, -90, &mut scans);
 

@@ -4,11 +4,10 @@
 //! `X-Chaff` when the core asks for it), and its errors name the kind of failure only: never the
 //! URL's host address, a body, a code or a token.
 
-use std::io::Read;
 use std::time::Duration;
 
-use mimamori_phone::Error;
-use mimamori_phone::transport::{HttpResponse, Transport};
+use mimamori_phone::transport::{HttpRequest, HttpResponse, Transport};
+use mimamori_phone::{Error, Result};
 
 /// How long one request may take in all, downloads included.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
@@ -37,51 +36,25 @@ impl HttpClient {
 }
 
 impl Transport for HttpClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        let response = self.agent.get(url).call().map_err(transport_error)?;
-        read(response, max_bytes)
-    }
-
-    fn post_json(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
-        let mut request = self
-            .agent
-            .post(url)
-            .header("Content-Type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let response = request.send(body).map_err(transport_error)?;
-        read(response, max_bytes)
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse> {
+        let url = request.url();
+        let response = match request.body() {
+            None => self.agent.get(url).call(),
+            Some(body) => request
+                .headers()
+                .fold(self.agent.post(url), |post, (name, value)| {
+                    post.header(name, value)
+                })
+                .send(body),
+        };
+        read(response.map_err(transport_error)?, max_bytes)
     }
 }
 
 /// Reads the status and at most `max_bytes` of the body; a longer body is an error.
-fn read(
-    mut response: ureq::http::Response<ureq::Body>,
-    max_bytes: u64,
-) -> mimamori_phone::Result<HttpResponse> {
+fn read(mut response: ureq::http::Response<ureq::Body>, max_bytes: u64) -> Result<HttpResponse> {
     let status = response.status().as_u16();
-    let mut body = Vec::new();
-    response
-        .body_mut()
-        .as_reader()
-        .take(max_bytes.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|error| Error::Transport {
-            reason: format!("reading the answer failed ({:?})", error.kind()),
-        })?;
-    if body.len() as u64 > max_bytes {
-        return Err(Error::Transport {
-            reason: format!("the answer is longer than {max_bytes} bytes"),
-        });
-    }
-    Ok(HttpResponse { status, body })
+    HttpResponse::read(status, response.body_mut().as_reader(), max_bytes)
 }
 
 /// The kind of a failure, without URLs or addresses.

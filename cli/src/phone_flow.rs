@@ -85,14 +85,13 @@ fn open_phone(data_dir: &PathBuf) -> Result<Phone> {
 /// Uploads the phone's keys with a verification code and prints what was sent.
 pub(crate) fn run_upload(args: &UploadArgs, out: &mut impl Write) -> Result<()> {
     let code = VerificationCode::parse(&args.code)?;
-    let server = ServerUrl::parse(&args.server)?;
+    let settings = UploadSettings::new(
+        &args.server,
+        &args.health_authority,
+        args.onset.or(args.test_date),
+        args.traveler,
+    )?;
     let mut phone = open_phone(&args.data_dir)?;
-    let settings = UploadSettings {
-        server,
-        health_authority_id: args.health_authority.clone(),
-        onset: args.onset.or(args.test_date),
-        traveler: args.traveler,
-    };
     let report = upload(
         &mut phone,
         &HttpClient::new(),

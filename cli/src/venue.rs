@@ -227,7 +227,7 @@ fn print_notice(out: &mut impl Write, notice: &NoticeMatch, new: bool) -> Result
         out,
         "== {}notice {} ({}, {} {:02}:00-{:02}:00 JST) ==",
         if new { "NEW " } else { "" },
-        hex(&notice.notice_id[..4]),
+        &notice.notice_id_hex()[..8],
         notice.body.template().slug(),
         window.date(),
         window.from_hour(),
@@ -280,7 +280,7 @@ fn partner_match(args: &PartnerMatchArgs, out: &mut impl Write) -> Result<()> {
                 out,
                 "{},{},{},{},{},{},{},{},{},{}",
                 csv_field(visit_id),
-                hex(&notice.notice_id),
+                notice.notice_id_hex(),
                 notice.body.template().slug(),
                 window.date(),
                 window.from_hour(),
@@ -344,8 +344,4 @@ fn jst(unix_seconds: u64) -> String {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
         .to_offset(mimamori_venue::JST);
     format!("{} {:02}:{:02}", time.date(), time.hour(), time.minute())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

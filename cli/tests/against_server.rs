@@ -5,15 +5,18 @@
 use mimamori_diagnosis_server::{Config, Server};
 use mimamori_environment::FixedClock;
 use mimamori_gaen::IntervalNumber;
+use mimamori_phone::testing::met;
 
-use crate::common::{b_meets_a, stdout, sync, upload, yesterday_morning};
+use crate::common::{
+    assert_contains_all, assert_high_risk_on, stdout, sync, upload, yesterday_morning,
+};
 
 #[test]
 fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let dir = tempfile::tempdir().unwrap();
     // Yesterday 09:00 UTC, B sat next to A for 24 minutes.
     let morning = yesterday_morning();
-    b_meets_a(dir.path(), &FixedClock::new(morning));
+    met(dir.path(), &FixedClock::new(morning), 24);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = Config::new(dir.path().join("server"));
@@ -47,26 +50,22 @@ fn a_phone_uploads_and_another_syncs_with_the_real_server() {
     let code = issued["code"].as_str().unwrap();
     let a = dir.path().join("a").display().to_string();
     let out = stdout(&upload(&base, code, &a));
-    assert!(out.contains("uploaded 1 keys of"), "{out}");
-    assert!(out.contains("the server stored 1 new"), "{out}");
+    assert_contains_all(&out, &["uploaded 1 keys of", "the server stored 1 new"]);
 
     // The export runs; B syncs with the server's published keys and is flagged for yesterday.
     let export = authority("/api/v1/authority/export", "{}");
     assert_eq!(export["keys"], 1, "{export}");
     let b = dir.path().join("b").display().to_string();
     let out = stdout(&sync(&base, &b, None));
-    assert!(out.contains("using the 1 export key(s)"), "{out}");
-    assert!(
-        out.contains("1 files listed for JP, 0 already matched, 1 downloaded"),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "using the 1 export key(s)",
+            "1 files listed for JP, 0 already matched, 1 downloaded",
+            "matched_keys=1",
+        ],
     );
-    assert!(out.contains("matched_keys=1"), "{out}");
-    assert!(
-        out.lines().any(
-            |line| line.starts_with(&yesterday.to_string()) && line.ends_with("high_risk=true")
-        ),
-        "{out}"
-    );
+    assert_high_risk_on(&out, yesterday);
     assert!(out.contains(&format!("notice: On {yesterday}")), "{out}");
 
     // Again: nothing new.

@@ -5,11 +5,13 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-use mimamori_environment::SeededRandom;
+use mimamori_environment::{FixedClock, SeededRandom};
+use mimamori_phone::testing::open_phone;
+use mimamori_venue::testing::TestVenue;
 use mimamori_venue::*;
 use time::{Date, Duration};
 
-use crate::common::{FixtureServer, mimamori, mimamori_then, now};
+use crate::common::{FixtureServer, assert_contains_all, mimamori, mimamori_then, now};
 
 /// The CLI runs on the system clock, so the tests' visits are yesterday (JST) and around it.
 fn yesterday() -> Date {
@@ -63,54 +65,31 @@ fn partner_match(csv: &Path, feed: &Path, key: &Path) -> Output {
 }
 
 struct Authority {
-    key: VenueSigningKey,
+    venue: TestVenue,
     pem_file: tempfile::NamedTempFile,
     url: String,
-    qr: VenueQr,
     random: SeededRandom,
 }
 
 fn authority(seed: u64) -> Authority {
     let mut random = SeededRandom::new(seed);
-    let key = VenueSigningKey::generate(&mut random, "jp_venue", "v1").unwrap();
+    let venue = TestVenue::new(&mut random, "居酒屋もしサポ", "2階");
     let mut pem_file = tempfile::NamedTempFile::new().unwrap();
     pem_file
-        .write_all(key.public_key().to_pem().unwrap().as_bytes())
+        .write_all(venue.authority.public_key().to_pem().unwrap().as_bytes())
         .unwrap();
-    let qr = VenuePayload::new(
-        VenueType::RestaurantBar,
-        120,
-        VenueSeed::generate(&mut random),
-        "居酒屋もしサポ",
-        "岩手県盛岡市内丸10-1",
-        "2階",
-    )
-    .unwrap()
-    .sign(&key, "venues.example.jp")
-    .unwrap();
     Authority {
-        url: qr.url(),
-        key,
+        url: venue.qr.url(),
+        venue,
         pem_file,
-        qr,
         random,
     }
 }
 
 fn signed_feed(authority: &mut Authority, window: NoticeWindow) -> Vec<u8> {
-    let body = NoticeBody::new(
-        NoticeTemplate::TokyoPositiveVisitor,
-        window,
-        "盛岡市保健所",
-        "019-603-8244",
-        authority.qr.payload().name(),
-    )
-    .unwrap();
-    let now = now();
-    let entry = body.encrypt(&authority.qr.secret(), now, &mut authority.random);
-    NoticeFeed::new(now, vec![entry])
-        .sign(&[&authority.key])
-        .unwrap()
+    authority
+        .venue
+        .signed_feed(window, now(), &mut authority.random)
 }
 
 fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Output {
@@ -130,15 +109,9 @@ fn checkin(dir: &Path, authority: &Authority, url: &str, extra: &[&str]) -> Outp
     )
 }
 
-/// The number of stored visits, read through the core (opening the phone as the CLI does).
+/// The number of stored visits, read through the core (opening the phone, now, as the CLI does).
 fn visits(dir: &Path) -> usize {
-    let mut phone = mimamori_phone::Phone::open(
-        dir,
-        mimamori_gaen::DeviceCalibration::UNKNOWN_DEVICE,
-        std::sync::Arc::new(mimamori_environment::SystemClock),
-        Box::new(mimamori_environment::OsRandom),
-    )
-    .unwrap();
+    let mut phone = open_phone(dir, &FixedClock::new(now()), 1);
     phone.venues().visits().unwrap().len()
 }
 
@@ -162,11 +135,13 @@ fn checkin_needs_consent_and_refuses_foreign_and_tampered_codes() {
     );
     assert!(ok.status.success(), "{}", text(&ok));
     let out = text(&ok);
-    assert!(out.contains("居酒屋もしサポ (2階)"), "{out}");
-    assert!(out.contains("as staff"), "{out}");
-    assert!(
-        out.contains(&format!("{day} 19:00 to {day} 21:00")),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "居酒屋もしサポ (2階)",
+            "as staff",
+            &format!("{day} 19:00 to {day} 21:00"),
+        ],
     );
 
     // Consent is remembered; --stay changes the checkout.
@@ -218,8 +193,8 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
         NoticeWindow::new(yesterday(), 18, 22).unwrap(),
     );
     let keys = PublishedVenueKeys {
-        qr_keys: vec![authority.key.public_key().to_pem().unwrap()],
-        feed_keys: vec![authority.key.public_key().to_pem().unwrap()],
+        qr_keys: vec![authority.venue.authority.public_key().to_pem().unwrap()],
+        feed_keys: vec![authority.venue.authority.public_key().to_pem().unwrap()],
         seal_key: "AAAA".into(),
     };
     let (_fixture, server) = serve([
@@ -245,18 +220,20 @@ fn notices_are_printed_for_an_overlapping_visit_only() {
     let output = notices(&server, during.path());
     assert!(output.status.success(), "{}", text(&output));
     let out = text(&output);
-    assert!(out.contains("1 new for this phone"), "{out}");
-    assert!(
-        out.contains(&format!(
-            "あなたが{}月{}日に立ち寄られた『居酒屋もしサポ』を",
-            u8::from(yesterday().month()),
-            yesterday().day()
-        )),
-        "{out}"
+    assert_contains_all(
+        &out,
+        &[
+            "1 new for this phone",
+            &format!(
+                "あなたが{}月{}日に立ち寄られた『居酒屋もしサポ』を",
+                u8::from(yesterday().month()),
+                yesterday().day()
+            ),
+            "18時から22時頃まで",
+            "does not mean you are infected",
+            "019-603-8244",
+        ],
     );
-    assert!(out.contains("18時から22時頃まで"), "{out}");
-    assert!(out.contains("does not mean you are infected"), "{out}");
-    assert!(out.contains("019-603-8244"), "{out}");
 
     // Again: nothing new, the notice is still shown.
     let output = notices(&server, during.path());

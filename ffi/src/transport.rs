@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::redacted::debug_showing_only;
-use mimamori_phone::transport::{HttpResponse, Transport};
+use mimamori_phone::transport::{HttpRequest, HttpResponse, Transport};
 
 /// The app's HTTP client, implemented in Kotlin (e.g. OkHttp) or Swift (`URLSession`): the
 /// engine decides what to send and what to accept, the client only moves bytes.
@@ -77,29 +77,27 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for HttpClientError {
 pub(crate) struct ForeignTransport(pub(crate) Arc<dyn HttpClient>);
 
 impl Transport for ForeignTransport {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        reply(self.0.get(url.to_owned(), max_bytes), max_bytes)
-    }
-
-    fn post_json(
+    fn send(
         &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
+        request: HttpRequest<'_>,
         max_bytes: u64,
     ) -> mimamori_phone::Result<HttpResponse> {
-        let headers = headers
-            .iter()
-            .map(|(name, value)| HttpHeader {
-                name: (*name).to_owned(),
-                value: (*value).to_owned(),
-            })
-            .collect();
-        reply(
-            self.0
-                .post_json(url.to_owned(), headers, body.to_vec(), max_bytes),
-            max_bytes,
-        )
+        let url = request.url().to_owned();
+        let answer = match request.body() {
+            None => self.0.get(url, max_bytes),
+            Some(body) => {
+                let headers = request
+                    .extra_headers()
+                    .iter()
+                    .map(|(name, value)| HttpHeader {
+                        name: (*name).to_owned(),
+                        value: (*value).to_owned(),
+                    })
+                    .collect();
+                self.0.post_json(url, headers, body.to_vec(), max_bytes)
+            }
+        };
+        reply(answer, max_bytes)
     }
 }
 
@@ -109,13 +107,7 @@ fn reply(
     max_bytes: u64,
 ) -> mimamori_phone::Result<HttpResponse> {
     match answer {
-        Ok(reply) if reply.body.len() as u64 <= max_bytes => Ok(HttpResponse {
-            status: reply.status,
-            body: reply.body,
-        }),
-        Ok(_) => Err(mimamori_phone::Error::Transport {
-            reason: format!("the answer is longer than {max_bytes} bytes"),
-        }),
+        Ok(reply) => HttpResponse::limited(reply.status, reply.body, max_bytes),
         Err(HttpClientError::Failed { reason }) => Err(mimamori_phone::Error::Transport { reason }),
     }
 }
@@ -148,6 +140,21 @@ mod tests {
                 reason: "offline".into(),
             })
         }
+    }
+
+    #[test]
+    fn an_answer_longer_than_asked_is_a_transport_error() {
+        let answer = || {
+            Ok(HttpReply {
+                status: 200,
+                body: b"[]".to_vec(),
+            })
+        };
+        assert_eq!(reply(answer(), 2).unwrap().body, b"[]");
+        assert!(matches!(
+            reply(answer(), 1),
+            Err(mimamori_phone::Error::Transport { .. })
+        ));
     }
 
     #[test]

@@ -24,16 +24,13 @@ impl MimamoriPhone {
         request: UploadRequest,
     ) -> Result<UploadInfo, MimamoriError> {
         let code = VerificationCode::parse(&request.code)?;
-        let settings = UploadSettings {
-            server: ServerUrl::parse(&request.server)?,
-            health_authority_id: request.health_authority_id,
-            onset: request
-                .onset_day
-                .as_deref()
-                .map(|day| parse_day("onset_day", day))
-                .transpose()?,
-            traveler: request.traveler,
-        };
+        let onset = request.onset_day.as_deref();
+        let settings = UploadSettings::new(
+            &request.server,
+            &request.health_authority_id,
+            onset.map(|day| parse_day("onset_day", day)).transpose()?,
+            request.traveler,
+        )?;
         let report = mimamori_phone::upload::upload(
             &mut self.phone(),
             &ForeignTransport(client),

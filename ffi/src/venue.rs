@@ -250,11 +250,7 @@ fn records(notice: &NoticeMatch) -> Vec<VenueNoticeRecord> {
         .visit_ids
         .iter()
         .map(|visit_id| VenueNoticeRecord {
-            notice_id_hex: notice
-                .notice_id
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect(),
+            notice_id_hex: notice.notice_id_hex(),
             visit_id: visit_id.clone(),
             staff: notice.role == VisitRole::Staff,
             template: notice.body.template().slug().to_owned(),

@@ -20,11 +20,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use mimamori_diagnosis_server::{Config, RunningServer, Server};
-use mimamori_environment::{Clock, FixedClock, SeededRandom};
-use mimamori_gaen::encounter::{ScanBatch, Sighting};
-use mimamori_gaen::{DeviceCalibration, ExposurePayload};
-use mimamori_phone::Phone;
-use mimamori_phone::transport::{HttpResponse, ServerUrl, Transport};
+use mimamori_environment::FixedClock;
+use mimamori_phone::testing::open_phone;
+use mimamori_phone::transport::{HttpRequest, HttpResponse, ServerUrl, Transport};
+use mimamori_phone::{Phone, Result};
 
 /// The server and everything around it.
 pub struct World {
@@ -83,13 +82,7 @@ impl World {
     /// A phone named `name` (its data directory is under the world's) with a seeded random
     /// source and the world's clock.
     pub fn phone(&self, name: &str, seed: u64) -> Phone {
-        Phone::open(
-            self.phone_dir(name),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(self.clock.clone()),
-            Box::new(SeededRandom::new(seed)),
-        )
-        .unwrap()
+        open_phone(&self.phone_dir(name), &self.clock, seed)
     }
 
     /// The data directory of phone `name`.
@@ -167,53 +160,6 @@ impl World {
     }
 }
 
-/// Phone `b` hears phone `a` and `a` hears `b` every 4 minutes for `minutes`, at `rssi` dBm: what
-/// each broadcasts goes through the air as the 31-byte advertisement and is parsed back. The clock
-/// moves on by `minutes`.
-pub fn meet(
-    a: &mut Phone,
-    b: &mut Phone,
-    clock: &FixedClock,
-    minutes: u64,
-    rssi: i16,
-    scan_ids: &mut u64,
-) {
-    let end = clock.now_unix_seconds() + minutes * 60;
-    while clock.now_unix_seconds() < end {
-        hear(b, a, clock, rssi, scan_ids);
-        hear(a, b, clock, rssi, scan_ids);
-        clock.advance(240);
-    }
-}
-
-/// `listener` runs one scan that hears `speaker`'s current advertisement three times.
-pub fn hear(
-    listener: &mut Phone,
-    speaker: &mut Phone,
-    clock: &FixedClock,
-    rssi: i16,
-    scan_ids: &mut u64,
-) {
-    let advertisement = speaker
-        .schedule()
-        .broadcast()
-        .unwrap()
-        .payload
-        .advertisement();
-    let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
-    let now = clock.now_unix_seconds();
-    *scan_ids += 1;
-    listener
-        .record_scan(&ScanBatch {
-            scan_id: *scan_ids,
-            started_at: now,
-            sightings: (0..3)
-                .map(|second| Sighting::new(heard, rssi, now + second).unwrap())
-                .collect(),
-        })
-        .unwrap();
-}
-
 /// Whether the file exists and starts with SQLite's header.
 pub fn is_sqlite_file(path: &Path) -> bool {
     let mut header = [0u8; 16];
@@ -223,21 +169,23 @@ pub fn is_sqlite_file(path: &Path) -> bool {
         && &header == b"SQLite format 3\0"
 }
 
-/// A blocking HTTP client (ureq) as the engine's [`Transport`], remembering every request's
+/// The CLI's own HTTP client (`cli/src/client.rs`, ureq), compiled into this crate too: the flows
+/// run through the client `mimamori upload` and `mimamori sync` ship with.
+#[path = "../../cli/src/client.rs"]
+mod cli_client;
+
+/// The CLI's blocking HTTP client as the engine's [`Transport`], remembering every request's
 /// method and URL.
 #[derive(Clone)]
 pub struct RecordingClient {
-    agent: ureq::Agent,
+    client: Arc<cli_client::HttpClient>,
     requests: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Default for RecordingClient {
     fn default() -> Self {
         Self {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
+            client: Arc::new(cli_client::HttpClient::new()),
             requests: Arc::default(),
         }
     }
@@ -253,56 +201,14 @@ impl RecordingClient {
     pub fn clear(&self) {
         self.requests.lock().unwrap().clear();
     }
-
-    fn record(&self, method: &str, url: &str) {
-        self.requests
-            .lock()
-            .unwrap()
-            .push((method.into(), url.to_owned()));
-    }
-
-    fn read(
-        response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
-        let failed = |error: &dyn std::fmt::Debug| mimamori_phone::Error::Transport {
-            reason: format!("{error:?}"),
-        };
-        let mut response = response.map_err(|error| failed(&error))?;
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(max_bytes)
-            .read_to_vec()
-            .map_err(|error| failed(&error))?;
-        Ok(HttpResponse {
-            status: response.status().as_u16(),
-            body,
-        })
-    }
 }
 
 impl Transport for RecordingClient {
-    fn get(&self, url: &str, max_bytes: u64) -> mimamori_phone::Result<HttpResponse> {
-        self.record("GET", url);
-        Self::read(self.agent.get(url).call(), max_bytes)
-    }
-
-    fn post_json(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_bytes: u64,
-    ) -> mimamori_phone::Result<HttpResponse> {
-        self.record("POST", url);
-        let mut request = self
-            .agent
-            .post(url)
-            .header("Content-Type", "application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        Self::read(request.send(body), max_bytes)
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse> {
+        self.requests
+            .lock()
+            .unwrap()
+            .push((request.method().into(), request.url().to_owned()));
+        self.client.send(request, max_bytes)
     }
 }

@@ -1,5 +1,6 @@
-//! Helpers shared by the CLI's tests: running the binary, reading its output, phones on a fixed
-//! clock, and a small HTTP server on 127.0.0.1 with fixed answers.
+//! Helpers shared by the CLI's tests: running the binary, reading its output, and a small HTTP
+//! server on 127.0.0.1 with fixed answers (phones on a fixed clock are
+//! `mimamori_phone::testing`'s).
 
 #![allow(dead_code)]
 
@@ -10,10 +11,6 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use mimamori_environment::{Clock, FixedClock, SeededRandom};
-use mimamori_gaen::{DeviceCalibration, ExposurePayload, ScanBatch, Sighting};
-use mimamori_phone::Phone;
 
 /// The binary under test, not yet run. Local servers are reached directly, never via a proxy.
 pub fn mimamori_command(args: &[&str]) -> Command {
@@ -52,6 +49,24 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     assert!(!output.status.success(), "unexpectedly succeeded");
     String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Asserts that `text` (a run's output) contains each of `parts`, showing the whole text if not.
+#[track_caller]
+pub fn assert_contains_all(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "no {part:?} in:\n{text}");
+    }
+}
+
+/// Asserts that `out` (a sync's or risk's output) has the line of `day` flagged high risk.
+#[track_caller]
+pub fn assert_high_risk_on(out: &str, day: time::Date) {
+    assert!(
+        out.lines()
+            .any(|line| line.starts_with(&day.to_string()) && line.ends_with("high_risk=true")),
+        "{day} is not flagged high risk in:\n{out}"
+    );
 }
 
 /// `mimamori upload` of the phone in `data_dir` to `server` with `code`.
@@ -98,38 +113,6 @@ pub fn now() -> u64 {
 /// 09:00 UTC yesterday (the CLI runs on the system clock, so a meeting then is recent).
 pub fn yesterday_morning() -> u64 {
     (now() / 86_400 - 1) * 86_400 + 9 * 3_600
-}
-
-/// The phone in `dir` on `clock`, with a seeded random source.
-pub fn open_phone(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
-    Phone::open(
-        dir,
-        DeviceCalibration::UNKNOWN_DEVICE,
-        Arc::new(clock.clone()),
-        Box::new(SeededRandom::new(seed)),
-    )
-    .unwrap()
-}
-
-/// Phone B (in `dir/b`) sits next to phone A (`dir/a`) for 24 minutes from the time of `clock`:
-/// six scans, four minutes apart, each hearing A's advertisement (the 31 bytes, parsed back)
-/// three times at -82 dBm. The clock moves on 24 minutes; returns A.
-pub fn b_meets_a(dir: &Path, clock: &FixedClock) -> Phone {
-    let mut a = open_phone(&dir.join("a"), clock, 1);
-    let mut b = open_phone(&dir.join("b"), clock, 2);
-    for scan_id in 0..6 {
-        let advertisement = a.schedule().broadcast().unwrap().payload.advertisement();
-        let heard = ExposurePayload::parse_advertisement(&advertisement).unwrap();
-        let at = clock.now_unix_seconds();
-        b.record_scan(&ScanBatch {
-            scan_id,
-            started_at: at,
-            sightings: vec![Sighting::new(heard, -82, at + 1).unwrap(); 3],
-        })
-        .unwrap();
-        clock.advance(240);
-    }
-    a
 }
 
 /// A request the fixture server received: method, path, body.

@@ -13,6 +13,10 @@
 //! the platform implements (docs/adr/0006); time and randomness come from
 //! `mimamori-environment`.
 //!
+//! With the `testing` feature, the `testing` module holds the fixtures phone tests repeat
+//! (a phone on a fixed clock, two phones that met, a phone's keys as a server publishes them),
+//! and [`transport`] a scripted transport.
+//!
 //! ## Example
 //!
 //! A phone broadcasts today's identifier, hears another phone, and keeps both across a restart:
@@ -56,6 +60,8 @@ pub mod schedule;
 pub mod sightings;
 pub mod storage;
 pub mod sync;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod transport;
 pub mod upload;
 pub mod venue_book;

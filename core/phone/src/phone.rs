@@ -15,7 +15,7 @@ use rusqlite::params;
 use crate::keys::SqliteTekStore;
 use crate::schedule::KeySchedule;
 use crate::sightings::{SightingStore, SqliteSightingStore, retention_cutoff};
-use crate::storage::Database;
+use crate::storage::{Database, from_sql, to_sql};
 use crate::venue_book::VenueBook;
 use crate::{Error, Result};
 use mimamori_environment::{Clock, RandomSource};
@@ -308,7 +308,7 @@ impl Phone {
                         error => Err(error),
                     })
             })
-            .map(|created| created.map(|created| u64::try_from(created).unwrap_or(0)))
+            .map(|created| created.map(from_sql))
             .map_err(|error| self.windows.error(error))
     }
 
@@ -445,56 +445,16 @@ fn windows_by_key(
         .collect()
 }
 
-fn to_sql(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::testing::{Hearing, diagnosis_keys, meet, met, open_phone as phone};
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::encounter::Sighting;
-    use mimamori_gaen::windows::ReportType;
 
     /// 2020-04-02 09:00 UTC.
     const MORNING: u64 = 1_585_785_600 + 9 * 3_600;
-
-    fn phone(dir: &Path, clock: &FixedClock, seed: u64) -> Phone {
-        Phone::open(
-            dir,
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(clock.clone()),
-            Box::new(SeededRandom::new(seed)),
-        )
-        .unwrap()
-    }
-
-    /// Phone `b` hears phone `a` every 4 minutes for `minutes`, at `rssi`.
-    fn meet(
-        a: &mut Phone,
-        b: &mut Phone,
-        clock: &FixedClock,
-        minutes: u64,
-        rssi: i16,
-        scan_id: &mut u64,
-    ) {
-        let end = clock.now_unix_seconds() + minutes * 60;
-        while clock.now_unix_seconds() < end {
-            let payload = a.schedule().broadcast().unwrap().payload;
-            let now = clock.now_unix_seconds();
-            *scan_id += 1;
-            let sighting = Sighting::new(payload, rssi, now + 1).unwrap();
-            b.record_scan(&ScanBatch {
-                scan_id: *scan_id,
-                started_at: now,
-                sightings: vec![sighting; 3],
-            })
-            .unwrap();
-            clock.advance(240);
-        }
-    }
 
     /// Phones A and B in `dir`; B spends `minutes` near A this morning; the next day A uploads
     /// the key of the meeting day.
@@ -503,32 +463,10 @@ mod tests {
         clock: &FixedClock,
         minutes: u64,
     ) -> (Phone, Phone, Vec<DiagnosisKey>) {
-        let mut a = phone(&dir.join("a"), clock, 1);
-        let mut b = phone(&dir.join("b"), clock, 2);
-        let mut scan_id = 0;
-        meet(&mut a, &mut b, clock, minutes, -82, &mut scan_id);
+        let (mut a, b) = met(dir, clock, minutes);
         clock.advance(86_400);
-        let keys = upload(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
+        let keys = diagnosis_keys(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
         (a, b, keys)
-    }
-
-    fn upload(phone: &mut Phone, first: time::Date, last: time::Date) -> Vec<DiagnosisKey> {
-        phone
-            .schedule()
-            .keys_for_upload(first, last)
-            .unwrap()
-            .into_iter()
-            .map(|key| {
-                DiagnosisKey::new(
-                    key.key,
-                    key.rolling_start,
-                    key.rolling_period,
-                    ReportType::ConfirmedTest,
-                    Some(0),
-                )
-                .unwrap()
-            })
-            .collect()
     }
 
     #[test]
@@ -541,12 +479,28 @@ mod tests {
         let mut scan_id = 0;
         // A sends TX power -23 dBm; B and C correct RSSI by +4 dB. B sits near A (-82 dBm:
         // 55 dB attenuation, "near") for 24 minutes; C is as long but far (-95 dBm: 68 dB, "other").
-        meet(&mut a, &mut b, &clock, 24, -82, &mut scan_id);
+        meet(
+            &mut a,
+            &mut b,
+            Hearing::OneWay,
+            &clock,
+            24,
+            -82,
+            &mut scan_id,
+        );
         clock.advance(600);
-        meet(&mut a, &mut c, &clock, 24, -95, &mut scan_id);
+        meet(
+            &mut a,
+            &mut c,
+            Hearing::OneWay,
+            &clock,
+            24,
+            -95,
+            &mut scan_id,
+        );
         // The next day A tests positive and uploads yesterday's key.
         clock.advance(86_400);
-        let keys = upload(&mut a, date!(2020 - 04 - 01), date!(2020 - 04 - 03));
+        let keys = diagnosis_keys(&mut a, date!(2020 - 04 - 01), date!(2020 - 04 - 03));
         assert_eq!(keys.len(), 1);
         assert!(b.match_keys(&keys).unwrap() > 0);
         assert_eq!(

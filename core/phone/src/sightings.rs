@@ -12,7 +12,7 @@ use rusqlite::params;
 pub use mimamori_gaen::encounter::retention_cutoff;
 
 use crate::Result;
-use crate::storage::Database;
+use crate::storage::{Database, from_sql, to_sql};
 
 /// Where the phone keeps what it heard.
 pub trait SightingStore: Send {
@@ -47,7 +47,7 @@ impl SqliteSightingStore {
                     "INSERT INTO scans (scan_id, started_at) VALUES (?1, ?2)
                      ON CONFLICT (scan_id) DO UPDATE SET started_at = min(started_at, excluded.started_at)",
                 )?
-                .execute(params![id_to_sql(batch.scan_id), time_to_sql(batch.started_at)])?;
+                .execute(params![id_to_sql(batch.scan_id), to_sql(batch.started_at)])?;
             let mut insert = transaction.prepare_cached(
                 "INSERT INTO sightings (scan_id, rpi, aem, rssi, seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
@@ -57,7 +57,7 @@ impl SqliteSightingStore {
                     &sighting.payload().rpi.as_bytes()[..],
                     &sighting.payload().aem.as_bytes()[..],
                     sighting.rssi_dbm(),
-                    time_to_sql(sighting.seen_at()),
+                    to_sql(sighting.seen_at()),
                 ])?;
             }
         }
@@ -71,10 +71,10 @@ impl SqliteSightingStore {
                 "SELECT scan_id, started_at FROM scans
                  WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at, scan_id",
             )?
-            .query_map(params![time_to_sql(from), time_to_sql(until)], |row| {
+            .query_map(params![to_sql(from), to_sql(until)], |row| {
                 Ok(Scan {
                     scan_id: id_from_sql(row.get(0)?),
-                    started_at: time_from_sql(row.get(1)?),
+                    started_at: from_sql(row.get(1)?),
                     sightings: Vec::new(),
                 })
             })?
@@ -89,7 +89,7 @@ impl SqliteSightingStore {
              JOIN scans c ON c.scan_id = s.scan_id
              WHERE c.started_at >= ?1 AND c.started_at < ?2 ORDER BY s.id",
         )?;
-        let mut rows = statement.query(params![time_to_sql(from), time_to_sql(until)])?;
+        let mut rows = statement.query(params![to_sql(from), to_sql(until)])?;
         while let Some(row) = rows.next()? {
             let scan_id: u64 = id_from_sql(row.get(0)?);
             let rpi: [u8; KEY_LENGTH] = row.get(1)?;
@@ -102,7 +102,7 @@ impl SqliteSightingStore {
                     AssociatedEncryptedMetadata::from_bytes(aem),
                 ),
                 i16::from(rssi_dbm),
-                time_from_sql(row.get(4)?),
+                from_sql(row.get(4)?),
             )
             .map_err(|_| rusqlite::Error::IntegralValueOutOfRange(3, i64::from(rssi_dbm)))?;
             if let Some(&at) = index.get(&scan_id) {
@@ -128,10 +128,7 @@ impl SightingStore for SqliteSightingStore {
         // Sightings go with their scan (ON DELETE CASCADE).
         self.database
             .connection()
-            .execute(
-                "DELETE FROM scans WHERE started_at < ?1",
-                [time_to_sql(cutoff)],
-            )
+            .execute("DELETE FROM scans WHERE started_at < ?1", [to_sql(cutoff)])
             .map_err(|error| self.database.error(error))
     }
 }
@@ -143,15 +140,6 @@ fn id_to_sql(id: u64) -> i64 {
 
 fn id_from_sql(id: i64) -> u64 {
     id as u64
-}
-
-/// Times are clamped to `i64::MAX` seconds (far beyond any real time), so ranges stay ordered.
-fn time_to_sql(seconds: u64) -> i64 {
-    i64::try_from(seconds).unwrap_or(i64::MAX)
-}
-
-fn time_from_sql(seconds: i64) -> u64 {
-    u64::try_from(seconds).unwrap_or(0)
 }
 
 #[cfg(test)]

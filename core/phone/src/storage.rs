@@ -208,6 +208,17 @@ impl Database {
 }
 
 /// Names a damaged or non-database file as such; passes other errors through.
+/// A count or a time in Unix seconds as a SQLite integer (signed): clamped to `i64::MAX`, far
+/// beyond any real time or count, so ranges stay ordered.
+pub(crate) fn to_sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// A SQLite integer written by [`to_sql`] back as a `u64`; a negative one (never written) is 0.
+pub(crate) fn from_sql(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
 fn classify(error: rusqlite::Error, path: &Path) -> Error {
     match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::CorruptDatabase {
@@ -283,17 +294,15 @@ mod tests {
                 )
                 .unwrap();
         }
-        let error = Database::open(&path).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::ForeignDatabase {
-                    application_id: 0,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        // Refused as another application's database, with the application id found.
+        let refused_as_foreign = |expected: i32| {
+            let error = Database::open(&path).unwrap_err();
+            assert!(
+                matches!(error, Error::ForeignDatabase { application_id, .. } if application_id == expected),
+                "{error:?}"
+            );
+        };
+        refused_as_foreign(0);
         let connection = Connection::open(&path).unwrap();
         let count: i64 = connection
             .query_row("SELECT count(*) FROM contacts", [], |r| r.get(0))
@@ -308,17 +317,7 @@ mod tests {
             .pragma_update(None, "application_id", 0x1234)
             .unwrap();
         drop(connection);
-        let error = Database::open(&path).unwrap_err();
-        assert!(
-            matches!(
-                error,
-                Error::ForeignDatabase {
-                    application_id: 0x1234,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
+        refused_as_foreign(0x1234);
     }
 
     #[test]

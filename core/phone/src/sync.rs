@@ -23,7 +23,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::phone::{ExportMatchReport, Phone};
-use crate::transport::{ServerUrl, Transport};
+use crate::transport::{ServerUrl, Transport, parse_json};
 use crate::{Error, Result};
 use mimamori_api::v1::{
     EXPORT_KEYS_PATH, ExportListEntry, ExportVerificationKeys, MAX_EXPORT_LIST_BYTES,
@@ -55,11 +55,11 @@ pub fn fetch_published_keys(
         "download",
         "the server does not publish its export keys there; configure them instead",
     )?;
-    let published: ExportVerificationKeys =
-        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
-            what: "list of export keys",
-            reason: "it is not {\"keys\": [{\"publicKeyPem\": ...}]}".into(),
-        })?;
+    let published: ExportVerificationKeys = parse_json(
+        &body,
+        "list of export keys",
+        "{\"keys\": [{\"publicKeyPem\": ...}]}",
+    )?;
     if published.keys.is_empty() || published.keys.len() > MAX_PUBLISHED_KEYS {
         return Err(Error::InvalidServerResponse {
             what: "list of export keys",
@@ -286,19 +286,14 @@ fn remove_if_present(path: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use time::macros::date;
 
     use super::*;
+    use crate::testing::{export_keys, met, open_phone};
     use crate::transport::ScriptedTransport;
     use mimamori_api::v1::render_export_list;
-    use mimamori_environment::Clock;
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::encounter::{ScanBatch, Sighting};
     use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
-    use mimamori_gaen::windows::ReportType;
-    use mimamori_gaen::{DeviceCalibration, DiagnosisKey};
 
     /// 2020-04-02 09:00 UTC.
     const MORNING: u64 = 1_585_785_600 + 9 * 3_600;
@@ -310,6 +305,15 @@ mod tests {
             url: url.into(),
             created,
         }
+    }
+
+    /// Serves a `list.json` at `url` listing `files` (URL, creation time) of region JP.
+    fn serve_list(transport: &ScriptedTransport, url: &str, files: &[(&str, u64)]) {
+        let entries: Vec<ExportListEntry> = files
+            .iter()
+            .map(|(file, created)| entry(file, *created))
+            .collect();
+        transport.respond(url, 200, render_export_list(&entries));
     }
 
     #[test]
@@ -348,47 +352,9 @@ mod tests {
     /// diagnosis key, and the clock (now the next day).
     fn b_met_a(dir: &Path) -> (Phone, Vec<ExportKey>, FixedClock) {
         let clock = FixedClock::new(MORNING);
-        let open = |name: &str, seed| {
-            Phone::open(
-                dir.join(name),
-                DeviceCalibration::UNKNOWN_DEVICE,
-                Arc::new(clock.clone()),
-                Box::new(SeededRandom::new(seed)),
-            )
-            .unwrap()
-        };
-        let mut a = open("a", 1);
-        let mut b = open("b", 2);
-        for scan_id in 0..6 {
-            let payload = a.schedule().broadcast().unwrap().payload;
-            let now = clock.now_unix_seconds();
-            b.record_scan(&ScanBatch {
-                scan_id,
-                started_at: now,
-                sightings: vec![Sighting::new(payload, -82, now + 1).unwrap(); 3],
-            })
-            .unwrap();
-            clock.advance(240);
-        }
+        let (mut a, b) = met(dir, &clock, 24);
         clock.advance(86_400);
-        let keys = a
-            .schedule()
-            .keys_for_upload(date!(2020 - 04 - 02), date!(2020 - 04 - 02))
-            .unwrap()
-            .into_iter()
-            .map(|key| {
-                ExportKey::new(
-                    DiagnosisKey::new(
-                        key.key,
-                        key.rolling_start,
-                        key.rolling_period,
-                        ReportType::ConfirmedTest,
-                        Some(0),
-                    )
-                    .unwrap(),
-                )
-            })
-            .collect();
+        let keys = export_keys(&mut a, date!(2020 - 04 - 02), date!(2020 - 04 - 02));
         (b, keys, clock)
     }
 
@@ -419,14 +385,14 @@ mod tests {
         let transport = ScriptedTransport::new();
         let list_url = settings.list_url();
         // 1.zip: nothing of A's; 2.zip: signed by a key the phone does not trust; 3.zip: A's key.
-        transport.respond(
+        serve_list(
+            &transport,
             &list_url,
-            200,
-            render_export_list(&[
-                entry("exports/JP/1.zip", 1_000),
-                entry("exports/JP/2.zip", 2_000),
-                entry("/exports/JP/3.zip", 3_000),
-            ]),
+            &[
+                ("exports/JP/1.zip", 1_000),
+                ("exports/JP/2.zip", 2_000),
+                ("/exports/JP/3.zip", 3_000),
+            ],
         );
         transport.respond(
             &format!("{SERVER}/exports/JP/1.zip"),
@@ -492,13 +458,7 @@ mod tests {
         // And then nothing more is downloaded, even after reopening the phone.
         let windows = b.exposure_windows().unwrap().len();
         drop(b);
-        let mut b = Phone::open(
-            dir.path().join("b"),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(FixedClock::new(MORNING + 86_400)),
-            Box::new(SeededRandom::new(2)),
-        )
-        .unwrap();
+        let mut b = open_phone(&dir.path().join("b"), &FixedClock::new(MORNING + 86_400), 2);
         let before = transport.requests().len();
         let report = sync(&mut b, &transport, &settings).unwrap();
         assert_eq!(transport.requests().len(), before + 1, "list.json only");
@@ -509,21 +469,12 @@ mod tests {
         // old files does not make the phone fetch them again.
         drop(b);
         let later = FixedClock::new(MORNING + 30 * 86_400);
-        let mut b = Phone::open(
-            dir.path().join("b"),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(later),
-            Box::new(SeededRandom::new(2)),
-        )
-        .unwrap();
+        let mut b = open_phone(&dir.path().join("b"), &later, 2);
         assert!(!b.is_processed(&list_url, "exports/JP/1.zip").unwrap());
-        transport.respond(
+        serve_list(
+            &transport,
             &list_url,
-            200,
-            render_export_list(&[
-                entry("exports/JP/1.zip", 1_000),
-                entry("exports/JP/2.zip", 2_000),
-            ]),
+            &[("exports/JP/1.zip", 1_000), ("exports/JP/2.zip", 2_000)],
         );
         let before = transport.requests().len();
         let report = sync(&mut b, &transport, &settings).unwrap();
@@ -551,11 +502,7 @@ mod tests {
         assert_eq!(b.sync_progress(&source).unwrap(), None);
 
         let transport = ScriptedTransport::new();
-        transport.respond(
-            &source,
-            200,
-            render_export_list(&[entry("exports/JP/1.zip", 1_000)]),
-        );
+        serve_list(&transport, &source, &[("exports/JP/1.zip", 1_000)]);
         let report = sync(&mut b, &transport, &settings).unwrap();
         assert_eq!(report.already_matched, 1);
         assert!(report.matched.is_empty());

@@ -11,6 +11,8 @@
 //! server cannot tell one resident from another. Implementations must not add identifying headers
 //! or cookies, and must not log request or response bodies (they carry keys, codes and tokens).
 
+use std::io::Read;
+
 use crate::{Error, Result};
 
 /// What a server answered.
@@ -23,6 +25,29 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
+    /// A response whose body is already in memory, held to `max_bytes`: a longer body is
+    /// [`Error::Transport`] (every [`Transport`] keeps the limit, whoever read the bytes).
+    pub fn limited(status: u16, body: Vec<u8>, max_bytes: u64) -> Result<Self> {
+        if body.len() as u64 > max_bytes {
+            return Err(Error::Transport {
+                reason: format!("the answer is longer than {max_bytes} bytes"),
+            });
+        }
+        Ok(Self { status, body })
+    }
+
+    /// A response with `status` whose body is read from `body`, at most `max_bytes` of it: a
+    /// longer body, or a failed read, is [`Error::Transport`] (naming the kind of failure only).
+    pub fn read(status: u16, body: impl Read, max_bytes: u64) -> Result<Self> {
+        let mut bytes = Vec::new();
+        body.take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|error| Error::Transport {
+                reason: format!("reading the answer failed ({:?})", error.kind()),
+            })?;
+        Self::limited(status, bytes, max_bytes)
+    }
+
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -43,6 +68,19 @@ impl HttpResponse {
     }
 }
 
+/// Parses a server's JSON answer as `T`; anything else is [`Error::InvalidServerResponse`] about
+/// `what`, saying that it is not `expected` (and which kind of JSON error it was, never the body).
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &'static str,
+    expected: &str,
+) -> Result<T> {
+    serde_json::from_slice(body).map_err(|error| Error::InvalidServerResponse {
+        what,
+        reason: format!("it is not {expected} ({:?})", error.classify()),
+    })
+}
+
 impl std::fmt::Debug for HttpResponse {
     /// Leaves the body out: it may hold a token, a certificate or keys.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -53,26 +91,107 @@ impl std::fmt::Debug for HttpResponse {
     }
 }
 
+/// A request the core makes of a server: a `GET`, or a `POST` of JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum HttpRequest<'a> {
+    /// `GET url`.
+    Get {
+        /// The URL.
+        url: &'a str,
+    },
+    /// `POST url` with `Content-Type: application/json`, the extra `headers` (name, value) and
+    /// `body`.
+    PostJson {
+        /// The URL.
+        url: &'a str,
+        /// The headers besides `Content-Type`: the core adds only `X-Chaff: 1` on decoy requests
+        /// ([`mimamori_api::v1::CHAFF_HEADER`]).
+        headers: &'a [(&'a str, &'a str)],
+        /// The JSON body.
+        body: &'a [u8],
+    },
+}
+
+impl<'a> HttpRequest<'a> {
+    /// `GET` or `POST`.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Get { .. } => "GET",
+            Self::PostJson { .. } => "POST",
+        }
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &'a str {
+        match *self {
+            Self::Get { url } | Self::PostJson { url, .. } => url,
+        }
+    }
+
+    /// The body of a `POST`; `None` for a `GET`.
+    pub fn body(&self) -> Option<&'a [u8]> {
+        match *self {
+            Self::Get { .. } => None,
+            Self::PostJson { body, .. } => Some(body),
+        }
+    }
+
+    /// The extra headers of a `POST` (not `Content-Type`); none for a `GET`.
+    pub fn extra_headers(&self) -> &'a [(&'a str, &'a str)] {
+        match *self {
+            Self::Get { .. } => &[],
+            Self::PostJson { headers, .. } => headers,
+        }
+    }
+
+    /// The headers to send besides those HTTP itself needs: none for a `GET`;
+    /// `Content-Type: application/json` and the extra headers for a `POST`.
+    pub fn headers(&self) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a> {
+        let content_type = self.body().map(|_| ("Content-Type", "application/json"));
+        content_type
+            .into_iter()
+            .chain(self.extra_headers().iter().copied())
+    }
+}
+
+impl std::fmt::Debug for HttpRequest<'_> {
+    /// Leaves the body out: it may hold a code, a token or keys.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method())
+            .field("url", &self.url())
+            .field("body_bytes", &self.body().map(<[u8]>::len))
+            .finish()
+    }
+}
+
 /// A blocking HTTP client.
 ///
-/// Both calls return any response the server sent, whatever its status; they fail only when no
-/// response arrived (no network, refused connection, timeout, TLS failure) or the body was longer
-/// than `max_bytes`, with [`Error::Transport`]. A redirect may be followed. Calls may take long
-/// (downloads); the core never calls them while it holds a database transaction.
+/// [`Transport::send`] returns any response the server sent, whatever its status; it fails only
+/// when no response arrived (no network, refused connection, timeout, TLS failure) or the body
+/// was longer than `max_bytes`, with [`Error::Transport`]. A redirect may be followed. Calls may
+/// take long (downloads); the core never calls them while it holds a database transaction.
 pub trait Transport: Send + Sync {
+    /// Sends `request`; the answer's body is read up to `max_bytes` (see
+    /// [`HttpResponse::read`] and [`HttpResponse::limited`]).
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse>;
+
     /// `GET url`; the body is read up to `max_bytes`.
-    fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse>;
+    fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse> {
+        self.send(HttpRequest::Get { url }, max_bytes)
+    }
 
     /// `POST url` with `Content-Type: application/json`, the extra `headers` (name, value) and
-    /// `body`; the answer's body is read up to `max_bytes`. The core adds only one header:
-    /// `X-Chaff: 1` on decoy requests ([`mimamori_api::v1::CHAFF_HEADER`]).
+    /// `body`; the answer's body is read up to `max_bytes`.
     fn post_json(
         &self,
         url: &str,
         headers: &[(&str, &str)],
         body: &[u8],
         max_bytes: u64,
-    ) -> Result<HttpResponse>;
+    ) -> Result<HttpResponse> {
+        self.send(HttpRequest::PostJson { url, headers, body }, max_bytes)
+    }
 }
 
 /// A diagnosis server's base URL, such as `https://diagnosis.example.jp` or
@@ -169,55 +288,31 @@ impl ScriptedTransport {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-
-    fn answer(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: Option<&[u8]>,
-        max_bytes: u64,
-    ) -> Result<HttpResponse> {
-        self.requests
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(ScriptedRequest {
-                url: url.to_owned(),
-                headers: headers
-                    .iter()
-                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
-                    .collect(),
-                body: body.map(<[u8]>::to_vec),
-            });
-        let response = self
-            .lock_responses()
-            .get(url)
-            .cloned()
-            .ok_or_else(|| Error::Transport {
-                reason: "no answer scripted for this URL".into(),
-            })?;
-        if response.body.len() as u64 > max_bytes {
-            return Err(Error::Transport {
-                reason: format!("the response is longer than {max_bytes} bytes"),
-            });
-        }
-        Ok(response)
-    }
 }
 
 #[cfg(any(test, feature = "testing"))]
 impl Transport for ScriptedTransport {
-    fn get(&self, url: &str, max_bytes: u64) -> Result<HttpResponse> {
-        self.answer(url, &[], None, max_bytes)
-    }
-
-    fn post_json(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        max_bytes: u64,
-    ) -> Result<HttpResponse> {
-        self.answer(url, headers, Some(body), max_bytes)
+    fn send(&self, request: HttpRequest<'_>, max_bytes: u64) -> Result<HttpResponse> {
+        self.requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(ScriptedRequest {
+                url: request.url().to_owned(),
+                headers: request
+                    .extra_headers()
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                    .collect(),
+                body: request.body().map(<[u8]>::to_vec),
+            });
+        let response = self
+            .lock_responses()
+            .get(request.url())
+            .cloned()
+            .ok_or_else(|| Error::Transport {
+                reason: "no answer scripted for this URL".into(),
+            })?;
+        HttpResponse::limited(response.status, response.body, max_bytes)
     }
 }
 
@@ -296,6 +391,68 @@ mod tests {
         let post = &transport.requests()[2];
         assert_eq!(post.body.as_deref(), Some(&b"{}"[..]));
         assert_eq!(post.headers, vec![("X-Chaff".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
+    fn a_body_is_held_to_its_limit() {
+        let read = HttpResponse::read(200, &b"hello"[..], 5).unwrap();
+        assert_eq!((read.status, &read.body[..]), (200, &b"hello"[..]));
+        for error in [
+            HttpResponse::read(200, &b"hello"[..], 4).unwrap_err(),
+            HttpResponse::limited(404, b"hello".to_vec(), 4).unwrap_err(),
+        ] {
+            assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+            assert!(error.to_string().contains("longer than 4 bytes"), "{error}");
+        }
+        assert_eq!(
+            HttpResponse::limited(404, Vec::new(), 0).unwrap().status,
+            404
+        );
+    }
+
+    #[test]
+    fn a_request_names_its_method_url_body_and_headers() {
+        let get = HttpRequest::Get { url: "http://s/a" };
+        assert_eq!(
+            (get.method(), get.url(), get.body()),
+            ("GET", "http://s/a", None)
+        );
+        assert_eq!(get.headers().count(), 0);
+        let post = HttpRequest::PostJson {
+            url: "http://s/b",
+            headers: &[("X-Chaff", "1")],
+            body: b"{\"code\":\"12345678\"}",
+        };
+        assert_eq!((post.method(), post.url()), ("POST", "http://s/b"));
+        assert_eq!(post.extra_headers(), [("X-Chaff", "1")]);
+        assert_eq!(
+            post.headers().collect::<Vec<_>>(),
+            [("Content-Type", "application/json"), ("X-Chaff", "1")]
+        );
+        assert!(
+            !format!("{post:?}").contains("12345678"),
+            "no body in Debug"
+        );
+    }
+
+    #[test]
+    fn an_answer_that_is_not_the_expected_json_says_what_and_not_the_body() {
+        let keys: Vec<u32> = parse_json(b"[1, 2]", "key list", "a list of numbers").unwrap();
+        assert_eq!(keys, [1, 2]);
+        let error = parse_json::<Vec<u32>>(b"{\"secret\": 1}", "key list", "a list of numbers")
+            .unwrap_err();
+        assert!(matches!(
+            error,
+            Error::InvalidServerResponse {
+                what: "key list",
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().contains("it is not a list of numbers"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("secret"), "{error}");
     }
 
     #[test]

@@ -27,7 +27,7 @@ use time::Duration;
 use zeroize::Zeroizing;
 
 use crate::phone::Phone;
-use crate::transport::{HttpResponse, ServerUrl, Transport};
+use crate::transport::{HttpResponse, ServerUrl, Transport, parse_json};
 use crate::{Error, Result};
 use mimamori_api::v1::{
     CERTIFICATE_PATH, CHAFF_HEADER, CertificateRequest, CertificateResponse, ExposureKey,
@@ -108,6 +108,25 @@ pub struct UploadSettings {
     pub onset: Option<time::Date>,
     /// Whether the resident travelled abroad in the upload period.
     pub traveler: bool,
+}
+
+impl UploadSettings {
+    /// The settings as an app or a command line gives them: the server's base URL as text
+    /// (checked by [`ServerUrl::parse`]), the health authority's identifier, the onset (or test)
+    /// date if the resident gave one, and whether they travelled.
+    pub fn new(
+        server: &str,
+        health_authority_id: &str,
+        onset: Option<time::Date>,
+        traveler: bool,
+    ) -> Result<Self> {
+        Ok(Self {
+            server: ServerUrl::parse(server)?,
+            health_authority_id: health_authority_id.to_owned(),
+            onset,
+            traveler,
+        })
+    }
 }
 
 /// What an upload did.
@@ -311,10 +330,7 @@ where
     if !response.is_success() {
         return Err(refused(what, &response));
     }
-    serde_json::from_slice(&response.body).map_err(|error| Error::InvalidServerResponse {
-        what: answer_name(what),
-        reason: format!("it is not the expected JSON ({:?})", error.classify()),
-    })
+    parse_json(&response.body, answer_name(what), "the expected JSON")
 }
 
 /// The error for a non-2xx answer, with the error code of a verification or publish answer.
@@ -395,15 +411,13 @@ fn parse_day(text: &str) -> Result<time::Date> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use time::macros::date;
 
     use super::*;
+    use crate::testing::open_phone;
     use crate::transport::ScriptedTransport;
     use mimamori_environment::Clock;
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::DeviceCalibration;
 
     /// 2020-04-10 09:00 UTC.
     const NOW: u64 = 1_586_476_800 + 9 * 3_600;
@@ -411,13 +425,7 @@ mod tests {
 
     fn phone_with_days(dir: &std::path::Path, days: u64) -> (Phone, FixedClock) {
         let clock = FixedClock::new(NOW - days * 86_400);
-        let mut phone = Phone::open(
-            dir,
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(clock.clone()),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let mut phone = open_phone(dir, &clock, 1);
         for _ in 0..days {
             phone.schedule().current_key().unwrap();
             clock.advance(86_400);
@@ -428,12 +436,18 @@ mod tests {
     }
 
     fn settings(onset: Option<time::Date>) -> UploadSettings {
-        UploadSettings {
-            server: ServerUrl::parse(SERVER).unwrap(),
-            health_authority_id: "JP.mimamori".into(),
-            onset,
-            traveler: false,
-        }
+        UploadSettings::new(SERVER, "JP.mimamori", onset, false).unwrap()
+    }
+
+    #[test]
+    fn settings_from_text_check_the_server_url() {
+        let settings = settings(Some(date!(2020 - 04 - 05)));
+        assert_eq!(settings.server.as_str(), SERVER);
+        assert_eq!(settings.health_authority_id, "JP.mimamori");
+        assert!(matches!(
+            UploadSettings::new("diagnosis.example.jp", "JP.mimamori", None, false),
+            Err(Error::InvalidServerUrl { .. })
+        ));
     }
 
     fn script_success(transport: &ScriptedTransport, symptom_date: Option<&str>) {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::storage::Database;
+use crate::storage::{Database, from_sql, to_sql};
 use mimamori_environment::Clock;
 use mimamori_venue::NoticeFeed;
 use mimamori_venue::VISIT_RETENTION_SECONDS;
@@ -365,14 +365,6 @@ impl std::fmt::Debug for VenueBook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VenueBook").finish_non_exhaustive()
     }
-}
-
-fn to_sql(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
-}
-
-fn from_sql(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
 }
 
 #[cfg(test)]

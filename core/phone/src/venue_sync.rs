@@ -20,7 +20,7 @@ use mimamori_venue::{
 };
 
 use crate::phone::Phone;
-use crate::transport::{ServerUrl, Transport};
+use crate::transport::{ServerUrl, Transport, parse_json};
 use crate::venue_book::FeedCheck;
 use crate::{Error, Result};
 
@@ -115,10 +115,7 @@ pub fn fetch_venue_keys(
         "the server does not publish venue keys there; pin the authority's keys instead",
     )?;
     let published: PublishedVenueKeys =
-        serde_json::from_slice(&body).map_err(|_| Error::InvalidServerResponse {
-            what: "venue key list",
-            reason: "it is not valid JSON of the venue key list".into(),
-        })?;
+        parse_json(&body, "venue key list", "valid JSON of the venue key list")?;
     let mut keys = parse_venue_keys(&published.feed_keys)?;
     keys.extend(parse_venue_keys(&published.qr_keys)?);
     Ok(keys)
@@ -173,17 +170,13 @@ pub fn store_venue_keys(data_dir: &Path, keys: &[VenuePublicKey]) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use mimamori_environment::{FixedClock, SeededRandom};
-    use mimamori_gaen::DeviceCalibration;
-    use mimamori_venue::{
-        NoticeBody, NoticeTemplate, NoticeWindow, VenuePayload, VenueQr, VenueSeed,
-        VenueSigningKey, VenueType,
-    };
+    use mimamori_venue::testing::TestVenue;
+    use mimamori_venue::{NoticeWindow, VenueQr, VenueSigningKey};
     use time::macros::date;
 
     use super::*;
+    use crate::testing::open_phone;
     use crate::transport::ScriptedTransport;
     use crate::venue_book::CheckIn;
 
@@ -194,42 +187,17 @@ mod tests {
     #[test]
     fn notices_are_matched_once_with_keys_trusted_on_first_use_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(FixedClock::new(VISITED_AT));
-        let mut phone = Phone::open(
-            dir.path(),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            clock.clone(),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let clock = FixedClock::new(VISITED_AT);
+        let mut phone = open_phone(dir.path(), &clock, 1);
         let mut random = SeededRandom::new(2);
-        let authority = VenueSigningKey::generate(&mut random, "venue", "v1").unwrap();
-        let payload = VenuePayload::new(
-            VenueType::RestaurantBar,
-            120,
-            VenueSeed::generate(&mut random),
-            "居酒屋もしサポ",
-            "岩手県盛岡市内丸10-1",
-            "",
-        )
-        .unwrap();
-        let qr = payload.sign(&authority, "en.example.jp").unwrap().url();
-        let qr = VenueQr::parse(&qr, &[authority.public_key()]).unwrap();
+        let venue = TestVenue::new(&mut random, "居酒屋もしサポ", "");
+        let authority = &venue.authority;
+        let qr = VenueQr::parse(&venue.qr.url(), &[authority.public_key()]).unwrap();
         phone.venues().consent().unwrap();
         phone.venues().check_in(&qr, CheckIn::default()).unwrap();
 
-        let body = NoticeBody::new(
-            NoticeTemplate::TokyoPositiveVisitor,
-            NoticeWindow::new(date!(2021 - 07 - 20), 18, 20).unwrap(),
-            "盛岡市保健所",
-            "019-603-8244",
-            qr.payload().name(),
-        )
-        .unwrap();
-        let entry = body.encrypt(&qr.secret(), VISITED_AT + 86_400, &mut random);
-        let feed = NoticeFeed::new(VISITED_AT + 86_400, vec![entry])
-            .sign(&[&authority])
-            .unwrap();
+        let window = NoticeWindow::new(date!(2021 - 07 - 20), 18, 20).unwrap();
+        let feed = venue.signed_feed(window, VISITED_AT + 86_400, &mut random);
         let pem = authority.public_key().to_pem().unwrap();
         let keys = serde_json::json!({"qr_keys": [pem], "feed_keys": [pem], "seal_key": ""});
         let transport = ScriptedTransport::new();
@@ -265,13 +233,7 @@ mod tests {
     #[test]
     fn a_missing_feed_is_refused_with_the_status() {
         let dir = tempfile::tempdir().unwrap();
-        let mut phone = Phone::open(
-            dir.path(),
-            DeviceCalibration::UNKNOWN_DEVICE,
-            Arc::new(FixedClock::new(VISITED_AT)),
-            Box::new(SeededRandom::new(1)),
-        )
-        .unwrap();
+        let mut phone = open_phone(dir.path(), &FixedClock::new(VISITED_AT), 1);
         let transport = ScriptedTransport::new();
         let server = ServerUrl::parse(SERVER).unwrap();
         transport.respond(&server.join(FEED_PATH), 404, "not found");

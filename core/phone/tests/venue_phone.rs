@@ -3,15 +3,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::sync::Arc;
-
+use mimamori_environment::{FixedClock, OsRandom};
+use mimamori_phone::testing::open_phone;
+use mimamori_phone::{CheckIn, Error};
+use mimamori_venue::testing::TestVenue;
 use mimamori_venue::*;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use mimamori_environment::{Clock, OsRandom};
-use mimamori_gaen::DeviceCalibration;
-use mimamori_phone::Error;
-use mimamori_phone::{CheckIn, Phone};
 use time::macros::date;
 
 /// 2021-07-20 00:00 JST.
@@ -19,59 +15,16 @@ const JULY_20: u64 = 1_626_706_800;
 const HOUR: u64 = 3_600;
 const DAY: u64 = 86_400;
 
-/// A clock the test sets (the crate's `FixedClock` needs the `testing` feature).
-#[derive(Clone, Default)]
-struct TestClock(Arc<AtomicU64>);
-
-impl TestClock {
-    fn new(now: u64) -> Self {
-        let clock = Self::default();
-        clock.set(now);
-        clock
-    }
-
-    fn set(&self, now: u64) {
-        self.0.store(now, Ordering::SeqCst);
-    }
-}
-
-impl Clock for TestClock {
-    fn now_unix_seconds(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-fn open(dir: &std::path::Path, clock: &TestClock) -> Phone {
-    Phone::open(
-        dir,
-        DeviceCalibration::UNKNOWN_DEVICE,
-        Arc::new(clock.clone()),
-        Box::new(OsRandom),
-    )
-    .unwrap()
-}
-
 #[test]
 fn a_phone_checks_in_is_notified_and_forgets_after_14_days() {
     let dir = tempfile::tempdir().unwrap();
-    let clock = TestClock::new(JULY_20 + 19 * HOUR);
+    let clock = FixedClock::new(JULY_20 + 19 * HOUR);
     let mut random = OsRandom;
-    let authority = VenueSigningKey::generate(&mut random, "jp", "v1").unwrap();
-    let keys = [authority.public_key()];
-    let url = VenuePayload::new(
-        VenueType::Nightlife,
-        120,
-        VenueSeed::generate(&mut random),
-        "スナックもしサポ",
-        "東京都新宿区",
-        "",
-    )
-    .unwrap()
-    .sign(&authority, "venues.example.jp")
-    .unwrap()
-    .url();
+    let venue = TestVenue::new(&mut random, "スナックもしサポ", "");
+    let keys = [venue.authority.public_key()];
+    let url = venue.qr.url();
 
-    let mut phone = open(dir.path(), &clock);
+    let mut phone = open_phone(dir.path(), &clock, 1);
     let qr = VenueQr::parse(&url, &keys).unwrap();
     assert!(matches!(
         phone.venues().check_in(&qr, CheckIn::default()),
@@ -81,41 +34,20 @@ fn a_phone_checks_in_is_notified_and_forgets_after_14_days() {
     phone.venues().check_in(&qr, CheckIn::default()).unwrap();
 
     // A forged poster is refused before anything is stored.
-    let forger = VenueSigningKey::generate(&mut random, "jp", "v1").unwrap();
-    let forged = VenuePayload::new(
-        VenueType::Nightlife,
-        120,
-        VenueSeed::generate(&mut random),
-        "偽",
-        "",
-        "",
-    )
-    .unwrap()
-    .sign(&forger, "venues.example.jp")
-    .unwrap()
-    .url();
+    let forger = TestVenue::new(&mut random, "偽", "");
+    let forged = forger.qr.url();
     assert!(matches!(
         VenueQr::parse(&forged, &keys),
         Err(mimamori_venue::Error::VenueQrNotVerified)
     ));
     assert_eq!(phone.venues().visits().unwrap().len(), 1);
 
-    let body = NoticeBody::new(
-        NoticeTemplate::TokyoPositiveVisitor,
-        NoticeWindow::new(date!(2021 - 07 - 20), 20, 23).unwrap(),
-        "新宿区保健所",
-        "03-5273-3862",
-        qr.payload().name(),
-    )
-    .unwrap();
-    let now = JULY_20 + 2 * DAY;
-    let signed = NoticeFeed::new(now, vec![body.encrypt(&qr.secret(), now, &mut random)])
-        .sign(&[&authority])
-        .unwrap();
+    let window = NoticeWindow::new(date!(2021 - 07 - 20), 20, 23).unwrap();
+    let signed = venue.signed_feed(window, JULY_20 + 2 * DAY, &mut random);
     // A truncated or wrongly signed feed is refused and stores nothing.
     assert!(NoticeFeed::parse(&signed[..signed.len() / 2], &keys).is_err());
     assert!(matches!(
-        NoticeFeed::parse(&signed, &[forger.public_key()]),
+        NoticeFeed::parse(&signed, &[forger.authority.public_key()]),
         Err(mimamori_venue::Error::NoticeFeedNotVerified { .. })
     ));
     assert!(phone.venues().notices().unwrap().is_empty());
@@ -127,7 +59,7 @@ fn a_phone_checks_in_is_notified_and_forgets_after_14_days() {
 
     // Reopened, the phone still has the visit and notice; 14 days after checkout both are gone.
     clock.set(JULY_20 + 3 * DAY);
-    let mut phone = open(dir.path(), &clock);
+    let mut phone = open_phone(dir.path(), &clock, 1);
     assert_eq!(phone.venues().notices().unwrap().len(), 1);
     assert!(phone.venues().has_consented().unwrap());
     clock.set(JULY_20 + 21 * HOUR + 14 * DAY + 1);

@@ -21,6 +21,9 @@
 //!    looks them up in the feed, checks the MAC, decrypts, and keeps notices whose window the
 //!    visit overlaps.
 //!
+//! With the `testing` feature, the `testing` module holds a fixture venue (an authority's key and
+//! a QR code it signed) and its signed notice feed, for tests here and in the crates above.
+//!
 //! ```
 //! use mimamori_environment::OsRandom;
 //! use mimamori_venue::*;
@@ -61,12 +64,15 @@ mod error;
 mod feed;
 mod keys;
 mod matching;
+mod named;
 mod notice;
 mod partner;
 mod payload;
 mod seal;
 mod tags;
 mod templates;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::{Error, Result};
 pub use feed::{

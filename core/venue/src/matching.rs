@@ -169,6 +169,11 @@ impl NoticeMatch {
     pub fn render(&self, language: Language) -> String {
         render(&self.body, language)
     }
+
+    /// The notice's id as lowercase hex (32 characters), as apps and partner reports show it.
+    pub fn notice_id_hex(&self) -> String {
+        crate::tags::hex_string(&self.notice_id)
+    }
 }
 
 /// What matching found.
@@ -347,6 +352,9 @@ mod tests {
         assert_eq!(report.matches.len(), 1);
         assert_eq!(report.matches[0].visit_ids, ["during"]);
         assert_eq!(report.rejected_entries, 0);
+        let id_hex = report.matches[0].notice_id_hex();
+        assert_eq!(id_hex.len(), 2 * NOTICE_ID_LENGTH);
+        assert!(id_hex.starts_with(&format!("{:02x}", report.matches[0].notice_id[0])));
         // Another venue at the same time is not notified.
         let other = world.other.clone();
         let report = match_visits(

@@ -23,6 +23,7 @@ use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use super::cipher::{IV_LENGTH, MAC_LENGTH, apply_keystream, mac, mac_matches};
 use super::feed::FeedEntry;
+use super::named::{Named, by_code, by_slug};
 use super::payload::MAX_NAME_CHARS;
 use super::tags::{SLOT_SECONDS, VenueSecret};
 use mimamori_environment::RandomSource;
@@ -78,44 +79,43 @@ impl NoticeTemplate {
 
     /// The code in a notice body.
     pub fn code(self) -> u32 {
-        match self {
-            Self::TokyoPositiveVisitor => 1,
-            Self::TokyoCluster => 2,
-            Self::IwateSameDay => 3,
-        }
+        // TEMPLATES lists every template in declaration order (tested), so the discriminant is
+        // its index.
+        TEMPLATES[self as usize].code
     }
 
     /// The template with code `code`.
     pub fn from_code(code: u32) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|template| template.code() == code)
-            .ok_or_else(|| Error::InvalidNotice {
-                reason: format!("notice template {code} is not one of 1 to 3"),
-            })
+        by_code(&TEMPLATES, code).ok_or_else(|| Error::InvalidNotice {
+            reason: format!("notice template {code} is not one of 1 to 3"),
+        })
     }
 
     /// A stable ASCII name for forms and APIs.
     pub fn slug(self) -> &'static str {
-        match self {
-            Self::TokyoPositiveVisitor => "tokyo_positive_visitor",
-            Self::TokyoCluster => "tokyo_cluster",
-            Self::IwateSameDay => "iwate_same_day",
-        }
+        TEMPLATES[self as usize].slug
     }
 
     /// The template named `slug`.
     pub fn from_slug(slug: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|template| template.slug() == slug)
-            .ok_or_else(|| Error::InvalidNotice {
-                reason: "unknown template; use tokyo_positive_visitor, tokyo_cluster or \
-                         iwate_same_day"
-                    .into(),
-            })
+        by_slug(&TEMPLATES, slug).ok_or_else(|| Error::InvalidNotice {
+            reason: "unknown template; use tokyo_positive_visitor, tokyo_cluster or \
+                     iwate_same_day"
+                .into(),
+        })
     }
 }
+
+/// Every template with its code and slug, in the order of [`NoticeTemplate::ALL`].
+#[rustfmt::skip] // one row a template
+const TEMPLATES: [Named<NoticeTemplate>; 3] = {
+    use NoticeTemplate::*;
+    [
+        Named { value: TokyoPositiveVisitor, code: 1, slug: "tokyo_positive_visitor", names: () },
+        Named { value: TokyoCluster, code: 2, slug: "tokyo_cluster", names: () },
+        Named { value: IwateSameDay, code: 3, slug: "iwate_same_day", names: () },
+    ]
+};
 
 /// A notice's time window: whole JST hours `[from_hour, to_hour)` of one JST date.
 /// `0..24` is the whole day (Iwate's same-day rule).
@@ -443,14 +443,7 @@ mod tests {
     use mimamori_environment::SeededRandom;
 
     fn body(window: NoticeWindow) -> NoticeBody {
-        NoticeBody::new(
-            NoticeTemplate::TokyoCluster,
-            window,
-            "盛岡市保健所",
-            "019-603-8244",
-            "居酒屋もしサポ",
-        )
-        .unwrap()
+        crate::testing::notice_body(NoticeTemplate::TokyoCluster, window, "居酒屋もしサポ")
     }
 
     #[test]
@@ -504,6 +497,18 @@ mod tests {
         assert!(NoticeBody::new(kind, window, "県", "019-629-5487", "A").is_ok());
         assert!(parse_date("2021-02-30").is_err());
         assert_eq!(parse_date("2021-02-03").unwrap(), date!(2021 - 02 - 03));
+        assert!(crate::named::is_in_order(
+            &TEMPLATES,
+            &NoticeTemplate::ALL,
+            |template| template as usize
+        ));
+        assert_eq!(
+            (
+                NoticeTemplate::TokyoCluster.code(),
+                NoticeTemplate::TokyoCluster.slug()
+            ),
+            (2, "tokyo_cluster")
+        );
         for template in NoticeTemplate::ALL {
             assert_eq!(
                 NoticeTemplate::from_code(template.code()).unwrap(),

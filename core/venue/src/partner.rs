@@ -92,27 +92,16 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::testing::TestVenue;
     use crate::{
-        NoticeBody, NoticeFeed, NoticeTemplate, NoticeWindow, VenuePayload, VenueSeed,
-        VenueSigningKey, VenueType, match_visits,
+        NoticeBody, NoticeFeed, NoticeTemplate, NoticeWindow, VenueSigningKey, match_visits,
     };
     use mimamori_environment::SeededRandom;
 
     #[test]
     fn partner_visits_are_matched_like_a_phone_s() {
         let mut random = SeededRandom::new(21);
-        let key = VenueSigningKey::generate(&mut random, "v", "1").unwrap();
-        let qr = VenuePayload::new(
-            VenueType::IndoorEvent,
-            180,
-            VenueSeed::generate(&mut random),
-            "もしサポ展示会",
-            "",
-            "",
-        )
-        .unwrap()
-        .sign(&key, "venues.example.jp")
-        .unwrap();
+        let TestVenue { authority: key, qr } = TestVenue::new(&mut random, "もしサポ展示会", "");
         let url = qr.url();
         let csv = format!(
             "{PARTNER_CSV_HEADER}\n\

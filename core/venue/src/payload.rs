@@ -30,6 +30,7 @@ use prost::Message;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::keys::{VenuePublicKey, VenueSigningKey};
+use super::named::{Named, by_code, by_slug};
 use super::tags::VenueSecret;
 use mimamori_environment::RandomSource;
 
@@ -102,89 +103,76 @@ impl VenueType {
         Self::OutdoorEvent,
     ];
 
+    /// This type's row of [`VENUE_TYPES`].
+    fn named(self) -> &'static Named<Self, (&'static str, &'static str)> {
+        // VENUE_TYPES lists every type in declaration order (tested), so the discriminant is
+        // its index.
+        &VENUE_TYPES[self as usize]
+    }
+
     /// The code in the payload (1 to 9, in the order of [`VenueType::ALL`]).
     pub fn code(self) -> u32 {
-        match self {
-            Self::RestaurantBar => 1,
-            Self::Theatre => 2,
-            Self::MeetingHall => 3,
-            Self::MuseumLibrary => 4,
-            Self::SportsAmusement => 5,
-            Self::Nightlife => 6,
-            Self::Retail => 7,
-            Self::IndoorEvent => 8,
-            Self::OutdoorEvent => 9,
-        }
+        self.named().code
     }
 
     /// The type with payload code `code`.
     pub fn from_code(code: u32) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.code() == code)
-            .ok_or_else(|| Error::InvalidVenue {
-                reason: format!("venue type code {code} is not one of 1 to 9"),
-            })
+        by_code(&VENUE_TYPES, code).ok_or_else(|| Error::InvalidVenue {
+            reason: format!("venue type code {code} is not one of 1 to 9"),
+        })
     }
 
     /// A stable ASCII name for forms and APIs (`restaurant_bar`, `theatre`, ...).
     pub fn slug(self) -> &'static str {
-        match self {
-            Self::RestaurantBar => "restaurant_bar",
-            Self::Theatre => "theatre",
-            Self::MeetingHall => "meeting_hall",
-            Self::MuseumLibrary => "museum_library",
-            Self::SportsAmusement => "sports_amusement",
-            Self::Nightlife => "nightlife",
-            Self::Retail => "retail",
-            Self::IndoorEvent => "indoor_event",
-            Self::OutdoorEvent => "outdoor_event",
-        }
+        self.named().slug
     }
 
     /// The type named `slug` (see [`VenueType::slug`]).
     pub fn from_slug(slug: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.slug() == slug)
-            .ok_or_else(|| Error::InvalidVenue {
-                reason: "unknown venue type; use one of restaurant_bar, theatre, meeting_hall, \
-                         museum_library, sports_amusement, nightlife, retail, indoor_event, \
-                         outdoor_event"
-                    .into(),
-            })
+        by_slug(&VENUE_TYPES, slug).ok_or_else(|| Error::InvalidVenue {
+            reason: "unknown venue type; use one of restaurant_bar, theatre, meeting_hall, \
+                     museum_library, sports_amusement, nightlife, retail, indoor_event, \
+                     outdoor_event"
+                .into(),
+        })
     }
 
     /// The Japanese name, as in Iwate's list.
     pub fn japanese(self) -> &'static str {
-        match self {
-            Self::RestaurantBar => "食事提供施設",
-            Self::Theatre => "劇場等",
-            Self::MeetingHall => "集会・展示施設",
-            Self::MuseumLibrary => "博物館等",
-            Self::SportsAmusement => "運動施設・遊戯施設",
-            Self::Nightlife => "遊興施設",
-            Self::Retail => "商業施設",
-            Self::IndoorEvent => "屋内イベント",
-            Self::OutdoorEvent => "屋外イベント",
-        }
+        self.named().names.0
     }
 
     /// The English name.
     pub fn english(self) -> &'static str {
-        match self {
-            Self::RestaurantBar => "Restaurant or bar",
-            Self::Theatre => "Theatre or cinema",
-            Self::MeetingHall => "Meeting or exhibition hall",
-            Self::MuseumLibrary => "Museum or library",
-            Self::SportsAmusement => "Sports or amusement facility",
-            Self::Nightlife => "Nightlife venue",
-            Self::Retail => "Retail or shopping facility",
-            Self::IndoorEvent => "Indoor event",
-            Self::OutdoorEvent => "Outdoor event",
-        }
+        self.named().names.1
     }
 }
+
+/// Every venue type with its payload code, slug, and Japanese and English names, in the order of
+/// [`VenueType::ALL`].
+#[rustfmt::skip] // one row a type
+const VENUE_TYPES: [Named<VenueType, (&str, &str)>; 9] = {
+    use VenueType::*;
+    const fn row(
+        value: VenueType,
+        code: u32,
+        slug: &'static str,
+        names: (&'static str, &'static str),
+    ) -> Named<VenueType, (&'static str, &'static str)> {
+        Named { value, code, slug, names }
+    }
+    [
+        row(RestaurantBar, 1, "restaurant_bar", ("食事提供施設", "Restaurant or bar")),
+        row(Theatre, 2, "theatre", ("劇場等", "Theatre or cinema")),
+        row(MeetingHall, 3, "meeting_hall", ("集会・展示施設", "Meeting or exhibition hall")),
+        row(MuseumLibrary, 4, "museum_library", ("博物館等", "Museum or library")),
+        row(SportsAmusement, 5, "sports_amusement", ("運動施設・遊戯施設", "Sports or amusement facility")),
+        row(Nightlife, 6, "nightlife", ("遊興施設", "Nightlife venue")),
+        row(Retail, 7, "retail", ("商業施設", "Retail or shopping facility")),
+        row(IndoorEvent, 8, "indoor_event", ("屋内イベント", "Indoor event")),
+        row(OutdoorEvent, 9, "outdoor_event", ("屋外イベント", "Outdoor event")),
+    ]
+};
 
 /// A venue's 32 random bytes: what makes its tags unguessable. Zeroized when dropped.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
@@ -637,6 +625,20 @@ mod tests {
         }
         assert!(VenueType::from_code(0).is_err());
         assert!(VenueType::from_code(10).is_err());
+        assert!(crate::named::is_in_order(
+            &VENUE_TYPES,
+            &VenueType::ALL,
+            |kind| kind as usize
+        ));
+        assert_eq!(
+            (
+                VenueType::Nightlife.code(),
+                VenueType::Nightlife.slug(),
+                VenueType::Nightlife.japanese(),
+                VenueType::Nightlife.english()
+            ),
+            (6, "nightlife", "遊興施設", "Nightlife venue")
+        );
     }
 
     #[test]

@@ -116,14 +116,7 @@ mod tests {
     use crate::NoticeWindow;
 
     fn body(template: NoticeTemplate, window: NoticeWindow) -> NoticeBody {
-        NoticeBody::new(
-            template,
-            window,
-            "盛岡市保健所",
-            "019-603-8244",
-            "居酒屋もしサポ",
-        )
-        .unwrap()
+        crate::testing::notice_body(template, window, "居酒屋もしサポ")
     }
 
     #[test]
