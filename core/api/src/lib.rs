@@ -1,13 +1,14 @@
 //! # Mimamori API
 //!
-//! Wire types shared by the phone and the diagnosis server, versioned like
+//! Wire types shared by the phone, the CLI and the diagnosis server, versioned like
 //! google/exposure-notifications-server's `pkg/api/v1`.
 //!
 //! Everything a phone sends to or reads from the diagnosis server is defined once here, so the
 //! two sides cannot drift: the publish request and response (the exposure-notifications-server
 //! v1 JSON shape), the verification-code and certificate exchange (the JSON of Google's
 //! verification server), the HMAC that binds a certificate to the uploaded keys, and the two
-//! listings of export files (`index.txt` and COCOA's `list.json`).
+//! listings of export files (`index.txt` and COCOA's `list.json`); and the venue API
+//! ([`v1::venues`]: registration, posters, notice requests and decisions).
 //!
 //! Nothing here does I/O: the types are plain `serde` structs and parsers of bytes.
 

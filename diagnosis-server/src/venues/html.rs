@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use mimamori_api::v1::venues::{
+    CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem, RequestSummary,
+};
 use mimamori_venue::{NoticeTemplate, VenueType};
 
-use super::notices::RequestSummary;
-use super::registration::{CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem};
 use super::{
     NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, POSTER_FORM_PATH,
     REGISTER_PAGE_PATH,
@@ -46,7 +47,7 @@ fn field_errors(problems: &[RegistrationProblem], field: &str) -> String {
             format!(
                 "<p class=\"error\" data-field=\"{}\">{}</p>",
                 escape(field),
-                ja_en(p.ja, p.en)
+                ja_en(&p.ja, &p.en)
             )
         })
         .collect()
@@ -92,7 +93,7 @@ pub(crate) fn registration_page(
             ),
             problems
                 .iter()
-                .map(|p| format!("<li>{}</li>", ja_en(p.ja, p.en)))
+                .map(|p| format!("<li>{}</li>", ja_en(&p.ja, &p.en)))
                 .collect::<String>()
         );
     }
