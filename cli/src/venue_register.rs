@@ -20,7 +20,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use mimamori_api::v1::venues::{
     ErrorResponse, POSTERS_PATH, PosterFormat, PosterRequest, REGISTRATIONS_PATH, RegisteredVenue,
-    RegistrationForm,
+    RegistrationForm, VenueFields,
 };
 use mimamori_phone::transport::{ServerUrl, Transport};
 use serde::Serialize;
@@ -124,14 +124,16 @@ impl RegisterArgs {
     /// The registration form these arguments fill in.
     fn form(&self) -> RegistrationForm {
         RegistrationForm {
-            venue_type: self.venue_type.clone(),
-            capacity: self.capacity.clone(),
-            name: self.name.clone(),
-            postal_code: self.postal_code.clone(),
-            address1: self.address1.clone(),
-            address2: self.address2.clone(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
+            venue: VenueFields {
+                venue_type: self.venue_type.clone(),
+                capacity: self.capacity.clone(),
+                name: self.name.clone(),
+                postal_code: self.postal_code.clone(),
+                address1: self.address1.clone(),
+                address2: self.address2.clone(),
+                phone: self.phone.clone(),
+                email: self.email.clone(),
+            },
             consent: self.consent,
             opt_in: self.opt_in,
             rooms: self.rooms.clone(),

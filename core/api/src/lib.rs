@@ -14,6 +14,20 @@
 
 #![warn(missing_docs)]
 
+/// Implements `Debug` for a wire type showing only the fields named (`Type { field, ... }`):
+/// the others may hold codes, keys, tokens or personal data, which are never printed.
+macro_rules! debug_showing_only {
+    ($type:ident { $($field:ident),* $(,)? }) => {
+        impl std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 mod error;
 pub mod v1;
 

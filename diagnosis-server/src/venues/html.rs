@@ -108,7 +108,7 @@ pub(crate) fn registration_page(
         field_errors(problems, "venueType")
     );
     for venue_type in VenueType::ALL {
-        let selected = if form.venue_type == venue_type.slug() {
+        let selected = if form.venue.venue_type == venue_type.slug() {
             " selected"
         } else {
             ""
@@ -129,7 +129,7 @@ pub(crate) fn registration_page(
         field_errors(problems, "capacity")
     );
     for (slug, ja, en) in CAPACITY_BANDS {
-        let selected = if form.capacity == slug {
+        let selected = if form.venue.capacity == slug {
             " selected"
         } else {
             ""
@@ -146,7 +146,7 @@ pub(crate) fn registration_page(
         "name",
         "施設・店舗・イベント名",
         "Name of the facility, shop or event",
-        &form.name,
+        &form.venue.name,
         "text",
         problems,
     ));
@@ -154,7 +154,7 @@ pub(crate) fn registration_page(
         "postalCode",
         "郵便番号",
         "Postal code",
-        &form.postal_code,
+        &form.venue.postal_code,
         "text",
         problems,
     ));
@@ -162,7 +162,7 @@ pub(crate) fn registration_page(
         "address1",
         "住所1",
         "Address line 1",
-        &form.address1,
+        &form.venue.address1,
         "text",
         problems,
     ));
@@ -170,7 +170,7 @@ pub(crate) fn registration_page(
         "address2",
         "住所2（番地・ビル名等）",
         "Address line 2 (number, building)",
-        &form.address2,
+        &form.venue.address2,
         "text",
         problems,
     ));
@@ -178,7 +178,7 @@ pub(crate) fn registration_page(
         "phone",
         "電話番号",
         "Phone",
-        &form.phone,
+        &form.venue.phone,
         "tel",
         problems,
     ));
@@ -186,7 +186,7 @@ pub(crate) fn registration_page(
         "email",
         "メールアドレス",
         "E-mail",
-        &form.email,
+        &form.venue.email,
         "email",
         problems,
     ));
@@ -245,7 +245,7 @@ pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationF
         ja_en(
             &format!(
                 "「{}」のQRコードを発行いたしました。下記のポスターまたはQRコードを印刷してご利用ください。",
-                form.name.trim()
+                form.venue.name.trim()
             ),
             "The QR code(s) are issued. Print the posters or the QR codes below."
         )

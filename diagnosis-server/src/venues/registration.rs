@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use mimamori_api::v1::venues::{
     CheckedRegistration, DEFAULT_STAY_MINUTES, DOCUMENTS_UNAVAILABLE, ErrorResponse,
     RegisteredRoom, RegisteredVenue, RegistrationForm, RegistrationProblem, VenueDetails,
-    capacity_label,
+    VenueFields, capacity_label,
 };
 use mimamori_documents::FontSet;
 use mimamori_documents::venue::{LeafletInput, OperatorCopyInput};
@@ -36,14 +36,8 @@ pub const QR_PNG_MODULE_PIXELS: u32 = 12;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub(crate) struct HtmlRegistrationForm {
-    venue_type: String,
-    capacity: String,
-    name: String,
-    postal_code: String,
-    address1: String,
-    address2: String,
-    phone: String,
-    email: String,
+    #[serde(flatten)]
+    venue: VenueFields,
     consent: Option<String>,
     opt_in: Option<String>,
     rooms: String,
@@ -63,7 +57,11 @@ pub(crate) struct SealedVenue {
 
 /// The address printed in the payload: `〒NNN-NNNN address1 address2`.
 fn payload_address(details: &VenueDetails) -> String {
-    format!("〒{} {}", details.postal_code, details.address())
+    format!(
+        "〒{} {}",
+        details.venue.postal_code,
+        details.venue.address()
+    )
 }
 
 /// A random public registration number: 10 Crockford base32 characters.
@@ -167,7 +165,7 @@ pub(crate) fn seal_registration(
     let keys = venues.keys()?;
     let now = venues.now();
     let mut random = OsRandom;
-    let venue_type = VenueType::from_slug(&details.venue_type)?;
+    let venue_type = VenueType::from_slug(&details.venue.venue_type)?;
     let address = payload_address(details);
     let mut sealed_rooms = Vec::with_capacity(rooms.len());
     for room in rooms {
@@ -175,7 +173,7 @@ pub(crate) fn seal_registration(
             venue_type,
             details.default_stay_minutes,
             VenueSeed::generate(&mut random),
-            &details.name,
+            &details.venue.name,
             &address,
             room,
         )?;
@@ -231,7 +229,8 @@ fn make_documents(
     input: &DocumentsInput,
 ) -> std::result::Result<Documents, mimamori_documents::DocumentError> {
     let details = &input.record.details;
-    let venue_type = VenueType::from_slug(&details.venue_type).unwrap_or(VenueType::RestaurantBar);
+    let venue_type =
+        VenueType::from_slug(&details.venue.venue_type).unwrap_or(VenueType::RestaurantBar);
     let rooms = input.record.rooms.clone();
     let leaflet = mimamori_documents::venue::leaflet(
         &input.fonts,
@@ -246,13 +245,13 @@ fn make_documents(
         &OperatorCopyInput {
             registration_id: input.record.registration_id.clone(),
             trace_code: input.trace_code.clone(),
-            venue_name: details.name.clone(),
+            venue_name: details.venue.name.clone(),
             venue_type: format!("{} {}", venue_type.japanese(), venue_type.english()),
-            capacity: capacity_label(&details.capacity),
-            postal_code: details.postal_code.clone(),
-            address: details.address(),
-            phone: details.phone.clone(),
-            email: details.email.clone(),
+            capacity: capacity_label(&details.venue.capacity),
+            postal_code: details.venue.postal_code.clone(),
+            address: details.venue.address(),
+            phone: details.venue.phone.clone(),
+            email: details.venue.email.clone(),
             rooms: input
                 .record
                 .rooms
@@ -277,14 +276,7 @@ impl HtmlRegistrationForm {
         };
         (
             RegistrationForm {
-                venue_type: self.venue_type,
-                capacity: self.capacity,
-                name: self.name,
-                postal_code: self.postal_code,
-                address1: self.address1,
-                address2: self.address2,
-                phone: self.phone,
-                email: self.email,
+                venue: self.venue,
                 consent: self.consent.is_some(),
                 opt_in: self.opt_in.is_some(),
                 rooms: self.rooms.lines().map(str::to_owned).collect(),

@@ -194,8 +194,8 @@ fn entries_for(
         notice.template,
         notice.window,
         &venues.settings.authority_name,
-        &record.details.phone,
-        &record.details.name,
+        &record.details.venue.phone,
+        &record.details.venue.name,
     )?;
     let now = u64::try_from(venues.now()).unwrap_or(0);
     let mut entries = Vec::new();
@@ -248,8 +248,8 @@ pub(crate) async fn file_request(
     let summary = RequestSummary {
         id: id.clone(),
         registration_id: record.registration_id.clone(),
-        venue_name: record.details.name.clone(),
-        venue_phone: record.details.phone.clone(),
+        venue_name: record.details.venue.name.clone(),
+        venue_phone: record.details.venue.phone.clone(),
         requested_by: requested_by.to_owned(),
         requested_at: now,
         notice: NoticeFields {
@@ -397,7 +397,7 @@ pub(crate) async fn direct(
     let count = entries.len();
     venues.publish_entries(entries).await?;
     tracing::info!(entries = count, "venue notice published with a trace code");
-    Ok(Ok((record.details.name, count)))
+    Ok(Ok((record.details.venue.name, count)))
 }
 
 #[cfg(test)]
@@ -407,9 +407,9 @@ mod tests {
     use mimamori_environment::FixedClock;
 
     use super::*;
-    use crate::venues::RegistrationForm;
     use crate::venues::registration::{SealedRegistration, seal_registration};
     use crate::{Config, RunningServer, Server};
+    use mimamori_api::v1::venues::{RegistrationForm, VenueFields};
 
     /// 2026-11-20 12:00 UTC, 21:00 in Japan.
     const NOW: u64 = 1_795_176_000;
@@ -481,13 +481,16 @@ mod tests {
             .unwrap();
         let venues = VenueService::new(Arc::clone(server.services()));
         let form = RegistrationForm {
-            venue_type: "restaurant_bar".into(),
-            capacity: "11_50".into(),
-            name: "居酒屋もしサポ".into(),
-            postal_code: "020-8570".into(),
-            address1: "岩手県盛岡市内丸10番1号".into(),
-            phone: "019-629-5487".into(),
-            email: "owner@example.jp".into(),
+            venue: VenueFields {
+                venue_type: "restaurant_bar".into(),
+                capacity: "11_50".into(),
+                name: "居酒屋もしサポ".into(),
+                postal_code: "020-8570".into(),
+                address1: "岩手県盛岡市内丸10番1号".into(),
+                phone: "019-629-5487".into(),
+                email: "owner@example.jp".into(),
+                ..VenueFields::default()
+            },
             consent: true,
             rooms: vec!["1階".into(), "2階".into()],
             ..RegistrationForm::default()

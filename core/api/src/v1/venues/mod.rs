@@ -22,16 +22,21 @@
 //! ## Example
 //!
 //! ```
-//! use mimamori_api::v1::venues::{RegisteredVenue, RegistrationForm, REGISTRATIONS_PATH};
+//! use mimamori_api::v1::venues::{
+//!     RegisteredVenue, RegistrationForm, VenueFields, REGISTRATIONS_PATH,
+//! };
 //!
 //! let form = RegistrationForm {
-//!     venue_type: "restaurant_bar".into(),
-//!     capacity: "11_50".into(),
-//!     name: "喫茶みまもり".into(),
-//!     postal_code: "020-8570".into(),
-//!     address1: "岩手県盛岡市内丸10-1".into(),
-//!     phone: "019-629-5487".into(),
-//!     email: "shop@example.com".into(),
+//!     venue: VenueFields {
+//!         venue_type: "restaurant_bar".into(),
+//!         capacity: "11_50".into(),
+//!         name: "喫茶みまもり".into(),
+//!         postal_code: "020-8570".into(),
+//!         address1: "岩手県盛岡市内丸10-1".into(),
+//!         phone: "019-629-5487".into(),
+//!         email: "shop@example.com".into(),
+//!         ..VenueFields::default()
+//!     },
 //!     consent: true,
 //!     rooms: vec!["1F".into(), "2F".into()],
 //!     ..RegistrationForm::default()
@@ -61,7 +66,7 @@ pub use notices::{
 pub use registration::{
     CAPACITY_BANDS, CheckedRegistration, DEFAULT_STAY_MINUTES, MAX_ADDRESS_LINE_CHARS,
     MAX_EMAIL_CHARS, MAX_ROOMS, PosterFormat, PosterRequest, RegisteredRoom, RegisteredVenue,
-    RegistrationForm, RegistrationProblem, VenueDetails, capacity_label,
+    RegistrationForm, RegistrationProblem, VenueDetails, VenueFields, capacity_label,
 };
 
 use serde::{Deserialize, Serialize};

@@ -40,13 +40,7 @@ pub struct NoticeRequest {
     pub fields: NoticeFields,
 }
 
-impl std::fmt::Debug for NoticeRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NoticeRequest")
-            .field("fields", &self.fields)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(NoticeRequest { fields });
 
 impl NoticeRequest {
     /// The credential, when exactly one of `managerKey` and `keyword` is given.
@@ -85,11 +79,7 @@ pub struct KeywordRequest {
     pub manager_key: String,
 }
 
-impl std::fmt::Debug for KeywordRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeywordRequest").finish_non_exhaustive()
-    }
-}
+debug_showing_only!(KeywordRequest {});
 
 /// The answer (201) to a [`KeywordRequest`]: a keyword that lets one member of staff file one
 /// request before it expires.
@@ -102,13 +92,7 @@ pub struct Keyword {
     pub expires_at: i64,
 }
 
-impl std::fmt::Debug for Keyword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keyword")
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(Keyword { expires_at });
 
 /// Where a notice request stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -199,13 +183,7 @@ pub struct DirectNotice {
     pub fields: NoticeFields,
 }
 
-impl std::fmt::Debug for DirectNotice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirectNotice")
-            .field("fields", &self.fields)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(DirectNotice { fields });
 
 /// The answer (201) to a [`DirectNotice`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]

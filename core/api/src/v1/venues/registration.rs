@@ -28,19 +28,19 @@ pub const CAPACITY_BANDS: [(&str, &str, &str); 6] = [
     ("over_1000", "1,001人以上", "over 1,000 people"),
 ];
 
-/// The registration form as submitted: the JSON body of [`super::REGISTRATIONS_PATH`] (the
-/// server's HTML form has the same names, with `rooms` one a line). Every field may be absent;
-/// [`RegistrationForm::check`] says what is missing.
+/// What a registration says about the venue and its operator, as text: the part of the form
+/// that the server keeps (sealed) once checked. Part of [`RegistrationForm`] and [`VenueDetails`], whose
+/// JSON holds these fields flat.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default)]
-pub struct RegistrationForm {
+pub struct VenueFields {
     /// Business type slug (`restaurant_bar`, `theatre`, ... see [`VenueType::slug`]).
     pub venue_type: String,
     /// Capacity band slug ([`CAPACITY_BANDS`]).
     pub capacity: String,
     /// Name of the facility, shop or event.
     pub name: String,
-    /// Postal code, `NNN-NNNN` (or seven digits).
+    /// Postal code, `NNN-NNNN` (the form also takes seven digits).
     pub postal_code: String,
     /// Address line 1.
     pub address1: String,
@@ -50,6 +50,30 @@ pub struct RegistrationForm {
     pub phone: String,
     /// E-mail address.
     pub email: String,
+}
+
+debug_showing_only!(VenueFields { venue_type });
+
+impl VenueFields {
+    /// The address lines as printed: `address1`, and `address2` after a space when given.
+    pub fn address(&self) -> String {
+        if self.address2.is_empty() {
+            self.address1.clone()
+        } else {
+            format!("{} {}", self.address1, self.address2)
+        }
+    }
+}
+
+/// The registration form as submitted: the JSON body of [`super::REGISTRATIONS_PATH`] (the
+/// server's HTML form has the same names, with `rooms` one a line). Every field may be absent;
+/// [`RegistrationForm::check`] says what is missing.
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RegistrationForm {
+    /// The venue and its operator.
+    #[serde(flatten)]
+    pub venue: VenueFields,
     /// Consent to the terms of use (required).
     pub consent: bool,
     /// Opt-in to news and surveys from the authority.
@@ -61,13 +85,7 @@ pub struct RegistrationForm {
     pub default_stay_minutes: Option<u16>,
 }
 
-impl std::fmt::Debug for RegistrationForm {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegistrationForm")
-            .field("venue_type", &self.venue_type)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(RegistrationForm { venue });
 
 /// One problem with a submitted form, for the field it concerns (in the `problems` of an
 /// [`super::ErrorResponse`] with the code [`super::INVALID_REGISTRATION`]).
@@ -96,46 +114,16 @@ impl RegistrationProblem {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VenueDetails {
-    /// Business type slug, known to [`VenueType::from_slug`].
-    pub venue_type: String,
-    /// Capacity band slug, one of [`CAPACITY_BANDS`].
-    pub capacity: String,
-    /// Name of the facility, shop or event.
-    pub name: String,
-    /// Postal code, `NNN-NNNN`.
-    pub postal_code: String,
-    /// Address line 1.
-    pub address1: String,
-    /// Address line 2, possibly empty.
-    pub address2: String,
-    /// Telephone number as typed (digits and single hyphens).
-    pub phone: String,
-    /// E-mail address.
-    pub email: String,
+    /// The venue and its operator: the type and band known, the postal code `NNN-NNNN`.
+    #[serde(flatten)]
+    pub venue: VenueFields,
     /// Opt-in to news and surveys from the authority.
     pub opt_in: bool,
     /// Minutes after which visitors are checked out automatically.
     pub default_stay_minutes: u16,
 }
 
-impl std::fmt::Debug for VenueDetails {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VenueDetails")
-            .field("venue_type", &self.venue_type)
-            .finish_non_exhaustive()
-    }
-}
-
-impl VenueDetails {
-    /// The address lines as printed: `address1`, and `address2` after a space when given.
-    pub fn address(&self) -> String {
-        if self.address2.is_empty() {
-            self.address1.clone()
-        } else {
-            format!("{} {}", self.address1, self.address2)
-        }
-    }
-}
+debug_showing_only!(VenueDetails { venue });
 
 /// What [`RegistrationForm::check`] gives: the details and the room labels (at least one; the
 /// empty label stands for the whole venue).
@@ -161,7 +149,7 @@ impl RegistrationForm {
     pub fn check(&self) -> Result<CheckedRegistration, Vec<RegistrationProblem>> {
         let problem = RegistrationProblem::new;
         let mut problems = Vec::new();
-        let venue_type = self.venue_type.trim();
+        let venue_type = self.venue.venue_type.trim();
         if VenueType::from_slug(venue_type).is_err() {
             problems.push(problem(
                 "venueType",
@@ -169,7 +157,7 @@ impl RegistrationForm {
                 "Choose the business type.",
             ));
         }
-        let capacity = self.capacity.trim();
+        let capacity = self.venue.capacity.trim();
         if !CAPACITY_BANDS.iter().any(|(slug, _, _)| *slug == capacity) {
             problems.push(problem(
                 "capacity",
@@ -177,7 +165,7 @@ impl RegistrationForm {
                 "Choose the capacity band.",
             ));
         }
-        let name = self.name.trim();
+        let name = self.venue.name.trim();
         if name.is_empty() {
             problems.push(problem(
                 "name",
@@ -191,7 +179,7 @@ impl RegistrationForm {
                 "The name must be at most 100 characters on one line.",
             ));
         }
-        let postal_code = normalised_postal_code(&self.postal_code).unwrap_or_else(|| {
+        let postal_code = normalised_postal_code(&self.venue.postal_code).unwrap_or_else(|| {
             problems.push(problem(
                 "postalCode",
                 "郵便番号は7桁の数字（例 020-8570）で入力してください。",
@@ -199,7 +187,7 @@ impl RegistrationForm {
             ));
             String::new()
         });
-        let address1 = self.address1.trim();
+        let address1 = self.venue.address1.trim();
         if address1.is_empty() {
             problems.push(problem(
                 "address1",
@@ -213,7 +201,7 @@ impl RegistrationForm {
                 "Address line 1 must be at most 90 characters.",
             ));
         }
-        let address2 = self.address2.trim();
+        let address2 = self.venue.address2.trim();
         if address2.chars().count() > MAX_ADDRESS_LINE_CHARS || has_control(address2) {
             problems.push(problem(
                 "address2",
@@ -221,7 +209,7 @@ impl RegistrationForm {
                 "Address line 2 must be at most 90 characters.",
             ));
         }
-        let phone = self.phone.trim();
+        let phone = self.venue.phone.trim();
         if !is_phone_number(phone) {
             problems.push(problem(
                 "phone",
@@ -229,7 +217,7 @@ impl RegistrationForm {
                 "Enter the phone number as 10 or 11 digits starting with 0 (e.g. 019-629-5487).",
             ));
         }
-        let email = self.email.trim();
+        let email = self.venue.email.trim();
         if !is_email_address(email) {
             problems.push(problem(
                 "email",
@@ -292,14 +280,16 @@ impl RegistrationForm {
         }
         Ok(CheckedRegistration {
             details: VenueDetails {
-                venue_type: venue_type.to_owned(),
-                capacity: capacity.to_owned(),
-                name: name.to_owned(),
-                postal_code,
-                address1: address1.to_owned(),
-                address2: address2.to_owned(),
-                phone: phone.to_owned(),
-                email: email.to_owned(),
+                venue: VenueFields {
+                    venue_type: venue_type.to_owned(),
+                    capacity: capacity.to_owned(),
+                    name: name.to_owned(),
+                    postal_code,
+                    address1: address1.to_owned(),
+                    address2: address2.to_owned(),
+                    phone: phone.to_owned(),
+                    email: email.to_owned(),
+                },
                 opt_in: self.opt_in,
                 default_stay_minutes: stay,
             },
@@ -386,14 +376,7 @@ pub struct RegisteredVenue {
     pub operator_copy_pdf: String,
 }
 
-impl std::fmt::Debug for RegisteredVenue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegisteredVenue")
-            .field("registration_id", &self.registration_id)
-            .field("rooms", &self.rooms.len())
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(RegisteredVenue { registration_id });
 
 /// The body of [`super::POSTERS_PATH`]: which room (by its QR text, which must carry the
 /// server's signature) and which file. The QR text travels in a POST body, never in a URL, so
@@ -477,16 +460,18 @@ mod tests {
 
     fn valid() -> RegistrationForm {
         RegistrationForm {
-            venue_type: "restaurant_bar".into(),
-            capacity: "11_50".into(),
-            name: "居酒屋もしサポ".into(),
-            postal_code: "０２０８５７０".into(),
-            address1: "岩手県盛岡市内丸10番1号".into(),
-            address2: String::new(),
-            phone: "019-629-5487".into(),
-            email: "owner@example.jp".into(),
-            consent: true,
+            venue: VenueFields {
+                venue_type: "restaurant_bar".into(),
+                capacity: "11_50".into(),
+                name: "居酒屋もしサポ".into(),
+                postal_code: "０２０８５７０".into(),
+                address1: "岩手県盛岡市内丸10番1号".into(),
+                address2: String::new(),
+                phone: "019-629-5487".into(),
+                email: "owner@example.jp".into(),
+            },
             opt_in: false,
+            consent: true,
             rooms: vec![" 1階 ".into(), "".into(), "2階".into()],
             default_stay_minutes: None,
         }
@@ -495,10 +480,10 @@ mod tests {
     #[test]
     fn a_valid_form_is_normalised() {
         let checked = valid().check().unwrap();
-        assert_eq!(checked.details.postal_code, "020-8570");
+        assert_eq!(checked.details.venue.postal_code, "020-8570");
         assert_eq!(checked.details.default_stay_minutes, DEFAULT_STAY_MINUTES);
         assert_eq!(checked.rooms, ["1階", "2階"]);
-        assert_eq!(checked.details.address(), "岩手県盛岡市内丸10番1号");
+        assert_eq!(checked.details.venue.address(), "岩手県盛岡市内丸10番1号");
         let mut whole = valid();
         whole.rooms.clear();
         assert_eq!(whole.check().unwrap().rooms, [""]);
@@ -507,16 +492,18 @@ mod tests {
     #[test]
     fn every_bad_field_is_named() {
         let form = RegistrationForm {
-            venue_type: "casino".into(),
-            capacity: "huge".into(),
-            name: " ".into(),
-            postal_code: "12-34".into(),
-            address1: "".into(),
-            address2: "x".repeat(91),
-            phone: "12345".into(),
-            email: "not-an-email".into(),
-            consent: false,
+            venue: VenueFields {
+                venue_type: "casino".into(),
+                capacity: "huge".into(),
+                name: " ".into(),
+                postal_code: "12-34".into(),
+                address1: "".into(),
+                address2: "x".repeat(91),
+                phone: "12345".into(),
+                email: "not-an-email".into(),
+            },
             opt_in: false,
+            consent: false,
             rooms: vec!["A".into(), "A".into()],
             default_stay_minutes: Some(0),
         };
@@ -566,12 +553,12 @@ mod tests {
                 "consent":true,"optIn":true,"rooms":["1F"],"defaultStayMinutes":90}"#,
         )
         .unwrap();
-        assert_eq!(form.venue_type, "theatre");
-        assert_eq!(form.postal_code, "020-8570");
+        assert_eq!(form.venue.venue_type, "theatre");
+        assert_eq!(form.venue.postal_code, "020-8570");
         assert!(form.opt_in && form.consent);
         assert_eq!(form.default_stay_minutes, Some(90));
         let checked = form.check().unwrap();
-        assert_eq!(checked.details.address(), "A B");
+        assert_eq!(checked.details.venue.address(), "A B");
         assert_eq!(
             serde_json::to_value(&checked.details).unwrap(),
             serde_json::json!({
