@@ -3,12 +3,14 @@
 
 use std::fmt::Write as _;
 
+use axum::extract::{Form, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use mimamori_api::v1::venues::{
     CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem, RequestSummary,
 };
 use mimamori_venue::{NoticeTemplate, VenueType};
+use serde::de::DeserializeOwned;
 
 use super::{
     NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, POSTER_FORM_PATH,
@@ -32,6 +34,47 @@ pub(crate) fn page(status: StatusCode, body: String) -> Response {
 /// A venue page with one message.
 pub(crate) fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
     page(status, pages::problem_page(Site::Venues, ja, en))
+}
+
+/// A form posted to a venue page; one that cannot be read is answered with a problem page.
+pub(crate) struct PageForm<T>(pub(crate) T);
+
+impl<S, T> FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(Self(form)),
+            Err(_) => Err(problem(
+                StatusCode::BAD_REQUEST,
+                "フォームの内容が読めません。ページを開き直してください。",
+                "The form could not be read; reload the page and try again.",
+            )),
+        }
+    }
+}
+
+/// The answer to a failure inside the server on a venue page (logged; messages never hold
+/// personal data).
+pub(crate) fn server_failed(error: &crate::Error) -> Response {
+    tracing::error!(%error, "venue page failed");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
+        "The server failed; try again later.",
+    )
+}
+
+/// A paragraph of class `class` and id `id` with `message` in Japanese and English; nothing
+/// without a message.
+fn message_paragraph(class: &str, id: &str, message: Option<(&str, &str)>) -> String {
+    message.map_or_else(String::new, |(ja, en)| {
+        format!("<p class=\"{class}\" id=\"{id}\">{}</p>", ja_en(ja, en))
+    })
 }
 
 /// A venue operator's page.
@@ -370,14 +413,7 @@ fn notice_fields_html() -> String {
 
 /// The operator's request page (and the manager's keyword form).
 pub(crate) fn request_page(message: Option<(&str, &str)>) -> String {
-    let mut body = String::new();
-    if let Some((ja, en)) = message {
-        let _ = write!(
-            body,
-            "<p class=\"error\" id=\"error\">{}</p>",
-            ja_en(ja, en)
-        );
-    }
+    let mut body = message_paragraph("error", "error", message);
     let _ = write!(
         body,
         "<p>{}</p><form class=\"box\" method=\"post\" action=\"{NOTICE_REQUEST_PAGE_PATH}\" id=\"request\">\
@@ -451,14 +487,7 @@ pub(crate) fn portal_page(
     outcome: Option<(&str, &str)>,
 ) -> String {
     let csrf = &staff.csrf();
-    let mut body = String::new();
-    if let Some((ja, en)) = outcome {
-        let _ = write!(
-            body,
-            "<p class=\"notice\" id=\"outcome\">{}</p>",
-            ja_en(ja, en)
-        );
-    }
+    let mut body = message_paragraph("notice", "outcome", outcome);
     let _ = write!(
         body,
         "<h2>{}</h2>",

@@ -321,8 +321,8 @@ pub fn router(services: &AppState) -> Router<AppState> {
         .route(NOTICE_REQUESTS_PATH, post(notices::request_json))
         .route(KEYWORDS_PATH, post(notices::keyword_json))
         .route(AUTHORITY_REQUESTS_PATH, get(notices::pending_json))
-        .route(AUTHORITY_APPROVE_PATH, post(notices::approve_json))
-        .route(AUTHORITY_REJECT_PATH, post(notices::reject_json))
+        .route(AUTHORITY_APPROVE_PATH, post(notices::decide_json::<true>))
+        .route(AUTHORITY_REJECT_PATH, post(notices::decide_json::<false>))
         .route(AUTHORITY_NOTICES_PATH, post(notices::direct_json))
         .route(PORTAL_VENUES_PATH, get(notices::portal_page))
         .route(PORTAL_DECIDE_PATH, post(notices::portal_decide))
@@ -340,20 +340,18 @@ async fn feed(State(venues): State<VenueState>, headers: HeaderMap) -> Response 
         .lock()
         .map(|built| built.is_none_or(|at| now - at > FEED_REFRESH_SECONDS))
         .unwrap_or(true);
-    let bytes = if stale {
-        match venues.publish_feed().await {
+    let stored = if stale {
+        Ok(None)
+    } else {
+        venues.services.blobs.get(FEED_OBJECT).await
+    };
+    let bytes = match stored {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => match venues.publish_feed().await {
             Ok(bytes) => bytes::Bytes::from(bytes),
             Err(error) => return internal_error(&error),
-        }
-    } else {
-        match venues.services.blobs.get(FEED_OBJECT).await {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => match venues.publish_feed().await {
-                Ok(bytes) => bytes::Bytes::from(bytes),
-                Err(error) => return internal_error(&error),
-            },
-            Err(error) => return internal_error(&error),
-        }
+        },
+        Err(error) => return internal_error(&error),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
     let mut response_headers = HeaderMap::new();

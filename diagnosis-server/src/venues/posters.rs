@@ -12,10 +12,8 @@
 //! - `POST` [`POSTER_FORM_PATH`], the same fields form-encoded (the buttons of the result page):
 //!   the file as a download; errors as HTML pages.
 
-use axum::Form;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mimamori_api::v1::venues::{
@@ -25,6 +23,7 @@ use mimamori_documents::QrMatrix;
 use mimamori_documents::venue::PosterInput;
 use mimamori_venue::VenueQr;
 
+use super::html::PageForm;
 use super::registration::QR_PNG_MODULE_PIXELS;
 use super::{VenueState, bad_request, html, internal_error, json};
 use crate::Error;
@@ -142,15 +141,8 @@ pub(crate) async fn poster_json(State(venues): State<VenueState>, body: Bytes) -
 /// `POST /venues/posters` (the result page's buttons).
 pub(crate) async fn poster_form(
     State(venues): State<VenueState>,
-    form: Result<Form<PosterRequest>, FormRejection>,
+    PageForm(request): PageForm<PosterRequest>,
 ) -> Response {
-    let Ok(Form(request)) = form else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "フォームの内容が読めません。",
-            "The form could not be read.",
-        );
-    };
     match render(&venues, &request).await {
         Ok((format, bytes)) => file_response(format, bytes),
         Err(Refusal::BadFormat | Refusal::QrInvalid) => html::problem(
@@ -163,13 +155,6 @@ pub(crate) async fn poster_form(
             "現在ポスターを作成できません。しばらくしてからやり直してください。",
             "Posters cannot be made now; try again later.",
         ),
-        Err(Refusal::Internal(error)) => {
-            tracing::error!(%error, "making a venue poster failed");
-            html::problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-                "The server failed; try again later.",
-            )
-        }
+        Err(Refusal::Internal(error)) => html::server_failed(&error),
     }
 }

@@ -3,10 +3,8 @@
 //! signed QR per room, sealed, stored, and answered at once with each room's QR text, the
 //! leaflet and the operator copy (posters and QR images: [`super::posters`]).
 
-use axum::Form;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
@@ -22,6 +20,7 @@ use mimamori_environment::{OsRandom, RandomSource};
 use mimamori_venue::{SealedRecord, TraceCode, VenuePayload, VenueQr, VenueSeed, VenueType};
 use serde::{Deserialize, Serialize};
 
+use super::html::PageForm;
 use super::{
     NOTICE_REQUEST_PAGE_PATH, VenueService, VenueState, bad_request, html, internal_error, json,
     lookup,
@@ -319,15 +318,8 @@ pub(crate) async fn form_page() -> Response {
 /// `POST /venues/register` (the HTML form).
 pub(crate) async fn submit_form(
     State(venues): State<VenueState>,
-    form: std::result::Result<Form<HtmlRegistrationForm>, FormRejection>,
+    PageForm(form): PageForm<HtmlRegistrationForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "フォームの内容が読めません。ページを開き直してください。",
-            "The form could not be read; reload the page and try again.",
-        );
-    };
     let (form, stay_empty) = form.into_form();
     match register(&venues, &form).await {
         Ok(RegisterOutcome::Registered(registered)) => html::page(
@@ -343,13 +335,6 @@ pub(crate) async fn submit_form(
             "現在ポスター等を作成できません。何も登録されていません。しばらくしてからやり直してください。",
             "The documents cannot be made now; nothing was registered. Try again later.",
         ),
-        Err(error) => {
-            tracing::error!(%error, "venue registration failed");
-            html::problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-                "The server failed; try again later.",
-            )
-        }
+        Err(error) => html::server_failed(&error),
     }
 }

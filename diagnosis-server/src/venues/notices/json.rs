@@ -78,42 +78,24 @@ pub(crate) async fn pending_json(_: AuthorityKey, State(venues): State<VenueStat
     }
 }
 
-/// Approves or rejects the request the path names. An id that is not even text (bad
-/// percent-encoding) names no request.
-async fn decide_json(
-    venues: VenueState,
+/// `POST .../notice-requests/{id}/approve` (`APPROVE`) and `.../reject`: decides the request
+/// the path names. An id that is not even text (bad percent-encoding) names no request.
+pub(crate) async fn decide_json<const APPROVE: bool>(
+    _: AuthorityKey,
+    State(venues): State<VenueState>,
     id: Result<Path<String>, PathRejection>,
-    approve: bool,
 ) -> Response {
     let id = id.map(|Path(id)| id).unwrap_or_default();
-    match decide(&venues, &id, approve).await {
+    match decide(&venues, &id, APPROVE).await {
         Ok(Ok(())) => json(
             200,
             &Decision {
-                status: RequestStatus::decided(approve),
+                status: RequestStatus::decided(APPROVE),
             },
         ),
         Ok(Err(problem)) => refusal(problem),
         Err(error) => internal_error(&error),
     }
-}
-
-/// `POST .../notice-requests/{id}/approve`.
-pub(crate) async fn approve_json(
-    _: AuthorityKey,
-    State(venues): State<VenueState>,
-    id: Result<Path<String>, PathRejection>,
-) -> Response {
-    decide_json(venues, id, true).await
-}
-
-/// `POST .../notice-requests/{id}/reject`.
-pub(crate) async fn reject_json(
-    _: AuthorityKey,
-    State(venues): State<VenueState>,
-    id: Result<Path<String>, PathRejection>,
-) -> Response {
-    decide_json(venues, id, false).await
 }
 
 /// Deserialises the bodies of [`crate::venues::NOTICE_REQUESTS_PATH`],

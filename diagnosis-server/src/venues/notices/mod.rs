@@ -21,9 +21,7 @@ use zeroize::Zeroizing;
 
 #[cfg(test)]
 pub(crate) use self::json::notice_bodies_deserialise;
-pub(crate) use self::json::{
-    approve_json, direct_json, keyword_json, pending_json, reject_json, request_json,
-};
+pub(crate) use self::json::{decide_json, direct_json, keyword_json, pending_json, request_json};
 pub(crate) use self::pages::{
     portal_decide, portal_direct, portal_page, request_page, submit_request_form,
 };
