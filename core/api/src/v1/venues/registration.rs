@@ -166,19 +166,19 @@ impl RegistrationForm {
             ));
         }
         let name = self.venue.name.trim();
-        if name.is_empty() {
-            problems.push(problem(
-                "name",
+        problems.extend(line_problem(
+            "name",
+            name,
+            MAX_NAME_CHARS,
+            Some((
                 "施設・店舗・イベント名を入力してください。",
                 "Enter the name of the facility, shop or event.",
-            ));
-        } else if name.chars().count() > MAX_NAME_CHARS || has_control(name) {
-            problems.push(problem(
-                "name",
+            )),
+            (
                 "施設・店舗・イベント名は100文字以内で入力してください。",
                 "The name must be at most 100 characters on one line.",
-            ));
-        }
+            ),
+        ));
         let postal_code = normalised_postal_code(&self.venue.postal_code).unwrap_or_else(|| {
             problems.push(problem(
                 "postalCode",
@@ -188,27 +188,27 @@ impl RegistrationForm {
             String::new()
         });
         let address1 = self.venue.address1.trim();
-        if address1.is_empty() {
-            problems.push(problem(
-                "address1",
-                "住所1を入力してください。",
-                "Enter address line 1.",
-            ));
-        } else if address1.chars().count() > MAX_ADDRESS_LINE_CHARS || has_control(address1) {
-            problems.push(problem(
-                "address1",
+        problems.extend(line_problem(
+            "address1",
+            address1,
+            MAX_ADDRESS_LINE_CHARS,
+            Some(("住所1を入力してください。", "Enter address line 1.")),
+            (
                 "住所1は90文字以内で入力してください。",
                 "Address line 1 must be at most 90 characters.",
-            ));
-        }
+            ),
+        ));
         let address2 = self.venue.address2.trim();
-        if address2.chars().count() > MAX_ADDRESS_LINE_CHARS || has_control(address2) {
-            problems.push(problem(
-                "address2",
+        problems.extend(line_problem(
+            "address2",
+            address2,
+            MAX_ADDRESS_LINE_CHARS,
+            None,
+            (
                 "住所2は90文字以内で入力してください。",
                 "Address line 2 must be at most 90 characters.",
-            ));
-        }
+            ),
+        ));
         let phone = self.venue.phone.trim();
         if !is_phone_number(phone) {
             problems.push(problem(
@@ -295,6 +295,24 @@ impl RegistrationForm {
             },
             rooms,
         })
+    }
+}
+
+/// The problem with a line of text `field`, if any: empty when `missing` gives the message
+/// for that (a required field), or longer than `max` characters or not on one line.
+fn line_problem(
+    field: &str,
+    text: &str,
+    max: usize,
+    missing: Option<(&str, &str)>,
+    (too_long_ja, too_long_en): (&str, &str),
+) -> Option<RegistrationProblem> {
+    match missing {
+        Some((ja, en)) if text.is_empty() => Some(RegistrationProblem::new(field, ja, en)),
+        _ if text.chars().count() > max || has_control(text) => {
+            Some(RegistrationProblem::new(field, too_long_ja, too_long_en))
+        }
+        _ => None,
     }
 }
 
