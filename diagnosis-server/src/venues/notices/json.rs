@@ -10,7 +10,6 @@ use mimamori_api::v1::venues::{
     Decision, DirectNotice, ErrorResponse, Keyword, KeywordRequest, NoticeRequest, NoticeRequested,
     PendingRequests, Published, RequestStatus,
 };
-use serde::de::DeserializeOwned;
 
 use super::{NoticeProblem, decide, direct, file_request, make_keyword, pending};
 use crate::answers::{internal_error, json};
@@ -22,16 +21,15 @@ fn refusal(problem: NoticeProblem) -> Response {
     json(problem.status(), &ErrorResponse::notice(problem))
 }
 
-/// `body` read as `T`, or the refusal of a body that is not the expected JSON.
-fn body<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|_| bad_request("the body is not the expected JSON"))
+/// The refusal of a body that is not the expected JSON.
+fn bad_json() -> Response {
+    bad_request("the body is not the expected JSON")
 }
 
 /// `POST /venues/v1/notice-requests`.
 pub(crate) async fn request_json(State(venues): State<VenueState>, bytes: Bytes) -> Response {
-    let request: NoticeRequest = match body(&bytes) {
-        Ok(request) => request,
-        Err(refused) => return refused,
+    let Ok(request) = serde_json::from_slice::<NoticeRequest>(&bytes) else {
+        return bad_json();
     };
     let Some(credential) = request.credential() else {
         return bad_request(
@@ -53,9 +51,8 @@ pub(crate) async fn request_json(State(venues): State<VenueState>, bytes: Bytes)
 
 /// `POST /venues/v1/keywords`.
 pub(crate) async fn keyword_json(State(venues): State<VenueState>, bytes: Bytes) -> Response {
-    let request: KeywordRequest = match body(&bytes) {
-        Ok(request) => request,
-        Err(refused) => return refused,
+    let Ok(request) = serde_json::from_slice::<KeywordRequest>(&bytes) else {
+        return bad_json();
     };
     match make_keyword(&venues, &request.manager_key).await {
         Ok(Some((keyword, expires_at))) => json(
@@ -124,9 +121,8 @@ pub(crate) async fn direct_json(
     State(venues): State<VenueState>,
     bytes: Bytes,
 ) -> Response {
-    let notice: DirectNotice = match body(&bytes) {
-        Ok(notice) => notice,
-        Err(refused) => return refused,
+    let Ok(notice) = serde_json::from_slice::<DirectNotice>(&bytes) else {
+        return bad_json();
     };
     match direct(&venues, &notice.trace_code, &notice.fields).await {
         Ok(Ok((_, published))) => json(201, &Published { published }),

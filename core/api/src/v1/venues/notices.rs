@@ -308,7 +308,7 @@ mod tests {
         let staff: NoticeRequest =
             serde_json::from_value(json!({"keyword": "K", "date": "2026-11-30"})).unwrap();
         assert_eq!(staff.credential(), Some(Credential::Keyword("K")));
-        assert!(staff.fields.template.is_empty() && staff.fields.whole_day == false);
+        assert!(staff.fields.template.is_empty() && !staff.fields.whole_day);
         let both: NoticeRequest =
             serde_json::from_value(json!({"keyword": "K", "managerKey": "M"})).unwrap();
         assert_eq!(both.credential(), None);
