@@ -150,21 +150,21 @@ impl RegistrationForm {
         let problem = RegistrationProblem::new;
         let mut problems = Vec::new();
         let venue_type = self.venue.venue_type.trim();
-        if VenueType::from_slug(venue_type).is_err() {
-            problems.push(problem(
+        let capacity = self.venue.capacity.trim();
+        problems.extend(failed_rules([
+            (
+                VenueType::from_slug(venue_type).is_ok(),
                 "venueType",
                 "業態を選択してください。",
                 "Choose the business type.",
-            ));
-        }
-        let capacity = self.venue.capacity.trim();
-        if !CAPACITY_BANDS.iter().any(|(slug, _, _)| *slug == capacity) {
-            problems.push(problem(
+            ),
+            (
+                CAPACITY_BANDS.iter().any(|(slug, _, _)| *slug == capacity),
                 "capacity",
                 "利用規模数を選択してください。",
                 "Choose the capacity band.",
-            ));
-        }
+            ),
+        ]));
         let name = self.venue.name.trim();
         problems.extend(line_problem(
             "name",
@@ -210,36 +210,34 @@ impl RegistrationForm {
             ),
         ));
         let phone = self.venue.phone.trim();
-        if !is_phone_number(phone) {
-            problems.push(problem(
+        let email = self.venue.email.trim();
+        let stay = self.default_stay_minutes.unwrap_or(DEFAULT_STAY_MINUTES);
+        problems.extend(failed_rules([
+            (
+                is_phone_number(phone),
                 "phone",
                 "電話番号は0から始まる10桁または11桁の数字（例 019-629-5487）で入力してください。",
                 "Enter the phone number as 10 or 11 digits starting with 0 (e.g. 019-629-5487).",
-            ));
-        }
-        let email = self.venue.email.trim();
-        if !is_email_address(email) {
-            problems.push(problem(
+            ),
+            (
+                is_email_address(email),
                 "email",
                 "メールアドレスを正しく入力してください（例 email@example.com）。",
                 "Enter a valid e-mail address (e.g. email@example.com).",
-            ));
-        }
-        if !self.consent {
-            problems.push(problem(
+            ),
+            (
+                self.consent,
                 "consent",
                 "利用規約に同意してください。",
                 "You must agree to the terms of use.",
-            ));
-        }
-        let stay = self.default_stay_minutes.unwrap_or(DEFAULT_STAY_MINUTES);
-        if !DEFAULT_STAY_MINUTES_RANGE.contains(&stay) {
-            problems.push(problem(
+            ),
+            (
+                DEFAULT_STAY_MINUTES_RANGE.contains(&stay),
                 "defaultStayMinutes",
                 "標準の滞在時間は1〜1440分で入力してください。",
                 "The usual stay must be 1 to 1440 minutes.",
-            ));
-        }
+            ),
+        ]));
         let mut rooms: Vec<String> = self
             .rooms
             .iter()
@@ -296,6 +294,17 @@ impl RegistrationForm {
             rooms,
         })
     }
+}
+
+/// The problems of the rules that failed: each rule is whether it holds, its field and its
+/// message in Japanese and English.
+fn failed_rules<const N: usize>(
+    rules: [(bool, &str, &str, &str); N],
+) -> impl Iterator<Item = RegistrationProblem> {
+    rules
+        .into_iter()
+        .filter(|(holds, ..)| !holds)
+        .map(|(_, field, ja, en)| RegistrationProblem::new(field, ja, en))
 }
 
 /// The problem with a line of text `field`, if any: empty when `missing` gives the message
