@@ -112,6 +112,34 @@ fn text_input(
     )
 }
 
+/// A labelled choice `name` of `choices` (slug, Japanese, English), `selected` chosen, with
+/// the problems of the field.
+fn select_input<'a>(
+    name: &str,
+    (label_ja, label_en): (&str, &str),
+    selected: &str,
+    choices: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    problems: &[RegistrationProblem],
+) -> String {
+    let mut select = format!(
+        "<label for=\"{name}\">{}</label>{}<select id=\"{name}\" name=\"{name}\"><option value=\"\">選択してください / choose</option>",
+        ja_en(label_ja, label_en),
+        field_errors(problems, name)
+    );
+    for (slug, ja, en) in choices {
+        let chosen = if selected == slug { " selected" } else { "" };
+        let _ = write!(
+            select,
+            "<option value=\"{}\"{chosen}>{} / {}</option>",
+            escape(slug),
+            escape(ja),
+            escape(en)
+        );
+    }
+    select.push_str("</select>");
+    select
+}
+
 /// The registration form, with the values and problems of a refused submission.
 pub(crate) fn registration_page(
     form: &RegistrationForm,
@@ -144,47 +172,20 @@ pub(crate) fn registration_page(
         body,
         "<form class=\"box\" method=\"post\" action=\"{REGISTER_PAGE_PATH}\" id=\"register\" novalidate>"
     );
-    let _ = write!(
-        body,
-        "<label for=\"venueType\">{}</label>{}<select id=\"venueType\" name=\"venueType\"><option value=\"\">選択してください / choose</option>",
-        ja_en("業態", "Business type"),
-        field_errors(problems, "venueType")
-    );
-    for venue_type in VenueType::ALL {
-        let selected = if form.venue.venue_type == venue_type.slug() {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{selected}>{} / {}</option>",
-            venue_type.slug(),
-            escape(venue_type.japanese()),
-            escape(venue_type.english())
-        );
-    }
-    body.push_str("</select>");
-    let _ = write!(
-        body,
-        "<label for=\"capacity\">{}</label>{}<select id=\"capacity\" name=\"capacity\"><option value=\"\">選択してください / choose</option>",
-        ja_en("利用規模数", "Capacity"),
-        field_errors(problems, "capacity")
-    );
-    for (slug, ja, en) in CAPACITY_BANDS {
-        let selected = if form.venue.capacity == slug {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{slug}\"{selected}>{} / {}</option>",
-            escape(ja),
-            escape(en)
-        );
-    }
-    body.push_str("</select>");
+    body.push_str(&select_input(
+        "venueType",
+        ("業態", "Business type"),
+        &form.venue.venue_type,
+        VenueType::ALL.map(|kind| (kind.slug(), kind.japanese(), kind.english())),
+        problems,
+    ));
+    body.push_str(&select_input(
+        "capacity",
+        ("利用規模数", "Capacity"),
+        &form.venue.capacity,
+        CAPACITY_BANDS,
+        problems,
+    ));
     body.push_str(&text_input(
         "name",
         "施設・店舗・イベント名",
