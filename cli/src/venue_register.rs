@@ -18,16 +18,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use mimamori_api::v1::venues::{
+    ErrorResponse, POSTERS_PATH, PosterFormat, PosterRequest, REGISTRATIONS_PATH, RegisteredVenue,
+    RegistrationForm, VenueFields,
+};
 use mimamori_phone::transport::{ServerUrl, Transport};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::client::HttpClient;
-
-/// The registration path of the venue service (`diagnosis-server/src/venues`).
-pub(crate) const REGISTRATIONS_PATH: &str = "/venues/v1/registrations";
-
-/// The poster and QR image path of the venue service: one room's file a request.
-pub(crate) const POSTERS_PATH: &str = "/venues/v1/posters";
 
 /// The largest registration answer accepted (50 rooms' QR texts, leaflet, operator copy).
 const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
@@ -86,21 +84,7 @@ pub(crate) struct RegisterArgs {
 /// Runs `mimamori venue register`.
 pub(crate) fn run(args: &RegisterArgs, out: &mut impl Write) -> Result<()> {
     let server = ServerUrl::parse(&args.server).context("--server")?;
-    let form = json!({
-        "venueType": args.venue_type,
-        "capacity": args.capacity,
-        "name": args.name,
-        "postalCode": args.postal_code,
-        "address1": args.address1,
-        "address2": args.address2,
-        "phone": args.phone,
-        "email": args.email,
-        "consent": args.consent,
-        "optIn": args.opt_in,
-        "rooms": args.rooms,
-        "defaultStayMinutes": args.stay,
-    });
-    let body = serde_json::to_vec(&form)?;
+    let body = serde_json::to_vec(&args.form())?;
     let answer = HttpClient::new()
         .post_json(
             &server.join(REGISTRATIONS_PATH),
@@ -109,28 +93,19 @@ pub(crate) fn run(args: &RegisterArgs, out: &mut impl Write) -> Result<()> {
             MAX_ANSWER_BYTES,
         )
         .context("registering the venue")?;
-    let value: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
     if answer.status != 201 {
-        let mut message = value["error"]
-            .as_str()
-            .unwrap_or("the server refused the registration")
-            .to_owned();
-        if let Some(problems) = value["problems"].as_array() {
-            for problem in problems {
-                message.push_str(&format!(
-                    "\n  {}: {} / {}",
-                    problem["field"].as_str().unwrap_or("?"),
-                    problem["ja"].as_str().unwrap_or(""),
-                    problem["en"].as_str().unwrap_or("")
-                ));
-            }
-        }
-        bail!("registration refused (HTTP {}): {message}", answer.status);
+        bail!(
+            "registration refused (HTTP {}): {}",
+            answer.status,
+            refusal_message(&answer.body)
+        );
     }
+    let registered = registered(&answer.body)?;
     let client = HttpClient::new();
     let posters = server.join(POSTERS_PATH);
-    let mut fetch = |qr_url: &str, format: &str| -> Result<Vec<u8>> {
-        let body = serde_json::to_vec(&json!({"qrUrl": qr_url, "format": format}))?;
+    let mut fetch = |qr_url: &str, format: PosterFormat| -> Result<Vec<u8>> {
+        let body = serde_json::to_vec(&PosterRequest::new(qr_url, format))?;
+        let format = format.as_str();
         let answer = client
             .post_json(&posters, &[], &body, MAX_FILE_BYTES)
             .with_context(|| format!("fetching a room's {format}"))?;
@@ -142,17 +117,56 @@ pub(crate) fn run(args: &RegisterArgs, out: &mut impl Write) -> Result<()> {
         }
         Ok(answer.body)
     };
-    write_outputs(&value, &args.out_dir, &mut fetch, out)
+    write_outputs(&registered, &args.out_dir, &mut fetch, out)
 }
 
-/// Fetches one room's file: its QR text and the format (`pdf`, `png`, `svg`).
-type FetchFile<'a> = dyn FnMut(&str, &str) -> Result<Vec<u8>> + 'a;
-
-fn text<'a>(value: &'a Value, field: &str) -> Result<&'a str> {
-    value[field]
-        .as_str()
-        .with_context(|| format!("the server's answer has no {field}"))
+impl RegisterArgs {
+    /// The registration form these arguments fill in.
+    fn form(&self) -> RegistrationForm {
+        RegistrationForm {
+            venue: VenueFields {
+                venue_type: self.venue_type.clone(),
+                capacity: self.capacity.clone(),
+                name: self.name.clone(),
+                postal_code: self.postal_code.clone(),
+                address1: self.address1.clone(),
+                address2: self.address2.clone(),
+                phone: self.phone.clone(),
+                email: self.email.clone(),
+            },
+            consent: self.consent,
+            opt_in: self.opt_in,
+            rooms: self.rooms.clone(),
+            default_stay_minutes: self.stay,
+        }
+    }
 }
+
+/// What a refusal says: its `error` and each problem of the form, one a line.
+fn refusal_message(body: &[u8]) -> String {
+    let refusal: ErrorResponse = serde_json::from_slice(body).unwrap_or_default();
+    let mut message = if refusal.error.is_empty() {
+        "the server refused the registration".to_owned()
+    } else {
+        refusal.error
+    };
+    for problem in refusal.problems {
+        message.push_str(&format!(
+            "\n  {}: {} / {}",
+            problem.field, problem.ja, problem.en
+        ));
+    }
+    message
+}
+
+/// Reads a registration answer (201).
+fn registered(body: &[u8]) -> Result<RegisteredVenue> {
+    serde_json::from_slice(body)
+        .map_err(|error| anyhow::anyhow!("the server's answer is not a registration: {error}"))
+}
+
+/// Fetches one room's file: its QR text and the format.
+type FetchFile<'a> = dyn FnMut(&str, PosterFormat) -> Result<Vec<u8>> + 'a;
 
 fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
@@ -171,74 +185,87 @@ fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn decode(value: &Value, field: &str) -> Result<Vec<u8>> {
+fn decode(text: &str, field: &str) -> Result<Vec<u8>> {
     BASE64
-        .decode(text(value, field)?)
+        .decode(text)
         .with_context(|| format!("the server's {field} is not base64"))
 }
 
+/// `registration.json`: the registration number and the rooms, no codes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Listing<'a> {
+    registration_id: &'a str,
+    rooms: Vec<ListedRoom<'a>>,
+}
+
+/// A room in `registration.json`: its number in the file names, label and QR text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListedRoom<'a> {
+    number: usize,
+    qr_url: &'a str,
+    room: &'a str,
+}
+
 fn write_outputs(
-    value: &Value,
+    registered: &RegisteredVenue,
     directory: &Path,
     fetch: &mut FetchFile<'_>,
     out: &mut impl Write,
 ) -> Result<()> {
     std::fs::create_dir_all(directory)
         .with_context(|| format!("cannot create {}", directory.display()))?;
-    let rooms = value["rooms"]
-        .as_array()
-        .context("the server's answer has no rooms")?;
     let mut listing = Vec::new();
-    for (index, room) in rooms.iter().enumerate() {
+    for (index, room) in registered.rooms.iter().enumerate() {
         let number = index + 1;
-        let qr_url = text(room, "qrUrl")?;
         for (format, name) in [
-            ("png", format!("qr-{number}.png")),
-            ("svg", format!("qr-{number}.svg")),
-            ("pdf", format!("poster-{number}.pdf")),
+            (PosterFormat::Png, format!("qr-{number}.png")),
+            (PosterFormat::Svg, format!("qr-{number}.svg")),
+            (PosterFormat::Pdf, format!("poster-{number}.pdf")),
         ] {
-            write_file(&directory.join(name), &fetch(qr_url, format)?, false)?;
+            write_file(&directory.join(name), &fetch(&room.qr_url, format)?, false)?;
         }
-        listing.push(json!({
-            "number": number,
-            "room": room["room"],
-            "qrUrl": room["qrUrl"],
-        }));
+        listing.push(ListedRoom {
+            number,
+            qr_url: &room.qr_url,
+            room: &room.room,
+        });
     }
     write_file(
         &directory.join("leaflet.pdf"),
-        &decode(value, "leafletPdf")?,
+        &decode(&registered.leaflet_pdf, "leafletPdf")?,
         false,
     )?;
     write_file(
         &directory.join("operator-copy.pdf"),
-        &decode(value, "operatorCopyPdf")?,
+        &decode(&registered.operator_copy_pdf, "operatorCopyPdf")?,
         true,
     )?;
     write_file(
         &directory.join("manager-key.txt"),
-        format!("{}\n", text(value, "managerKey")?).as_bytes(),
+        format!("{}\n", registered.manager_key).as_bytes(),
         true,
     )?;
-    let registration = json!({
-        "registrationId": value["registrationId"],
-        "rooms": listing,
-    });
+    let registration = Listing {
+        registration_id: &registered.registration_id,
+        rooms: listing,
+    };
     write_file(
         &directory.join("registration.json"),
         serde_json::to_string_pretty(&registration)?.as_bytes(),
         false,
     )?;
-    writeln!(out, "registered: {}", text(value, "registrationId")?)?;
+    writeln!(out, "registered: {}", registered.registration_id)?;
     writeln!(
         out,
         "trace code (keep private; also in operator-copy.pdf): {}",
-        text(value, "traceCode")?
+        registered.trace_code
     )?;
     writeln!(
         out,
         "wrote {} poster(s), QR PNG/SVG, leaflet.pdf, operator-copy.pdf, manager-key.txt to {}",
-        rooms.len(),
+        registered.rooms.len(),
         directory.display()
     )?;
     Ok(())
@@ -247,6 +274,8 @@ fn write_outputs(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -262,17 +291,18 @@ mod tests {
             "leafletPdf": BASE64.encode(b"%PDF-L"),
             "operatorCopyPdf": BASE64.encode(b"%PDF-O"),
         });
+        let registered = registered(answer.to_string().as_bytes()).unwrap();
         let directory = tempfile::tempdir().unwrap();
         let mut out = Vec::new();
-        let mut fetch = |qr_url: &str, format: &str| -> Result<Vec<u8>> {
+        let mut fetch = |qr_url: &str, format: PosterFormat| -> Result<Vec<u8>> {
             let room = if qr_url.ends_with('a') { "1" } else { "2" };
             Ok(match format {
-                "png" => [&b"\x89PNG"[..], room.as_bytes()].concat(),
-                "svg" => b"<svg/>".to_vec(),
-                _ => format!("%PDF-{room}").into_bytes(),
+                PosterFormat::Png => [&b"\x89PNG"[..], room.as_bytes()].concat(),
+                PosterFormat::Svg => b"<svg/>".to_vec(),
+                PosterFormat::Pdf => format!("%PDF-{room}").into_bytes(),
             })
         };
-        write_outputs(&answer, directory.path(), &mut fetch, &mut out).unwrap();
+        write_outputs(&registered, directory.path(), &mut fetch, &mut out).unwrap();
         let printed = String::from_utf8(out).unwrap();
         assert!(printed.contains("R7K2M9QX4D") && printed.contains("ABCD-EFGH-JKMN-PQRS"));
         assert_eq!(
@@ -293,6 +323,16 @@ mod tests {
             !listing.contains("ABCD") && !listing.contains("0123-4567"),
             "no codes in the listing"
         );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&listing).unwrap(),
+            json!({
+                "registrationId": "R7K2M9QX4D",
+                "rooms": [
+                    {"number": 1, "room": "1階", "qrUrl": "https://h/v/#a"},
+                    {"number": 2, "room": "2階", "qrUrl": "https://h/v/#b"}
+                ],
+            })
+        );
         #[cfg(unix)]
         for name in ["manager-key.txt", "operator-copy.pdf"] {
             use std::os::unix::fs::PermissionsExt;
@@ -306,14 +346,76 @@ mod tests {
 
     #[test]
     fn a_damaged_answer_is_an_error_naming_the_field() {
-        let directory = tempfile::tempdir().unwrap();
-        let error = write_outputs(
-            &json!({"rooms": [{"room": "1階"}]}),
-            directory.path(),
-            &mut |_: &str, _: &str| Ok(Vec::new()),
-            &mut Vec::new(),
-        )
-        .unwrap_err();
+        let error =
+            registered(json!({"rooms": [{"room": "1階"}]}).to_string().as_bytes()).unwrap_err();
         assert!(error.to_string().contains("qrUrl"), "{error}");
+    }
+
+    #[test]
+    fn a_refusal_lists_each_problem_of_the_form() {
+        let body = json!({
+            "error": "Choose the capacity band.",
+            "code": "invalid_registration",
+            "problems": [{"field": "capacity", "ja": "利用規模数を選択してください。", "en": "Choose the capacity band."}],
+        });
+        assert_eq!(
+            refusal_message(body.to_string().as_bytes()),
+            "Choose the capacity band.\n  capacity: 利用規模数を選択してください。 / Choose the capacity band."
+        );
+        assert_eq!(
+            refusal_message(b"<html>"),
+            "the server refused the registration"
+        );
+    }
+
+    #[test]
+    fn the_arguments_fill_in_the_servers_form() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Command {
+            #[command(flatten)]
+            args: RegisterArgs,
+        }
+        let command = Command::try_parse_from([
+            "register",
+            "--server",
+            "http://127.0.0.1:1",
+            "--type",
+            "theatre",
+            "--capacity",
+            "11_50",
+            "--name",
+            "N",
+            "--postal-code",
+            "020-8570",
+            "--address1",
+            "A",
+            "--phone",
+            "0196295487",
+            "--email",
+            "a@b.jp",
+            "--consent",
+            "--room",
+            "1F",
+            "--room",
+            "2F",
+            "--stay",
+            "90",
+        ])
+        .unwrap();
+        let form = command.args.form();
+        assert_eq!(
+            serde_json::to_value(&form).unwrap(),
+            json!({
+                "venueType": "theatre", "capacity": "11_50", "name": "N",
+                "postalCode": "020-8570", "address1": "A", "address2": "", "phone": "0196295487",
+                "email": "a@b.jp", "consent": true, "optIn": false, "rooms": ["1F", "2F"],
+                "defaultStayMinutes": 90,
+            })
+        );
+        assert!(
+            form.check().is_ok(),
+            "what the CLI sends passes the server's checks"
+        );
     }
 }

@@ -11,3 +11,4 @@ mod cli;
 mod listing;
 mod phone_flow;
 mod venue;
+mod venue_register;

@@ -7,17 +7,6 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A byte string had the wrong length.
-    #[error("{what} must be {expected} bytes long, got {actual}")]
-    InvalidLength {
-        /// What was being parsed.
-        what: &'static str,
-        /// The required length in bytes.
-        expected: usize,
-        /// The length received.
-        actual: usize,
-    },
-
     /// A message of the phone ↔ server API (`mimamori_api::v1`) is malformed.
     #[error("the {what} is malformed: {problem}")]
     InvalidWireMessage {
@@ -27,7 +16,8 @@ pub enum Error {
         problem: String,
     },
 
-    /// A GAEN rule refused a value in the message (a key, a rolling period).
+    /// A GAEN rule refused a value in the message (a key of the wrong length, a rolling
+    /// period).
     #[error(transparent)]
     Gaen(#[from] mimamori_gaen::Error),
 }

@@ -582,7 +582,7 @@ mod tests {
         deserialises::<PublishedVenueKeys>(&document, "PublishedVenueKeys");
         let form: RegistrationForm = deserialises(&document, "RegistrationForm");
         assert!(
-            crate::venues::registration_check_passes(&form),
+            form.check().is_ok(),
             "the example registration passes the server's checks"
         );
         crate::venues::notice_bodies_deserialise(

@@ -1,6 +1,9 @@
 //! The reusable answers and the schemas of the OpenAPI document, each schema with an example
 //! the unit tests (in [`super`]) deserialise into the real wire type.
 
+use mimamori_api::v1::venues::{
+    CAPACITY_BANDS, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS, PosterFormat, RequestStatus,
+};
 use mimamori_api::v1::{
     HMAC_KEY_BYTES, MAX_KEYS_PER_PUBLISH, MAX_TRANSMISSION_RISK, TestType, VERIFICATION_CODE_DIGITS,
 };
@@ -11,7 +14,6 @@ use mimamori_venue::{
 use serde_json::{Map, Value, json};
 
 use super::{MAX_ID_CHARS, MAX_JWT_CHARS, MAX_PADDING_CHARS, json_answer, schema_ref};
-use crate::venues::{CAPACITY_BANDS, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS};
 
 /// The reusable answers.
 pub(super) fn responses() -> Value {
@@ -291,7 +293,7 @@ pub(super) fn schemas() -> Value {
             "type": "object", "required": ["qrUrl", "format"],
             "properties": {
                 "qrUrl": { "type": "string", "minLength": 1, "maxLength": mimamori_venue::MAX_QR_TEXT_LENGTH },
-                "format": { "type": "string", "enum": ["pdf", "png", "svg"] },
+                "format": { "type": "string", "enum": PosterFormat::ALL.map(PosterFormat::as_str) },
             },
         },
         "NoticeRequest": {
@@ -300,7 +302,7 @@ pub(super) fn schemas() -> Value {
         },
         "NoticeRequested": {
             "type": "object", "required": ["requestId", "status"],
-            "properties": { "requestId": string, "status": { "const": "pending" } },
+            "properties": { "requestId": string, "status": { "const": RequestStatus::Pending.as_str() } },
         },
         "KeywordRequest": {
             "type": "object", "required": ["managerKey"],
@@ -325,7 +327,7 @@ pub(super) fn schemas() -> Value {
         },
         "Decision": {
             "type": "object", "required": ["status"],
-            "properties": { "status": { "enum": ["approved", "rejected"] } },
+            "properties": { "status": { "enum": ([RequestStatus::Approved.as_str(), RequestStatus::Rejected.as_str()]) } },
         },
         "DirectNotice": {
             "type": "object", "required": direct_required, "properties": direct_notice,

@@ -3,12 +3,15 @@
 
 use std::fmt::Write as _;
 
+use axum::extract::{Form, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use mimamori_api::v1::venues::{
+    CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem, RequestSummary,
+};
 use mimamori_venue::{NoticeTemplate, VenueType};
+use serde::de::DeserializeOwned;
 
-use super::notices::RequestSummary;
-use super::registration::{CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem};
 use super::{
     NOTICE_REQUEST_PAGE_PATH, PORTAL_DECIDE_PATH, PORTAL_DIRECT_PATH, POSTER_FORM_PATH,
     REGISTER_PAGE_PATH,
@@ -33,6 +36,47 @@ pub(crate) fn problem(status: StatusCode, ja: &str, en: &str) -> Response {
     page(status, pages::problem_page(Site::Venues, ja, en))
 }
 
+/// A form posted to a venue page; one that cannot be read is answered with a problem page.
+pub(crate) struct PageForm<T>(pub(crate) T);
+
+impl<S, T> FromRequest<S> for PageForm<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(Self(form)),
+            Err(_) => Err(problem(
+                StatusCode::BAD_REQUEST,
+                "フォームの内容が読めません。ページを開き直してください。",
+                "The form could not be read; reload the page and try again.",
+            )),
+        }
+    }
+}
+
+/// The answer to a failure inside the server on a venue page (logged; messages never hold
+/// personal data).
+pub(crate) fn server_failed(error: &crate::Error) -> Response {
+    tracing::error!(%error, "venue page failed");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
+        "The server failed; try again later.",
+    )
+}
+
+/// A paragraph of class `class` and id `id` with `message` in Japanese and English; nothing
+/// without a message.
+fn message_paragraph(class: &str, id: &str, message: Option<(&str, &str)>) -> String {
+    message.map_or_else(String::new, |(ja, en)| {
+        format!("<p class=\"{class}\" id=\"{id}\">{}</p>", ja_en(ja, en))
+    })
+}
+
 /// A venue operator's page.
 fn layout(title_ja: &str, title_en: &str, body: &str) -> String {
     pages::layout(title_ja, title_en, Site::Venues, body)
@@ -46,7 +90,7 @@ fn field_errors(problems: &[RegistrationProblem], field: &str) -> String {
             format!(
                 "<p class=\"error\" data-field=\"{}\">{}</p>",
                 escape(field),
-                ja_en(p.ja, p.en)
+                ja_en(&p.ja, &p.en)
             )
         })
         .collect()
@@ -66,6 +110,34 @@ fn text_input(
         field_errors(problems, name),
         escape(value)
     )
+}
+
+/// A labelled choice `name` of `choices` (slug, Japanese, English), `selected` chosen, with
+/// the problems of the field.
+fn select_input<'a>(
+    name: &str,
+    (label_ja, label_en): (&str, &str),
+    selected: &str,
+    choices: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    problems: &[RegistrationProblem],
+) -> String {
+    let mut select = format!(
+        "<label for=\"{name}\">{}</label>{}<select id=\"{name}\" name=\"{name}\"><option value=\"\">選択してください / choose</option>",
+        ja_en(label_ja, label_en),
+        field_errors(problems, name)
+    );
+    for (slug, ja, en) in choices {
+        let chosen = if selected == slug { " selected" } else { "" };
+        let _ = write!(
+            select,
+            "<option value=\"{}\"{chosen}>{} / {}</option>",
+            escape(slug),
+            escape(ja),
+            escape(en)
+        );
+    }
+    select.push_str("</select>");
+    select
 }
 
 /// The registration form, with the values and problems of a refused submission.
@@ -92,7 +164,7 @@ pub(crate) fn registration_page(
             ),
             problems
                 .iter()
-                .map(|p| format!("<li>{}</li>", ja_en(p.ja, p.en)))
+                .map(|p| format!("<li>{}</li>", ja_en(&p.ja, &p.en)))
                 .collect::<String>()
         );
     }
@@ -100,52 +172,25 @@ pub(crate) fn registration_page(
         body,
         "<form class=\"box\" method=\"post\" action=\"{REGISTER_PAGE_PATH}\" id=\"register\" novalidate>"
     );
-    let _ = write!(
-        body,
-        "<label for=\"venueType\">{}</label>{}<select id=\"venueType\" name=\"venueType\"><option value=\"\">選択してください / choose</option>",
-        ja_en("業態", "Business type"),
-        field_errors(problems, "venueType")
-    );
-    for venue_type in VenueType::ALL {
-        let selected = if form.venue_type == venue_type.slug() {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{selected}>{} / {}</option>",
-            venue_type.slug(),
-            escape(venue_type.japanese()),
-            escape(venue_type.english())
-        );
-    }
-    body.push_str("</select>");
-    let _ = write!(
-        body,
-        "<label for=\"capacity\">{}</label>{}<select id=\"capacity\" name=\"capacity\"><option value=\"\">選択してください / choose</option>",
-        ja_en("利用規模数", "Capacity"),
-        field_errors(problems, "capacity")
-    );
-    for (slug, ja, en) in CAPACITY_BANDS {
-        let selected = if form.capacity == slug {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{slug}\"{selected}>{} / {}</option>",
-            escape(ja),
-            escape(en)
-        );
-    }
-    body.push_str("</select>");
+    body.push_str(&select_input(
+        "venueType",
+        ("業態", "Business type"),
+        &form.venue.venue_type,
+        VenueType::ALL.map(|kind| (kind.slug(), kind.japanese(), kind.english())),
+        problems,
+    ));
+    body.push_str(&select_input(
+        "capacity",
+        ("利用規模数", "Capacity"),
+        &form.venue.capacity,
+        CAPACITY_BANDS,
+        problems,
+    ));
     body.push_str(&text_input(
         "name",
         "施設・店舗・イベント名",
         "Name of the facility, shop or event",
-        &form.name,
+        &form.venue.name,
         "text",
         problems,
     ));
@@ -153,7 +198,7 @@ pub(crate) fn registration_page(
         "postalCode",
         "郵便番号",
         "Postal code",
-        &form.postal_code,
+        &form.venue.postal_code,
         "text",
         problems,
     ));
@@ -161,7 +206,7 @@ pub(crate) fn registration_page(
         "address1",
         "住所1",
         "Address line 1",
-        &form.address1,
+        &form.venue.address1,
         "text",
         problems,
     ));
@@ -169,7 +214,7 @@ pub(crate) fn registration_page(
         "address2",
         "住所2（番地・ビル名等）",
         "Address line 2 (number, building)",
-        &form.address2,
+        &form.venue.address2,
         "text",
         problems,
     ));
@@ -177,7 +222,7 @@ pub(crate) fn registration_page(
         "phone",
         "電話番号",
         "Phone",
-        &form.phone,
+        &form.venue.phone,
         "tel",
         problems,
     ));
@@ -185,7 +230,7 @@ pub(crate) fn registration_page(
         "email",
         "メールアドレス",
         "E-mail",
-        &form.email,
+        &form.venue.email,
         "email",
         problems,
     ));
@@ -244,7 +289,7 @@ pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationF
         ja_en(
             &format!(
                 "「{}」のQRコードを発行いたしました。下記のポスターまたはQRコードを印刷してご利用ください。",
-                form.name.trim()
+                form.venue.name.trim()
             ),
             "The QR code(s) are issued. Print the posters or the QR codes below."
         )
@@ -369,14 +414,7 @@ fn notice_fields_html() -> String {
 
 /// The operator's request page (and the manager's keyword form).
 pub(crate) fn request_page(message: Option<(&str, &str)>) -> String {
-    let mut body = String::new();
-    if let Some((ja, en)) = message {
-        let _ = write!(
-            body,
-            "<p class=\"error\" id=\"error\">{}</p>",
-            ja_en(ja, en)
-        );
-    }
+    let mut body = message_paragraph("error", "error", message);
     let _ = write!(
         body,
         "<p>{}</p><form class=\"box\" method=\"post\" action=\"{NOTICE_REQUEST_PAGE_PATH}\" id=\"request\">\
@@ -450,14 +488,7 @@ pub(crate) fn portal_page(
     outcome: Option<(&str, &str)>,
 ) -> String {
     let csrf = &staff.csrf();
-    let mut body = String::new();
-    if let Some((ja, en)) = outcome {
-        let _ = write!(
-            body,
-            "<p class=\"notice\" id=\"outcome\">{}</p>",
-            ja_en(ja, en)
-        );
-    }
+    let mut body = message_paragraph("notice", "outcome", outcome);
     let _ = write!(
         body,
         "<h2>{}</h2>",

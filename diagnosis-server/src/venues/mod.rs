@@ -1,5 +1,6 @@
 //! Venue check-ins and cluster notices, the server side (issue 6; protocol in
-//! [`mimamori_venue`], design and its reasons in `docs/adr/0007-venue-check-ins.md`).
+//! [`mimamori_venue`], the JSON of the API in [`mimamori_api::v1::venues`], design and its
+//! reasons in `docs/adr/0007-venue-check-ins.md`).
 //!
 //! | method | path | who | what |
 //! |--------|------|-----|------|
@@ -46,37 +47,25 @@ use sha2::{Digest, Sha256};
 pub use self::keys::{VENUE_KEY_ID, VENUE_KEY_VERSION, VenueKeys, load_or_create_venue_keys};
 #[cfg(test)]
 pub(crate) use self::notices::notice_bodies_deserialise;
-pub use self::notices::{
-    KEYWORD_SECONDS, MAX_NOTICE_AGE_DAYS, NoticeFields, NoticeProblem, RequestSummary,
-};
-pub use self::posters::{POSTER_FORM_PATH, POSTERS_PATH};
-pub use self::registration::{
-    CAPACITY_BANDS, DEFAULT_STAY_MINUTES, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS, MAX_ROOMS,
-    QR_PNG_MODULE_PIXELS, RegisteredRoom, RegisteredVenue, RegistrationForm, RegistrationProblem,
-};
+pub use self::notices::{KEYWORD_SECONDS, MAX_NOTICE_AGE_DAYS};
+pub use self::posters::POSTER_FORM_PATH;
+pub use self::registration::QR_PNG_MODULE_PIXELS;
 use crate::answers::{internal_error, json};
 use crate::routes::AppState;
 use crate::storage::StoredNotice;
 use crate::{Error, Result};
+pub use mimamori_api::v1::venues::{
+    AUTHORITY_APPROVE_PATH, AUTHORITY_NOTICES_PATH, AUTHORITY_REJECT_PATH, AUTHORITY_REQUESTS_PATH,
+    CAPACITY_BANDS, DEFAULT_STAY_MINUTES, KEYWORDS_PATH, MAX_ADDRESS_LINE_CHARS, MAX_EMAIL_CHARS,
+    MAX_ROOMS, NOTICE_REQUESTS_PATH, NoticeFields, NoticeProblem, POSTERS_PATH, REGISTRATIONS_PATH,
+    RegisteredRoom, RegisteredVenue, RegistrationForm, RegistrationProblem, RequestSummary,
+};
+use mimamori_api::v1::venues::{BAD_REQUEST, ErrorResponse};
 
 /// The registration form (HTML).
 pub const REGISTER_PAGE_PATH: &str = "/venues/register";
-/// Registration as JSON.
-pub const REGISTRATIONS_PATH: &str = "/venues/v1/registrations";
 /// The notice request form (HTML), for the manager or staff with a keyword.
 pub const NOTICE_REQUEST_PAGE_PATH: &str = "/venues/notice-request";
-/// Notice requests as JSON.
-pub const NOTICE_REQUESTS_PATH: &str = "/venues/v1/notice-requests";
-/// One-time keywords for staff.
-pub const KEYWORDS_PATH: &str = "/venues/v1/keywords";
-/// Pending requests (authority API).
-pub const AUTHORITY_REQUESTS_PATH: &str = "/api/v1/authority/venues/notice-requests";
-/// Approving a request (authority API).
-pub const AUTHORITY_APPROVE_PATH: &str = "/api/v1/authority/venues/notice-requests/{id}/approve";
-/// Rejecting a request (authority API).
-pub const AUTHORITY_REJECT_PATH: &str = "/api/v1/authority/venues/notice-requests/{id}/reject";
-/// Publishing a notice directly with the trace code (authority API).
-pub const AUTHORITY_NOTICES_PATH: &str = "/api/v1/authority/venues/notices";
 /// The authority's pages in the staff portal (behind the portal login).
 pub const PORTAL_VENUES_PATH: &str = "/portal/venues";
 /// Deciding a request in the portal.
@@ -299,10 +288,9 @@ pub(crate) fn decode_entry(bytes: &[u8]) -> Result<FeedEntry> {
     })
 }
 
-/// Whether `form` passes the registration checks (for the OpenAPI example test).
-#[cfg(test)]
-pub(crate) fn registration_check_passes(form: &RegistrationForm) -> bool {
-    registration::check(form).is_ok()
+/// The JSON refusal of a body that is not what the route takes ([`BAD_REQUEST`], 400).
+pub(crate) fn bad_request(message: &str) -> Response {
+    json(400, &ErrorResponse::new(BAD_REQUEST, message))
 }
 
 /// SHA-256 lookup of a secret code (trace code, manager key, keyword) under a purpose label.
@@ -333,8 +321,8 @@ pub fn router(services: &AppState) -> Router<AppState> {
         .route(NOTICE_REQUESTS_PATH, post(notices::request_json))
         .route(KEYWORDS_PATH, post(notices::keyword_json))
         .route(AUTHORITY_REQUESTS_PATH, get(notices::pending_json))
-        .route(AUTHORITY_APPROVE_PATH, post(notices::approve_json))
-        .route(AUTHORITY_REJECT_PATH, post(notices::reject_json))
+        .route(AUTHORITY_APPROVE_PATH, post(notices::decide_json::<true>))
+        .route(AUTHORITY_REJECT_PATH, post(notices::decide_json::<false>))
         .route(AUTHORITY_NOTICES_PATH, post(notices::direct_json))
         .route(PORTAL_VENUES_PATH, get(notices::portal_page))
         .route(PORTAL_DECIDE_PATH, post(notices::portal_decide))
@@ -352,20 +340,18 @@ async fn feed(State(venues): State<VenueState>, headers: HeaderMap) -> Response 
         .lock()
         .map(|built| built.is_none_or(|at| now - at > FEED_REFRESH_SECONDS))
         .unwrap_or(true);
-    let bytes = if stale {
-        match venues.publish_feed().await {
+    let stored = if stale {
+        Ok(None)
+    } else {
+        venues.services.blobs.get(FEED_OBJECT).await
+    };
+    let bytes = match stored {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => match venues.publish_feed().await {
             Ok(bytes) => bytes::Bytes::from(bytes),
             Err(error) => return internal_error(&error),
-        }
-    } else {
-        match venues.services.blobs.get(FEED_OBJECT).await {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => match venues.publish_feed().await {
-                Ok(bytes) => bytes::Bytes::from(bytes),
-                Err(error) => return internal_error(&error),
-            },
-            Err(error) => return internal_error(&error),
-        }
+        },
+        Err(error) => return internal_error(&error),
     };
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&bytes)[..16]));
     let mut response_headers = HeaderMap::new();

@@ -7,77 +7,32 @@
 //! secret, but only genuine codes are rendered. The QR text travels in a POST body, never in a
 //! URL, so that no access log records the venue's seed.
 //!
-//! - `POST` [`POSTERS_PATH`], JSON `{"qrUrl", "format": "pdf"|"png"|"svg"}`: the file;
+//! - `POST` [`super::POSTERS_PATH`], JSON ([`PosterRequest`]) `{"qrUrl", "format": "pdf"|"png"|"svg"}`: the file;
 //!   400 `{"error", "code": "bad_request"|"qr_invalid"}`, 503 `documents_unavailable`.
 //! - `POST` [`POSTER_FORM_PATH`], the same fields form-encoded (the buttons of the result page):
 //!   the file as a download; errors as HTML pages.
 
-use axum::Form;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use mimamori_api::v1::venues::{
+    DOCUMENTS_UNAVAILABLE, ErrorResponse, PosterFormat as Format, PosterRequest, QR_INVALID,
+};
 use mimamori_documents::QrMatrix;
 use mimamori_documents::venue::PosterInput;
 use mimamori_venue::VenueQr;
-use serde::Deserialize;
 
+use super::html::PageForm;
 use super::registration::QR_PNG_MODULE_PIXELS;
-use super::{VenueState, html, internal_error, json};
+use super::{VenueState, bad_request, html, internal_error, json};
 use crate::Error;
-
-/// The JSON API for a room's poster or QR image.
-pub const POSTERS_PATH: &str = "/venues/v1/posters";
 
 /// The form target of the result page's download buttons.
 pub const POSTER_FORM_PATH: &str = "/venues/posters";
 
 /// Longest QR text accepted, in bytes ([`mimamori_venue::MAX_QR_TEXT_LENGTH`]).
 const MAX_QR_TEXT: usize = mimamori_venue::MAX_QR_TEXT_LENGTH;
-
-/// What to make.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub(crate) struct PosterRequest {
-    qr_url: String,
-    format: String,
-}
-
-/// The file formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Format {
-    Pdf,
-    Png,
-    Svg,
-}
-
-impl Format {
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "pdf" => Some(Self::Pdf),
-            "png" => Some(Self::Png),
-            "svg" => Some(Self::Svg),
-            _ => None,
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Self::Pdf => "application/pdf",
-            Self::Png => "image/png",
-            Self::Svg => "image/svg+xml",
-        }
-    }
-
-    fn file_name(self) -> &'static str {
-        match self {
-            Self::Pdf => "venue-poster.pdf",
-            Self::Png => "venue-qr.png",
-            Self::Svg => "venue-qr.svg",
-        }
-    }
-}
 
 /// Why no file was made.
 enum Refusal {
@@ -96,7 +51,7 @@ async fn render(
     venues: &VenueState,
     request: &PosterRequest,
 ) -> Result<(Format, Vec<u8>), Refusal> {
-    let format = Format::parse(request.format.trim()).ok_or(Refusal::BadFormat)?;
+    let format = request.format().ok_or(Refusal::BadFormat)?;
     let text = request.qr_url.trim();
     if text.len() > MAX_QR_TEXT {
         return Err(Refusal::QrInvalid);
@@ -158,36 +113,26 @@ fn file_response(format: Format, bytes: Vec<u8>) -> Response {
 /// `POST /venues/v1/posters` (JSON).
 pub(crate) async fn poster_json(State(venues): State<VenueState>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<PosterRequest>(&body) else {
-        return json(
-            400,
-            &serde_json::json!({
-                "error": "the body must be JSON {\"qrUrl\", \"format\": \"pdf\"|\"png\"|\"svg\"}",
-                "code": "bad_request",
-            }),
+        return bad_request(
+            "the body must be JSON {\"qrUrl\", \"format\": \"pdf\"|\"png\"|\"svg\"}",
         );
     };
     match render(&venues, &request).await {
         Ok((format, bytes)) => file_response(format, bytes),
-        Err(Refusal::BadFormat) => json(
-            400,
-            &serde_json::json!({
-                "error": "format must be pdf, png or svg",
-                "code": "bad_request",
-            }),
-        ),
+        Err(Refusal::BadFormat) => bad_request("format must be pdf, png or svg"),
         Err(Refusal::QrInvalid) => json(
             400,
-            &serde_json::json!({
-                "error": "qrUrl is not a venue QR code signed by this server",
-                "code": "qr_invalid",
-            }),
+            &ErrorResponse::new(
+                QR_INVALID,
+                "qrUrl is not a venue QR code signed by this server",
+            ),
         ),
         Err(Refusal::DocumentsUnavailable) => json(
             503,
-            &serde_json::json!({
-                "error": "posters cannot be made now (no CJK font); try again later",
-                "code": "documents_unavailable",
-            }),
+            &ErrorResponse::new(
+                DOCUMENTS_UNAVAILABLE,
+                "posters cannot be made now (no CJK font); try again later",
+            ),
         ),
         Err(Refusal::Internal(error)) => internal_error(&error),
     }
@@ -196,15 +141,8 @@ pub(crate) async fn poster_json(State(venues): State<VenueState>, body: Bytes) -
 /// `POST /venues/posters` (the result page's buttons).
 pub(crate) async fn poster_form(
     State(venues): State<VenueState>,
-    form: Result<Form<PosterRequest>, FormRejection>,
+    PageForm(request): PageForm<PosterRequest>,
 ) -> Response {
-    let Ok(Form(request)) = form else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "フォームの内容が読めません。",
-            "The form could not be read.",
-        );
-    };
     match render(&venues, &request).await {
         Ok((format, bytes)) => file_response(format, bytes),
         Err(Refusal::BadFormat | Refusal::QrInvalid) => html::problem(
@@ -217,13 +155,6 @@ pub(crate) async fn poster_form(
             "現在ポスターを作成できません。しばらくしてからやり直してください。",
             "Posters cannot be made now; try again later.",
         ),
-        Err(Refusal::Internal(error)) => {
-            tracing::error!(%error, "making a venue poster failed");
-            html::problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-                "The server failed; try again later.",
-            )
-        }
+        Err(Refusal::Internal(error)) => html::server_failed(&error),
     }
 }

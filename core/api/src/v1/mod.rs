@@ -12,6 +12,8 @@
 //! | GET | `/exports/<region>/<file>.zip` | | a signed GAEN export file |
 //! | GET | [`EXPORT_KEYS_PATH`] | | [`ExportVerificationKeys`] |
 //!
+//! The venue API (registration, posters, notice requests and decisions) is [`venues`].
+//!
 //! A request with the header [`CHAFF_HEADER`] (`X-Chaff: 1`) is a decoy: the server answers it
 //! with a response of the same shape and similar size and stores nothing.
 //!
@@ -53,6 +55,7 @@
 
 mod exports;
 mod publish;
+pub mod venues;
 mod verification;
 
 pub use exports::{

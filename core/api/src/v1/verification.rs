@@ -71,45 +71,45 @@ pub struct VerifyCodeRequest {
     pub padding: String,
 }
 
-impl std::fmt::Debug for VerifyCodeRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyCodeRequest")
-            .field("code", &"<redacted>")
-            .field("accept_test_types", &self.accept_test_types)
-            .finish_non_exhaustive()
-    }
+debug_showing_only!(VerifyCodeRequest { accept_test_types });
+
+/// Declares an answer of Google's verification server: the fields given, then the `error`,
+/// `errorCode` and `padding` that every answer of it carries.
+macro_rules! verification_answer {
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct $name {
+            $($fields)*
+            /// What was wrong; empty on success.
+            #[serde(default, skip_serializing_if = "String::is_empty")]
+            pub error: String,
+            /// A machine-readable error code (the type's documentation lists them); empty on
+            /// success.
+            #[serde(rename = "errorCode", default, skip_serializing_if = "String::is_empty")]
+            pub error_code: String,
+            /// Random padding, to be ignored.
+            #[serde(default, skip_serializing_if = "String::is_empty")]
+            pub padding: String,
+        }
+    };
 }
 
-/// The answer to a [`VerifyCodeRequest`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct VerifyCodeResponse {
-    /// The test type the code was issued for; absent on error.
-    #[serde(rename = "testtype", default, skip_serializing_if = "Option::is_none")]
-    pub test_type: Option<TestType>,
-    /// The symptom onset (or test) date the staff entered, `YYYY-MM-DD`, when given.
-    #[serde(
-        rename = "symptomDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub symptom_date: Option<String>,
-    /// The token to trade for a certificate (a signed JWT, valid for minutes); empty on error.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub token: String,
-    /// What was wrong; empty on success.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub error: String,
-    /// A machine-readable error code (Google's: `code_invalid`, `code_expired`,
-    /// `code_not_found`, `unsupported_test_type`, `bad_request`); empty on success.
-    #[serde(
-        rename = "errorCode",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub error_code: String,
-    /// Random padding, to be ignored.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub padding: String,
+verification_answer! {
+    /// The answer to a [`VerifyCodeRequest`]. Its error codes are Google's: `code_invalid`,
+    /// `code_expired`, `code_not_found`, `unsupported_test_type`, `bad_request`.
+    pub struct VerifyCodeResponse {
+        /// The test type the code was issued for; absent on error.
+        #[serde(rename = "testtype", default, skip_serializing_if = "Option::is_none")]
+        pub test_type: Option<TestType>,
+        /// The symptom onset (or test) date the staff entered, `YYYY-MM-DD`, when given.
+        #[serde(rename = "symptomDate", default, skip_serializing_if = "Option::is_none")]
+        pub symptom_date: Option<String>,
+        /// The token to trade for a certificate (a signed JWT, valid for minutes); empty on
+        /// error.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        pub token: String,
+    }
 }
 
 /// A phone's request to trade a token and the HMAC of its keys for a certificate.
@@ -126,36 +126,18 @@ pub struct CertificateRequest {
     pub padding: String,
 }
 
-impl std::fmt::Debug for CertificateRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CertificateRequest")
-            .field("token", &"<redacted>")
-            .field("ekeyhmac", &"<redacted>")
-            .finish_non_exhaustive()
-    }
-}
+debug_showing_only!(CertificateRequest {});
 
-/// The answer to a [`CertificateRequest`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertificateResponse {
-    /// The certificate (a signed JWT carrying the report type, the symptom onset interval and the
-    /// key HMAC), for [`super::PublishRequest::verification_payload`]; empty on error.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub certificate: String,
-    /// What was wrong; empty on success.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub error: String,
-    /// A machine-readable error code (`token_invalid`, `token_expired`, `hmac_invalid`,
-    /// `bad_request`); empty on success.
-    #[serde(
-        rename = "errorCode",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub error_code: String,
-    /// Random padding, to be ignored.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub padding: String,
+verification_answer! {
+    /// The answer to a [`CertificateRequest`]. Its error codes: `token_invalid`,
+    /// `token_expired`, `hmac_invalid`, `bad_request`.
+    pub struct CertificateResponse {
+        /// The certificate (a signed JWT carrying the report type, the symptom onset interval
+        /// and the key HMAC), for [`super::PublishRequest::verification_payload`]; empty on
+        /// error.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        pub certificate: String,
+    }
 }
 
 #[cfg(test)]

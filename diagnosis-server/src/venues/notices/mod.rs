@@ -10,23 +10,23 @@
 mod json;
 mod pages;
 
+use mimamori_api::v1::venues::RequestStatus;
 use mimamori_environment::OsRandom;
 use mimamori_venue::{
     FeedEntry, NoticeBody, NoticeTemplate, NoticeWindow, SealedRecord, TraceCode, VenueQr, jst_date,
 };
-use serde::{Deserialize, Serialize};
 use time::Date;
 use time::macros::format_description;
 use zeroize::Zeroizing;
 
 #[cfg(test)]
 pub(crate) use self::json::notice_bodies_deserialise;
-pub(crate) use self::json::{
-    approve_json, direct_json, keyword_json, pending_json, reject_json, request_json,
-};
+pub(crate) use self::json::{decide_json, direct_json, keyword_json, pending_json, request_json};
 pub(crate) use self::pages::{
     portal_decide, portal_direct, portal_page, request_page, submit_request_form,
 };
+use mimamori_api::v1::venues::{Credential, NoticeFields, NoticeProblem, RequestSummary};
+
 use super::registration::SealedVenue;
 use super::{VenueService, decode_entry, encode_entry, lookup, stored_notice};
 use crate::storage::{NoticeRequestRow, VenueKeywordRow, VenueRegistrationRow};
@@ -41,85 +41,6 @@ pub const MAX_NOTICE_AGE_DAYS: i64 = 14;
 /// Request summaries are sealed to the authority key alone: this fixed "trace code" stands in
 /// for the operator's (the summary holds nothing the operator must unlock).
 const SUMMARY_CODE: [u8; 10] = [0; 10];
-
-/// What a notice is: template, JST date, window, rooms.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct NoticeFields {
-    /// `tokyo_positive_visitor`, `tokyo_cluster` or `iwate_same_day`.
-    pub template: String,
-    /// JST date, `YYYY-MM-DD`.
-    pub date: String,
-    /// First hour of the window (0 to 23).
-    pub from_hour: Option<u8>,
-    /// Hour the window ends (1 to 24).
-    pub to_hour: Option<u8>,
-    /// The whole day (Iwate's same-day rule); the hours are ignored.
-    pub whole_day: bool,
-    /// Room labels the notice is for; empty: every room.
-    pub rooms: Vec<String>,
-}
-
-/// Why a notice request or publication was refused (nothing was stored or changed).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NoticeProblem {
-    /// No venue has this trace code / manager key / keyword (or it expired, or was used).
-    UnknownCode,
-    /// Unknown template.
-    BadTemplate,
-    /// The date is not `YYYY-MM-DD`, in the future, or older than 14 days.
-    BadDate,
-    /// The window is not whole hours `from < to` within the day.
-    BadWindow,
-    /// A room label is not one of the venue's.
-    UnknownRoom,
-    /// No pending request has this id.
-    UnknownRequest,
-}
-
-impl NoticeProblem {
-    /// Machine-readable code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::UnknownCode => "unknown_code",
-            Self::BadTemplate => "bad_template",
-            Self::BadDate => "bad_date",
-            Self::BadWindow => "bad_window",
-            Self::UnknownRoom => "unknown_room",
-            Self::UnknownRequest => "unknown_request",
-        }
-    }
-
-    /// The message, Japanese and English.
-    pub fn messages(self) -> (&'static str, &'static str) {
-        match self {
-            Self::UnknownCode => (
-                "コードが正しくないか、期限切れまたは使用済みです。何も変更していません。",
-                "The code is wrong, expired or already used; nothing was changed.",
-            ),
-            Self::BadTemplate => (
-                "テンプレートを選択してください。",
-                "Choose a template (tokyo_positive_visitor, tokyo_cluster or iwate_same_day).",
-            ),
-            Self::BadDate => (
-                "日付は今日から14日前までの日付（YYYY-MM-DD）で入力してください。",
-                "The date must be YYYY-MM-DD, not in the future and at most 14 days ago (JST).",
-            ),
-            Self::BadWindow => (
-                "時間帯は0〜24時の範囲で、開始を終了より前にしてください。",
-                "The window must be whole hours with 0 <= from < to <= 24, or the whole day.",
-            ),
-            Self::UnknownRoom => (
-                "この施設にない部屋・区画が指定されています。",
-                "A room is not one of this venue's rooms.",
-            ),
-            Self::UnknownRequest => (
-                "承認待ちの依頼が見つかりません。",
-                "No pending request has this id.",
-            ),
-        }
-    }
-}
 
 /// A checked notice.
 struct CheckedNotice {
@@ -271,8 +192,8 @@ fn entries_for(
         notice.template,
         notice.window,
         &venues.settings.authority_name,
-        &record.details.phone,
-        &record.details.name,
+        &record.details.venue.phone,
+        &record.details.venue.name,
     )?;
     let now = u64::try_from(venues.now()).unwrap_or(0);
     let mut entries = Vec::new();
@@ -284,27 +205,6 @@ fn entries_for(
         entries.push(body.encrypt(&qr.secret(), now, &mut OsRandom));
     }
     Ok(Ok(entries))
-}
-
-/// What staff see about a request (sealed to the authority key in the database).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RequestSummary {
-    /// The request id.
-    #[serde(default)]
-    pub id: String,
-    /// Registration number.
-    pub registration_id: String,
-    /// Venue name.
-    pub venue_name: String,
-    /// Venue phone.
-    pub venue_phone: String,
-    /// Who asked: `manager` or `staff`.
-    pub requested_by: String,
-    /// When, Unix seconds.
-    pub requested_at: i64,
-    /// The notice.
-    pub notice: NoticeFields,
 }
 
 fn summary_code() -> TraceCode {
@@ -346,8 +246,8 @@ pub(crate) async fn file_request(
     let summary = RequestSummary {
         id: id.clone(),
         registration_id: record.registration_id.clone(),
-        venue_name: record.details.name.clone(),
-        venue_phone: record.details.phone.clone(),
+        venue_name: record.details.venue.name.clone(),
+        venue_phone: record.details.venue.phone.clone(),
         requested_by: requested_by.to_owned(),
         requested_at: now,
         notice: NoticeFields {
@@ -377,7 +277,7 @@ pub(crate) async fn file_request(
             id: id.clone(),
             registration_id: record.registration_id,
             created_at: now,
-            status: "pending".into(),
+            status: RequestStatus::Pending.as_str().into(),
             decided_at: None,
             summary: sealed.to_bytes(),
             entries: serde_json::to_vec(&encoded)
@@ -386,15 +286,6 @@ pub(crate) async fn file_request(
         .await?;
     tracing::info!("venue notice request filed");
     Ok(Ok(id))
-}
-
-/// Who files a request.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Credential<'a> {
-    /// The manager's device, with the manager key as typed.
-    Manager(&'a str),
-    /// Staff, with a one-time keyword as typed.
-    Keyword(&'a str),
 }
 
 /// Makes a one-time keyword for staff from the manager's key: the keyword and when it expires.
@@ -504,7 +395,7 @@ pub(crate) async fn direct(
     let count = entries.len();
     venues.publish_entries(entries).await?;
     tracing::info!(entries = count, "venue notice published with a trace code");
-    Ok(Ok((record.details.name, count)))
+    Ok(Ok((record.details.venue.name, count)))
 }
 
 #[cfg(test)]
@@ -514,10 +405,9 @@ mod tests {
     use mimamori_environment::FixedClock;
 
     use super::*;
-    use crate::venues::registration::{
-        RegistrationForm, SealedRegistration, check, seal_registration,
-    };
+    use crate::venues::registration::{SealedRegistration, seal_registration};
     use crate::{Config, RunningServer, Server};
+    use mimamori_api::v1::venues::{RegistrationForm, VenueFields};
 
     /// 2026-11-20 12:00 UTC, 21:00 in Japan.
     const NOW: u64 = 1_795_176_000;
@@ -573,24 +463,6 @@ mod tests {
         assert_eq!(refused(no_hours), Some(NoticeProblem::BadWindow));
     }
 
-    #[test]
-    fn every_problem_has_its_own_code_and_both_languages() {
-        let problems = [
-            NoticeProblem::UnknownCode,
-            NoticeProblem::BadTemplate,
-            NoticeProblem::BadDate,
-            NoticeProblem::BadWindow,
-            NoticeProblem::UnknownRoom,
-            NoticeProblem::UnknownRequest,
-        ];
-        let codes: std::collections::BTreeSet<_> = problems.iter().map(|p| p.code()).collect();
-        assert_eq!(codes.len(), problems.len());
-        for problem in problems {
-            let (ja, en) = problem.messages();
-            assert!(!ja.is_empty() && !en.is_empty());
-        }
-    }
-
     /// A server on a temporary SQLite file at [`NOW`] with one venue of two rooms registered.
     async fn venue() -> (
         tempfile::TempDir,
@@ -607,19 +479,22 @@ mod tests {
             .unwrap();
         let venues = VenueService::new(Arc::clone(server.services()));
         let form = RegistrationForm {
-            venue_type: "restaurant_bar".into(),
-            capacity: "11_50".into(),
-            name: "居酒屋もしサポ".into(),
-            postal_code: "020-8570".into(),
-            address1: "岩手県盛岡市内丸10番1号".into(),
-            phone: "019-629-5487".into(),
-            email: "owner@example.jp".into(),
+            venue: VenueFields {
+                venue_type: "restaurant_bar".into(),
+                capacity: "11_50".into(),
+                name: "居酒屋もしサポ".into(),
+                postal_code: "020-8570".into(),
+                address1: "岩手県盛岡市内丸10番1号".into(),
+                phone: "019-629-5487".into(),
+                email: "owner@example.jp".into(),
+                ..VenueFields::default()
+            },
             consent: true,
             rooms: vec!["1階".into(), "2階".into()],
             ..RegistrationForm::default()
         };
-        let (details, rooms) = check(&form).unwrap();
-        let sealed = seal_registration(&venues, &details, &rooms).unwrap();
+        let checked = form.check().unwrap();
+        let sealed = seal_registration(&venues, &checked.details, &checked.rooms).unwrap();
         venues
             .services
             .storage

@@ -3,9 +3,7 @@
 //! direct form in the staff portal ([`crate::venues::PORTAL_VENUES_PATH`]), behind the portal
 //! login ([`StaffSession`], [`StaffForm`]).
 
-use axum::Form;
 use axum::extract::State;
-use axum::extract::rejection::FormRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
@@ -13,8 +11,8 @@ use serde::Deserialize;
 use super::{
     Credential, NoticeFields, NoticeProblem, decide, direct, file_request, make_keyword, pending,
 };
-use crate::Error;
 use crate::portal::session::{StaffForm, StaffSession, server_failed};
+use crate::venues::html::PageForm;
 use crate::venues::{VenueState, html};
 
 /// The notice fields of a form, as typed.
@@ -64,15 +62,8 @@ pub(crate) async fn request_page() -> Response {
 /// `POST /venues/notice-request`.
 pub(crate) async fn submit_request_form(
     State(venues): State<VenueState>,
-    form: Result<Form<RequestForm>, FormRejection>,
+    PageForm(form): PageForm<RequestForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "フォームの内容が読めません。",
-            "The form could not be read.",
-        );
-    };
     if form.action == "keyword" {
         return match make_keyword(&venues, &form.code).await {
             Ok(Some((keyword, expires_at))) => html::page(
@@ -83,7 +74,7 @@ pub(crate) async fn submit_request_form(
                 StatusCode::NOT_FOUND,
                 html::request_page(Some(NoticeProblem::UnknownCode.messages())),
             ),
-            Err(error) => venue_page_failed(&error),
+            Err(error) => html::server_failed(&error),
         };
     }
     let credential = if form.credential == "keyword" {
@@ -97,18 +88,8 @@ pub(crate) async fn submit_request_form(
             StatusCode::BAD_REQUEST,
             html::request_page(Some(problem.messages())),
         ),
-        Err(error) => venue_page_failed(&error),
+        Err(error) => html::server_failed(&error),
     }
-}
-
-/// The answer to a failure inside the server on an operator's page (logged).
-fn venue_page_failed(error: &Error) -> Response {
-    tracing::error!(%error, "venue page failed");
-    html::problem(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "サーバーでエラーが起きました。しばらくしてからやり直してください。",
-        "The server failed; try again later.",
-    )
 }
 
 // --- The authority's pages in the portal -------------------------------------------------------
@@ -190,6 +171,7 @@ pub(crate) async fn portal_direct(
 
 #[cfg(test)]
 mod tests {
+    use axum::Form;
     use axum::extract::FromRequest;
     use serde::de::DeserializeOwned;
 
