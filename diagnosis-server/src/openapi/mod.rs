@@ -3,7 +3,7 @@
 //! Written by hand, but from the same constants as the routes and the validation (paths,
 //! lengths, counts, enumerations), and held to the server three ways:
 //!
-//! - `tests/http.rs` reads the routers' source (`routes/`, `portal/`, `venues/`,
+//! - `tests/openapi/` reads the routers' source (`routes/`, `portal/`, `venues/`,
 //!   `listing_page.rs`) and checks that every route is documented here with its methods, or is
 //!   one of the [`HTML_PAGES`] left out on purpose, and that nothing documented is missing from
 //!   the router;
