@@ -11,6 +11,21 @@
 //! ([`v1::venues`]: registration, posters, notice requests and decisions).
 //!
 //! Nothing here does I/O: the types are plain `serde` structs and parsers of bytes.
+//!
+//! ## Example
+//!
+//! What a phone reads from COCOA's `list.json`, and what it refuses:
+//!
+//! ```
+//! use mimamori_api::v1::parse_export_list;
+//!
+//! let list = br#"[{"region": "440", "url": "/exports/440/1.zip", "created": 1609459200000}]"#;
+//! let entries = parse_export_list(list)?;
+//! assert_eq!(entries[0].region, "440");
+//! assert_eq!(entries[0].created, 1_609_459_200_000);
+//! assert!(parse_export_list(b"{\"not\": \"a list\"}").is_err());
+//! # Ok::<(), mimamori_api::Error>(())
+//! ```
 
 #![warn(missing_docs)]
 
