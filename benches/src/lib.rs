@@ -3,6 +3,17 @@
 //! The benchmarks themselves are in `benches/benches/`; run them with
 //! `cargo bench -p mimamori-benches`. Data is made from a fixed seed so that two runs (or two
 //! machines) measure the same work.
+//!
+//! ```
+//! use mimamori_benches::{synthetic_key, synthetic_keys};
+//! use mimamori_gaen::IntervalNumber;
+//!
+//! // The same seed gives the same key, on every machine.
+//! assert_eq!(synthetic_key(7), synthetic_key(7));
+//! assert_ne!(synthetic_key(7), synthetic_key(8));
+//! let keys = synthetic_keys(14, IntervalNumber::new(2_650_000), 1);
+//! assert_eq!(keys.len(), 14);
+//! ```
 
 use std::path::{Path, PathBuf};
 
