@@ -1,0 +1,30 @@
+//! The crate's one error type.
+
+/// What went wrong reading or evaluating measurements.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file has no readings (empty, only comments, or only a header).
+    #[error("the readings file has no readings: it needs the header line and at least one row")]
+    NoReadings,
+    /// The first line is not the expected header.
+    #[error(
+        "line {line}: the header must be exactly `{}`",
+        crate::readings::HEADER
+    )]
+    Header {
+        /// The line, counted from 1.
+        line: usize,
+    },
+    /// A row is malformed.
+    #[error("line {line}: {reason}; fix or remove that row")]
+    Row {
+        /// The line, counted from 1.
+        line: usize,
+        /// What is wrong with it (no values from the file are quoted).
+        reason: String,
+    },
+}
+
+/// A result with this crate's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,6 @@
+//! The accuracy crate's integration tests: one binary, a module per area.
+
+// Test code may unwrap: a panic is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod known_answers;
