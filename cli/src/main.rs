@@ -7,6 +7,7 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
+//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
@@ -18,6 +19,7 @@
 //! mimamori venue partner-match --visits CSV --feed FILE|URL [--public-key PEM|BASE64]
 //! ```
 
+mod accuracy;
 mod client;
 mod inspect;
 mod listing;
@@ -67,6 +69,9 @@ enum Command {
     Risk(RiskArgs),
     /// Look a phone model up in Google's calibration table.
     Calibration(CalibrationArgs),
+    /// How well the rule separates near from far: distance-labelled readings through the engine.
+    #[command(subcommand)]
+    Accuracy(accuracy::AccuracyCommand),
     /// GAEN export files (diagnosis keys).
     #[command(subcommand)]
     Export(ExportCommand),
@@ -212,6 +217,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Advertise(args) => advertise(&args, out),
         Command::Ids(args) => ids(&args, out),
         Command::Risk(args) => risk(&args, out),
+        Command::Accuracy(command) => accuracy::run(&command, out),
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
         Command::Listing(args) => listing::run(&args, out),

@@ -481,3 +481,35 @@ fn bench_match_runs_and_prints_keys_per_second() {
     ]));
     assert!(error.contains("--threads must be at least 1"), "{error}");
 }
+
+#[test]
+fn accuracy_evaluate_prints_the_hand_counted_confusion_and_refuses_bad_rows() {
+    let readings = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/accuracy/data/hand-made.csv"
+    );
+    let out = stdout(&mimamori(&["accuracy", "evaluate", "--readings", readings]));
+    assert_contains_all(
+        &out,
+        &[
+            "30 readings, 25 scans, 5 pair-days",
+            "1 m        1     1     2     1     33%     50%       50%",
+            "<= 0.5 m           2        1     50%",
+        ],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m\n1,a>b,-60\n",
+    )
+    .unwrap();
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        bad.to_str().unwrap(),
+    ]));
+    assert!(error.contains("line 2: has 3 fields, not 6"), "{error}");
+}
