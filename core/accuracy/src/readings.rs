@@ -9,7 +9,7 @@
 //!
 //! | column | meaning |
 //! |--------|---------|
-//! | `seen_at` | when the receiver heard the advertisement, in Unix seconds (an integer) |
+//! | `seen_at` | when the receiver heard the advertisement, in Unix seconds (an integer, up to [`MAX_SEEN_AT`]) |
 //! | `pair` | who heard whom, e.g. `phone07>phone12`: one direction of one pair of phones; no comma |
 //! | `rssi_dbm` | the RSSI the receiver measured, uncorrected, −127 to 20 dBm |
 //! | `tx_power_dbm` | the transmitter's calibrated TX power (Google's table, `tx`), −127 to 127 dBm |
@@ -28,6 +28,9 @@ use crate::{Error, Result};
 
 /// The header every readings file starts with.
 pub const HEADER: &str = "seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m";
+
+/// The latest `seen_at` accepted: 9999-12-31 23:59:59 UTC, the last second with a calendar date.
+pub const MAX_SEEN_AT: u64 = 253_402_300_799;
 
 /// The strongest RSSI a phone plausibly reports, in dBm; anything above is a recording error.
 pub const MAX_RSSI_DBM: i8 = 20;
@@ -96,7 +99,11 @@ fn parse_row(row: &str) -> std::result::Result<Reading, String> {
     };
     let seen_at = seen_at
         .parse::<u64>()
-        .map_err(|_| "seen_at is not a whole number of Unix seconds".to_owned())?;
+        .ok()
+        .filter(|&seconds| seconds <= MAX_SEEN_AT)
+        .ok_or_else(|| {
+            "seen_at is not a whole number of Unix seconds up to year 9999".to_owned()
+        })?;
     if pair.is_empty() {
         return Err("pair is empty".to_owned());
     }

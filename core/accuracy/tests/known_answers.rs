@@ -104,6 +104,23 @@ fn a_contact_needs_fifteen_minutes_within_the_distance() {
 }
 
 #[test]
+fn readings_far_apart_in_time_are_evaluated_without_overflow() {
+    let csv = format!(
+        "{}\n0,a>b,-60,-24,0,1\n{},a>b,-60,-24,0,1\n",
+        mimamori_accuracy::readings::HEADER,
+        mimamori_accuracy::readings::MAX_SEEN_AT
+    );
+    let evaluation = evaluate(
+        &parse_readings(&csv).unwrap(),
+        &ExposureConfiguration::cocoa(),
+        &RiskRules::cocoa(),
+    );
+    assert_eq!(evaluation.scans.len(), 2);
+    assert_eq!(evaluation.pair_days.len(), 2);
+    assert!(evaluation.pair_days.iter().all(|day| !day.flagged));
+}
+
+#[test]
 fn bands_have_readable_labels() {
     assert_eq!(band(0.0), 0);
     assert_eq!(band(1.0), 1);
