@@ -155,7 +155,7 @@ pub struct RetentionOutcome {
     pub files_deleted: Vec<ExportFileRecord>,
 }
 
-/// Counters of one UTC day.
+/// Counters of one day in the staff time zone ([`crate::staff_time`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DailyStatistics {

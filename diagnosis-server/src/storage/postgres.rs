@@ -12,7 +12,7 @@ use super::shared::{EXPOSURES_BETWEEN, export_file, exposure};
 use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
-    RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
+    RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
 use crate::{Error, Result};
 
@@ -204,7 +204,7 @@ impl Storage for PostgresStorage {
         if inserted == 1 {
             bump(
                 &transaction,
-                &utc_day(code.issued_at),
+                &crate::staff_time::staff_day(code.issued_at),
                 Counter::CodesIssued,
                 1,
             )
@@ -242,7 +242,13 @@ impl Storage for PostgresStorage {
                             )
                             .await?;
                         if updated == 1 {
-                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1).await?;
+                            bump(
+                                &transaction,
+                                &crate::staff_time::staff_day(now),
+                                Counter::CodesRedeemed,
+                                1,
+                            )
+                            .await?;
                             row.redeemed()?
                         } else {
                             RedeemOutcome::AlreadyUsed
@@ -332,7 +338,13 @@ impl Storage for PostgresStorage {
             )
             .await?;
         if changed == 1 {
-            bump(&transaction, &utc_day(now), Counter::CodesExpired, 1).await?;
+            bump(
+                &transaction,
+                &crate::staff_time::staff_day(now),
+                Counter::CodesExpired,
+                1,
+            )
+            .await?;
         }
         transaction.commit().await?;
         Ok(changed == 1)
@@ -386,7 +398,7 @@ impl Storage for PostgresStorage {
                 .await?;
             inserted += u32::try_from(changed).unwrap_or(0);
         }
-        let day = utc_day(now);
+        let day = crate::staff_time::staff_day(now);
         bump(&transaction, &day, Counter::Uploads, 1).await?;
         bump(
             &transaction,
@@ -508,7 +520,7 @@ impl Storage for PostgresStorage {
                 .await?;
             bump(
                 &transaction,
-                &utc_day(file.created_ms / 1000),
+                &crate::staff_time::staff_day(file.created_ms / 1000),
                 Counter::ExportFiles,
                 1,
             )
@@ -566,7 +578,13 @@ impl Storage for PostgresStorage {
             )
             .await?;
         for row in lapsed {
-            bump(&transaction, &utc_day(row.get(0)), Counter::CodesExpired, 1).await?;
+            bump(
+                &transaction,
+                &crate::staff_time::staff_day(row.get(0)),
+                Counter::CodesExpired,
+                1,
+            )
+            .await?;
         }
         transaction
             .execute("DELETE FROM codes WHERE expires_at < $1", &[&code_cutoff])

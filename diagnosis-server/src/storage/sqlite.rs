@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::shared::{EXPOSURES_BETWEEN, ReadRow, export_file, exposure, read_row, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
-    RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
+    RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
 use crate::{Error, Result};
 
@@ -316,7 +316,7 @@ impl Storage for SqliteStorage {
             if inserted == 1 {
                 bump(
                     &transaction,
-                    &utc_day(code.issued_at),
+                    &crate::staff_time::staff_day(code.issued_at),
                     Counter::CodesIssued,
                     1,
                 )?;
@@ -354,7 +354,12 @@ impl Storage for SqliteStorage {
                             params![code_hash, now],
                         )?;
                         if updated == 1 {
-                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1)?;
+                            bump(
+                                &transaction,
+                                &crate::staff_time::staff_day(now),
+                                Counter::CodesRedeemed,
+                                1,
+                            )?;
                             row.redeemed()?
                         } else {
                             RedeemOutcome::AlreadyUsed
@@ -459,7 +464,12 @@ impl Storage for SqliteStorage {
                 params![id, now],
             )?;
             if changed == 1 {
-                bump(&transaction, &utc_day(now), Counter::CodesExpired, 1)?;
+                bump(
+                    &transaction,
+                    &crate::staff_time::staff_day(now),
+                    Counter::CodesExpired,
+                    1,
+                )?;
             }
             transaction.commit()?;
             Ok(changed == 1)
@@ -506,7 +516,7 @@ impl Storage for SqliteStorage {
                     .unwrap_or(0);
                 }
             }
-            let day = utc_day(now);
+            let day = crate::staff_time::staff_day(now);
             bump(&transaction, &day, Counter::Uploads, 1)?;
             bump(
                 &transaction,
@@ -622,7 +632,7 @@ impl Storage for SqliteStorage {
                         file.created_ms
                     ],
                 )?;
-                bump(&transaction, &utc_day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
+                bump(&transaction, &crate::staff_time::staff_day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
             }
             transaction.commit()?;
             Ok(())
@@ -673,7 +683,7 @@ impl Storage for SqliteStorage {
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             for (expires_at,) in lapsed {
-                bump(&transaction, &utc_day(expires_at), Counter::CodesExpired, 1)?;
+                bump(&transaction, &crate::staff_time::staff_day(expires_at), Counter::CodesExpired, 1)?;
             }
             transaction.execute("DELETE FROM codes WHERE expires_at < ?1", [code_cutoff])?;
             transaction.execute("DELETE FROM used_tokens WHERE expires_at < ?1", [code_cutoff])?;
