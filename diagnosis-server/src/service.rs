@@ -201,9 +201,11 @@ impl Services {
     // --- Health authority ---------------------------------------------------------------------
 
     /// Issues a verification code: 8 digits from the OS CSPRNG, valid 15 minutes, single use.
+    /// `issued_by` (a staff login name, or `API key <name>`) is stored with it for staff.
     pub async fn issue_code(
         &self,
         request: &IssueCodeRequest,
+        issued_by: &str,
     ) -> Result<std::result::Result<IssuedCode, AuthorityProblem>> {
         let now = self.now();
         for date in [&request.symptom_date, &request.test_date]
@@ -226,6 +228,7 @@ impl Services {
                 test_date: request.test_date.clone(),
                 issued_at: now,
                 expires_at: now + CODE_VALIDITY_SECONDS,
+                issued_by: issued_by.to_owned(),
             };
             if self.storage.insert_code(&new).await? {
                 return Ok(Ok(IssuedCode {

@@ -116,6 +116,11 @@ async fn login_issue_check_expire_statistics_logout() {
         .await;
     assert_eq!(status.status, StatusCode::OK);
     assert!(status.body.contains("data-state=\"valid\""));
+    assert_eq!(
+        between(&status.body, "<td id=\"issued-by\">", "<").unwrap(),
+        "tanaka",
+        "who issued it"
+    );
 
     // A phone redeems it; the status says so.
     let (verify_status, verified) = server.verify(&code).await;

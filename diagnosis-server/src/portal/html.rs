@@ -311,6 +311,7 @@ pub fn status_page(
                  <tr><th>{}</th><td id=\"state\" data-state=\"{state_id}\">{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td id=\"issued-by\">{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr></table>",
@@ -320,6 +321,11 @@ pub fn status_page(
                 ja_en(type_ja, type_en),
                 ja_en("発行", "Issued"),
                 escape(&display_time(status.issued_at)),
+                ja_en("発行者", "Issued by"),
+                status
+                    .issued_by
+                    .as_deref()
+                    .map_or_else(|| ja_en("不明", "Unknown"), escape),
                 ja_en("有効期限", "Valid until"),
                 escape(&display_time(status.expires_at)),
                 ja_en("使用", "Used"),
@@ -425,6 +431,7 @@ mod tests {
             expires_at: 1000,
             redeemed_at: None,
             expired_at: None,
+            issued_by: None,
         };
         assert_eq!(CodeState::of(&status, 999), CodeState::Valid);
         assert_eq!(CodeState::of(&status, 1000), CodeState::Expired);

@@ -31,8 +31,10 @@ CREATE TABLE IF NOT EXISTS codes (
     issued_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     redeemed_at BIGINT,
-    expired_at BIGINT
+    expired_at BIGINT,
+    issued_by TEXT
 );
+ALTER TABLE codes ADD COLUMN IF NOT EXISTS issued_by TEXT;
 CREATE TABLE IF NOT EXISTS used_tokens (
     token_id TEXT PRIMARY KEY,
     expires_at BIGINT NOT NULL
@@ -189,7 +191,8 @@ impl Storage for PostgresStorage {
         let inserted = transaction
             .execute(
                 "INSERT INTO codes (id, code_hash, test_type, symptom_date, test_date, issued_at,
-                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                 expires_at, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT DO NOTHING",
                 &[
                     &code.id,
                     &code.code_hash,
@@ -198,6 +201,7 @@ impl Storage for PostgresStorage {
                     &code.test_date,
                     &code.issued_at,
                     &code.expires_at,
+                    &code.issued_by,
                 ],
             )
             .await?;
@@ -308,7 +312,7 @@ impl Storage for PostgresStorage {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at
+                "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at, issued_by
                  FROM codes WHERE id = $1",
                 &[&id],
             )
@@ -322,6 +326,7 @@ impl Storage for PostgresStorage {
                 expires_at: row.get(3),
                 redeemed_at: row.get(4),
                 expired_at: row.get(5),
+                issued_by: row.get(6),
             })
         })
         .transpose()
