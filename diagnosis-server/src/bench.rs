@@ -185,7 +185,7 @@ async fn issue_codes(services: &crate::service::Services, count: usize) -> Resul
     };
     let mut codes = Vec::with_capacity(count);
     for _ in 0..count {
-        match services.issue_code(&request).await? {
+        match services.issue_code(&request, "benchmark").await? {
             Ok(issued) => codes.push(issued.code),
             Err(_) => return Err(Error::Config("a benchmark code was refused".into())),
         }

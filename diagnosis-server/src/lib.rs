@@ -68,6 +68,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod service;
+pub mod staff_time;
 pub mod storage;
 pub mod tokens;
 pub mod venues;

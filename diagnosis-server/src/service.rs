@@ -22,7 +22,8 @@ use crate::keys::ExportKeyRing;
 use crate::portal::auth::{LoginFailures, PasswordCheckers};
 use crate::publish::validate_keys;
 use crate::ratelimit::{ClientIdentifier, RateLimiter};
-use crate::storage::{CodeStatus, DailyStatistics, NewCode, RedeemOutcome, Storage, utc_day};
+use crate::staff_time::staff_day;
+use crate::storage::{CodeStatus, DailyStatistics, NewCode, RedeemOutcome, Storage};
 use crate::tokens::{
     CERTIFICATE_SECONDS, CertificateClaims, ISSUER, TOKEN_AUDIENCE, TOKEN_SECONDS, TokenClaims,
     TokenProblem, TokenSigner,
@@ -200,9 +201,11 @@ impl Services {
     // --- Health authority ---------------------------------------------------------------------
 
     /// Issues a verification code: 8 digits from the OS CSPRNG, valid 15 minutes, single use.
+    /// `issued_by` (a staff login name, or `API key <name>`) is stored with it for staff.
     pub async fn issue_code(
         &self,
         request: &IssueCodeRequest,
+        issued_by: &str,
     ) -> Result<std::result::Result<IssuedCode, AuthorityProblem>> {
         let now = self.now();
         for date in [&request.symptom_date, &request.test_date]
@@ -225,6 +228,7 @@ impl Services {
                 test_date: request.test_date.clone(),
                 issued_at: now,
                 expires_at: now + CODE_VALIDITY_SECONDS,
+                issued_by: issued_by.to_owned(),
             };
             if self.storage.insert_code(&new).await? {
                 return Ok(Ok(IssuedCode {
@@ -250,10 +254,11 @@ impl Services {
         self.storage.expire_code(id, self.now()).await
     }
 
-    /// Daily statistics of the last `days` days (today included).
+    /// Daily statistics of the last `days` days (today included), by day in the staff time
+    /// zone ([`crate::staff_time`]).
     pub async fn statistics(&self, days: u32) -> Result<Vec<DailyStatistics>> {
         let since = self.now() - i64::from(days.saturating_sub(1)) * 86_400;
-        self.storage.statistics(&utc_day(since)).await
+        self.storage.statistics(&staff_day(since)).await
     }
 
     // --- Phones -------------------------------------------------------------------------------
@@ -543,10 +548,11 @@ fn parse_date(text: &str) -> Option<time::Date> {
     time::Date::parse(text, &format).ok()
 }
 
-/// Parses `YYYY-MM-DD`, accepted when not after `now`'s day and at most 28 days before it.
+/// Parses `YYYY-MM-DD`, accepted when not after `now`'s day in the staff time zone
+/// ([`crate::staff_time`]) and at most 28 days before it.
 fn parse_recent_date(text: &str, now: i64) -> Option<time::Date> {
     let date = parse_date(text)?;
-    let today = time::OffsetDateTime::from_unix_timestamp(now).ok()?.date();
+    let today = crate::staff_time::staff_date(now);
     let age = (today - date).whole_days();
     (0..=28).contains(&age).then_some(date)
 }

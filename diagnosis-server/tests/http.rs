@@ -293,6 +293,10 @@ async fn authority_api_needs_a_key_and_reports_codes_and_statistics() {
         !status_body.to_string().contains(code),
         "the code is never shown again"
     );
+    assert!(
+        status_body.get("issuedBy").is_none(),
+        "who issued a code is for the portal only"
+    );
 
     let (status, verified) = server.verify(code).await;
     assert_eq!(status, 200);

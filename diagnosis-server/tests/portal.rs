@@ -116,6 +116,11 @@ async fn login_issue_check_expire_statistics_logout() {
         .await;
     assert_eq!(status.status, StatusCode::OK);
     assert!(status.body.contains("data-state=\"valid\""));
+    assert_eq!(
+        between(&status.body, "<td id=\"issued-by\">", "<").unwrap(),
+        "tanaka",
+        "who issued it"
+    );
 
     // A phone redeems it; the status says so.
     let (verify_status, verified) = server.verify(&code).await;
@@ -760,4 +765,63 @@ fn the_staff_command_adds_lists_and_removes_accounts() {
             .password_hash
     });
     assert!(auth::verify_password(&hash, password));
+}
+
+/// Staff work in Japan time: at 08:45 JST (23:45 UTC the day before) today's Japanese date is a
+/// valid test date, tomorrow's is not, and the statistics count the code on the Japanese day.
+#[tokio::test]
+async fn dates_in_forms_and_statistics_are_japan_time() {
+    let (server, mut browser) = portal_server().await;
+    // START is 2026-11-20 21:00 JST; 11 h 45 min later it is 2026-11-21 08:45 JST.
+    server.clock.advance(11 * 3600 + 45 * 60);
+    let now = server.server.services().now();
+    assert_eq!(
+        mimamori_diagnosis_server::storage::utc_day(now),
+        "2026-11-20"
+    );
+    browser.log_in("tanaka", PASSWORD).await;
+    let csrf = browser.session_csrf().await;
+    let page = browser
+        .post(
+            portal::CODES_PATH,
+            &[
+                ("csrf", &csrf),
+                ("test_type", "confirmed"),
+                ("symptom_date", "2026-11-20"),
+                ("test_date", "2026-11-21"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"issued-code\""));
+    assert!(page.body.contains("2026-11-21 09:00 JST"), "expiry in JST");
+    let page = browser
+        .post(
+            portal::CODES_PATH,
+            &[
+                ("csrf", &csrf),
+                ("test_type", "confirmed"),
+                ("symptom_date", ""),
+                ("test_date", "2026-11-22"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST, "tomorrow in Japan");
+    assert!(
+        page.body.contains("今日まで（日本時間）"),
+        "the form says which today"
+    );
+    let stats = browser.get(portal::STATS_PATH).await;
+    assert!(
+        stats.body.contains("日本時間の日付"),
+        "the table says which days"
+    );
+    let row = between(&stats.body, "<tr data-day=\"2026-11-21\">", "</tr>").unwrap();
+    assert!(row.contains("<td class=\"codes-issued\">1</td>"), "{row}");
+    assert!(
+        between(&stats.body, "<tr data-day=\"2026-11-20\">", "</tr>")
+            .is_none_or(|row| !row.contains("<td class=\"codes-issued\">1</td>")),
+        "not on the UTC day"
+    );
+    server.server.shutdown().await.unwrap();
 }

@@ -23,6 +23,7 @@ fn code(id: &str, hash: &str, expires_at: i64) -> NewCode {
         test_date: None,
         issued_at: NOW,
         expires_at,
+        issued_by: "tanaka".into(),
     }
 }
 
@@ -113,6 +114,7 @@ async fn suite(storage: Arc<dyn Storage>) {
         RedeemOutcome::Expired
     );
     let status = storage.code_status("a").await.unwrap().unwrap();
+    assert_eq!(status.issued_by.as_deref(), Some("tanaka"), "who issued it");
     assert_eq!(status.redeemed_at, Some(NOW + 10));
     assert_eq!(
         storage.code_status("c").await.unwrap().unwrap().expired_at,
@@ -766,4 +768,38 @@ async fn postgres_passes_the_storage_suite() {
         Some("staff")
     );
     drop(again);
+}
+
+/// A database made before codes recorded who issued them gets the column: its old codes show
+/// no issuer, new ones do.
+#[tokio::test]
+async fn sqlite_adds_the_issuer_column_to_an_older_database() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("old.sqlite3");
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE codes (id TEXT PRIMARY KEY, code_hash TEXT NOT NULL UNIQUE,
+             test_type TEXT NOT NULL, symptom_date TEXT, test_date TEXT,
+             issued_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, redeemed_at INTEGER,
+             expired_at INTEGER);
+             INSERT INTO codes (id, code_hash, test_type, issued_at, expires_at)
+             VALUES ('old', 'old-hash', 'likely', 1795176000, 1795176900);",
+        )
+        .unwrap();
+    drop(connection);
+    let storage = SqliteStorage::open(&path).await.unwrap();
+    let old = storage.code_status("old").await.unwrap().unwrap();
+    assert_eq!(old.issued_by, None);
+    assert!(
+        storage
+            .insert_code(&code("new", "new-hash", NOW + 900))
+            .await
+            .unwrap()
+    );
+    let new = storage.code_status("new").await.unwrap().unwrap();
+    assert_eq!(new.issued_by.as_deref(), Some("tanaka"));
+    drop(storage);
+    // Opening again does not add it twice.
+    SqliteStorage::open(&path).await.unwrap();
 }

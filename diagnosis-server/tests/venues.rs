@@ -486,3 +486,76 @@ async fn the_feed_is_signed_by_the_published_key_and_tampering_is_detected() {
     };
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// The portal's venue notices page shows a pending request as staff must judge it: the
+/// template by name (not its slug), the date and hours, and the room asked for (or every
+/// room), with the main menu and logout of every portal page.
+#[tokio::test]
+async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
+    use crate::common::staff::{Browser, STAFF_NAME, STAFF_PASSWORD, add_staff, between};
+    let server = start().await;
+    add_staff(&server).await;
+    let body = register(&server).await;
+    let manager_key = body["managerKey"].as_str().unwrap();
+    let mut request = notice("tokyo_cluster", "2026-11-20", 18, 20);
+    request["managerKey"] = json!(manager_key);
+    request["rooms"] = json!(["2階 大宴会場"]);
+    let (status, filed) = server.post("/venues/v1/notice-requests", &request).await;
+    assert_eq!(status, 202, "{filed}");
+    let mut whole_day =
+        json!({"template": "iwate_same_day", "date": "2026-11-19", "wholeDay": true});
+    whole_day["managerKey"] = json!(manager_key);
+    let (status, filed) = server.post("/venues/v1/notice-requests", &whole_day).await;
+    assert_eq!(status, 202, "{filed}");
+
+    let mut browser = Browser::new(server.server.base_url());
+    browser.log_in(STAFF_NAME, STAFF_PASSWORD).await;
+    let page = browser
+        .get(mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH)
+        .await;
+    assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.body);
+    let requests: Vec<&str> = page
+        .body
+        .split("<form class=\"box request\"")
+        .skip(1)
+        .collect();
+    assert_eq!(requests.len(), 2, "{}", page.body);
+    let cluster = requests
+        .iter()
+        .find(|r| r.contains("集団発生の疑い"))
+        .expect("the template by name");
+    assert_eq!(
+        between(cluster, "<dd class=\"rooms\">", "</dd>").unwrap(),
+        "2階 大宴会場"
+    );
+    assert!(
+        between(cluster, "<dd class=\"window\">", "</dd>")
+            .unwrap()
+            .contains("2026-11-20 18時〜20時")
+    );
+    let iwate = requests
+        .iter()
+        .find(|r| r.contains("同日利用のお知らせ（岩手県）"))
+        .expect("the template by name");
+    assert!(
+        between(iwate, "<dd class=\"rooms\">", "</dd>")
+            .unwrap()
+            .contains("全室")
+    );
+    for request in &requests {
+        let shown = request.split("</form>").next().unwrap();
+        assert!(
+            !shown.contains("tokyo_cluster") && !shown.contains("iwate_same_day"),
+            "no raw template id: {shown}"
+        );
+    }
+    for id in [
+        "nav-issue",
+        "nav-stats",
+        "nav-venues",
+        "nav-listing",
+        "logout",
+    ] {
+        assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+}

@@ -13,11 +13,11 @@ use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
 use crate::storage::{CodeStatus, DailyStatistics};
 
-/// Offset of the times shown to staff: Japan Standard Time, UTC+9 (no daylight saving).
-pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = 9 * 3600;
+/// Offset of the times shown to staff ([`crate::staff_time`]): Japan Standard Time, UTC+9.
+pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = crate::staff_time::STAFF_UTC_OFFSET_SECONDS;
 
 /// Name of the time zone shown after times.
-pub const DISPLAY_TIME_ZONE: &str = "JST";
+pub const DISPLAY_TIME_ZONE: &str = crate::staff_time::STAFF_TIME_ZONE_NAME;
 
 /// The stylesheet (served at [`super::STYLESHEET_PATH`]; the CSP allows only same-origin styles).
 pub const STYLESHEET: &str = "\
@@ -146,8 +146,8 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
             "Test date (when the onset is unknown)"
         ),
         ja_en(
-            "日付は28日前から今日まで（UTC）。",
-            "Dates from 28 days ago up to today (UTC)."
+            "日付は28日前から今日まで（日本時間）。",
+            "Dates from 28 days ago up to today (Japan time)."
         ),
         ja_en("処理番号を発行", "Issue code"),
     );
@@ -311,6 +311,7 @@ pub fn status_page(
                  <tr><th>{}</th><td id=\"state\" data-state=\"{state_id}\">{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
+                 <tr><th>{}</th><td id=\"issued-by\">{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr>\
                  <tr><th>{}</th><td>{}</td></tr></table>",
@@ -320,6 +321,11 @@ pub fn status_page(
                 ja_en(type_ja, type_en),
                 ja_en("発行", "Issued"),
                 escape(&display_time(status.issued_at)),
+                ja_en("発行者", "Issued by"),
+                status
+                    .issued_by
+                    .as_deref()
+                    .map_or_else(|| ja_en("不明", "Unknown"), escape),
                 ja_en("有効期限", "Valid until"),
                 escape(&display_time(status.expires_at)),
                 ja_en("使用", "Used"),
@@ -354,7 +360,10 @@ pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
     let _ = write!(
         body,
         "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        ja_en("直近14日間（UTCの日付）", "The last 14 days (UTC days)"),
+        ja_en(
+            "直近14日間（日本時間の日付）",
+            "The last 14 days (days in Japan time, JST)"
+        ),
         ja_en("日付", "Day"),
         ja_en("処理番号の発行", "Codes issued"),
         ja_en("使用", "Redeemed"),
@@ -422,6 +431,7 @@ mod tests {
             expires_at: 1000,
             redeemed_at: None,
             expired_at: None,
+            issued_by: None,
         };
         assert_eq!(CodeState::of(&status, 999), CodeState::Valid);
         assert_eq!(CodeState::of(&status, 1000), CodeState::Expired);

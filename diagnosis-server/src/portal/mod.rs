@@ -287,7 +287,7 @@ async fn issue(
         symptom_date: date(&form.symptom_date),
         test_date: date(&form.test_date),
     };
-    match services.issue_code(&request).await {
+    match services.issue_code(&request, staff.name()).await {
         Ok(Ok(issued)) => {
             tracing::info!("a verification code was issued through the portal");
             page(

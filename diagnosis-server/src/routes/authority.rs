@@ -93,14 +93,17 @@ impl<S: ServicesState> FromRequestParts<S> for AuthorityKey {
     }
 }
 
-async fn issue_code(_: AuthorityKey, State(services): State<AppState>, body: Bytes) -> Response {
+async fn issue_code(key: AuthorityKey, State(services): State<AppState>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<IssueCodeRequest>(&body) else {
         return json(
             400,
             &value!({"error": "expected {\"testType\": \"confirmed\"|\"likely\"|\"negative\", \"symptomDate\"?: \"YYYY-MM-DD\", \"testDate\"?: \"YYYY-MM-DD\"}"}),
         );
     };
-    match services.issue_code(&request).await {
+    match services
+        .issue_code(&request, &format!("API key {}", key.name))
+        .await
+    {
         Ok(Ok(issued)) => json(200, &issued),
         Ok(Err(AuthorityProblem::BadDate)) => json(
             400,

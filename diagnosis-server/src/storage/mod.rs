@@ -55,6 +55,8 @@ pub struct NewCode {
     pub issued_at: i64,
     /// When it stops being valid.
     pub expires_at: i64,
+    /// Who issued it: the member of staff's login name, or `API key <name>`.
+    pub issued_by: String,
 }
 
 /// What redeeming a code found.
@@ -95,6 +97,10 @@ pub struct CodeStatus {
     pub redeemed_at: Option<i64>,
     /// When staff expired it, if they did.
     pub expired_at: Option<i64>,
+    /// Who issued it (unknown for codes issued before the server recorded it). Shown to staff
+    /// in the portal only, never in the API's JSON.
+    #[serde(skip)]
+    pub issued_by: Option<String>,
 }
 
 /// One published key as stored.
@@ -155,7 +161,7 @@ pub struct RetentionOutcome {
     pub files_deleted: Vec<ExportFileRecord>,
 }
 
-/// Counters of one UTC day.
+/// Counters of one day in the staff time zone ([`crate::staff_time`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DailyStatistics {

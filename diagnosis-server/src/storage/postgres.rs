@@ -12,7 +12,7 @@ use super::shared::{EXPOSURES_BETWEEN, export_file, exposure};
 use super::sqlite::{CodeRow, Counter};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
-    RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
+    RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
 use crate::{Error, Result};
 
@@ -31,8 +31,10 @@ CREATE TABLE IF NOT EXISTS codes (
     issued_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
     redeemed_at BIGINT,
-    expired_at BIGINT
+    expired_at BIGINT,
+    issued_by TEXT
 );
+ALTER TABLE codes ADD COLUMN IF NOT EXISTS issued_by TEXT;
 CREATE TABLE IF NOT EXISTS used_tokens (
     token_id TEXT PRIMARY KEY,
     expires_at BIGINT NOT NULL
@@ -189,7 +191,8 @@ impl Storage for PostgresStorage {
         let inserted = transaction
             .execute(
                 "INSERT INTO codes (id, code_hash, test_type, symptom_date, test_date, issued_at,
-                 expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                 expires_at, issued_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT DO NOTHING",
                 &[
                     &code.id,
                     &code.code_hash,
@@ -198,13 +201,14 @@ impl Storage for PostgresStorage {
                     &code.test_date,
                     &code.issued_at,
                     &code.expires_at,
+                    &code.issued_by,
                 ],
             )
             .await?;
         if inserted == 1 {
             bump(
                 &transaction,
-                &utc_day(code.issued_at),
+                &crate::staff_time::staff_day(code.issued_at),
                 Counter::CodesIssued,
                 1,
             )
@@ -242,7 +246,13 @@ impl Storage for PostgresStorage {
                             )
                             .await?;
                         if updated == 1 {
-                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1).await?;
+                            bump(
+                                &transaction,
+                                &crate::staff_time::staff_day(now),
+                                Counter::CodesRedeemed,
+                                1,
+                            )
+                            .await?;
                             row.redeemed()?
                         } else {
                             RedeemOutcome::AlreadyUsed
@@ -302,7 +312,7 @@ impl Storage for PostgresStorage {
         let client = self.pool.get().await?;
         let row = client
             .query_opt(
-                "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at
+                "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at, issued_by
                  FROM codes WHERE id = $1",
                 &[&id],
             )
@@ -316,6 +326,7 @@ impl Storage for PostgresStorage {
                 expires_at: row.get(3),
                 redeemed_at: row.get(4),
                 expired_at: row.get(5),
+                issued_by: row.get(6),
             })
         })
         .transpose()
@@ -332,7 +343,13 @@ impl Storage for PostgresStorage {
             )
             .await?;
         if changed == 1 {
-            bump(&transaction, &utc_day(now), Counter::CodesExpired, 1).await?;
+            bump(
+                &transaction,
+                &crate::staff_time::staff_day(now),
+                Counter::CodesExpired,
+                1,
+            )
+            .await?;
         }
         transaction.commit().await?;
         Ok(changed == 1)
@@ -386,7 +403,7 @@ impl Storage for PostgresStorage {
                 .await?;
             inserted += u32::try_from(changed).unwrap_or(0);
         }
-        let day = utc_day(now);
+        let day = crate::staff_time::staff_day(now);
         bump(&transaction, &day, Counter::Uploads, 1).await?;
         bump(
             &transaction,
@@ -508,7 +525,7 @@ impl Storage for PostgresStorage {
                 .await?;
             bump(
                 &transaction,
-                &utc_day(file.created_ms / 1000),
+                &crate::staff_time::staff_day(file.created_ms / 1000),
                 Counter::ExportFiles,
                 1,
             )
@@ -566,7 +583,13 @@ impl Storage for PostgresStorage {
             )
             .await?;
         for row in lapsed {
-            bump(&transaction, &utc_day(row.get(0)), Counter::CodesExpired, 1).await?;
+            bump(
+                &transaction,
+                &crate::staff_time::staff_day(row.get(0)),
+                Counter::CodesExpired,
+                1,
+            )
+            .await?;
         }
         transaction
             .execute("DELETE FROM codes WHERE expires_at < $1", &[&code_cutoff])

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use super::shared::{EXPOSURES_BETWEEN, ReadRow, export_file, exposure, read_row, sqlite};
 use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
-    RetentionOutcome, Storage, StoredExposure, test_type_from_str, utc_day,
+    RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
 use crate::{Error, Result};
 
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS codes (
     issued_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     redeemed_at INTEGER,
-    expired_at INTEGER
+    expired_at INTEGER,
+    issued_by TEXT
 );
 CREATE TABLE IF NOT EXISTS used_tokens (
     token_id TEXT PRIMARY KEY,
@@ -232,11 +233,25 @@ fn open_blocking(path: &Path) -> Result<Connection> {
         )));
     }
     connection.execute_batch(SCHEMA)?;
+    add_issued_by_column(&connection)?;
     connection.execute_batch(super::staff::SQLITE_SCHEMA)?;
     connection.execute_batch(super::venues::SQLITE_SCHEMA)?;
     connection.pragma_update(None, "application_id", APPLICATION_ID)?;
     connection.pragma_update(None, "user_version", 1)?;
     Ok(connection)
+}
+
+/// Databases made before codes recorded who issued them get the column (empty for old codes).
+fn add_issued_by_column(connection: &Connection) -> Result<()> {
+    let has_column: bool = connection.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('codes') WHERE name = 'issued_by'",
+        [],
+        |row| row.get(0),
+    )?;
+    if !has_column {
+        connection.execute_batch("ALTER TABLE codes ADD COLUMN issued_by TEXT")?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -302,7 +317,8 @@ impl Storage for SqliteStorage {
             let transaction = connection.transaction()?;
             let inserted = transaction.execute(
                 "INSERT INTO codes (id, code_hash, test_type, symptom_date, test_date, issued_at,
-                 expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                 expires_at, issued_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT DO NOTHING",
                 params![
                     code.id,
                     code.code_hash,
@@ -310,13 +326,14 @@ impl Storage for SqliteStorage {
                     code.symptom_date,
                     code.test_date,
                     code.issued_at,
-                    code.expires_at
+                    code.expires_at,
+                    code.issued_by
                 ],
             )?;
             if inserted == 1 {
                 bump(
                     &transaction,
-                    &utc_day(code.issued_at),
+                    &crate::staff_time::staff_day(code.issued_at),
                     Counter::CodesIssued,
                     1,
                 )?;
@@ -354,7 +371,12 @@ impl Storage for SqliteStorage {
                             params![code_hash, now],
                         )?;
                         if updated == 1 {
-                            bump(&transaction, &utc_day(now), Counter::CodesRedeemed, 1)?;
+                            bump(
+                                &transaction,
+                                &crate::staff_time::staff_day(now),
+                                Counter::CodesRedeemed,
+                                1,
+                            )?;
                             row.redeemed()?
                         } else {
                             RedeemOutcome::AlreadyUsed
@@ -415,9 +437,18 @@ impl Storage for SqliteStorage {
     async fn code_status(&self, id: &str) -> Result<Option<CodeStatus>> {
         let id = id.to_owned();
         self.with(move |connection| {
-            let row: Option<(String, String, i64, i64, Option<i64>, Option<i64>)> = connection
+            type Row = (
+                String,
+                String,
+                i64,
+                i64,
+                Option<i64>,
+                Option<i64>,
+                Option<String>,
+            );
+            let row: Option<Row> = connection
                 .query_row(
-                    "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at
+                    "SELECT id, test_type, issued_at, expires_at, redeemed_at, expired_at, issued_by
                      FROM codes WHERE id = ?1",
                     [id],
                     |row| {
@@ -428,12 +459,13 @@ impl Storage for SqliteStorage {
                             row.get(3)?,
                             row.get(4)?,
                             row.get(5)?,
+                            row.get(6)?,
                         ))
                     },
                 )
                 .optional()?;
             row.map(
-                |(id, test_type, issued_at, expires_at, redeemed_at, expired_at)| {
+                |(id, test_type, issued_at, expires_at, redeemed_at, expired_at, issued_by)| {
                     Ok(CodeStatus {
                         id,
                         test_type: test_type_from_str(&test_type)?,
@@ -441,6 +473,7 @@ impl Storage for SqliteStorage {
                         expires_at,
                         redeemed_at,
                         expired_at,
+                        issued_by,
                     })
                 },
             )
@@ -459,7 +492,12 @@ impl Storage for SqliteStorage {
                 params![id, now],
             )?;
             if changed == 1 {
-                bump(&transaction, &utc_day(now), Counter::CodesExpired, 1)?;
+                bump(
+                    &transaction,
+                    &crate::staff_time::staff_day(now),
+                    Counter::CodesExpired,
+                    1,
+                )?;
             }
             transaction.commit()?;
             Ok(changed == 1)
@@ -506,7 +544,7 @@ impl Storage for SqliteStorage {
                     .unwrap_or(0);
                 }
             }
-            let day = utc_day(now);
+            let day = crate::staff_time::staff_day(now);
             bump(&transaction, &day, Counter::Uploads, 1)?;
             bump(
                 &transaction,
@@ -622,7 +660,7 @@ impl Storage for SqliteStorage {
                         file.created_ms
                     ],
                 )?;
-                bump(&transaction, &utc_day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
+                bump(&transaction, &crate::staff_time::staff_day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
             }
             transaction.commit()?;
             Ok(())
@@ -673,7 +711,7 @@ impl Storage for SqliteStorage {
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             for (expires_at,) in lapsed {
-                bump(&transaction, &utc_day(expires_at), Counter::CodesExpired, 1)?;
+                bump(&transaction, &crate::staff_time::staff_day(expires_at), Counter::CodesExpired, 1)?;
             }
             transaction.execute("DELETE FROM codes WHERE expires_at < ?1", [code_cutoff])?;
             transaction.execute("DELETE FROM used_tokens WHERE expires_at < ?1", [code_cutoff])?;

@@ -360,24 +360,47 @@ pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationF
     layout("コード発行完了", "QR codes issued", &body)
 }
 
+/// A template's name for staff and operators, Japanese and English.
+fn template_label(template: NoticeTemplate) -> (&'static str, &'static str) {
+    match template {
+        NoticeTemplate::TokyoPositiveVisitor => (
+            "テンプレート1：陽性者の利用",
+            "Template 1: a positive person visited",
+        ),
+        NoticeTemplate::TokyoCluster => (
+            "テンプレート2：集団発生の疑い",
+            "Template 2: suspected cluster",
+        ),
+        NoticeTemplate::IwateSameDay => ("同日利用のお知らせ（岩手県）", "Same-day notice (Iwate)"),
+        _ => ("その他のテンプレート", "Other template"),
+    }
+}
+
+/// A requested notice's template by name (the slug itself only when it names no template).
+fn template_name_html(slug: &str) -> String {
+    match NoticeTemplate::from_slug(slug) {
+        Ok(template) => {
+            let (ja, en) = template_label(template);
+            ja_en(ja, en)
+        }
+        Err(_) => escape(slug),
+    }
+}
+
+/// The rooms a notice asks for: the labels, or every room when none was chosen.
+fn rooms_html(rooms: &[String]) -> String {
+    if rooms.is_empty() {
+        ja_en("全室", "All rooms")
+    } else {
+        escape(&rooms.join("、"))
+    }
+}
+
 fn template_options() -> String {
     NoticeTemplate::ALL
         .iter()
         .map(|template| {
-            let (ja, en) = match template {
-                NoticeTemplate::TokyoPositiveVisitor => (
-                    "テンプレート1：陽性者の利用",
-                    "Template 1: a positive person visited",
-                ),
-                NoticeTemplate::TokyoCluster => (
-                    "テンプレート2：集団発生の疑い",
-                    "Template 2: suspected cluster",
-                ),
-                NoticeTemplate::IwateSameDay => {
-                    ("同日利用のお知らせ（岩手県）", "Same-day notice (Iwate)")
-                }
-                _ => ("その他のテンプレート", "Other template"),
-            };
+            let (ja, en) = template_label(*template);
             format!(
                 "<option value=\"{}\">{} / {}</option>",
                 template.slug(),
@@ -513,18 +536,27 @@ pub(crate) fn portal_page(
         };
         let _ = write!(
             body,
-            "<form class=\"box\" method=\"post\" action=\"{PORTAL_DECIDE_PATH}\">\
+            "<form class=\"box request\" method=\"post\" action=\"{PORTAL_DECIDE_PATH}\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
-             <p><strong>{}</strong> ({}) — {} {} {} — {} {}</p>\
+             <p><strong>{}</strong> ({})</p><dl>\
+             <dt>{}</dt><dd class=\"template\">{}</dd>\
+             <dt>{}</dt><dd class=\"window\">{} {}</dd>\
+             <dt>{}</dt><dd class=\"rooms\">{}</dd>\
+             <dt>{}</dt><dd class=\"requested\">{} {}</dd></dl>\
              <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button> \
              <button type=\"submit\" name=\"decision\" value=\"reject\">{}</button></form>",
             escape(csrf),
             escape(&request.id),
             escape(&request.venue_name),
             escape(&request.registration_id),
-            escape(&request.notice.template),
+            ja_en("テンプレート", "Template"),
+            template_name_html(&request.notice.template),
+            ja_en("対象日時", "When (JST)"),
             escape(&request.notice.date),
             escape(&window),
+            ja_en("対象の部屋・エリア", "Rooms"),
+            rooms_html(&request.notice.rooms),
+            ja_en("依頼者", "Requested by"),
             escape(&request.requested_by),
             escape(&display_time(request.requested_at)),
             ja_en("承認して公開", "Approve and publish"),
