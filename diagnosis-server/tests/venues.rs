@@ -486,3 +486,65 @@ async fn the_feed_is_signed_by_the_published_key_and_tampering_is_detected() {
     };
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// Posts the HTML registration form; the status and the page.
+async fn register_with_form(server: &TestServer) -> (u16, String) {
+    let fields = [
+        ("venueType", "restaurant_bar"),
+        ("capacity", "11_50"),
+        ("name", "居酒屋もしサポ"),
+        ("postalCode", "020-8570"),
+        ("address1", "岩手県盛岡市内丸10番1号"),
+        ("address2", ""),
+        ("phone", "019-629-5487"),
+        ("email", "owner@example.jp"),
+        ("consent", "on"),
+        ("rooms", "1階\n2階"),
+        ("defaultStayMinutes", "90"),
+    ];
+    let response = server
+        .client
+        .post(server.url("/venues/register"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
+    let server = common::start_with(|config| {
+        config.public_url = Some("https://venues.example.jp:8443/".into());
+    })
+    .await;
+    let body = register(&server).await;
+    for room in body["rooms"].as_array().unwrap() {
+        let url = room["qrUrl"].as_str().unwrap();
+        assert!(
+            url.starts_with("https://venues.example.jp:8443/v/#"),
+            "{url}"
+        );
+        assert!(VenueQr::parse(url, &keys(&server).await).is_ok());
+    }
+    let (status, page) = register_with_form(&server).await;
+    assert_eq!(status, 201, "{page}");
+    assert!(
+        page.contains("QRコードを読み取ると https://venues.example.jp:8443/v/ が開きます。"),
+        "{page}"
+    );
+    assert!(page.contains("Scanning a QR code opens https://venues.example.jp:8443/v/."));
+    assert!(!page.contains("id=\"qr-host-local\""), "{page}");
+
+    // Without a public URL the codes point to localhost, and the page says not to post them.
+    let local = start().await;
+    let (status, page) = register_with_form(&local).await;
+    assert_eq!(status, 201, "{page}");
+    assert!(
+        page.contains("Scanning a QR code opens https://localhost/v/."),
+        "{page}"
+    );
+    assert!(page.contains("id=\"qr-host-local\""), "{page}");
+    assert!(page.contains("--public-url"), "{page}");
+}
