@@ -548,3 +548,60 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
     assert!(page.contains("id=\"qr-host-local\""), "{page}");
     assert!(page.contains("--public-url"), "{page}");
 }
+
+#[tokio::test]
+async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
+    use mimamori_diagnosis_server::checkin_page::{
+        CHECK_IN_APP_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_STYLESHEET_PATH,
+        CONTENT_SECURITY_POLICY,
+    };
+    let server = start().await;
+    let files = [
+        (CHECK_IN_PREFIX, "text/html", "index.html"),
+        (CHECK_IN_APP_PATH, "text/javascript", "app.js"),
+        (
+            CHECK_IN_PROTOCOL_PATH,
+            "text/javascript",
+            "venue-protocol.js",
+        ),
+        (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
+    ];
+    for (path, media_type, file) in files {
+        let response = server.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert!(header("content-type").starts_with(media_type), "{path}");
+        assert_eq!(header("content-security-policy"), CONTENT_SECURITY_POLICY);
+        assert_eq!(header("referrer-policy"), "no-referrer");
+        assert_eq!(header("x-frame-options"), "DENY");
+        let body = response.bytes().await.unwrap();
+        let on_disk =
+            std::fs::read(format!("{}/web/v/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(
+            body.as_ref(),
+            on_disk.as_slice(),
+            "{path} is the embedded file"
+        );
+    }
+    for needed in [
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(CONTENT_SECURITY_POLICY.contains(needed), "{needed}");
+    }
+    assert!(!CONTENT_SECURITY_POLICY.contains("unsafe"));
+    let page = String::from_utf8(server.get_bytes(CHECK_IN_PREFIX).await.1).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));
+    assert!(page.contains("<script type=\"module\" src=\"app.js\">"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no other origin"
+    );
+}

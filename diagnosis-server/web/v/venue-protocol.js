@@ -257,7 +257,7 @@ export async function importPublicKey(text) {
   }
 }
 
-/** The key's raw uncompressed point as hex: what the page pins and shows the user. */
+/** SHA-256 of the key's raw uncompressed point, as hex: what the page pins and shows the user. */
 export async function keyFingerprint(key) {
   const raw = new Uint8Array(await subtle.exportKey("raw", key));
   return toHex(new Uint8Array(await subtle.digest("SHA-256", raw)));
@@ -286,14 +286,15 @@ function rawSignature(signature) {
   return at === s.length ? out : null;
 }
 
-async function verifiesWithAny(keys, context, message, signature) {
+/** The first of `keys` that verifies `signature` of `context || message`, or null. */
+async function verifyingKey(keys, context, message, signature) {
   const raw = rawSignature(signature);
-  if (!raw) return false;
+  if (!raw) return null;
   const signed = concat(context, message);
   for (const key of keys) {
-    if (await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, raw, signed)) return true;
+    if (await subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, raw, signed)) return key;
   }
-  return false;
+  return null;
 }
 
 // --- the QR payload ---------------------------------------------------------------------------
@@ -352,7 +353,7 @@ export function decodePayload(bytes) {
 /**
  * Reads the text of a scanned QR code (`https://<host>/v/#...`) and verifies it with the
  * authority's `publicKeys` (from {@link importPublicKey}). Returns {host, payload,
- * payloadBytes}; throws {@link VenueError} `invalid-qr` or `qr-not-verified`.
+ * payloadBytes, key}; throws {@link VenueError} `invalid-qr` or `qr-not-verified`.
  */
 export async function parseQrUrl(text, publicKeys) {
   text = trim(text);
@@ -377,7 +378,7 @@ export async function parseQrUrl(text, publicKeys) {
 
 /**
  * Reads the fragment of the page's own URL (`location.hash` without its `#`) and verifies it
- * with `publicKeys`. Returns {payload, payloadBytes}.
+ * with `publicKeys`. Returns {payload, payloadBytes, key} (`key`: the one that verified it).
  */
 export async function parseFragment(fragment, publicKeys) {
   const signed = base64urlDecode(fragment);
@@ -391,13 +392,14 @@ export async function parseFragment(fragment, publicKeys) {
   );
   if (envelope.signature.length !== 64) throw invalidQr("the code carries no valid signature");
   const payload = decodePayload(envelope.payload);
-  if (!(await verifiesWithAny(publicKeys, QR_SIGNATURE_CONTEXT, envelope.payload, envelope.signature))) {
+  const key = await verifyingKey(publicKeys, QR_SIGNATURE_CONTEXT, envelope.payload, envelope.signature);
+  if (!key) {
     throw new VenueError(
       "qr-not-verified",
       "the code is not signed by this health authority's key, or it was altered",
     );
   }
-  return { payload, payloadBytes: envelope.payload };
+  return { payload, payloadBytes: envelope.payload, key };
 }
 
 // --- hour-slot tags and notice keys -----------------------------------------------------------
@@ -634,7 +636,7 @@ export async function parseFeed(bytes, publicKeys) {
   }
   let verified = false;
   for (const { signature } of signatures) {
-    if (await verifiesWithAny(publicKeys, FEED_SIGNATURE_CONTEXT, signed.feed, signature)) {
+    if (await verifyingKey(publicKeys, FEED_SIGNATURE_CONTEXT, signed.feed, signature)) {
       verified = true;
       break;
     }
