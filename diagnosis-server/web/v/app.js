@@ -51,6 +51,7 @@ async function qrKeys() {
 
 async function start() {
   const status = document.getElementById("status");
+  document.getElementById("venue").hidden = true;
   const fragment = location.hash.replace(/^#/, "");
   try {
     if (!fragment) throw new VenueError("no-code", "the URL has no fragment");
@@ -69,4 +70,6 @@ async function start() {
   }
 }
 
+// A code scanned while the page is open replaces the fragment without reloading.
+window.addEventListener("hashchange", start);
 start();
