@@ -605,3 +605,112 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
         "no other origin"
     );
 }
+
+/// Node for the cross-tests with the check-in page's JavaScript; `None` (the test then prints
+/// "skipped") when it is missing, unless `MIMAMORI_REQUIRE_NODE=1` (scripts/test, CI).
+fn node() -> Option<std::path::PathBuf> {
+    let found = common::browser::find_binary("MIMAMORI_NODE", &["node", "nodejs"]);
+    if found.is_none() {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_NODE").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_NODE=1 but node is missing (apt-get install nodejs)"
+        );
+        eprintln!("skipped: node not found (MIMAMORI_REQUIRE_NODE=1 fails instead)");
+    }
+    found
+}
+
+#[tokio::test]
+async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript() {
+    let Some(node) = node() else { return };
+    let server = start().await;
+    let body = register(&server).await;
+    // A notice for the second room only, 18:00-20:00 JST on 2026-11-20.
+    let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
+    request["traceCode"] = body["traceCode"].clone();
+    request["rooms"] = json!(["2階 大宴会場"]);
+    let (status, answer) = server
+        .authority_post("/api/v1/authority/venues/notices", request)
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let feed_bytes = feed_bytes(&server).await;
+    let published: PublishedVenueKeys =
+        common::json_from(server.client.get(server.url(KEYS_PATH))).await;
+
+    // (id, room, arrived, left): in the room and hours; the other room at the same time; the
+    // same room the day before; the same room just after the window.
+    let visits = [
+        ("in the window", 1, SEVEN_PM_JST, SEVEN_PM_JST + 1800),
+        ("other room", 0, SEVEN_PM_JST, SEVEN_PM_JST + 1800),
+        (
+            "day before",
+            1,
+            SEVEN_PM_JST - 86_400,
+            SEVEN_PM_JST - 86_400 + 1800,
+        ),
+        ("after", 1, SEVEN_PM_JST + 3600, SEVEN_PM_JST + 7200),
+    ];
+    let input = json!({
+        "qrKeys": published.qr_keys,
+        "feedKeys": published.feed_keys,
+        "feedBase64": BASE64.encode(&feed_bytes),
+        "visits": visits.iter().map(|(id, room, arrived, left)| json!({
+            "id": id,
+            "qrUrl": body["rooms"][*room]["qrUrl"],
+            "arrived": arrived,
+            "left": left,
+        })).collect::<Vec<_>>(),
+    });
+    let script = format!("{}/web/tests/match-feed.mjs", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new(node)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.to_string().as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let javascript: Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // Core, on the same feed and visits.
+    let feed = NoticeFeed::parse(&feed_bytes, &keys(&server).await).unwrap();
+    let mut rust_visits = Vec::new();
+    for (id, room, arrived, left) in visits {
+        let url = body["rooms"][room]["qrUrl"].as_str().unwrap();
+        let qr = VenueQr::parse(url, &keys(&server).await).unwrap();
+        rust_visits.push(Visit::new(id, qr, arrived, left).unwrap());
+    }
+    let report = match_visits(&rust_visits, &feed);
+    assert_eq!(report.matches.len(), 1);
+    let core = &report.matches[0];
+    assert_eq!(core.visit_ids, ["in the window"]);
+    let window = core.body.window();
+    assert_eq!(
+        javascript,
+        json!({
+            "matches": [{
+                "noticeId": core.notice_id_hex(),
+                "visitIds": ["in the window"],
+                "role": "visitor",
+                "template": core.body.template().code(),
+                "date": window.date().to_string(),
+                "fromHour": window.from_hour(),
+                "toHour": window.to_hour(),
+                "issuer": core.body.issuer(),
+                "contactPhone": core.body.contact_phone(),
+                "venueName": core.body.venue_name(),
+            }],
+            "rejectedEntries": report.rejected_entries,
+        })
+    );
+}
