@@ -21,6 +21,9 @@ pub const CHECK_IN_APP_PATH: &str = "/v/app.js";
 /// The venue protocol module the script imports.
 pub const CHECK_IN_PROTOCOL_PATH: &str = "/v/venue-protocol.js";
 
+/// The wording of notices, the module the script renders matched notices with.
+pub const CHECK_IN_NOTICE_TEXT_PATH: &str = "/v/notice-text.js";
+
 /// The page's stylesheet.
 pub const CHECK_IN_STYLESHEET_PATH: &str = "/v/style.css";
 
@@ -40,7 +43,7 @@ struct PageFile {
 }
 
 /// Every file of the check-in page.
-static FILES: [PageFile; 4] = [
+static FILES: [PageFile; 5] = [
     PageFile {
         path: CHECK_IN_PREFIX,
         content_type: "text/html; charset=utf-8",
@@ -55,6 +58,11 @@ static FILES: [PageFile; 4] = [
         path: CHECK_IN_PROTOCOL_PATH,
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../web/v/venue-protocol.js"),
+    },
+    PageFile {
+        path: CHECK_IN_NOTICE_TEXT_PATH,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../web/v/notice-text.js"),
     },
     PageFile {
         path: CHECK_IN_STYLESHEET_PATH,
@@ -83,6 +91,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             CHECK_IN_PROTOCOL_PATH,
             get(|| async { serve(CHECK_IN_PROTOCOL_PATH) }),
+        )
+        .route(
+            CHECK_IN_NOTICE_TEXT_PATH,
+            get(|| async { serve(CHECK_IN_NOTICE_TEXT_PATH) }),
         )
         .route(
             CHECK_IN_STYLESHEET_PATH,
@@ -125,6 +137,7 @@ mod tests {
             CHECK_IN_PREFIX,
             CHECK_IN_APP_PATH,
             CHECK_IN_PROTOCOL_PATH,
+            CHECK_IN_NOTICE_TEXT_PATH,
             CHECK_IN_STYLESHEET_PATH,
         ] {
             assert_eq!(serve(path).status(), StatusCode::OK, "{path}");

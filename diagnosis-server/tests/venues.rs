@@ -552,8 +552,8 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 #[tokio::test]
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
-        CHECK_IN_APP_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_STYLESHEET_PATH,
-        CONTENT_SECURITY_POLICY,
+        CHECK_IN_APP_PATH, CHECK_IN_NOTICE_TEXT_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
     let files = [
@@ -563,6 +563,11 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             CHECK_IN_PROTOCOL_PATH,
             "text/javascript",
             "venue-protocol.js",
+        ),
+        (
+            CHECK_IN_NOTICE_TEXT_PATH,
+            "text/javascript",
+            "notice-text.js",
         ),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
     ];
@@ -625,14 +630,21 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
     let Some(node) = node() else { return };
     let server = start().await;
     let body = register(&server).await;
-    // A notice for the second room only, 18:00-20:00 JST on 2026-11-20.
-    let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
-    request["traceCode"] = body["traceCode"].clone();
-    request["rooms"] = json!(["2階 大宴会場"]);
-    let (status, answer) = server
-        .authority_post("/api/v1/authority/venues/notices", request)
-        .await;
-    assert_eq!(status, 201, "{answer}");
+    // Notices for the second room only on 2026-11-20, one of each template: 18:00-20:00,
+    // 19:00-21:00 and the whole day.
+    for (template, from, to) in [
+        ("tokyo_positive_visitor", 18, 20),
+        ("tokyo_cluster", 19, 21),
+        ("iwate_same_day", 0, 24),
+    ] {
+        let mut request = notice(template, "2026-11-20", from, to);
+        request["traceCode"] = body["traceCode"].clone();
+        request["rooms"] = json!(["2階 大宴会場"]);
+        let (status, answer) = server
+            .authority_post("/api/v1/authority/venues/notices", request)
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
     let feed_bytes = feed_bytes(&server).await;
     let published: PublishedVenueKeys =
         common::json_from(server.client.get(server.url(KEYS_PATH))).await;
@@ -691,16 +703,23 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
         rust_visits.push(Visit::new(id, qr, arrived, left).unwrap());
     }
     let report = match_visits(&rust_visits, &feed);
-    assert_eq!(report.matches.len(), 1);
-    let core = &report.matches[0];
-    assert_eq!(core.visit_ids, ["in the window"]);
-    let window = core.body.window();
-    assert_eq!(
-        javascript,
-        json!({
-            "matches": [{
+    assert_eq!(report.matches.len(), 3, "one notice of each template");
+    let expected: Vec<Value> = report
+        .matches
+        .iter()
+        .map(|core| {
+            // Never the other room or another day; "after" (20:00-21:00) only where the window
+            // reaches past 20:00.
+            let expected_visits = if core.body.window().to_hour() > 20 {
+                vec!["in the window", "after"]
+            } else {
+                vec!["in the window"]
+            };
+            assert_eq!(core.visit_ids, expected_visits);
+            let window = core.body.window();
+            json!({
                 "noticeId": core.notice_id_hex(),
-                "visitIds": ["in the window"],
+                "visitIds": core.visit_ids,
                 "role": "visitor",
                 "template": core.body.template().code(),
                 "date": window.date().to_string(),
@@ -709,7 +728,15 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
                 "issuer": core.body.issuer(),
                 "contactPhone": core.body.contact_phone(),
                 "venueName": core.body.venue_name(),
-            }],
+                "ja": core.render(mimamori_venue::Language::Japanese),
+                "en": core.render(mimamori_venue::Language::English),
+            })
+        })
+        .collect();
+    assert_eq!(
+        javascript,
+        json!({
+            "matches": expected,
             "rejectedEntries": report.rejected_entries,
         })
     );

@@ -54,8 +54,8 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// Routes that serve HTML pages for people and are left out of the document: every path under
 /// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
 /// contact-listing page included), the venue operators' two forms and the result page's poster
-/// download buttons; and the residents' check-in page with its script, module and stylesheet
-/// ([`crate::checkin_page`]).
+/// download buttons; and the residents' check-in page with its script, stylesheet, protocol
+/// and notice-text modules ([`crate::checkin_page`]).
 pub const HTML_PAGES: &[&str] = &[
     REGISTER_PAGE_PATH,
     NOTICE_REQUEST_PAGE_PATH,
@@ -63,6 +63,7 @@ pub const HTML_PAGES: &[&str] = &[
     crate::checkin_page::CHECK_IN_PREFIX,
     crate::checkin_page::CHECK_IN_APP_PATH,
     crate::checkin_page::CHECK_IN_PROTOCOL_PATH,
+    crate::checkin_page::CHECK_IN_NOTICE_TEXT_PATH,
     crate::checkin_page::CHECK_IN_STYLESHEET_PATH,
 ];
 

@@ -3,7 +3,8 @@
 // standard input, {qrKeys: [PEM], feedKeys: [PEM], feedBase64, visits: [{id, qrUrl, arrived,
 // left, role}]}, verifies every QR URL and the feed with venue-protocol.js, matches, and prints
 // {matches: [{noticeId, visitIds, role, template, date, fromHour, toHour, issuer, contactPhone,
-// venueName}], rejectedEntries} as JSON. Run: node diagnosis-server/web/tests/match-feed.mjs
+// venueName, ja, en}], rejectedEntries} as JSON, `ja` and `en` being the notice's text from
+// notice-text.js. Run: node diagnosis-server/web/tests/match-feed.mjs
 import { webcrypto } from "node:crypto";
 
 globalThis.crypto ??= webcrypto;
@@ -11,6 +12,7 @@ globalThis.crypto ??= webcrypto;
 const { importPublicKey, matchVisits, parseFeed, parseQrUrl, toHex, visit } = await import(
   "../v/venue-protocol.js"
 );
+const { renderNotice } = await import("../v/notice-text.js");
 
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
@@ -38,6 +40,8 @@ console.log(
       issuer: body.issuer,
       contactPhone: body.contactPhone,
       venueName: body.venueName,
+      ja: renderNotice(body, "ja"),
+      en: renderNotice(body, "en"),
     })),
     rejectedEntries: report.rejectedEntries,
   }),
