@@ -132,9 +132,11 @@ pub struct Config {
     pub api_keys_file: Option<PathBuf>,
     /// Id of the export signing key (`verification_key_id`, e.g. a mobile country code).
     pub signing_key_id: String,
-    /// Host in venue QR URLs (`https://<host>/v/#...`); default: the host of
-    /// `public_base_url`, else `localhost`.
-    pub venue_authority_host: Option<String>,
+    /// The address residents and venue operators reach this server at, `https://<host>` or
+    /// `https://<host>:<port>` (no path): venue QR codes open `<public URL>/v/#...` and leaflets
+    /// print its notice-request page. `None`: the host of `public_base_url`, else `localhost`,
+    /// which no phone can open (a warning is logged at start; see [`Config::venue_qr_host`]).
+    pub public_url: Option<String>,
     /// The authority's name on venue posters and in notices.
     pub venue_authority_name: String,
     /// The authority's phone for questions about venue check-in (leaflet).
@@ -185,6 +187,7 @@ impl std::fmt::Debug for Config {
             )
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
+            .field("public_url", &self.public_url)
             .field("connection_limits", &self.connection_limits)
             .field("keys_dir", &self.keys_dir)
             .field("venue_keys_dir", &self.venue_keys_dir)
@@ -213,7 +216,7 @@ impl Config {
             bootstrap_api_key: None,
             api_keys_file: None,
             signing_key_id: "440".into(),
-            venue_authority_host: None,
+            public_url: None,
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
@@ -225,6 +228,24 @@ impl Config {
             trusted_proxies: Vec::new(),
             rate_limits: RateLimits::default(),
         }
+    }
+
+    /// The host (with its port, if any) that venue QR codes point to: that of
+    /// [`Config::public_url`], else the host of [`Config::public_base_url`], else `localhost`.
+    pub fn venue_qr_host(&self) -> String {
+        if let Some(host) = self
+            .public_url
+            .as_deref()
+            .and_then(|url| public_url_host(url).ok())
+        {
+            return host;
+        }
+        self.public_base_url
+            .as_deref()
+            .and_then(|url| url.split_once("://").map(|(_, rest)| rest))
+            .map(|rest| rest.split(['/', ':']).next().unwrap_or("").to_owned())
+            .filter(|host| !host.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned())
     }
 
     /// The database to use.
@@ -287,6 +308,9 @@ impl Config {
                 "the connection cap and the read timeouts must be above zero".into(),
             ));
         }
+        if let Some(url) = &self.public_url {
+            public_url_host(url)?;
+        }
         if self.health_authority_id.is_empty() {
             return Err(Error::Config(
                 "the health authority id must not be empty".into(),
@@ -294,6 +318,45 @@ impl Config {
         }
         self.rate_limits.validate()
     }
+}
+
+/// The host (and port, if any) of a public URL `https://<host>[:<port>][/]`, or why it is not
+/// one. A QR code names its host after `https://` and before `/v/`, so the URL may carry no
+/// path, query, fragment or user name.
+pub fn public_url_host(url: &str) -> Result<String> {
+    let rest = url.trim().strip_prefix("https://").ok_or_else(|| {
+        Error::Config(
+            "the public URL must start with https:// (phones open venue QR codes only over \
+             HTTPS), e.g. --public-url https://venues.example.jp"
+                .into(),
+        )
+    })?;
+    let host = rest.strip_suffix('/').unwrap_or(rest);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':');
+    if host.is_empty() || host.len() > 253 || !host.chars().all(allowed) {
+        return Err(Error::Config(
+            "the public URL must be https:// and a host name with an optional :port and no \
+             path, e.g. https://venues.example.jp"
+                .into(),
+        ));
+    }
+    Ok(host.to_ascii_lowercase())
+}
+
+/// Whether QR codes pointing to `host` (as [`Config::venue_qr_host`] gives it) open only on the
+/// machine that printed them: `localhost`, a `*.localhost` name or a loopback address, with or
+/// without a port.
+pub fn is_local_host(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|address| address.is_loopback() || address.is_unspecified())
 }
 
 #[cfg(test)]
@@ -333,6 +396,45 @@ mod tests {
             !text.contains("very-secret") && !text.contains("hunter2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_public_url_names_the_qr_host() {
+        let mut config = Config::new("/tmp/x");
+        assert_eq!(config.venue_qr_host(), "localhost");
+        config.public_base_url = Some("https://cdn.example.jp:8443/exports".into());
+        assert_eq!(config.venue_qr_host(), "cdn.example.jp");
+        config.public_url = Some("https://Venues.Example.jp:8443/".into());
+        assert!(config.validate().is_ok());
+        assert_eq!(config.venue_qr_host(), "venues.example.jp:8443");
+        for bad in [
+            "http://venues.example.jp",
+            "venues.example.jp",
+            "https://",
+            "https://venues.example.jp/v/",
+            "https://user@venues.example.jp",
+            "https://venues.example.jp?x=1",
+        ] {
+            config.public_url = Some(bad.into());
+            assert!(config.validate().is_err(), "{bad}");
+        }
+        for local in [
+            "localhost",
+            "LOCALHOST:8080",
+            "app.localhost",
+            "127.0.0.1:8080",
+            "0.0.0.0",
+        ] {
+            assert!(is_local_host(local), "{local}");
+        }
+        for public in [
+            "venues.example.jp",
+            "venues.example.jp:443",
+            "192.0.2.10",
+            "localhost.jp",
+        ] {
+            assert!(!is_local_host(public), "{public}");
+        }
     }
 
     #[test]

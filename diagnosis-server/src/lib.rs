@@ -29,6 +29,7 @@
 //! | [`portal`] | the staff portal (server-rendered HTML), the staff session extractors |
 //! | [`pages`] | the one layout of every server-rendered page |
 //! | [`venues`] | venue registration, QR posters, sealed records, notice requests, the signed notice feed |
+//! | [`checkin_page`] | the residents' check-in web app at `/v/` (static files embedded from `web/v/`) |
 //! | [`bench`] | publish throughput, export time, memory and latency under a login attack |
 //!
 //! ## Example
@@ -53,6 +54,7 @@
 mod answers;
 pub mod bench;
 pub mod blobs;
+pub mod checkin_page;
 pub mod config;
 pub mod connections;
 mod error;

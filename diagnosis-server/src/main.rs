@@ -64,8 +64,18 @@ struct Cli {
     /// Export signing key id (verification_key_id), e.g. the mobile country code.
     #[arg(long, env = "MIMAMORI_SIGNING_KEY_ID", default_value = "440")]
     signing_key_id: String,
-    /// Host in venue QR URLs (https://<host>/v/#...); default: the host of --public-base-url.
-    #[arg(long, env = "MIMAMORI_VENUE_QR_HOST")]
+    /// The https:// address residents and venue operators reach this server at (e.g.
+    /// https://venues.example.jp): venue QR codes open <public URL>/v/#...; default: the host
+    /// of --public-base-url, else localhost (a warning at start).
+    #[arg(long, env = "MIMAMORI_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Deprecated: the same as --public-url https://<host>.
+    #[arg(
+        long,
+        env = "MIMAMORI_VENUE_QR_HOST",
+        hide = true,
+        conflicts_with = "public_url"
+    )]
     venue_qr_host: Option<String>,
     /// The authority's name on venue posters, leaflets and notices.
     #[arg(long, env = "MIMAMORI_VENUE_AUTHORITY_NAME")]
@@ -305,9 +315,11 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     for setting in &cli.rate_limits {
         config.rate_limits.apply(setting)?;
     }
-    if let Some(host) = &cli.venue_qr_host {
-        config.venue_authority_host = Some(host.clone());
-    }
+    config.public_url = cli.public_url.clone().or_else(|| {
+        cli.venue_qr_host
+            .as_ref()
+            .map(|host| format!("https://{host}"))
+    });
     if let Some(name) = &cli.venue_authority_name {
         config.venue_authority_name = name.clone();
     }

@@ -80,3 +80,43 @@ fn first_start_creates_keys_and_operator_commands_work() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("sqlite:// or postgres://"));
 }
+
+/// Starts the binary with `flags`, waits until it listens and returns what it logged.
+fn start_and_read_log(flags: &[&str]) -> String {
+    let directory = tempfile::tempdir().unwrap();
+    let log_path = directory.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let data = directory.path().join("data");
+    let (child, _base) = crate::common::spawn_binary(&data, |command| {
+        command.args(flags).stderr(log);
+    });
+    drop(child);
+    std::fs::read_to_string(&log_path).unwrap()
+}
+
+#[test]
+fn a_localhost_qr_host_is_warned_about_and_a_bad_public_url_is_refused() {
+    let log = start_and_read_log(&[]);
+    assert!(
+        log.contains("venue QR codes point to https://localhost/v/")
+            && log.contains("--public-url"),
+        "{log}"
+    );
+    let log = start_and_read_log(&["--public-url", "https://venues.example.jp"]);
+    assert!(!log.contains("venue QR codes point to"), "{log}");
+
+    let directory = tempfile::tempdir().unwrap();
+    let output = server()
+        .args(["--data-dir", directory.path().to_str().unwrap()])
+        .args([
+            "--public-url",
+            "http://venues.example.jp",
+            "create-api-key",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("must start with https://"), "{stderr}");
+}

@@ -559,3 +559,258 @@ async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
         assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
     }
 }
+
+/// Posts the HTML registration form; the status and the page.
+async fn register_with_form(server: &TestServer) -> (u16, String) {
+    let fields = [
+        ("venueType", "restaurant_bar"),
+        ("capacity", "11_50"),
+        ("name", "居酒屋もしサポ"),
+        ("postalCode", "020-8570"),
+        ("address1", "岩手県盛岡市内丸10番1号"),
+        ("address2", ""),
+        ("phone", "019-629-5487"),
+        ("email", "owner@example.jp"),
+        ("consent", "on"),
+        ("rooms", "1階\n2階"),
+        ("defaultStayMinutes", "90"),
+    ];
+    let response = server
+        .client
+        .post(server.url("/venues/register"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
+    let server = common::start_with(|config| {
+        config.public_url = Some("https://venues.example.jp:8443/".into());
+    })
+    .await;
+    let body = register(&server).await;
+    for room in body["rooms"].as_array().unwrap() {
+        let url = room["qrUrl"].as_str().unwrap();
+        assert!(
+            url.starts_with("https://venues.example.jp:8443/v/#"),
+            "{url}"
+        );
+        assert!(VenueQr::parse(url, &keys(&server).await).is_ok());
+    }
+    let (status, page) = register_with_form(&server).await;
+    assert_eq!(status, 201, "{page}");
+    assert!(
+        page.contains("QRコードを読み取ると https://venues.example.jp:8443/v/ が開きます。"),
+        "{page}"
+    );
+    assert!(page.contains("Scanning a QR code opens https://venues.example.jp:8443/v/."));
+    assert!(!page.contains("id=\"qr-host-local\""), "{page}");
+
+    // Without a public URL the codes point to localhost, and the page says not to post them.
+    let local = start().await;
+    let (status, page) = register_with_form(&local).await;
+    assert_eq!(status, 201, "{page}");
+    assert!(
+        page.contains("Scanning a QR code opens https://localhost/v/."),
+        "{page}"
+    );
+    assert!(page.contains("id=\"qr-host-local\""), "{page}");
+    assert!(page.contains("--public-url"), "{page}");
+}
+
+#[tokio::test]
+async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
+    use mimamori_diagnosis_server::checkin_page::{
+        CHECK_IN_APP_PATH, CHECK_IN_NOTICE_TEXT_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
+    };
+    let server = start().await;
+    let files = [
+        (CHECK_IN_PREFIX, "text/html", "index.html"),
+        (CHECK_IN_APP_PATH, "text/javascript", "app.js"),
+        (
+            CHECK_IN_PROTOCOL_PATH,
+            "text/javascript",
+            "venue-protocol.js",
+        ),
+        (
+            CHECK_IN_NOTICE_TEXT_PATH,
+            "text/javascript",
+            "notice-text.js",
+        ),
+        (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
+    ];
+    for (path, media_type, file) in files {
+        let response = server.get(path).await;
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|value| value.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert!(header("content-type").starts_with(media_type), "{path}");
+        assert_eq!(header("content-security-policy"), CONTENT_SECURITY_POLICY);
+        assert_eq!(header("referrer-policy"), "no-referrer");
+        assert_eq!(header("x-frame-options"), "DENY");
+        let body = response.bytes().await.unwrap();
+        let on_disk =
+            std::fs::read(format!("{}/web/v/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert_eq!(
+            body.as_ref(),
+            on_disk.as_slice(),
+            "{path} is the embedded file"
+        );
+    }
+    for needed in [
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+    ] {
+        assert!(CONTENT_SECURITY_POLICY.contains(needed), "{needed}");
+    }
+    assert!(!CONTENT_SECURITY_POLICY.contains("unsafe"));
+    let page = String::from_utf8(server.get_bytes(CHECK_IN_PREFIX).await.1).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"));
+    assert!(page.contains("<script type=\"module\" src=\"app.js\">"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no other origin"
+    );
+}
+
+/// Node for the cross-tests with the check-in page's JavaScript; `None` (the test then prints
+/// "skipped") when it is missing, unless `MIMAMORI_REQUIRE_NODE=1` (scripts/test, CI).
+fn node() -> Option<std::path::PathBuf> {
+    let found = common::browser::find_binary("MIMAMORI_NODE", &["node", "nodejs"]);
+    if found.is_none() {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_NODE").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_NODE=1 but node is missing (apt-get install nodejs)"
+        );
+        eprintln!("skipped: node not found (MIMAMORI_REQUIRE_NODE=1 fails instead)");
+    }
+    found
+}
+
+#[tokio::test]
+async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript() {
+    let Some(node) = node() else { return };
+    let server = start().await;
+    let body = register(&server).await;
+    // Notices for the second room only on 2026-11-20, one of each template: 18:00-20:00,
+    // 19:00-21:00 and the whole day.
+    for (template, from, to) in [
+        ("tokyo_positive_visitor", 18, 20),
+        ("tokyo_cluster", 19, 21),
+        ("iwate_same_day", 0, 24),
+    ] {
+        let mut request = notice(template, "2026-11-20", from, to);
+        request["traceCode"] = body["traceCode"].clone();
+        request["rooms"] = json!(["2階 大宴会場"]);
+        let (status, answer) = server
+            .authority_post("/api/v1/authority/venues/notices", request)
+            .await;
+        assert_eq!(status, 201, "{answer}");
+    }
+    let feed_bytes = feed_bytes(&server).await;
+    let published: PublishedVenueKeys =
+        common::json_from(server.client.get(server.url(KEYS_PATH))).await;
+
+    // (id, room, arrived, left): in the room and hours; the other room at the same time; the
+    // same room the day before; the same room just after the window.
+    let visits = [
+        ("in the window", 1, SEVEN_PM_JST, SEVEN_PM_JST + 1800),
+        ("other room", 0, SEVEN_PM_JST, SEVEN_PM_JST + 1800),
+        (
+            "day before",
+            1,
+            SEVEN_PM_JST - 86_400,
+            SEVEN_PM_JST - 86_400 + 1800,
+        ),
+        ("after", 1, SEVEN_PM_JST + 3600, SEVEN_PM_JST + 7200),
+    ];
+    let input = json!({
+        "qrKeys": published.qr_keys,
+        "feedKeys": published.feed_keys,
+        "feedBase64": BASE64.encode(&feed_bytes),
+        "visits": visits.iter().map(|(id, room, arrived, left)| json!({
+            "id": id,
+            "qrUrl": body["rooms"][*room]["qrUrl"],
+            "arrived": arrived,
+            "left": left,
+        })).collect::<Vec<_>>(),
+    });
+    let script = format!("{}/web/tests/match-feed.mjs", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new(node)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input.to_string().as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let javascript: Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // Core, on the same feed and visits.
+    let feed = NoticeFeed::parse(&feed_bytes, &keys(&server).await).unwrap();
+    let mut rust_visits = Vec::new();
+    for (id, room, arrived, left) in visits {
+        let url = body["rooms"][room]["qrUrl"].as_str().unwrap();
+        let qr = VenueQr::parse(url, &keys(&server).await).unwrap();
+        rust_visits.push(Visit::new(id, qr, arrived, left).unwrap());
+    }
+    let report = match_visits(&rust_visits, &feed);
+    assert_eq!(report.matches.len(), 3, "one notice of each template");
+    let expected: Vec<Value> = report
+        .matches
+        .iter()
+        .map(|core| {
+            // Never the other room or another day; "after" (20:00-21:00) only where the window
+            // reaches past 20:00.
+            let expected_visits = if core.body.window().to_hour() > 20 {
+                vec!["in the window", "after"]
+            } else {
+                vec!["in the window"]
+            };
+            assert_eq!(core.visit_ids, expected_visits);
+            let window = core.body.window();
+            json!({
+                "noticeId": core.notice_id_hex(),
+                "visitIds": core.visit_ids,
+                "role": "visitor",
+                "template": core.body.template().code(),
+                "date": window.date().to_string(),
+                "fromHour": window.from_hour(),
+                "toHour": window.to_hour(),
+                "issuer": core.body.issuer(),
+                "contactPhone": core.body.contact_phone(),
+                "venueName": core.body.venue_name(),
+                "ja": core.render(mimamori_venue::Language::Japanese),
+                "en": core.render(mimamori_venue::Language::English),
+            })
+        })
+        .collect();
+    assert_eq!(
+        javascript,
+        json!({
+            "matches": expected,
+            "rejectedEntries": report.rejected_entries,
+        })
+    );
+}

@@ -54,11 +54,17 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// Routes that serve HTML pages for people and are left out of the document: every path under
 /// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
 /// contact-listing page included), the venue operators' two forms and the result page's poster
-/// download buttons.
+/// download buttons; and the residents' check-in page with its script, stylesheet, protocol
+/// and notice-text modules ([`crate::checkin_page`]).
 pub const HTML_PAGES: &[&str] = &[
     REGISTER_PAGE_PATH,
     NOTICE_REQUEST_PAGE_PATH,
     POSTER_FORM_PATH,
+    crate::checkin_page::CHECK_IN_PREFIX,
+    crate::checkin_page::CHECK_IN_APP_PATH,
+    crate::checkin_page::CHECK_IN_PROTOCOL_PATH,
+    crate::checkin_page::CHECK_IN_NOTICE_TEXT_PATH,
+    crate::checkin_page::CHECK_IN_STYLESHEET_PATH,
 ];
 
 /// Longest base64 padding a request may carry and a response carries, in characters.

@@ -66,6 +66,7 @@ pub fn router(services: AppState) -> Router {
         .merge(crate::listing_page::router())
         .merge(crate::portal::router())
         .merge(crate::venues::router(&services))
+        .merge(crate::checkin_page::router())
         .route(crate::openapi::OPENAPI_PATH, get(crate::openapi::serve))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .layer(axum::middleware::from_fn_with_state(

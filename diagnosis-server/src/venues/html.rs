@@ -280,8 +280,13 @@ pub(crate) fn registration_page(
     layout("QRコード発行フォーム", "Venue QR code registration", &body)
 }
 
-/// The answer page: QR images, downloads, the trace code and manager key.
-pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationForm) -> String {
+/// The answer page: which address the QR codes open, QR images, downloads, the trace code and
+/// manager key.
+pub(crate) fn registered_page(
+    registered: &RegisteredVenue,
+    form: &RegistrationForm,
+    settings: &super::VenueSettings,
+) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
@@ -294,6 +299,25 @@ pub(crate) fn registered_page(registered: &RegisteredVenue, form: &RegistrationF
             "The QR code(s) are issued. Print the posters or the QR codes below."
         )
     );
+    let page_url = settings.check_in_page_url();
+    let _ = write!(
+        body,
+        "<p id=\"qr-host\">{}</p>",
+        ja_en(
+            &format!("QRコードを読み取ると {page_url} が開きます。"),
+            &format!("Scanning a QR code opens {page_url}.")
+        )
+    );
+    if settings.qr_host_is_local() {
+        let _ = write!(
+            body,
+            "<p class=\"error\" id=\"qr-host-local\">{}</p>",
+            ja_en(
+                "このサーバーは公開アドレス（--public-url）が設定されていないため、QRコードはこのコンピューター自身を指しています。利用者のスマートフォンでは開けませんので、掲示しないでください。",
+                "This server has no public address (--public-url), so the QR codes point to this computer itself and residents' phones cannot open them: do not post them."
+            )
+        );
+    }
     let _ = write!(
         body,
         "<section class=\"box\"><h2>{}</h2><p>{}</p><p class=\"code\" id=\"trace-code\">{}</p>\

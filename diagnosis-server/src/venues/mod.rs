@@ -86,7 +86,8 @@ const BODY_LIMIT_BYTES: usize = 64 * 1024;
 /// Settings of the venue service, from [`crate::Config`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VenueSettings {
-    /// Host in the QR URLs (`https://<host>/v/#...`).
+    /// Host (and port, if any) in the QR URLs (`https://<host>/v/#...`), from
+    /// [`crate::Config::venue_qr_host`].
     pub authority_host: String,
     /// Name of the authority on posters and in notices.
     pub authority_name: String,
@@ -99,21 +100,24 @@ pub struct VenueSettings {
 impl VenueSettings {
     /// The settings in `config`.
     pub fn from_config(config: &crate::Config) -> Self {
-        let host = config.venue_authority_host.clone().unwrap_or_else(|| {
-            config
-                .public_base_url
-                .as_deref()
-                .and_then(|url| url.split_once("://").map(|(_, rest)| rest))
-                .map(|rest| rest.split(['/', ':']).next().unwrap_or("").to_owned())
-                .filter(|host| !host.is_empty())
-                .unwrap_or_else(|| "localhost".to_owned())
-        });
+        let host = config.venue_qr_host();
         Self {
             authority_host: host,
             authority_name: config.venue_authority_name.clone(),
             authority_phone: config.venue_authority_phone.clone(),
             consultation_phone: config.venue_consultation_phone.clone(),
         }
+    }
+
+    /// Whether the QR codes point to this machine only (`localhost` or a loopback address), so
+    /// that no resident's phone can open them.
+    pub fn qr_host_is_local(&self) -> bool {
+        crate::config::is_local_host(&self.authority_host)
+    }
+
+    /// The page a venue QR code opens, without its fragment: `https://<host>/v/`.
+    pub fn check_in_page_url(&self) -> String {
+        format!("https://{}{}", self.authority_host, mimamori_venue::QR_PATH)
     }
 }
 
@@ -154,6 +158,15 @@ impl VenueService {
             error.to_string()
         });
         let settings = VenueSettings::from_config(&services.config);
+        if settings.qr_host_is_local() {
+            tracing::warn!(
+                qr_host = %settings.authority_host,
+                "venue QR codes point to https://{}/v/, which residents' phones cannot open; set \
+                 --public-url (MIMAMORI_PUBLIC_URL) to the https:// address residents reach this \
+                 server at before registering venues",
+                settings.authority_host
+            );
+        }
         Self {
             services,
             keys,

@@ -324,7 +324,7 @@ pub(crate) async fn submit_form(
     match register(&venues, &form).await {
         Ok(RegisterOutcome::Registered(registered)) => html::page(
             StatusCode::CREATED,
-            html::registered_page(&registered, &form),
+            html::registered_page(&registered, &form, &venues.settings),
         ),
         Ok(RegisterOutcome::Invalid(problems)) => html::page(
             StatusCode::BAD_REQUEST,

@@ -1,0 +1,153 @@
+//! The residents' check-in page at [`CHECK_IN_PREFIX`] (issue 16): the static web app a venue QR
+//! code opens (`https://<public URL>/v/#<signed payload>`), embedded in the binary from
+//! `diagnosis-server/web/v/`. The same files can be served by any static host or CDN on the
+//! server's origin (they fetch only [`mimamori_venue::KEYS_PATH`] and the notice feed).
+//!
+//! The page is plain ES modules and CSS, no third-party origin, under [`CONTENT_SECURITY_POLICY`].
+//! The payload travels in the URL fragment, which browsers never send, so no request tells this
+//! server which venue a resident is at; the page keeps visits in the browser only.
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+/// Where the check-in page lives: core's [`mimamori_venue::QR_PATH`] (tested).
+pub const CHECK_IN_PREFIX: &str = "/v/";
+
+/// The page's script.
+pub const CHECK_IN_APP_PATH: &str = "/v/app.js";
+
+/// The venue protocol module the script imports.
+pub const CHECK_IN_PROTOCOL_PATH: &str = "/v/venue-protocol.js";
+
+/// The wording of notices, the module the script renders matched notices with.
+pub const CHECK_IN_NOTICE_TEXT_PATH: &str = "/v/notice-text.js";
+
+/// The page's stylesheet.
+pub const CHECK_IN_STYLESHEET_PATH: &str = "/v/style.css";
+
+/// Content-Security-Policy of the check-in page: scripts, styles, fetches, the manifest and
+/// workers from this origin only; no inline code, no plug-ins, no forms, never framed; DOM
+/// writes through Trusted Types only (the page writes text, never markup).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; manifest-src 'self'; \
+     worker-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; \
+     require-trusted-types-for 'script'";
+
+/// One embedded file of the page: its path, its media type and its bytes.
+struct PageFile {
+    path: &'static str,
+    content_type: &'static str,
+    bytes: &'static [u8],
+}
+
+/// Every file of the check-in page.
+static FILES: [PageFile; 5] = [
+    PageFile {
+        path: CHECK_IN_PREFIX,
+        content_type: "text/html; charset=utf-8",
+        bytes: include_bytes!("../web/v/index.html"),
+    },
+    PageFile {
+        path: CHECK_IN_APP_PATH,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../web/v/app.js"),
+    },
+    PageFile {
+        path: CHECK_IN_PROTOCOL_PATH,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../web/v/venue-protocol.js"),
+    },
+    PageFile {
+        path: CHECK_IN_NOTICE_TEXT_PATH,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../web/v/notice-text.js"),
+    },
+    PageFile {
+        path: CHECK_IN_STYLESHEET_PATH,
+        content_type: "text/css; charset=utf-8",
+        bytes: include_bytes!("../web/v/style.css"),
+    },
+];
+
+/// The total size of the page's JavaScript and CSS, in bytes (issue 16 caps it at 60 KB).
+pub fn script_and_style_bytes() -> usize {
+    FILES
+        .iter()
+        .filter(|file| file.path != CHECK_IN_PREFIX)
+        .map(|file| file.bytes.len())
+        .sum()
+}
+
+/// The routes of the check-in page.
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route(CHECK_IN_PREFIX, get(|| async { serve(CHECK_IN_PREFIX) }))
+        .route(
+            CHECK_IN_APP_PATH,
+            get(|| async { serve(CHECK_IN_APP_PATH) }),
+        )
+        .route(
+            CHECK_IN_PROTOCOL_PATH,
+            get(|| async { serve(CHECK_IN_PROTOCOL_PATH) }),
+        )
+        .route(
+            CHECK_IN_NOTICE_TEXT_PATH,
+            get(|| async { serve(CHECK_IN_NOTICE_TEXT_PATH) }),
+        )
+        .route(
+            CHECK_IN_STYLESHEET_PATH,
+            get(|| async { serve(CHECK_IN_STYLESHEET_PATH) }),
+        )
+}
+
+/// The embedded file at `path`, with the page's headers.
+fn serve(path: &str) -> Response {
+    let Some(file) = FILES.iter().find(|file| file.path == path) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(file.content_type),
+            ),
+            // Revalidated on every load so that a fixed page reaches phones at once.
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            ),
+        ],
+        file.bytes,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_is_where_qr_codes_point_and_every_path_has_its_file() {
+        assert_eq!(CHECK_IN_PREFIX, mimamori_venue::QR_PATH);
+        for path in [
+            CHECK_IN_PREFIX,
+            CHECK_IN_APP_PATH,
+            CHECK_IN_PROTOCOL_PATH,
+            CHECK_IN_NOTICE_TEXT_PATH,
+            CHECK_IN_STYLESHEET_PATH,
+        ] {
+            assert_eq!(serve(path).status(), StatusCode::OK, "{path}");
+        }
+        assert_eq!(serve("/v/missing.js").status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn the_scripts_and_styles_stay_under_60_kb() {
+        let total = script_and_style_bytes();
+        assert!(total > 0 && total < 60 * 1024, "{total} bytes");
+    }
+}
