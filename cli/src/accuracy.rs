@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use mimamori_gaen::{ExposureConfiguration, RiskRules};
 
 /// `mimamori accuracy …`
 #[derive(Debug, Subcommand)]
@@ -44,16 +43,7 @@ fn evaluate(args: &EvaluateArgs, out: &mut impl Write) -> Result<()> {
     };
     let readings = mimamori_accuracy::parse_readings(&read(&args.readings)?)
         .with_context(|| format!("cannot use {}", args.readings.display()))?;
-    let configuration = match &args.config {
-        Some(path) => ExposureConfiguration::from_cocoa_json(&read(path)?)
-            .with_context(|| format!("cannot use {}", path.display()))?,
-        None => ExposureConfiguration::cocoa(),
-    };
-    let rules = match &args.rules {
-        Some(path) => RiskRules::from_cocoa_json(&read(path)?)
-            .with_context(|| format!("cannot use {}", path.display()))?,
-        None => RiskRules::cocoa(),
-    };
+    let (configuration, rules) = crate::cocoa_files(args.config.as_ref(), args.rules.as_ref())?;
     let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
     writeln!(
         out,

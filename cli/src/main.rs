@@ -314,16 +314,7 @@ fn risk(args: &RiskArgs, out: &mut impl Write) -> Result<()> {
                 args.windows.display()
             )
         })?;
-    let configuration = match &args.config {
-        Some(path) => ExposureConfiguration::from_cocoa_json(&read(path)?)
-            .with_context(|| format!("cannot use {}", path.display()))?,
-        None => ExposureConfiguration::cocoa(),
-    };
-    let rules = match &args.rules {
-        Some(path) => RiskRules::from_cocoa_json(&read(path)?)
-            .with_context(|| format!("cannot use {}", path.display()))?,
-        None => RiskRules::cocoa(),
-    };
+    let (configuration, rules) = cocoa_files(args.config.as_ref(), args.rules.as_ref())?;
     let today = args
         .today
         .unwrap_or_else(|| OffsetDateTime::now_utc().date());
@@ -335,6 +326,28 @@ fn risk(args: &RiskArgs, out: &mut impl Write) -> Result<()> {
 
 /// One line of `mimamori risk`:
 /// `<date> score_sum=<n> weighted_duration=<n> seconds=<n> high_risk=<bool>`.
+/// COCOA's `configuration.json` and `risk_calculation_configuration.json`: the files given, else
+/// the embedded ones COCOA publishes.
+pub(crate) fn cocoa_files(
+    config: Option<&PathBuf>,
+    rules: Option<&PathBuf>,
+) -> Result<(ExposureConfiguration, RiskRules)> {
+    let read = |path: &PathBuf| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let configuration = match config {
+        Some(path) => ExposureConfiguration::from_cocoa_json(&read(path)?)
+            .with_context(|| format!("cannot use {}", path.display()))?,
+        None => ExposureConfiguration::cocoa(),
+    };
+    let rules = match rules {
+        Some(path) => RiskRules::from_cocoa_json(&read(path)?)
+            .with_context(|| format!("cannot use {}", path.display()))?,
+        None => RiskRules::cocoa(),
+    };
+    Ok((configuration, rules))
+}
+
 fn risk_line(day: &DayRisk) -> String {
     format!(
         "{} score_sum={} weighted_duration={} seconds={} high_risk={}",
