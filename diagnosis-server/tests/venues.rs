@@ -116,6 +116,9 @@ async fn registration_returns_signed_qrs_posters_and_documents_and_stores_only_s
             &[
                 "--raw",
                 "-q",
+                // QR codes only: other symbologies can misread the poster's text as a barcode.
+                "-Sdisable",
+                "-Sqrcode.enable",
                 "-Sbinary",
                 &format!("{}.png", prefix.display()),
             ],

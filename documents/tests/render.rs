@@ -30,7 +30,15 @@ fn decode_qr_on_page(pdf: &Path, page: usize) -> String {
     let image = dir.join("page.png");
     let out = run(
         "zbarimg",
-        &["--raw", "-q", "-Sbinary", image.to_str().unwrap()],
+        // QR codes only: other symbologies can misread the page's text as a barcode.
+        &[
+            "--raw",
+            "-q",
+            "-Sdisable",
+            "-Sqrcode.enable",
+            "-Sbinary",
+            image.to_str().unwrap(),
+        ],
     );
     String::from_utf8(out)
         .unwrap()
