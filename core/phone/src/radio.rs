@@ -15,9 +15,12 @@
 //!   random Bluetooth address, so that the RPI and the address change together (Exposure
 //!   Notification Bluetooth Specification v1.2, "Broadcasting Behavior").
 //! - **The scan duty cycle.** A scan window of [`SCAN_WINDOW_SECONDS`] every
-//!   [`MIN_SCAN_INTERVAL_SECONDS`] to [`MAX_SCAN_INTERVAL_SECONDS`] (start to start, at random):
-//!   the specification asks that nearby advertisers be discovered within 5 minutes ("Scanning
-//!   Behavior"), and Google's implementation scans about 4 seconds every 3.5 to 5 minutes.
+//!   [`MIN_SCAN_INTERVAL_SECONDS`] to [`MAX_SCAN_INTERVAL_SECONDS`] (start to start, at random),
+//!   Google's figures: its Exposure Notifications module (google/exposure-notifications-internals,
+//!   `ContactTracingFeature.java`) scans `scanTimeSeconds()` = 4 s, every
+//!   `scanIntervalSeconds()` = 300 s less a random `scanIntervalRandomRangeSeconds()` = 90 s ("by
+//!   default it could be 210 ~ 300 seconds"). The Bluetooth Specification v1.2 ("Scanning
+//!   Behavior") asks that nearby advertisers be discovered within 5 minutes.
 //! - **What one window recorded.** Every service data heard between
 //!   [`RadioCommand::StartScan`] and the end of the window is parsed with
 //!   [`ExposurePayload::parse_service_data`]; malformed or foreign data and impossible RSSIs are
@@ -91,20 +94,20 @@ use crate::phone::{PURGE_INTERVAL_SECONDS, Phone, PurgeReport};
 use crate::schedule::Broadcast;
 use crate::{Error, Result};
 
-/// How long one scan window lasts, in seconds. Google's implementation scans for about 4 seconds
-/// at a time (the figure the phone's fixtures and the design notes use); long enough to hear
-/// every advertiser around, which advertises every 200 to 270 ms (Bluetooth Specification v1.2,
-/// "Broadcasting Behavior").
+/// How long one scan window lasts, in seconds: Google's `ContactTracingFeature.scanTimeSeconds()`
+/// (google/exposure-notifications-internals). Long enough to hear every advertiser around many
+/// times: each advertises every 200 to 270 ms (Bluetooth Specification v1.2, "Broadcasting
+/// Behavior"; Google's module uses `ADVERTISE_MODE_BALANCED`, 250 ms).
 pub const SCAN_WINDOW_SECONDS: u64 = 4;
 
-/// Shortest time from the start of one scan window to the start of the next, in seconds (3.5
-/// minutes; Google's implementation scans every 210 to 300 s).
+/// Shortest time from the start of one scan window to the start of the next, in seconds: Google's
+/// `scanIntervalSeconds()` (300) less `scanIntervalRandomRangeSeconds()` (90).
 pub const MIN_SCAN_INTERVAL_SECONDS: u64 = 210;
 
-/// Longest time from the start of one scan window to the start of the next, in seconds: 5
-/// minutes, the most the specification allows ("Scanning Behavior": sufficient coverage to
-/// discover nearby advertisers within 5 minutes). It is also where exposure windows cap
-/// `secondsSinceLastScan`, so a longer gap would lose exposure time.
+/// Longest time from the start of one scan window to the start of the next, in seconds: Google's
+/// `scanIntervalSeconds()`, 5 minutes, the most the Bluetooth Specification v1.2 allows ("Scanning
+/// Behavior": nearby advertisers discovered within 5 minutes). It is also where exposure windows
+/// cap `secondsSinceLastScan`, so a longer gap would lose exposure time.
 pub const MAX_SCAN_INTERVAL_SECONDS: u64 = 300;
 
 /// Default time between two syncs with the diagnosis server, in seconds (4 hours), before jitter.
