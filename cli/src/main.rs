@@ -20,6 +20,7 @@
 //! ```
 
 mod accuracy;
+mod bench_record;
 mod client;
 mod hear;
 mod inspect;
@@ -114,6 +115,9 @@ enum ExportCommand {
 enum BenchCommand {
     /// Write synthetic signed export files and time matching them from disk; prints keys/s.
     Match(matching::BenchMatchArgs),
+    /// Feed the radio loop a crowd's advertisements window after window and time recording them
+    /// into a phone's database; prints sightings/s.
+    Record(bench_record::BenchRecordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +231,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Match(args) => matching::run_match(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
+        Command::Bench(BenchCommand::Record(args)) => bench_record::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
