@@ -16,6 +16,7 @@
 mod common;
 
 mod checkin_browser;
+mod checkin_flow;
 mod cli;
 mod export_failure;
 mod http;

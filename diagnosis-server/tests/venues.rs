@@ -628,7 +628,8 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 #[tokio::test]
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
-        CHECK_IN_APP_PATH, CHECK_IN_NOTICE_TEXT_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_APP_PATH, CHECK_IN_ICON_PATH, CHECK_IN_MANIFEST_PATH, CHECK_IN_NOTICE_TEXT_PATH,
+        CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH,
         CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
@@ -646,6 +647,14 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             "notice-text.js",
         ),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
+        (CHECK_IN_STORE_PATH, "text/javascript", "checkin-store.js"),
+        (CHECK_IN_SERVICE_WORKER_PATH, "text/javascript", "sw.js"),
+        (
+            CHECK_IN_MANIFEST_PATH,
+            "application/manifest+json",
+            "manifest.webmanifest",
+        ),
+        (CHECK_IN_ICON_PATH, "image/svg+xml", "icon.svg"),
     ];
     for (path, media_type, file) in files {
         let response = server.get(path).await;
@@ -674,6 +683,7 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
         "script-src 'self'",
         "connect-src 'self'",
         "frame-ancestors 'none'",
+        "trusted-types mimamori-sw",
     ] {
         assert!(CONTENT_SECURITY_POLICY.contains(needed), "{needed}");
     }
