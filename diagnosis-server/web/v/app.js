@@ -199,18 +199,25 @@ async function checkNotices() {
   const status = $("notice-status");
   const button = $("check-notices");
   button.disabled = true;
+  document.body.dataset.noticeCheck = "running";
   say(status, "checking");
   try {
     const keys = await authorityKeys();
-    let bytes;
-    try {
-      const response = await fetch(API + FEED_PATH, { credentials: "omit", cache: "no-cache" });
-      if (!response.ok) throw new Error(String(response.status));
-      bytes = new Uint8Array(await response.arrayBuffer());
-    } catch {
-      throw new VenueError("feed-unavailable", "the feed could not be downloaded");
-    }
-    const feed = await parseFeed(bytes, keys.feed);
+    const download = async (cache) => {
+      try {
+        const response = await fetch(API + FEED_PATH, { credentials: "omit", cache });
+        if (!response.ok) throw new Error(String(response.status));
+        return parseFeed(new Uint8Array(await response.arrayBuffer()), keys.feed);
+      } catch (error) {
+        if (error instanceof VenueError) throw error;
+        throw new VenueError("feed-unavailable", "the feed could not be downloaded");
+      }
+    };
+    // Revalidated (a copy still current is not downloaded again); a copy that fails is
+    // downloaded afresh once, in case a spoiled answer was cached.
+    const feed = await download("no-cache").catch((error) =>
+      error.kind === "feed-unavailable" ? Promise.reject(error) : download("reload"),
+    );
     const records = await store.all("visits");
     const visits = [];
     for (const record of records) {
@@ -246,6 +253,7 @@ async function checkNotices() {
     say(status, kind, true);
   } finally {
     button.disabled = false;
+    document.body.dataset.noticeCheck = "done";
   }
 }
 
@@ -253,6 +261,8 @@ async function checkNotices() {
 
 /** The verified scan waiting for consent or the check-in button: {payload, payloadBytes, scannedAt}. */
 let pending;
+/** Whether this page load has checked notices on its own. */
+let checkedOnOpen = false;
 
 function showCheckIn() {
   $("consent").hidden = true;
@@ -320,6 +330,12 @@ async function start() {
     say(status, "store-failed", true);
   }
   const fragment = location.hash.replace(/^#/, "");
+  // Notices are checked whenever the page opens with visits stored (the whole feed: nothing
+  // about the visits is sent), and after the scan is dealt with.
+  if (stored.length && !checkedOnOpen) {
+    checkedOnOpen = true;
+    setTimeout(checkNotices, 0);
+  }
   try {
     const keys = await authorityKeys();
     $("pinned-key").textContent = shortFingerprint(keys.fingerprint);
