@@ -499,8 +499,20 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
     click(&client, "#role-staff").await;
     click(&client, "#check-in-button").await;
     wait_for(&client, "#status[data-checked-in]").await;
+    let marks = client
+        .execute(
+            "const at = (name) => performance.getEntriesByName(name)[0].startTime;
+             return [at('check-in-ready'), at('checked-in') - at('check-in-clicked')];",
+            vec![],
+        )
+        .await
+        .unwrap();
     println!(
-        "figure: opening a QR URL to \"checked in\" (consent given before, one click): {} ms",
+        "figure: opening a QR URL to \"checked in\" (consent given before): {:.0} ms from \
+         navigation to the check-in button ready, {:.0} ms from the click to the visit stored; \
+         {} ms as the test drives it (WebDriver round trips included)",
+        marks[0].as_f64().unwrap(),
+        marks[1].as_f64().unwrap(),
         opened.elapsed().as_millis()
     );
     let listed = text(&client, "#visits").await;
@@ -769,28 +781,45 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         screenshot_directory().display()
     );
 
-    // The figure: the page's own code verifies and matches 10,000 notices against 100 visits.
-    let figure = client
+    // The figure: the page's own code verifies and matches 10,000 notices against 100 visits,
+    // five times after a warm-up; the median and the best.
+    let runs = client
         .execute_async(
             r#"const done = arguments[arguments.length - 1];
                (async () => {
                  const { benchFeed } = await import("/bench/bench-feed.mjs");
                  const vectors = await (await fetch("/bench/venue-vectors.json")).json();
-                 await benchFeed(vectors, 1000, 10); // warm up
-                 return benchFeed(vectors, 10000, 100);
+                 await benchFeed(vectors, 1000, 10);
+                 const runs = [];
+                 for (let i = 0; i < 5; i++) runs.push(await benchFeed(vectors, 10000, 100));
+                 return runs;
                })().then(done, (error) => done({ error: String(error) }));"#,
             vec![],
         )
         .await
         .unwrap();
-    assert_eq!(figure["matches"], 1, "{figure}");
+    let mut runs: Vec<&Value> = runs
+        .as_array()
+        .unwrap_or_else(|| panic!("{runs}"))
+        .iter()
+        .collect();
+    assert!(runs.iter().all(|run| run["matches"] == 1), "{runs:?}");
+    runs.sort_by(|a, b| {
+        a["totalMs"]
+            .as_f64()
+            .partial_cmp(&b["totalMs"].as_f64())
+            .unwrap()
+    });
+    let median = runs[2];
     println!(
         "figure: Chromium verifies and matches a feed of 10,000 notices ({} bytes) against 100 \
-         visits in {:.1} ms (verify and parse {:.1} ms, derive and match {:.1} ms)",
-        figure["bytes"],
-        figure["totalMs"].as_f64().unwrap(),
-        figure["verifyMs"].as_f64().unwrap(),
-        figure["matchMs"].as_f64().unwrap()
+         visits in {:.1} ms median of 5 (verify and parse {:.1} ms, derive and match {:.1} ms); \
+         best {:.1} ms",
+        median["bytes"],
+        median["totalMs"].as_f64().unwrap(),
+        median["verifyMs"].as_f64().unwrap(),
+        median["matchMs"].as_f64().unwrap(),
+        runs[0]["totalMs"].as_f64().unwrap()
     );
 }
 

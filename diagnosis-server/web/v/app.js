@@ -135,8 +135,10 @@ function authorityKeys() {
       if (!published?.qr.length || !published.feed.length) {
         throw new VenueError("keys-unavailable", "no pinned keys and none downloaded");
       }
-      const qr = await importPublicKey(published.qr[0]);
-      pinned = { ...published, fingerprint: await keyFingerprint(qr) };
+      // Every key must read before any is pinned.
+      const qr = await Promise.all(published.qr.map(importPublicKey));
+      await Promise.all(published.feed.map(importPublicKey));
+      pinned = { ...published, fingerprint: await keyFingerprint(qr[0]) };
       await store.write("settings", pinned, "keys");
     }
     return {
@@ -269,6 +271,7 @@ function showCheckIn() {
   $("arrived").textContent = clock(pending.scannedAt);
   $("stay").value = String(pending.payload.defaultStayMinutes);
   $("check-in").hidden = false;
+  performance.mark("check-in-ready");
 }
 
 async function consent(agreed) {
@@ -290,6 +293,7 @@ async function consent(agreed) {
 
 async function checkIn() {
   if (!pending) return;
+  performance.mark("check-in-clicked");
   const minutes = Number($("stay").value);
   const role = $("role-staff").checked ? "staff" : "visitor";
   let record;
@@ -312,6 +316,7 @@ async function checkIn() {
   $("check-in").hidden = true;
   say($("status"), "checked-in");
   $("status").dataset.checkedIn = record.id;
+  performance.mark("checked-in");
   await showVisits();
 }
 
