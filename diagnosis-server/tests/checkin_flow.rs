@@ -7,7 +7,8 @@
 //! phone, and core matches the page's own IndexedDB records to the same notice (the JS→Rust
 //! direction of the cross-test). A truncated feed, a feed signed by another key, a tampered
 //! fragment, a QR signed by another key and a changed published key each show a clear message
-//! and change nothing stored; visits past 14 days after checkout are deleted at the next open;
+//! and change nothing stored; visits past 14 days after checkout are deleted at the next open,
+//! and one the resident deletes from the list is gone;
 //! with the server unreachable the service worker still serves the page and a check-in works.
 //!
 //! The browser reaches the server through a recording proxy in this test, which can also spoil
@@ -726,13 +727,30 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
     assert!(ids.contains("kept") && !ids.contains("expired"), "{ids:?}");
     assert_eq!(ids.len(), 3);
 
+    // The resident deletes a visit from the list; the hall's notice stays with its visit.
+    click(&client, "#visits li[data-visit=kept] button").await;
+    for _ in 0..100 {
+        if client
+            .find(Locator::Css("#visits li[data-visit=kept]"))
+            .await
+            .is_err()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let now_stored = stored(&client).await;
+    assert_eq!(now_stored["visits"].as_array().unwrap().len(), 2);
+    assert!(!now_stored["visits"].to_string().contains("\"kept\""));
+    assert_eq!(now_stored["notices"], with_notice["notices"]);
+
     // Offline: the service worker serves the page and a check-in works with the pinned keys.
     proxy.set(Mode::Offline);
     open_url(&client, &format!("{page}/v/#{}", fragment(&hall_url))).await;
     wait_for(&client, "#check-in:not([hidden])").await;
     click(&client, "#check-in-button").await;
     wait_for(&client, "#status[data-checked-in]").await;
-    assert_eq!(stored(&client).await["visits"].as_array().unwrap().len(), 4);
+    assert_eq!(stored(&client).await["visits"].as_array().unwrap().len(), 3);
     screenshot(&client, "#status", "7-offline-check-in").await;
     proxy.set(Mode::Pass);
 

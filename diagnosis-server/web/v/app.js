@@ -166,7 +166,19 @@ async function showVisits() {
       item.dataset.visit = record.id;
       const role = record.role === "staff" ? "（従業員 / staff）" : "";
       item.textContent = `${clock(record.arrived)}–${hourMinute(record.left)} ${record.name}` +
-        `${record.room ? ` ${record.room}` : ""}${role}`;
+        `${record.room ? ` ${record.room}` : ""}${role} `;
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary small";
+      remove.textContent = "削除 / Delete";
+      remove.setAttribute("aria-label", `${record.name} ${clock(record.arrived)} 削除 / Delete`);
+      remove.addEventListener("click", async () => {
+        await store.removeVisit(record.id);
+        await store.purge(Math.floor(Date.now() / 1000));
+        await showVisits();
+        await showNotices();
+      });
+      item.append(remove);
       return item;
     }),
   );

@@ -103,6 +103,11 @@ export function writeNotices(notices) {
   });
 }
 
+/** Deletes the visit `id` (the resident's choice); its notices go at the next purge. */
+export function removeVisit(id) {
+  return transaction(["visits"], "readwrite", (s) => s.visits.delete(id));
+}
+
 /**
  * Deletes the visits past their retention at `now` and the notices that concern no kept visit.
  * Returns the kept visits.
