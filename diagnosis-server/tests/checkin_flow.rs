@@ -15,6 +15,9 @@
 //! the feed or the keys or answer as if offline; every request it saw is checked: only GETs of
 //! the page's files, the keys and the whole feed, none carrying anything about a visit.
 //!
+//! At each step the page is checked for a 360 px width without sideways scrolling, labels and
+//! names on every control, contrast of at least 4.5:1 and English marked as such.
+//!
 //! Screenshots are written to `target/tmp/checkin-screenshots/` (or `MIMAMORI_SCREENSHOTS`).
 //! Prints the time from opening a QR URL to "checked in". Needs Chromium, chromedriver,
 //! poppler-utils and zbar-tools; fails rather than skips under `MIMAMORI_REQUIRE_BROWSER=1`.
@@ -260,6 +263,60 @@ async fn check_notices(client: &Client) {
     wait_for(client, "body[data-notice-check=done]").await;
 }
 
+/// What keeps the page from being usable at a 360 px width or with a screen reader, as found
+/// in the page as it is now (empty when nothing): content wider than the viewport; a form
+/// control without a label or a button without a name; a positive `tabindex` (focus order is
+/// the document's); text whose contrast with its background is under 4.5:1 (WCAG AA);
+/// English text not marked `lang="en"`; a page not in Japanese.
+async fn accessibility_problems(client: &Client) -> Vec<String> {
+    const SCRIPT: &str = r#"
+        const problems = [];
+        if (document.documentElement.lang !== "ja") problems.push("the page is not lang=ja");
+        if (document.documentElement.scrollWidth > window.innerWidth) {
+          problems.push(`content ${document.documentElement.scrollWidth} px wide in ${window.innerWidth} px`);
+        }
+        const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+        for (const el of document.querySelectorAll("input, select, textarea")) {
+          if (visible(el) && el.labels.length === 0 && !el.getAttribute("aria-label")) problems.push(`no label: #${el.id}`);
+        }
+        for (const el of document.querySelectorAll("button")) {
+          if (visible(el) && !el.textContent.trim() && !el.getAttribute("aria-label")) problems.push(`no name: button #${el.id}`);
+        }
+        for (const el of document.querySelectorAll("[tabindex]")) {
+          if (el.tabIndex > 0) problems.push(`tabindex > 0: ${el.tagName}`);
+        }
+        for (const el of document.querySelectorAll(".en")) {
+          if (el.closest("[lang]").lang !== "en") problems.push(`English not lang=en: ${el.textContent.slice(0, 30)}`);
+        }
+        const rgba = (text) => (text.match(/[\d.]+/g) ?? []).map(Number);
+        const luminance = ([r, g, b]) => {
+          const channel = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+        };
+        const background = (el) => {
+          for (let at = el; at; at = at.parentElement) {
+            const color = rgba(getComputedStyle(at).backgroundColor);
+            if (color.length === 3 || color[3] > 0) return color;
+          }
+          return [255, 255, 255];
+        };
+        for (const el of document.querySelectorAll("body *")) {
+          const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+          if (!hasText || !visible(el)) continue;
+          const style = getComputedStyle(el);
+          const alpha = Number(style.opacity);
+          const [a, b] = [luminance(rgba(style.color)), luminance(background(el))];
+          const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+          if (ratio < 4.5 && alpha === 1 && !el.closest("button:disabled")) {
+            problems.push(`contrast ${ratio.toFixed(2)}: ${el.tagName} ${el.textContent.trim().slice(0, 30)}`);
+          }
+        }
+        return problems;
+    "#;
+    let answer = client.execute(SCRIPT, vec![]).await.unwrap();
+    serde_json::from_value(answer).unwrap()
+}
+
 /// Whether the element `css` is hidden (or absent).
 async fn hidden(client: &Client, css: &str) -> bool {
     client
@@ -429,6 +486,34 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
     assert_eq!(pinned.len(), 19, "four groups of four hex digits: {pinned}");
     assert!(hidden(&client, "#check-in").await);
     screenshot(&client, "#consent", "1-consent").await;
+    assert_eq!(accessibility_problems(&client).await, Vec::<String>::new());
+    // The check itself finds faint text, an unlabelled field and content too wide.
+    client
+        .execute(
+            "const p = document.createElement('p'); p.id = 'faint'; p.textContent = 'faint';
+             p.style.color = '#aaa'; p.style.width = '500px';
+             const input = document.createElement('input'); input.id = 'unlabelled';
+             document.querySelector('main').append(p, input);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let problems = accessibility_problems(&client).await.join("\n");
+    for found in [
+        "contrast 2.32: P faint",
+        "no label: #unlabelled",
+        "px wide in",
+    ] {
+        assert!(problems.contains(found), "{found} in {problems}");
+    }
+    client
+        .execute(
+            "document.getElementById('faint').remove(); \
+             document.getElementById('unlabelled').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
     let before_consent = stored(&client).await;
     assert_eq!(
         before_consent["visits"],
@@ -439,6 +524,7 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
     // Consent, the stay edited from the payload's 90 minutes to 30, checked in as a visitor.
     click(&client, "#consent-yes").await;
     wait_for(&client, "#check-in:not([hidden])").await;
+    assert_eq!(accessibility_problems(&client).await, Vec::<String>::new());
     let stay = client.find(Locator::Css("#stay")).await.unwrap();
     assert_eq!(stay.prop("value").await.unwrap().as_deref(), Some("90"));
     fill(&client, "#stay", "30").await;
@@ -587,6 +673,7 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
             .contains("お知らせがあります")
     );
     screenshot(&client, "#notices-heading", "3-notice").await;
+    assert_eq!(accessibility_problems(&client).await, Vec::<String>::new());
     let with_notice = stored(&client).await;
 
     // JS→Rust: core matches the page's own records against the same feed to the same notice.
@@ -701,6 +788,7 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         "a key change changed the store"
     );
     screenshot(&client, "#status", "6-key-changed").await;
+    assert_eq!(accessibility_problems(&client).await, Vec::<String>::new());
     proxy.set(Mode::Pass);
 
     // Retention: a visit whose checkout was 14 days ago and a minute is deleted at the next
