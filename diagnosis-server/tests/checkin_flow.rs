@@ -272,25 +272,35 @@ async fn accessibility_problems(client: &Client) -> Vec<String> {
     const SCRIPT: &str = r#"
         const problems = [];
         if (document.documentElement.lang !== "ja") problems.push("the page is not lang=ja");
-        if (document.documentElement.scrollWidth > window.innerWidth) {
-          problems.push(`content ${document.documentElement.scrollWidth} px wide in ${window.innerWidth} px`);
+        const width = document.documentElement.scrollWidth;
+        if (width > window.innerWidth) {
+          problems.push(`content ${width} px wide in ${window.innerWidth} px`);
         }
-        const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+        const visible = (el) =>
+          el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+        const named = (el) => el.getAttribute("aria-label");
         for (const el of document.querySelectorAll("input, select, textarea")) {
-          if (visible(el) && el.labels.length === 0 && !el.getAttribute("aria-label")) problems.push(`no label: #${el.id}`);
+          if (visible(el) && el.labels.length === 0 && !named(el)) {
+            problems.push(`no label: #${el.id}`);
+          }
         }
         for (const el of document.querySelectorAll("button")) {
-          if (visible(el) && !el.textContent.trim() && !el.getAttribute("aria-label")) problems.push(`no name: button #${el.id}`);
+          if (visible(el) && !el.textContent.trim() && !named(el)) {
+            problems.push(`no name: button #${el.id}`);
+          }
         }
         for (const el of document.querySelectorAll("[tabindex]")) {
           if (el.tabIndex > 0) problems.push(`tabindex > 0: ${el.tagName}`);
         }
         for (const el of document.querySelectorAll(".en")) {
-          if (el.closest("[lang]").lang !== "en") problems.push(`English not lang=en: ${el.textContent.slice(0, 30)}`);
+          if (el.closest("[lang]").lang !== "en") {
+            problems.push(`English not lang=en: ${el.textContent.slice(0, 30)}`);
+          }
         }
         const rgba = (text) => (text.match(/[\d.]+/g) ?? []).map(Number);
         const luminance = ([r, g, b]) => {
-          const channel = (c) => ((c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+          const channel = (c) =>
+            (c /= 255) <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
           return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
         };
         const background = (el) => {
@@ -301,14 +311,16 @@ async fn accessibility_problems(client: &Client) -> Vec<String> {
           return [255, 255, 255];
         };
         for (const el of document.querySelectorAll("body *")) {
-          const hasText = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+          const hasText =
+            [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
           if (!hasText || !visible(el)) continue;
           const style = getComputedStyle(el);
           const alpha = Number(style.opacity);
           const [a, b] = [luminance(rgba(style.color)), luminance(background(el))];
           const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
           if (ratio < 4.5 && alpha === 1 && !el.closest("button:disabled")) {
-            problems.push(`contrast ${ratio.toFixed(2)}: ${el.tagName} ${el.textContent.trim().slice(0, 30)}`);
+            const what = el.textContent.trim().slice(0, 30);
+            problems.push(`contrast ${ratio.toFixed(2)}: ${el.tagName} ${what}`);
           }
         }
         return problems;
