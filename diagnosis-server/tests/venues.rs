@@ -698,6 +698,44 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     );
 }
 
+#[tokio::test]
+async fn the_keys_and_feed_allow_the_check_in_pages_own_origin_only_when_configured() {
+    let header = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    // The page on this server's origin: no CORS header anywhere.
+    let server = start().await;
+    for path in [KEYS_PATH, FEED_PATH, "/v/"] {
+        assert_eq!(header(&server.get(path).await), None, "{path}");
+    }
+    // The page on a static host: the two downloads allow exactly its origin; nothing else does.
+    let server = crate::common::start_with(|config| {
+        config.check_in_origin = Some("https://Checkin.Example.jp/".into());
+    })
+    .await;
+    for path in [KEYS_PATH, FEED_PATH] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .header("origin", "https://checkin.example.jp")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&response).as_deref(),
+            Some("https://checkin.example.jp"),
+            "{path}"
+        );
+    }
+    for path in ["/v/", "/venues/v1/registrations", "/openapi.json"] {
+        assert_eq!(header(&server.get(path).await), None, "{path}");
+    }
+}
+
 /// Node for the cross-tests with the check-in page's JavaScript; `None` (the test then prints
 /// "skipped") when it is missing, unless `MIMAMORI_REQUIRE_NODE=1` (scripts/test, CI).
 fn node() -> Option<std::path::PathBuf> {
