@@ -123,7 +123,8 @@ function authorityKeys() {
       const response = await fetch(API + KEYS_PATH, { credentials: "omit", cache: "no-cache" });
       if (response.ok) {
         const json = await response.json();
-        published = { qr: json.qr_keys ?? [], feed: json.feed_keys ?? [] };
+        const pems = (list) => (Array.isArray(list) && list.every((pem) => typeof pem === "string") ? list : []);
+        published = { qr: pems(json.qr_keys), feed: pems(json.feed_keys) };
       }
     } catch {
       // Offline: the pinned keys serve.
