@@ -1,5 +1,5 @@
 // The venue-feed benchmark shared by node (bench-match.mjs) and Chromium
-// (tests/checkin_flow.rs): a signed feed of `noticeCount` notices, the known-answer vectors' real
+// (tests/checkin_flow/): a signed feed of `noticeCount` notices, the known-answer vectors' real
 // notice (core/venue/tests/data/venue-vectors) among random entries, signed with a fresh P-256
 // key; `visitCount` visits: the vectors' venue on the evening of the notice and venues that differ
 // from it by their seed, over the same hours. Times the page's own steps: verify and parse the

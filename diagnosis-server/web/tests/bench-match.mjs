@@ -1,6 +1,6 @@
 // Prints the time the check-in page's JavaScript takes to verify and match a signed feed of
 // 10,000 notices against 100 stored visits (issue 16's target: under 200 ms), in this node.
-// The same benchmark runs in headless Chromium in diagnosis-server/tests/checkin_flow.rs.
+// The same benchmark runs in headless Chromium in diagnosis-server/tests/checkin_flow/.
 // Run: node diagnosis-server/web/tests/bench-match.mjs [notices] [visits]
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";

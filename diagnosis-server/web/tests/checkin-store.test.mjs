@@ -1,5 +1,5 @@
 // The check-in page's record rules (web/v/checkin-store.js) under node: what a check-in stores
-// and when a visit is deleted. The IndexedDB side runs in Chromium (tests/checkin_flow.rs).
+// and when a visit is deleted. The IndexedDB side runs in Chromium (tests/checkin_flow/).
 // Run: node --test diagnosis-server/web/tests/
 import { test } from "node:test";
 import assert from "node:assert/strict";
