@@ -216,6 +216,21 @@ impl MimamoriRadio {
         self.radio().sync_failed(&self.phone.phone());
     }
 
+    /// The advertiser could not start (or lost) the advertisement: the loop starts it again
+    /// within 30 seconds (tick at the returned time).
+    pub fn advertising_failed(&self) -> u64 {
+        let mut radio = self.radio();
+        radio.advertising_failed(&self.phone.phone());
+        radio.next_wake()
+    }
+
+    /// The scanner could not start the scan, or lost it midway: what it heard is recorded and the
+    /// next window starts within 30 seconds.
+    pub fn scan_failed(&self) -> Result<RadioTick, MimamoriError> {
+        let step = self.radio().scan_failed(&mut self.phone.phone())?;
+        Ok(self.carry_out(step))
+    }
+
     /// Stops: records the window in progress and stops the scanner and the advertiser. A later
     /// [`tick`](Self::tick) starts again.
     pub fn stop(&self) -> Result<RadioTick, MimamoriError> {
@@ -308,11 +323,16 @@ mod tests {
         assert!(log[1].starts_with("scan "), "{log:?}");
         assert_eq!(radio.heard(vec![7; 20], -60, 1), HeardOutcome::Kept);
         assert_eq!(radio.heard(vec![7; 3], -60, 1), HeardOutcome::Rejected);
+        assert!(radio.advertising_failed() > 0);
         let stopped = radio.stop().unwrap();
         assert_eq!(stopped.recorded[0].sightings, 1);
         assert_eq!(stopped.recorded[0].rejected, 1);
         let log = platform.0.lock().unwrap().clone();
-        assert_eq!(&log[2..], ["stop scanning", "stop advertising"]);
+        assert_eq!(
+            &log[2..],
+            ["stop scanning"],
+            "nothing advertised after the failure"
+        );
         let bad = RadioSettings {
             scan_window_seconds: 0,
             ..default_radio_settings()
