@@ -14,6 +14,29 @@ pub(crate) enum AccuracyCommand {
     /// attenuation buckets of the scans and the rule's true and false positives per pair-day at
     /// 1 m, 1.5 m and 2 m (docs/accuracy.md).
     Evaluate(EvaluateArgs),
+    /// Convert MIT Lincoln Laboratory's BLE-RSSI-Various-Static-Configurations (a clone of
+    /// github.com/mitll/BLE-RSSI-Various-Static-Configurations, CC BY 4.0) to readings on
+    /// standard output: its iPhone logs, every collect at the recorded range (6 ft), 4-second
+    /// slices laid 5 minutes apart as GAEN scans (docs/accuracy.md).
+    ConvertMitll(ConvertMitllArgs),
+}
+
+/// Arguments of `mimamori accuracy convert-mitll`.
+#[derive(Debug, Args)]
+pub(crate) struct ConvertMitllArgs {
+    /// The data set's folder (holding `1-May Anechoic Chamber/iPhone/log_…_45.txt` and so on).
+    directory: PathBuf,
+    /// The transmitters' assumed calibrated TX power, in dBm (default: −23, the mean of
+    /// Google's calibration table).
+    #[arg(long, allow_hyphen_values = true)]
+    tx_power: Option<i8>,
+    /// The iPhone's assumed RSSI correction, in dB (default: 0, Google's reference).
+    #[arg(long, allow_hyphen_values = true)]
+    rssi_correction: Option<i8>,
+    /// Keep the recorded times (one ~30 s collect is then one GAEN scan) instead of laying
+    /// 4-second slices 5 minutes apart.
+    #[arg(long)]
+    as_recorded: bool,
 }
 
 /// Arguments of `mimamori accuracy evaluate`.
@@ -28,12 +51,18 @@ pub(crate) struct EvaluateArgs {
     /// COCOA's risk_calculation_configuration.json (default: COCOA's published one).
     #[arg(long)]
     rules: Option<PathBuf>,
+    /// Also print the figures grouped by this part of the pair id, split at every `/` and `>`
+    /// (counted from 0; in converted MIT LL files 0 is the environment, 1 the rotation, 3 the
+    /// carriage). May be given more than once.
+    #[arg(long = "group-by-pair-part")]
+    group_by_pair_part: Vec<usize>,
 }
 
 /// Runs an accuracy command.
 pub(crate) fn run(command: &AccuracyCommand, out: &mut impl Write) -> Result<()> {
     match command {
         AccuracyCommand::Evaluate(args) => evaluate(args, out),
+        AccuracyCommand::ConvertMitll(args) => convert_mitll(args, out),
     }
 }
 
@@ -53,5 +82,93 @@ fn evaluate(args: &EvaluateArgs, out: &mut impl Write) -> Result<()> {
         evaluation.pair_days.len()
     )?;
     write!(out, "{}", mimamori_accuracy::render(&evaluation))?;
+    for part in &args.group_by_pair_part {
+        writeln!(out)?;
+        write!(
+            out,
+            "{}",
+            mimamori_accuracy::render_grouped(&evaluation, *part)
+        )?;
+    }
     Ok(())
+}
+
+fn convert_mitll(args: &ConvertMitllArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::mitll;
+
+    let defaults = mitll::Conversion::default();
+    let conversion = mitll::Conversion {
+        tx_power_dbm: args.tx_power.unwrap_or(defaults.tx_power_dbm),
+        rssi_correction_db: args.rssi_correction.unwrap_or(defaults.rssi_correction_db),
+        resample: if args.as_recorded {
+            None
+        } else {
+            defaults.resample
+        },
+    };
+    let mut readings = Vec::new();
+    let mut logs = 0;
+    let mut unavailable = 0;
+    for environment in sorted_entries(&args.directory)? {
+        let iphone = environment.join("iPhone");
+        if !iphone.is_dir() {
+            continue;
+        }
+        let Some(folder) = environment.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        let label = mitll::environment_label(folder);
+        for file in sorted_entries(&iphone)? {
+            let Some(rotation) = file
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(mitll::rotation_from_file_name)
+            else {
+                continue;
+            };
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let log = mitll::parse_iphone_log(&text)
+                .with_context(|| format!("cannot use {}", file.display()))?;
+            logs += 1;
+            unavailable += log.unavailable_rssi;
+            readings.extend(mitll::readings(&log, &label, rotation, &conversion));
+        }
+    }
+    if readings.is_empty() {
+        anyhow::bail!(
+            "no iPhone log with test-phone readings under {} (expected <environment>/iPhone/log_…_<rotation>.txt)",
+            args.directory.display()
+        );
+    }
+    let assumptions = format!(
+        "{logs} iPhone logs, {} readings ({unavailable} with RSSI 127, unavailable, dropped). \
+         Assumed: transmitters' TX power {} dBm, iPhone RSSI correction {} dB. Times: {}.",
+        readings.len(),
+        conversion.tx_power_dbm,
+        conversion.rssi_correction_db,
+        match conversion.resample {
+            None => "as recorded".to_owned(),
+            Some(resample) => format!(
+                "each collect cut into {} s slices laid {} s apart",
+                resample.slice_seconds, resample.scan_interval_seconds
+            ),
+        }
+    );
+    out.write_all(
+        mimamori_accuracy::format_readings(&[mitll::ATTRIBUTION, &assumptions], &readings)
+            .as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// A folder's entries, sorted by name (so conversions are the same on every machine).
+fn sorted_entries(directory: &std::path::Path) -> Result<Vec<PathBuf>> {
+    let mut entries = std::fs::read_dir(directory)
+        .with_context(|| format!("cannot read the folder {}", directory.display()))?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .with_context(|| format!("cannot read the folder {}", directory.display()))?;
+    entries.sort();
+    Ok(entries)
 }

@@ -513,3 +513,66 @@ fn accuracy_evaluate_prints_the_hand_counted_confusion_and_refuses_bad_rows() {
     ]));
     assert!(error.contains("line 2: has 3 fields, not 6"), "{error}");
 }
+
+#[test]
+fn accuracy_convert_mitll_writes_readings_that_evaluate_reads() {
+    // A log written by hand in MIT LL's iPhone format: the purse phone heard at −80 dBm at
+    // offsets 0, 4, 8, 12 and 16 s: five 4-second slices, laid 300 s apart: five scans,
+    // 120 + 4 × 300 = 1320 s at 57 dB (near, × 2.5) = 3300 ≥ 1350: flagged, at 1.83 m.
+    let dir = tempfile::tempdir().unwrap();
+    let iphone = dir.path().join("1-May Lab Room").join("iPhone");
+    std::fs::create_dir_all(&iphone).unwrap();
+    let mut log = String::from("t,Device,iPhone XR,Test\nt,Range,6\nt,Angle,0\n");
+    for offset in [0, 4, 8, 12, 16] {
+        log += &format!(
+            "t,Bluetooth,AAAA,-80,TestPhone2,8.0,{}.0\n",
+            600_000_000 + offset
+        );
+    }
+    std::fs::write(iphone.join("log_2020-05-01_09.00.00.000_90.txt"), log).unwrap();
+    std::fs::write(iphone.join("notes.md"), "not a log").unwrap();
+
+    let csv = stdout(&mimamori(&[
+        "accuracy",
+        "convert-mitll",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &csv,
+        &[
+            "# Converted from MIT Lincoln Laboratory",
+            "1 iPhone logs, 5 readings",
+            "1578307500,lab-room/90deg/iphone>TestPhone2-purse,-80,-23,0,1.8288",
+        ],
+    );
+    let readings = dir.path().join("readings.csv");
+    std::fs::write(&readings, &csv).unwrap();
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings.to_str().unwrap(),
+        "--group-by-pair-part",
+        "0",
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "5 readings, 5 scans, 1 pair-days",
+            "1 m        0     1     0     0       -    100%        0%",
+            "2 m        1     0     0     0    100%       -      100%",
+            "lab-room      5         0%   100%      0%     0%     57.0    0.0         1     100%",
+        ],
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "convert-mitll",
+        empty.path().to_str().unwrap(),
+    ]));
+    assert!(
+        error.contains("no iPhone log with test-phone readings"),
+        "{error}"
+    );
+}

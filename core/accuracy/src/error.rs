@@ -24,6 +24,19 @@ pub enum Error {
         /// What is wrong with it (no values from the file are quoted).
         reason: String,
     },
+    /// A line of an MIT LL iPhone log is malformed.
+    #[error("MIT LL iPhone log, line {line}: {reason}; is this one of the data set's iPhone logs?")]
+    Mitll {
+        /// The line, counted from 1.
+        line: usize,
+        /// What is wrong with it (no values from the file are quoted).
+        reason: String,
+    },
+    /// An MIT LL iPhone log has no `Range` line, so the distance is unknown.
+    #[error(
+        "the MIT LL iPhone log has no `Range` line (the distance in feet); is it one of the data set's iPhone logs?"
+    )]
+    MitllRange,
 }
 
 /// A result with this crate's [`Error`].

@@ -423,3 +423,96 @@ pub fn render(evaluation: &Evaluation) -> String {
     }
     text
 }
+
+/// The part of a pair id that [`render_grouped`] groups by: the id split at every `/` and `>`,
+/// part `index` (counted from 0); `None` when the id has fewer parts.
+pub fn pair_part(pair: &str, index: usize) -> Option<&str> {
+    pair.split(['/', '>']).nth(index)
+}
+
+/// The figures grouped by one part of the pair id (see [`pair_part`]), e.g. by environment,
+/// rotation or carriage in a converted MIT LL file: per group, the scans' share in each
+/// attenuation bucket, their mean and spread (standard deviation) of typical attenuation, and
+/// the share of pair-days the rule flagged. Pair ids without that part fall in a group `-`.
+pub fn render_grouped(evaluation: &Evaluation, part: usize) -> String {
+    let mut groups: BTreeMap<&str, (Vec<&ScanResult>, Vec<&PairDay>)> = BTreeMap::new();
+    for scan in &evaluation.scans {
+        let key = pair_part(&scan.pair, part).unwrap_or("-");
+        groups.entry(key).or_default().0.push(scan);
+    }
+    for day in &evaluation.pair_days {
+        let key = pair_part(&day.pair, part).unwrap_or("-");
+        groups.entry(key).or_default().1.push(day);
+    }
+    let width = groups
+        .keys()
+        .map(|key| key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let mut text = String::new();
+    let [immediate, near, medium] = evaluation.attenuation_thresholds_db;
+    // `write!` to a String cannot fail.
+    let _ = writeln!(
+        text,
+        "scans and pair-days by part {part} of the pair id \
+         (immediate <= {immediate} dB, near <= {near} dB, medium <= {medium} dB, other)"
+    );
+    let _ = writeln!(
+        text,
+        "{:<width$} {:>6} {:>10} {:>6} {:>7} {:>6} {:>8} {:>6} {:>9} {:>8}",
+        "group",
+        "scans",
+        "immediate",
+        "near",
+        "medium",
+        "other",
+        "mean dB",
+        "sd dB",
+        "pair-days",
+        "flagged"
+    );
+    let percent = |part: usize, whole: usize| {
+        ratio(part as u64, whole as u64).map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v))
+    };
+    for (key, (scans, days)) in &groups {
+        let mut buckets = [0_usize; 4];
+        for scan in scans {
+            buckets[evaluation.bucket(scan.typical_attenuation_db)] += 1;
+        }
+        let (mean, spread) = mean_and_spread(
+            scans
+                .iter()
+                .map(|scan| f64::from(scan.typical_attenuation_db)),
+        );
+        let flagged = days.iter().filter(|day| day.flagged).count();
+        let _ = writeln!(
+            text,
+            "{:<width$} {:>6} {:>10} {:>6} {:>7} {:>6} {:>8.1} {:>6.1} {:>9} {:>8}",
+            key,
+            scans.len(),
+            percent(buckets[0], scans.len()),
+            percent(buckets[1], scans.len()),
+            percent(buckets[2], scans.len()),
+            percent(buckets[3], scans.len()),
+            mean,
+            spread,
+            days.len(),
+            percent(flagged, days.len())
+        );
+    }
+    text
+}
+
+/// The mean and the population standard deviation of some values (0 and 0 for none).
+pub fn mean_and_spread(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let (count, sum) = values.clone().fold((0_usize, 0.0), |(count, sum), value| {
+        (count + 1, sum + value)
+    });
+    if count == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum / count as f64;
+    let variance = values.map(|value| (value - mean).powi(2)).sum::<f64>() / count as f64;
+    (mean, variance.sqrt())
+}

@@ -9,6 +9,7 @@
 //!
 //! - [`readings`]: the one input format any lab's recording can be converted to, and its loader.
 //! - [`evaluation`]: the method, the scoring and the printed figures.
+//! - [`mitll`]: MIT Lincoln Laboratory's static BLE recordings (CC BY 4.0), converted to readings.
 //!
 //! `mimamori accuracy evaluate --readings FILE` prints the figures; `docs/accuracy.md` gives the
 //! method, the public data sets, their licences and their limits.
@@ -39,8 +40,11 @@
 
 mod error;
 pub mod evaluation;
+pub mod mitll;
 pub mod readings;
 
 pub use error::{Error, Result};
-pub use evaluation::{Confusion, Evaluation, PairDay, ScanResult, evaluate, render};
-pub use readings::{Reading, parse_readings};
+pub use evaluation::{
+    Confusion, Evaluation, PairDay, ScanResult, evaluate, render, render_grouped,
+};
+pub use readings::{Reading, format_readings, parse_readings};
