@@ -19,6 +19,18 @@ pub(crate) enum AccuracyCommand {
     /// standard output: its iPhone logs, every collect at the recorded range (6 ft), 4-second
     /// slices laid 5 minutes apart as GAEN scans (docs/accuracy.md).
     ConvertMitll(ConvertMitllArgs),
+    /// Convert scenes of DP-3T's experiment 34 (exp34-epfl-soldiers/scenarioNN-<scene>.sqlite,
+    /// downloaded from github.com/DP-3T/bt-measurements, CC BY-ND 4.0) to readings on standard
+    /// output, for use on this machine only: the licence allows no derived file to be shared.
+    ConvertDp3t(ConvertDp3tArgs),
+}
+
+/// Arguments of `mimamori accuracy convert-dp3t`.
+#[derive(Debug, Args)]
+pub(crate) struct ConvertDp3tArgs {
+    /// The scenes' SQLite files (e.g. exp34-epfl-soldiers/scenario0*.sqlite).
+    #[arg(required = true)]
+    scenes: Vec<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy convert-mitll`.
@@ -63,6 +75,7 @@ pub(crate) fn run(command: &AccuracyCommand, out: &mut impl Write) -> Result<()>
     match command {
         AccuracyCommand::Evaluate(args) => evaluate(args, out),
         AccuracyCommand::ConvertMitll(args) => convert_mitll(args, out),
+        AccuracyCommand::ConvertDp3t(args) => convert_dp3t(args, out),
     }
 }
 
@@ -160,6 +173,66 @@ fn convert_mitll(args: &ConvertMitllArgs, out: &mut impl Write) -> Result<()> {
             .as_bytes(),
     )?;
     Ok(())
+}
+
+fn convert_dp3t(args: &ConvertDp3tArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::dp3t;
+
+    let mut readings = Vec::new();
+    let mut notes = Vec::new();
+    for scene in &args.scenes {
+        let rows = dp3t_rows(scene).with_context(|| {
+            format!(
+                "cannot read {} as an experiment 34 scene (SQLite, table `results`)",
+                scene.display()
+            )
+        })?;
+        let label = dp3t::scene_label(
+            &scene
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        );
+        let conversion = dp3t::convert(&label, &rows)
+            .with_context(|| format!("cannot use {}", scene.display()))?;
+        notes.push(format!(
+            "{label}: {} rows, {} readings, {} without a camera distance (dropped), \
+             {} with a receiver_model other than the README's",
+            rows.len(),
+            conversion.readings.len(),
+            conversion.without_distance,
+            conversion.receiver_model_mismatches
+        ));
+        readings.extend(conversion.readings);
+    }
+    let mut all_notes = vec![dp3t::NOTICE];
+    all_notes.extend(notes.iter().map(String::as_str));
+    out.write_all(mimamori_accuracy::format_readings(&all_notes, &readings).as_bytes())?;
+    Ok(())
+}
+
+/// The `results` rows of one scene file, in `db_id` order, opened read-only.
+fn dp3t_rows(path: &std::path::Path) -> Result<Vec<mimamori_accuracy::dp3t::Row>> {
+    use rusqlite::{Connection, OpenFlags};
+
+    let connection = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let mut statement = connection.prepare(
+        "SELECT receiver_id, receiver_model, transmitter_id, timestamp, rssi, \
+         ground_truth_distance FROM results ORDER BY db_id",
+    )?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok(mimamori_accuracy::dp3t::Row {
+                receiver_id: row.get(0)?,
+                receiver_model: row.get(1)?,
+                transmitter_id: row.get(2)?,
+                timestamp: row.get(3)?,
+                rssi: row.get(4)?,
+                ground_truth_distance: row.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
 }
 
 /// A folder's entries, sorted by name (so conversions are the same on every machine).

@@ -576,3 +576,79 @@ fn accuracy_convert_mitll_writes_readings_that_evaluate_reads() {
         "{error}"
     );
 }
+
+#[test]
+fn accuracy_convert_dp3t_reads_a_scene_file_written_in_its_schema() {
+    // A scene file made here with experiment 34's table (no data from the experiment): phone
+    // 6 hears phone 2 at −80 dBm (51 dB) and 0.8 m in five scans 5 minutes apart, and once
+    // out of the cameras' view.
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("scenario01-lunch.sqlite");
+    let connection = rusqlite::Connection::open(&scene).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE results(db_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+             receiver_id TEXT NOT NULL, receiver_model TEXT NOT NULL,
+             transmitter_id TEXT NOT NULL, transmitter_model TEXT NOT NULL,
+             timestamp REAL NOT NULL, rssi INTEGER NOT NULL, tx_power INTEGER,
+             ground_truth_distance REAL);",
+        )
+        .unwrap();
+    for scan in 0..5 {
+        connection
+            .execute(
+                "INSERT INTO results(receiver_id, receiver_model, transmitter_id,
+                 transmitter_model, timestamp, rssi, tx_power, ground_truth_distance)
+                 VALUES ('6', 'SM-G981B/DS', '2', 'SM-G981B/DS', ?1, -80, 0, 0.8)",
+                [1_596_096_000.5 + f64::from(scan) * 300.0],
+            )
+            .unwrap();
+    }
+    connection
+        .execute(
+            "INSERT INTO results(receiver_id, receiver_model, transmitter_id, transmitter_model,
+             timestamp, rssi, tx_power, ground_truth_distance)
+             VALUES ('6', 'SM-G981B/DS', '2', 'SM-G981B/DS', 1596096001.0, -60, 0, NULL)",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+
+    let csv = stdout(&mimamori(&[
+        "accuracy",
+        "convert-dp3t",
+        scene.to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &csv,
+        &[
+            "licensed CC BY-ND 4.0",
+            "do not share it",
+            "lunch: 6 rows, 5 readings, 1 without a camera distance (dropped), 0 with",
+            "1596096300,lunch/6>2,-80,-24,5,0.8",
+        ],
+    );
+    let readings = dir.path().join("readings.csv");
+    std::fs::write(&readings, &csv).unwrap();
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings.to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "5 readings, 5 scans, 1 pair-days",
+            "1 m        1     0     0     0    100%       -      100%",
+        ],
+    );
+
+    let not_a_scene = dir.path().join("readings.csv");
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "convert-dp3t",
+        not_a_scene.to_str().unwrap(),
+    ]));
+    assert!(error.contains("as an experiment 34 scene"), "{error}");
+}

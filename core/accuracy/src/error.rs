@@ -37,6 +37,14 @@ pub enum Error {
         "the MIT LL iPhone log has no `Range` line (the distance in feet); is it one of the data set's iPhone logs?"
     )]
     MitllRange,
+    /// A row of a DP-3T experiment 34 scene is unusable.
+    #[error("DP-3T results row {row}: {reason}; is this one of experiment 34's scenario files?")]
+    Dp3t {
+        /// The row, counted from 1 in the order read.
+        row: usize,
+        /// What is wrong with it (no values from the file are quoted).
+        reason: String,
+    },
 }
 
 /// A result with this crate's [`Error`].

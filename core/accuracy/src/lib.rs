@@ -9,6 +9,7 @@
 //!
 //! - [`readings`]: the one input format any lab's recording can be converted to, and its loader.
 //! - [`evaluation`]: the method, the scoring and the printed figures.
+//! - [`dp3t`]: DP-3T's experiment 34 (CC BY-ND 4.0), read from the files a user downloads.
 //! - [`mitll`]: MIT Lincoln Laboratory's static BLE recordings (CC BY 4.0), converted to readings.
 //!
 //! `mimamori accuracy evaluate --readings FILE` prints the figures; `docs/accuracy.md` gives the
@@ -38,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod dp3t;
 mod error;
 pub mod evaluation;
 pub mod mitll;
