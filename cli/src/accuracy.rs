@@ -23,6 +23,49 @@ pub(crate) enum AccuracyCommand {
     /// downloaded from github.com/DP-3T/bt-measurements, CC BY-ND 4.0) to readings on standard
     /// output, for use on this machine only: the licence allows no derived file to be shared.
     ConvertDp3t(ConvertDp3tArgs),
+    /// Search attenuation thresholds, bucket weights and score thresholds for the lowest NIST
+    /// normalised detection cost (or, with --recall, the lowest false-positive rate at that
+    /// recall) on the readings, print the given setting's figures and ROC area beside the
+    /// recommendation, re-run the recommendation through the engine as a check, and optionally
+    /// write it as COCOA's two JSON files (docs/accuracy.md).
+    Tune(TuneArgs),
+}
+
+/// Arguments of `mimamori accuracy tune`.
+#[derive(Debug, Args)]
+pub(crate) struct TuneArgs {
+    /// The readings file.
+    #[arg(long)]
+    readings: PathBuf,
+    /// COCOA's configuration.json to compare with and start from (default: COCOA's).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// COCOA's risk_calculation_configuration.json (default: COCOA's).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The distance of a true contact, in metres: 1, 1.5 or 2.
+    #[arg(long, default_value_t = 1.0)]
+    distance: f64,
+    /// Look for the lowest false-positive rate with at least this recall (0 to 1) instead of
+    /// the lowest cost.
+    #[arg(long)]
+    recall: Option<f64>,
+    /// The cost of a missed contact.
+    #[arg(long, default_value_t = 1.0)]
+    cost_miss: f64,
+    /// The cost of a false alarm.
+    #[arg(long, default_value_t = 1.0)]
+    cost_false_alarm: f64,
+    /// The prior probability that a pair-day is a contact.
+    #[arg(long, default_value_t = 0.5)]
+    target_prior: f64,
+    /// Write the recommended configuration.json here (COCOA's file with the Google and Apple
+    /// v2 thresholds and weights replaced).
+    #[arg(long)]
+    write_config: Option<PathBuf>,
+    /// Write the recommended risk_calculation_configuration.json here.
+    #[arg(long)]
+    write_rules: Option<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy convert-dp3t`.
@@ -76,6 +119,7 @@ pub(crate) fn run(command: &AccuracyCommand, out: &mut impl Write) -> Result<()>
         AccuracyCommand::Evaluate(args) => evaluate(args, out),
         AccuracyCommand::ConvertMitll(args) => convert_mitll(args, out),
         AccuracyCommand::ConvertDp3t(args) => convert_dp3t(args, out),
+        AccuracyCommand::Tune(args) => tune(args, out),
     }
 }
 
@@ -145,7 +189,10 @@ fn convert_mitll(args: &ConvertMitllArgs, out: &mut impl Write) -> Result<()> {
                 .with_context(|| format!("cannot use {}", file.display()))?;
             logs += 1;
             unavailable += log.unavailable_rssi;
-            readings.extend(mitll::readings(&log, &label, rotation, &conversion));
+            readings.extend(
+                mitll::readings(&log, &label, rotation, &conversion)
+                    .with_context(|| format!("cannot use {}", file.display()))?,
+            );
         }
     }
     if readings.is_empty() {
@@ -233,6 +280,229 @@ fn dp3t_rows(path: &std::path::Path) -> Result<Vec<mimamori_accuracy::dp3t::Row>
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+fn tune(args: &TuneArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::tuning::{self, Candidate, Costs, Objective, SearchSpace};
+
+    let index =
+        tuning::distance_index(args.distance).context("--distance must be 1, 1.5 or 2 (metres)")?;
+    if let Some(recall) = args.recall
+        && !(0.0..=1.0).contains(&recall)
+    {
+        anyhow::bail!("--recall must be from 0 to 1");
+    }
+    let costs = Costs {
+        miss: args.cost_miss,
+        false_alarm: args.cost_false_alarm,
+        target_prior: args.target_prior,
+    };
+    if !(costs.miss > 0.0 && costs.false_alarm > 0.0 && costs.target_prior > 0.0)
+        || costs.target_prior >= 1.0
+    {
+        anyhow::bail!("the costs must be above 0 and --target-prior below 1");
+    }
+    let text = std::fs::read_to_string(&args.readings)
+        .with_context(|| format!("cannot read {}", args.readings.display()))?;
+    let readings = mimamori_accuracy::parse_readings(&text)
+        .with_context(|| format!("cannot use {}", args.readings.display()))?;
+    let (configuration, rules) = crate::cocoa_files(args.config.as_ref(), args.rules.as_ref())?;
+    let given = Candidate::of(&configuration, &rules)
+        .context("the rules' ScoreSum condition must be `>=` for the tuner")?;
+    let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
+    let days = tuning::profiles(&evaluation);
+    let contacts = days.iter().filter(|day| day.contact[index]).count();
+    let space = SearchSpace::default();
+    writeln!(
+        out,
+        "{} readings, {} pair-days, {contacts} contacts at {} m; searching {} settings",
+        readings.len(),
+        days.len(),
+        args.distance,
+        space.len()
+    )?;
+    let objective = match args.recall {
+        Some(recall) => Objective::Recall(recall),
+        None => Objective::Cost(costs),
+    };
+    let found = tuning::search(&days, index, &space, objective, costs);
+
+    writeln!(
+        out,
+        "{:<22} {:>11} {:>18} {:>7} {:>5} {:>5} {:>5} {:>5} {:>7} {:>6} {:>9} {:>6}",
+        "setting",
+        "thresholds",
+        "weights",
+        "score>=",
+        "TP",
+        "FP",
+        "FN",
+        "TN",
+        "recall",
+        "FPR",
+        "precision",
+        "cost"
+    )?;
+    let engine = evaluation.confusion(index);
+    row(out, "given (engine)", &given, &engine, &costs)?;
+    let shortcut = given.confusion(&days, index);
+    if shortcut != engine {
+        writeln!(
+            out,
+            "warning: the shortcut's confusion for the given setting differs from the engine's; \
+             the search may mislead (docs/accuracy.md)"
+        )?;
+    }
+    match found {
+        None => writeln!(out, "no setting meets the objective on these readings")?,
+        Some(found) => {
+            row(
+                out,
+                "recommended (search)",
+                &found.candidate,
+                &found.confusion,
+                &costs,
+            )?;
+            let tuned_configuration = found.candidate.configuration(&configuration);
+            let tuned_rules = found.candidate.rules(&rules);
+            let check = mimamori_accuracy::evaluate(&readings, &tuned_configuration, &tuned_rules)
+                .confusion(index);
+            row(
+                out,
+                "recommended (engine)",
+                &found.candidate,
+                &check,
+                &costs,
+            )?;
+            if check != found.confusion {
+                writeln!(
+                    out,
+                    "warning: the engine's re-run differs from the search's shortcut"
+                )?;
+            }
+            if let Some(path) = &args.write_config {
+                let base = match &args.config {
+                    Some(given) => std::fs::read_to_string(given)?,
+                    None => mimamori_gaen::risk::COCOA_CONFIGURATION_JSON.to_owned(),
+                };
+                std::fs::write(path, tuned_configuration_json(&base, &found.candidate)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            if let Some(path) = &args.write_rules {
+                let base = match &args.rules {
+                    Some(given) => std::fs::read_to_string(given)?,
+                    None => mimamori_gaen::risk::COCOA_RISK_RULES_JSON.to_owned(),
+                };
+                std::fs::write(path, tuned_rules_json(&base, &found.candidate)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+    }
+    if let Some(curve) = tuning::roc(&days, given.thresholds_db, given.weights, index) {
+        writeln!(
+            out,
+            "ROC of the given thresholds and weights over the score threshold: area {:.3}",
+            tuning::area_under(&curve)
+        )?;
+    }
+    Ok(())
+}
+
+fn row(
+    out: &mut impl Write,
+    label: &str,
+    candidate: &mimamori_accuracy::tuning::Candidate,
+    confusion: &mimamori_accuracy::Confusion,
+    costs: &mimamori_accuracy::tuning::Costs,
+) -> Result<()> {
+    let percent =
+        |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v));
+    let [t0, t1, t2] = candidate.thresholds_db;
+    let [w0, w1, w2, w3] = candidate.weights;
+    writeln!(
+        out,
+        "{:<22} {:>11} {:>18} {:>7} {:>5} {:>5} {:>5} {:>5} {:>7} {:>6} {:>9} {:>6}",
+        label,
+        format!("{t0}/{t1}/{t2}"),
+        format!("{w0}/{w1}/{w2}/{w3}"),
+        candidate.score_threshold,
+        confusion.true_positives,
+        confusion.false_positives,
+        confusion.false_negatives,
+        confusion.true_negatives,
+        percent(confusion.recall()),
+        percent(confusion.false_positive_rate()),
+        percent(confusion.precision()),
+        costs
+            .normalised(confusion)
+            .map_or("-".to_owned(), |cost| format!("{cost:.3}"))
+    )?;
+    Ok(())
+}
+
+/// COCOA's configuration.json with the thresholds and weights of a candidate, in the Google
+/// daily-summaries section and the Apple v2 section (whose weights are percentages).
+fn tuned_configuration_json(
+    base: &str,
+    candidate: &mimamori_accuracy::tuning::Candidate,
+) -> Result<String> {
+    let mut json: serde_json::Value =
+        serde_json::from_str(base).context("the configuration is not JSON")?;
+    let google = json
+        .get_mut("google_daily_summaries_config")
+        .and_then(serde_json::Value::as_object_mut)
+        .context("the configuration has no google_daily_summaries_config")?;
+    google.insert(
+        "attenuation_bucket_threshold_db".to_owned(),
+        serde_json::json!(candidate.thresholds_db),
+    );
+    google.insert(
+        "attenuation_bucket_weights".to_owned(),
+        serde_json::json!(candidate.weights),
+    );
+    if let Some(apple) = json
+        .get_mut("apple_exposure_config_v2")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        apple.insert(
+            "attenuation_duration_thresholds".to_owned(),
+            serde_json::json!(candidate.thresholds_db),
+        );
+        for (name, weight) in [
+            "immediate_duration_weight",
+            "near_duration_weight",
+            "medium_duration_weight",
+            "other_duration_weight",
+        ]
+        .iter()
+        .zip(candidate.weights)
+        {
+            apple.insert((*name).to_owned(), serde_json::json!(weight * 100.0));
+        }
+    }
+    Ok(serde_json::to_string_pretty(&json)? + "\n")
+}
+
+/// COCOA's risk_calculation_configuration.json with a candidate's score threshold and
+/// `SecondsSinceLastScanSum >= 900`.
+fn tuned_rules_json(
+    base: &str,
+    candidate: &mimamori_accuracy::tuning::Candidate,
+) -> Result<String> {
+    let mut json: serde_json::Value =
+        serde_json::from_str(base).context("the rules are not JSON")?;
+    let object = json
+        .as_object_mut()
+        .context("the rules are not a JSON object")?;
+    object.insert(
+        "DailySummary_DaySummary_ScoreSum".to_owned(),
+        serde_json::json!({"op": ">=", "value": candidate.score_threshold}),
+    );
+    object.insert(
+        "ExposureWindow_ScanInstance_SecondsSinceLastScanSum".to_owned(),
+        serde_json::json!({"op": ">=", "value": mimamori_accuracy::tuning::MINIMUM_SECONDS as f64}),
+    );
+    Ok(serde_json::to_string_pretty(&json)? + "\n")
 }
 
 /// A folder's entries, sorted by name (so conversions are the same on every machine).

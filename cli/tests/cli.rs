@@ -652,3 +652,67 @@ fn accuracy_convert_dp3t_reads_a_scene_file_written_in_its_schema() {
     ]));
     assert!(error.contains("as an experiment 34 scene"), "{error}");
 }
+
+#[test]
+fn accuracy_tune_recommends_a_setting_that_the_written_files_reproduce() {
+    let readings = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/accuracy/data/hand-made.csv"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("configuration.json");
+    let rules = dir.path().join("risk_calculation_configuration.json");
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        readings,
+        "--write-config",
+        config.to_str().unwrap(),
+        "--write-rules",
+        rules.to_str().unwrap(),
+    ]));
+    // COCOA at 1 m: TP 1, FP 1, FN 2, TN 1, cost 7/6; the best any setting can do here is
+    // TP 2, FP 0, FN 1, TN 2 (c>d and a>c look alike), cost 1/3.
+    assert_contains_all(
+        &out,
+        &[
+            "30 readings, 5 pair-days, 3 contacts at 1 m; searching 127680 settings",
+            "given (engine)            46/60/65     1/2.5/1.3/0.01    1350     1     1     2     1     33%    50%       50%  1.167",
+            "2     0     1     2     67%     0%      100%  0.333",
+            "ROC of the given thresholds and weights over the score threshold: area 0.500",
+        ],
+    );
+    assert!(!out.contains("warning"), "{out}");
+    let recommended = out
+        .lines()
+        .find(|line| line.starts_with("recommended (engine)"))
+        .unwrap();
+    assert!(recommended.ends_with("0.333"), "{out}");
+
+    // The written files are COCOA's format and give the same verdicts through `evaluate`.
+    let evaluated = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings,
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]));
+    assert!(
+        evaluated.contains("1 m        2     0     1     2     67%      0%      100%"),
+        "{evaluated}"
+    );
+
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        readings,
+        "--distance",
+        "3",
+    ]));
+    assert!(error.contains("--distance must be 1, 1.5 or 2"), "{error}");
+}

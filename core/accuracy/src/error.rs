@@ -37,6 +37,11 @@ pub enum Error {
         "the MIT LL iPhone log has no `Range` line (the distance in feet); is it one of the data set's iPhone logs?"
     )]
     MitllRange,
+    /// An MIT LL iPhone log spans so long that its slices, laid apart, pass the year 9999.
+    #[error(
+        "the MIT LL iPhone log spans too long to lay its slices apart (a collect lasts about a minute); convert it --as-recorded"
+    )]
+    MitllSpan,
     /// A row of a DP-3T experiment 34 scene is unusable.
     #[error("DP-3T results row {row}: {reason}; is this one of experiment 34's scenario files?")]
     Dp3t {

@@ -149,17 +149,7 @@ pub struct Evaluation {
 impl Evaluation {
     /// The rule's confusion matrix against the truth at `CONTACT_DISTANCES_M[index]`.
     pub fn confusion(&self, index: usize) -> Confusion {
-        let mut confusion = Confusion::default();
-        for day in &self.pair_days {
-            let counter = match (day.flagged, day.is_contact(index)) {
-                (true, true) => &mut confusion.true_positives,
-                (true, false) => &mut confusion.false_positives,
-                (false, true) => &mut confusion.false_negatives,
-                (false, false) => &mut confusion.true_negatives,
-            };
-            *counter += 1;
-        }
-        confusion
+        confusion_of(&self.pair_days, index)
     }
 
     /// The attenuation bucket (0 immediate, 1 near, 2 medium, 3 other) of a typical attenuation.
@@ -169,6 +159,21 @@ impl Evaluation {
             .position(|&threshold| typical_attenuation_db <= threshold)
             .unwrap_or(3)
     }
+}
+
+/// The confusion matrix of some pair-days against the truth at `CONTACT_DISTANCES_M[index]`.
+pub fn confusion_of<'a>(days: impl IntoIterator<Item = &'a PairDay>, index: usize) -> Confusion {
+    let mut confusion = Confusion::default();
+    for day in days {
+        let counter = match (day.flagged, day.is_contact(index)) {
+            (true, true) => &mut confusion.true_positives,
+            (true, false) => &mut confusion.false_positives,
+            (false, true) => &mut confusion.false_negatives,
+            (false, false) => &mut confusion.true_negatives,
+        };
+        *counter += 1;
+    }
+    confusion
 }
 
 /// The index of the true-distance band of a distance (see [`BAND_UPPER_BOUNDS_M`]).
@@ -500,6 +505,34 @@ pub fn render_grouped(evaluation: &Evaluation, part: usize) -> String {
             days.len(),
             percent(flagged, days.len())
         );
+    }
+    let _ = writeln!(
+        text,
+        "\npair-days by part {part} of the pair id: the rule against a true contact (>= 15 min within d)"
+    );
+    let _ = writeln!(
+        text,
+        "{:<width$} {:<6} {:>5} {:>5} {:>5} {:>5} {:>7} {:>7} {:>9}",
+        "group", "d", "TP", "FP", "FN", "TN", "recall", "FPR", "precision"
+    );
+    let share = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v));
+    for (key, (_, days)) in &groups {
+        for (index, distance) in CONTACT_DISTANCES_M.iter().enumerate() {
+            let confusion = confusion_of(days.iter().copied(), index);
+            let _ = writeln!(
+                text,
+                "{:<width$} {:<6} {:>5} {:>5} {:>5} {:>5} {:>7} {:>7} {:>9}",
+                key,
+                format!("{distance} m"),
+                confusion.true_positives,
+                confusion.false_positives,
+                confusion.false_negatives,
+                confusion.true_negatives,
+                share(confusion.recall()),
+                share(confusion.false_positive_rate()),
+                share(confusion.precision())
+            );
+        }
     }
     text
 }

@@ -10,6 +10,7 @@
 //! - [`readings`]: the one input format any lab's recording can be converted to, and its loader.
 //! - [`evaluation`]: the method, the scoring and the printed figures.
 //! - [`dp3t`]: DP-3T's experiment 34 (CC BY-ND 4.0), read from the files a user downloads.
+//! - [`tuning`]: ROC curves, NIST's normalised detection cost and a search of thresholds.
 //! - [`mitll`]: MIT Lincoln Laboratory's static BLE recordings (CC BY 4.0), converted to readings.
 //!
 //! `mimamori accuracy evaluate --readings FILE` prints the figures; `docs/accuracy.md` gives the
@@ -44,9 +45,10 @@ mod error;
 pub mod evaluation;
 pub mod mitll;
 pub mod readings;
+pub mod tuning;
 
 pub use error::{Error, Result};
 pub use evaluation::{
-    Confusion, Evaluation, PairDay, ScanResult, evaluate, render, render_grouped,
+    Confusion, Evaluation, PairDay, ScanResult, confusion_of, evaluate, render, render_grouped,
 };
 pub use readings::{Reading, format_readings, parse_readings};

@@ -273,12 +273,14 @@ impl Default for Conversion {
 /// (e.g. `courtyard/135deg/iphone>TestPhone2-purse`), so that `evaluate`'s grouping by pair-id
 /// part (split at `/` and `>`) gives the environment (0), the rotation (1), the receiver (2)
 /// and the transmitter's placement (3). Readings come out in time order per transmitter.
+/// Refuses a log whose slices, once laid apart, would run past the year 9999 (a real collect
+/// lasts about a minute).
 pub fn readings(
     log: &IphoneLog,
     environment: &str,
     rotation_degrees: u16,
     conversion: &Conversion,
-) -> Vec<Reading> {
+) -> Result<Vec<Reading>> {
     let start = log
         .sightings
         .iter()
@@ -288,7 +290,7 @@ pub fn readings(
     let mut readings: Vec<Reading> = log
         .sightings
         .iter()
-        .map(|sighting| {
+        .map(|sighting| -> Result<Reading> {
             let seen_at = match conversion.resample {
                 None => sighting.at_unix,
                 Some(resample) => {
@@ -300,9 +302,12 @@ pub fn readings(
                         + (offset - index * slice)
                 }
             };
-            Reading {
-                // Within 0..=MAX_SEEN_AT when recorded; laying slices apart can only add
-                // hours, and the cast saturates.
+            if seen_at.is_nan() || seen_at > MAX_UNIX_SECONDS {
+                return Err(Error::MitllSpan);
+            }
+            Ok(Reading {
+                // Within 0..=MAX_SEEN_AT: recorded times are checked when read, and checked
+                // again above once laid apart.
                 seen_at: seen_at.floor() as u64,
                 pair: format!(
                     "{environment}/{rotation_degrees}deg/iphone>{}-{}",
@@ -313,11 +318,11 @@ pub fn readings(
                 tx_power_dbm: conversion.tx_power_dbm,
                 rssi_correction_db: conversion.rssi_correction_db,
                 distance_m,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     readings.sort_by(|a, b| a.pair.cmp(&b.pair).then(a.seen_at.cmp(&b.seen_at)));
-    readings
+    Ok(readings)
 }
 
 fn transmitter_name(placement: Placement) -> &'static str {

@@ -6,3 +6,4 @@
 mod dp3t;
 mod known_answers;
 mod mitll;
+mod tuning;

@@ -35,7 +35,7 @@ fn a_hand_made_log_converts_to_the_hand_computed_readings() {
     assert_eq!(log.sightings[0].at_unix, 1_578_307_200.0);
 
     // Default: TX −23 dBm, correction 0, 4 s slices 300 s apart.
-    let converted = readings(&log, "lab", 90, &Conversion::default());
+    let converted = readings(&log, "lab", 90, &Conversion::default()).unwrap();
     let rows: Vec<(&str, u64, i8)> = converted
         .iter()
         .map(|r| (r.pair.as_str(), r.seen_at, r.rssi_dbm))
@@ -69,7 +69,8 @@ fn a_hand_made_log_converts_to_the_hand_computed_readings() {
             rssi_correction_db: 2,
             resample: None,
         },
-    );
+    )
+    .unwrap();
     let times: Vec<u64> = as_recorded.iter().map(|r| r.seen_at).collect();
     assert_eq!(
         times,
@@ -136,6 +137,29 @@ fn malformed_logs_are_refused_by_line() {
         let message = refused(&text).to_string();
         assert!(message.contains(reason), "{row}: {message}");
     }
+    // A "collect" spanning centuries cannot be laid out in 300 s steps before the year 9999.
+    let long = parse_iphone_log(
+        "t,Range,6\nt,Bluetooth,A,-60,TestPhone1,8.0,0\nt,Bluetooth,A,-60,TestPhone1,8.0,9000000000\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        readings(&long, "x", 0, &Conversion::default()),
+        Err(Error::MitllSpan)
+    ));
+    assert_eq!(
+        readings(
+            &long,
+            "x",
+            0,
+            &Conversion {
+                resample: None,
+                ..Conversion::default()
+            }
+        )
+        .unwrap()
+        .len(),
+        2
+    );
     // Rows of other advertisers are not checked: they are not used.
     assert!(parse_iphone_log("t,Range,6\nt,Bluetooth,A,x,Someone,8.0\n").is_ok());
     assert_eq!(
@@ -177,7 +201,7 @@ fn the_real_data_set_converts_to_the_independently_counted_readings() {
                 rotation_from_file_name(file.file_name().unwrap().to_str().unwrap()).unwrap();
             let log = parse_iphone_log(&std::fs::read_to_string(&file).unwrap()).unwrap();
             logs += 1;
-            all.extend(readings(&log, &label, rotation, &Conversion::default()));
+            all.extend(readings(&log, &label, rotation, &Conversion::default()).unwrap());
         }
     }
     assert_eq!(logs, 40);
