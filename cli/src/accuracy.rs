@@ -29,6 +29,40 @@ pub(crate) enum AccuracyCommand {
     /// recommendation, re-run the recommendation through the engine as a check, and optionally
     /// write it as COCOA's two JSON files (docs/accuracy.md).
     Tune(TuneArgs),
+    /// Fit the simulator's path-loss model (attenuation at 1 m, exponent, spread) to readings
+    /// and print the real and modelled mean attenuation per distance band.
+    Fit(FitArgs),
+    /// Simulate phones meeting (random encounters through the fitted radio model), run the
+    /// readings through the engine and print the figures and the time taken.
+    Simulate(SimulateArgs),
+}
+
+/// Arguments of `mimamori accuracy fit`.
+#[derive(Debug, Args)]
+pub(crate) struct FitArgs {
+    /// The readings file.
+    #[arg(long)]
+    readings: PathBuf,
+}
+
+/// Arguments of `mimamori accuracy simulate`.
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// How many phones.
+    #[arg(long, default_value_t = 1000)]
+    phones: u32,
+    /// How many days.
+    #[arg(long, default_value_t = 1)]
+    days: u32,
+    /// Encounters each phone starts per day (5 to 60 minutes, 0.3 to 5 m).
+    #[arg(long, default_value_t = 4)]
+    encounters_per_phone: u32,
+    /// The random seed (the same seed gives the same readings).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Also write the simulated readings here.
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy tune`.
@@ -120,6 +154,8 @@ pub(crate) fn run(command: &AccuracyCommand, out: &mut impl Write) -> Result<()>
         AccuracyCommand::ConvertMitll(args) => convert_mitll(args, out),
         AccuracyCommand::ConvertDp3t(args) => convert_dp3t(args, out),
         AccuracyCommand::Tune(args) => tune(args, out),
+        AccuracyCommand::Fit(args) => fit(args, out),
+        AccuracyCommand::Simulate(args) => simulate(args, out),
     }
 }
 
@@ -503,6 +539,118 @@ fn tuned_rules_json(
         serde_json::json!({"op": ">=", "value": mimamori_accuracy::tuning::MINIMUM_SECONDS as f64}),
     );
     Ok(serde_json::to_string_pretty(&json)? + "\n")
+}
+
+fn fit(args: &FitArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::evaluation::{BAND_UPPER_BOUNDS_M, band, band_label, mean_and_spread};
+    use mimamori_accuracy::simulation;
+
+    let text = std::fs::read_to_string(&args.readings)
+        .with_context(|| format!("cannot read {}", args.readings.display()))?;
+    let readings = mimamori_accuracy::parse_readings(&text)
+        .with_context(|| format!("cannot use {}", args.readings.display()))?;
+    let (configuration, rules) = crate::cocoa_files(None, None)?;
+    let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
+    let model = simulation::fit(&evaluation.scans)
+        .context("the readings need scans at two or more distinct distances")?;
+    writeln!(
+        out,
+        "{} scans: attenuation at 1 m {:.1} dB, exponent {:.2}, spread {:.1} dB",
+        evaluation.scans.len(),
+        model.attenuation_at_1_m_db,
+        model.exponent,
+        model.scan_spread_db
+    )?;
+    writeln!(
+        out,
+        "{:<10} {:>7} {:>9} {:>9} {:>10} {:>9}",
+        "distance", "scans", "mean m", "real dB", "real sd", "model dB"
+    )?;
+    for index in 0..=BAND_UPPER_BOUNDS_M.len() {
+        let in_band: Vec<_> = evaluation
+            .scans
+            .iter()
+            .filter(|scan| band(scan.distance_m) == index)
+            .collect();
+        if in_band.is_empty() {
+            continue;
+        }
+        let (distance, _) = mean_and_spread(in_band.iter().map(|scan| scan.distance_m));
+        let (real, spread) = mean_and_spread(
+            in_band
+                .iter()
+                .map(|scan| f64::from(scan.typical_attenuation_db)),
+        );
+        writeln!(
+            out,
+            "{:<10} {:>7} {:>9.2} {:>9.1} {:>10.1} {:>9.1}",
+            band_label(index),
+            in_band.len(),
+            distance,
+            real,
+            spread,
+            model.mean_attenuation_db(distance)
+        )?;
+    }
+    Ok(())
+}
+
+fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::simulation::{self, RadioModel};
+
+    // 2020-06-19 00:00 UTC, the day COCOA was released.
+    const ORIGIN: u64 = 1_592_524_800;
+    let started = std::time::Instant::now();
+    let mut readings = Vec::new();
+    for day in 0..args.days {
+        let origin = ORIGIN + u64::from(day) * 86_400;
+        let seed = args.seed.wrapping_add(u64::from(day));
+        let encounters =
+            simulation::population_day(args.phones, args.encounters_per_phone, origin, seed);
+        readings.extend(simulation::simulate(
+            &encounters,
+            &RadioModel::EXP34,
+            origin,
+            seed,
+        ));
+    }
+    let simulated = started.elapsed();
+    let (configuration, rules) = crate::cocoa_files(None, None)?;
+    let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
+    let evaluated = started.elapsed() - simulated;
+    writeln!(
+        out,
+        "{} phones, {} days, {} encounters a phone a day: {} readings, {} scans, {} pair-days",
+        args.phones,
+        args.days,
+        args.encounters_per_phone,
+        readings.len(),
+        evaluation.scans.len(),
+        evaluation.pair_days.len()
+    )?;
+    writeln!(
+        out,
+        "time: simulating {:.2} s, evaluating through the engine {:.2} s ({} threads available)",
+        simulated.as_secs_f64(),
+        evaluated.as_secs_f64(),
+        std::thread::available_parallelism().map_or(1, usize::from)
+    )?;
+    write!(out, "{}", mimamori_accuracy::render(&evaluation))?;
+    if let Some(path) = &args.out {
+        std::fs::write(
+            path,
+            mimamori_accuracy::format_readings(
+                &[&format!(
+                    "Simulated by mimamori accuracy simulate --phones {} --days {} \
+                     --encounters-per-phone {} --seed {}",
+                    args.phones, args.days, args.encounters_per_phone, args.seed
+                )],
+                &readings,
+            ),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// A folder's entries, sorted by name (so conversions are the same on every machine).

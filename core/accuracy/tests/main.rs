@@ -6,4 +6,5 @@
 mod dp3t;
 mod known_answers;
 mod mitll;
+mod simulation;
 mod tuning;
