@@ -100,6 +100,10 @@ pub(crate) struct TuneArgs {
     /// Write the recommended risk_calculation_configuration.json here.
     #[arg(long)]
     write_rules: Option<PathBuf>,
+    /// Write the ROC curves (the given setting's and the recommended one's thresholds and
+    /// weights, over the score threshold) here as an SVG.
+    #[arg(long)]
+    roc_svg: Option<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy convert-dp3t`.
@@ -434,12 +438,33 @@ fn tune(args: &TuneArgs, out: &mut impl Write) -> Result<()> {
             }
         }
     }
-    if let Some(curve) = tuning::roc(&days, given.thresholds_db, given.weights, index) {
+    let given_curve = tuning::roc(&days, given.thresholds_db, given.weights, index);
+    if let Some(curve) = &given_curve {
         writeln!(
             out,
             "ROC of the given thresholds and weights over the score threshold: area {:.3}",
-            tuning::area_under(&curve)
+            tuning::area_under(curve)
         )?;
+    }
+    if let (Some(path), Some(given_curve)) = (&args.roc_svg, &given_curve) {
+        let found_curve = found.and_then(|found| {
+            tuning::roc(
+                &days,
+                found.candidate.thresholds_db,
+                found.candidate.weights,
+                index,
+            )
+        });
+        let mut curves: Vec<(&str, &[tuning::RocPoint])> = vec![("given", given_curve)];
+        if let Some(curve) = &found_curve {
+            curves.push(("recommended", curve));
+        }
+        let title = format!(
+            "ROC over the score threshold, contact = 15 min within {} m",
+            args.distance
+        );
+        std::fs::write(path, tuning::roc_svg(&title, &curves))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
@@ -600,39 +625,51 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
 
     // 2020-06-19 00:00 UTC, the day COCOA was released.
     const ORIGIN: u64 = 1_592_524_800;
+    let (configuration, rules) = crate::cocoa_files(None, None)?;
+    // Days are simulated and evaluated one at a time (a pair-day never spans two days), so
+    // memory holds one day's readings; the written file, when asked for, holds them all.
+    let mut evaluation = mimamori_accuracy::Evaluation {
+        scans: Vec::new(),
+        pair_days: Vec::new(),
+        attenuation_thresholds_db: configuration.daily_summaries.attenuation_thresholds_db,
+    };
+    let mut kept = Vec::new();
+    let mut reading_count = 0;
+    let (mut simulating, mut evaluating) = (0.0, 0.0);
     let started = std::time::Instant::now();
-    let mut readings = Vec::new();
     for day in 0..args.days {
         let origin = ORIGIN + u64::from(day) * 86_400;
         let seed = args.seed.wrapping_add(u64::from(day));
+        let lap = std::time::Instant::now();
         let encounters =
             simulation::population_day(args.phones, args.encounters_per_phone, origin, seed);
-        readings.extend(simulation::simulate(
-            &encounters,
-            &RadioModel::EXP34,
-            origin,
-            seed,
-        ));
+        let readings = simulation::simulate(&encounters, &RadioModel::EXP34, origin, seed);
+        simulating += lap.elapsed().as_secs_f64();
+        let lap = std::time::Instant::now();
+        let day_evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
+        evaluating += lap.elapsed().as_secs_f64();
+        evaluation.scans.extend(day_evaluation.scans);
+        evaluation.pair_days.extend(day_evaluation.pair_days);
+        reading_count += readings.len();
+        if args.out.is_some() {
+            kept.extend(readings);
+        }
     }
-    let simulated = started.elapsed();
-    let (configuration, rules) = crate::cocoa_files(None, None)?;
-    let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
-    let evaluated = started.elapsed() - simulated;
     writeln!(
         out,
         "{} phones, {} days, {} encounters a phone a day: {} readings, {} scans, {} pair-days",
         args.phones,
         args.days,
         args.encounters_per_phone,
-        readings.len(),
+        reading_count,
         evaluation.scans.len(),
         evaluation.pair_days.len()
     )?;
     writeln!(
         out,
-        "time: simulating {:.2} s, evaluating through the engine {:.2} s ({} threads available)",
-        simulated.as_secs_f64(),
-        evaluated.as_secs_f64(),
+        "time: {:.2} s in all; simulating {simulating:.2} s, evaluating through the engine \
+         {evaluating:.2} s ({} threads available)",
+        started.elapsed().as_secs_f64(),
         std::thread::available_parallelism().map_or(1, usize::from)
     )?;
     write!(out, "{}", mimamori_accuracy::render(&evaluation))?;
@@ -645,7 +682,7 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
                      --encounters-per-phone {} --seed {}",
                     args.phones, args.days, args.encounters_per_phone, args.seed
                 )],
-                &readings,
+                &kept,
             ),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;

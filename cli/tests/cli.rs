@@ -716,3 +716,66 @@ fn accuracy_tune_recommends_a_setting_that_the_written_files_reproduce() {
     ]));
     assert!(error.contains("--distance must be 1, 1.5 or 2"), "{error}");
 }
+
+#[test]
+fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str, name: &str| {
+        let path = dir.path().join(name);
+        let out = stdout(&mimamori(&[
+            "accuracy",
+            "simulate",
+            "--phones",
+            "40",
+            "--days",
+            "2",
+            "--seed",
+            seed,
+            "--out",
+            path.to_str().unwrap(),
+        ]));
+        (out, std::fs::read_to_string(path).unwrap())
+    };
+    let (first, readings) = run("3", "a.csv");
+    let (_, again) = run("3", "b.csv");
+    let (_, other) = run("4", "c.csv");
+    assert_eq!(readings, again);
+    assert_ne!(readings, other);
+    assert!(
+        first.starts_with("40 phones, 2 days, 4 encounters a phone a day: "),
+        "{first}"
+    );
+    assert!(first.contains("time: "), "{first}");
+
+    // The written readings evaluate to the same counts as the run printed.
+    let path = dir.path().join("a.csv");
+    let evaluated = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        path.to_str().unwrap(),
+    ]));
+    let counts = first.lines().next().unwrap().split(": ").nth(1).unwrap();
+    assert!(evaluated.starts_with(counts), "{counts} / {evaluated}");
+
+    let fitted = stdout(&mimamori(&[
+        "accuracy",
+        "fit",
+        "--readings",
+        path.to_str().unwrap(),
+    ]));
+    assert!(fitted.contains("attenuation at 1 m"), "{fitted}");
+
+    // tune draws its ROC curves.
+    let svg = dir.path().join("roc.svg");
+    stdout(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        path.to_str().unwrap(),
+        "--roc-svg",
+        svg.to_str().unwrap(),
+    ]));
+    let drawn = std::fs::read_to_string(svg).unwrap();
+    assert!(drawn.contains("given (area "), "{drawn}");
+}

@@ -166,3 +166,23 @@ fn the_search_finds_the_best_separation_and_the_engine_confirms_it() {
     // Nothing reaches a recall above 1.
     assert!(search(&days, 0, &space, Objective::Recall(1.01), Costs::default()).is_none());
 }
+
+#[test]
+fn the_roc_svg_draws_each_curve_and_escapes_labels() {
+    let evaluation = evaluate(
+        &parse_readings(HAND_MADE).unwrap(),
+        &ExposureConfiguration::cocoa(),
+        &RiskRules::cocoa(),
+    );
+    let days = profiles(&evaluation);
+    let curve = roc(&days, [46, 60, 65], [1.0, 2.5, 1.3, 0.01], 0).unwrap();
+    let svg = mimamori_accuracy::tuning::roc_svg("<1 m & 15 min>", &[("COCOA's", &curve)]);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.contains("&lt;1 m &amp; 15 min&gt;"));
+    assert!(!svg.contains("<script"));
+    assert_eq!(svg.matches("<polyline").count(), 1);
+    assert!(svg.contains("COCOA's (area 0.500)"), "{svg}");
+    // (FPR 0, TPR 0) is the bottom-left corner: x 48, y 408; (1, 1) the top-right.
+    assert!(svg.contains("points=\"48.0,408.0 "), "{svg}");
+    assert!(svg.contains(" 408.0,48.0\""), "{svg}");
+}
