@@ -12,8 +12,8 @@
 //! CLI does and prints beside it. They agree except where gaen splits one scan in two: a scan
 //! whose readings straddle a window's 30-minute end becomes two scan instances, each credited
 //! the scan's `secondsSinceLastScan` (as Google's implementation does), while the shortcut
-//! counts the scan once. Seen in simulations (3 of 3,970 pair-days), not in exp34; the
-//! engine's row is the measure.
+//! counts the scan once. In a simulated day of 500 phones, 27 of 3,970 pair-days had such a
+//! scan and 3 verdicts changed; exp34 showed none. The engine's row is the measure.
 //!
 //! ## Cost
 //!
