@@ -63,6 +63,10 @@ pub(crate) struct SimulateArgs {
     /// Also write the simulated readings here.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Simulate one scene instead of a population, once a day (office, classroom,
+    /// restaurant, train, queue, party; docs/accuracy.md).
+    #[arg(long)]
+    scene: Option<String>,
 }
 
 /// Arguments of `mimamori accuracy tune`.
@@ -625,6 +629,17 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
 
     // 2020-06-19 00:00 UTC, the day COCOA was released.
     const ORIGIN: u64 = 1_592_524_800;
+    let scene = match &args.scene {
+        None => None,
+        Some(name) => Some(simulation::Scene::parse(name).with_context(|| {
+            format!(
+                "--scene must be one of {}",
+                simulation::Scene::ALL
+                    .map(simulation::Scene::name)
+                    .join(", ")
+            )
+        })?),
+    };
     let (configuration, rules) = crate::cocoa_files(None, None)?;
     // Days are simulated and evaluated one at a time (a pair-day never spans two days), so
     // memory holds one day's readings; the written file, when asked for, holds them all.
@@ -641,8 +656,13 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
         let origin = ORIGIN + u64::from(day) * 86_400;
         let seed = args.seed.wrapping_add(u64::from(day));
         let lap = std::time::Instant::now();
-        let encounters =
-            simulation::population_day(args.phones, args.encounters_per_phone, origin, seed);
+        let encounters = match scene {
+            // Scenes start at 09:00 UTC.
+            Some(scene) => scene.encounters(origin + 9 * 3600, seed),
+            None => {
+                simulation::population_day(args.phones, args.encounters_per_phone, origin, seed)
+            }
+        };
         let readings = simulation::simulate(&encounters, &RadioModel::EXP34, origin, seed);
         simulating += lap.elapsed().as_secs_f64();
         let lap = std::time::Instant::now();
@@ -655,12 +675,17 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
             kept.extend(readings);
         }
     }
+    let who = match scene {
+        Some(scene) => format!("scene {}", scene.name()),
+        None => format!(
+            "{} phones, {} encounters a phone a day",
+            args.phones, args.encounters_per_phone
+        ),
+    };
     writeln!(
         out,
-        "{} phones, {} days, {} encounters a phone a day: {} readings, {} scans, {} pair-days",
-        args.phones,
+        "{who}, {} days: {} readings, {} scans, {} pair-days",
         args.days,
-        args.encounters_per_phone,
         reading_count,
         evaluation.scans.len(),
         evaluation.pair_days.len()

@@ -742,7 +742,7 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
     assert_eq!(readings, again);
     assert_ne!(readings, other);
     assert!(
-        first.starts_with("40 phones, 2 days, 4 encounters a phone a day: "),
+        first.starts_with("40 phones, 4 encounters a phone a day, 2 days: "),
         "{first}"
     );
     assert!(first.contains("time: "), "{first}");

@@ -260,3 +260,115 @@ pub fn is_contact(encounter: &Encounter, index: usize) -> bool {
         .get(index)
         .is_some_and(|&limit| encounter.distance_m <= limit && encounter.seconds >= 15 * 60)
 }
+
+/// A scene: people at positions for a while, every pair of them an encounter at the distance
+/// between their positions (no walls; a body between two phones is in the model's spread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scene {
+    /// 9 people at desks on a 3 × 3 grid 2 m apart, for 3 hours.
+    Office,
+    /// 30 pupils on a 6 × 5 grid of seats 0.9 m across and 1.2 m deep, for 50 minutes.
+    Classroom,
+    /// 3 tables of 4, 0.8 m across and 0.6 m side by side, tables 3 m apart, for an hour.
+    Restaurant,
+    /// 16 passengers in 4 rows of 2 + 2 seats (0.5 m apart, a 0.6 m aisle, rows 0.9 m apart),
+    /// for 30 minutes.
+    Train,
+    /// 10 people in a line 1 m apart, for 20 minutes (standing still).
+    Queue,
+    /// 20 people at random places in an 8 × 8 m room, moving every 5 minutes, for 30 minutes.
+    Party,
+}
+
+impl Scene {
+    /// Every scene.
+    pub const ALL: [Self; 6] = [
+        Self::Office,
+        Self::Classroom,
+        Self::Restaurant,
+        Self::Train,
+        Self::Queue,
+        Self::Party,
+    ];
+
+    /// The scene's name (`office`, `classroom`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Office => "office",
+            Self::Classroom => "classroom",
+            Self::Restaurant => "restaurant",
+            Self::Train => "train",
+            Self::Queue => "queue",
+            Self::Party => "party",
+        }
+    }
+
+    /// The scene of a name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scene| scene.name() == name)
+    }
+
+    /// The scene's encounters from `start`; phones are numbered from 0.
+    pub fn encounters(self, start: u64, seed: u64) -> Vec<Encounter> {
+        let grid = |columns: u32, rows: u32, across: f64, deep: f64| -> Vec<(f64, f64)> {
+            (0..rows)
+                .flat_map(|row| {
+                    (0..columns)
+                        .map(move |column| (f64::from(column) * across, f64::from(row) * deep))
+                })
+                .collect()
+        };
+        match self {
+            Self::Office => all_pairs(&grid(3, 3, 2.0, 2.0), start, 3 * 3600),
+            Self::Classroom => all_pairs(&grid(6, 5, 0.9, 1.2), start, 50 * 60),
+            Self::Restaurant => {
+                let positions: Vec<(f64, f64)> = (0..3)
+                    .flat_map(|table| {
+                        let x = f64::from(table) * 3.6;
+                        [(x, 0.0), (x + 0.6, 0.0), (x, 0.8), (x + 0.6, 0.8)]
+                    })
+                    .collect();
+                all_pairs(&positions, start, 3600)
+            }
+            Self::Train => {
+                let positions: Vec<(f64, f64)> = (0..4)
+                    .flat_map(|row| {
+                        let y = f64::from(row) * 0.9;
+                        [(0.0, y), (0.5, y), (1.6, y), (2.1, y)]
+                    })
+                    .collect();
+                all_pairs(&positions, start, 30 * 60)
+            }
+            Self::Queue => all_pairs(&grid(10, 1, 1.0, 0.0), start, 20 * 60),
+            Self::Party => {
+                let mut random = Random::new(seed.wrapping_add(0xBA27));
+                (0..6)
+                    .flat_map(|period| {
+                        let positions: Vec<(f64, f64)> = (0..20)
+                            .map(|_| (8.0 * random.unit(), 8.0 * random.unit()))
+                            .collect();
+                        all_pairs(&positions, start + period * 300, 300)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Every pair of positions as an encounter from `start` for `seconds`.
+fn all_pairs(positions: &[(f64, f64)], start: u64, seconds: u64) -> Vec<Encounter> {
+    let mut encounters = Vec::new();
+    for (a, &(xa, ya)) in positions.iter().enumerate() {
+        for (b, &(xb, yb)) in positions.iter().enumerate().skip(a + 1) {
+            encounters.push(Encounter {
+                // At most 30 people a scene.
+                a: a as u32,
+                b: b as u32,
+                start,
+                seconds,
+                distance_m: (xa - xb).hypot(ya - yb),
+            });
+        }
+    }
+    encounters
+}

@@ -174,3 +174,38 @@ fn twenty_minutes_follow_the_scan_schedule() {
         }
     }
 }
+
+#[test]
+fn scenes_place_people_as_documented() {
+    use mimamori_accuracy::simulation::Scene;
+
+    let queue = Scene::Queue.encounters(ORIGIN, 1);
+    assert_eq!(queue.len(), 45);
+    assert!(queue.iter().all(|e| e.seconds == 20 * 60));
+    let neighbours = queue.iter().filter(|e| (e.distance_m - 1.0).abs() < 1e-9);
+    assert_eq!(neighbours.count(), 9);
+    assert_eq!(queue.iter().map(|e| e.distance_m).fold(0.0, f64::max), 9.0);
+    // Train: seat-mates 0.5 m apart, across the aisle 1.1 m (0.5 → 1.6).
+    let train = Scene::Train.encounters(ORIGIN, 1);
+    assert_eq!(train.len(), 16 * 15 / 2);
+    assert_eq!(
+        train
+            .iter()
+            .filter(|e| (e.distance_m - 0.5).abs() < 1e-9)
+            .count(),
+        8
+    );
+    assert!(train.iter().any(|e| (e.distance_m - 1.1).abs() < 1e-9));
+    assert_eq!(Scene::Classroom.encounters(ORIGIN, 1).len(), 30 * 29 / 2);
+    assert_eq!(Scene::Office.encounters(ORIGIN, 1).len(), 36);
+    // Party: 6 periods of 5 minutes, 190 pairs each, random but seeded.
+    let party = Scene::Party.encounters(ORIGIN, 1);
+    assert_eq!(party.len(), 6 * 190);
+    assert_eq!(party, Scene::Party.encounters(ORIGIN, 1));
+    assert_ne!(party, Scene::Party.encounters(ORIGIN, 2));
+    assert!(party.iter().all(|e| e.seconds == 300 && !is_contact(e, 2)));
+    for scene in Scene::ALL {
+        assert_eq!(Scene::parse(scene.name()), Some(scene));
+    }
+    assert_eq!(Scene::parse("gym"), None);
+}
