@@ -35,6 +35,30 @@ pub(crate) enum AccuracyCommand {
     /// Simulate phones meeting (random encounters through the fitted radio model), run the
     /// readings through the engine and print the figures and the time taken.
     Simulate(SimulateArgs),
+    /// Write one self-contained HTML page comparing COCOA's current setting with its earlier
+    /// one (thresholds 50/54/65 dB, score 1,170, the same weights) and, if given, another
+    /// setting, on the same readings: figures and ROC curves side by side.
+    Report(ReportArgs),
+}
+
+/// Arguments of `mimamori accuracy report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The readings file.
+    #[arg(long)]
+    readings: PathBuf,
+    /// Another configuration.json to compare (e.g. one `tune` wrote).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Its risk_calculation_configuration.json.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// The distance of a true contact for the ROC curves, in metres: 1, 1.5 or 2.
+    #[arg(long, default_value_t = 1.0)]
+    distance: f64,
+    /// Where to write the page (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy fit`.
@@ -164,6 +188,7 @@ pub(crate) fn run(command: &AccuracyCommand, out: &mut impl Write) -> Result<()>
         AccuracyCommand::Tune(args) => tune(args, out),
         AccuracyCommand::Fit(args) => fit(args, out),
         AccuracyCommand::Simulate(args) => simulate(args, out),
+        AccuracyCommand::Report(args) => report(args, out),
     }
 }
 
@@ -711,6 +736,90 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
             ),
         )
         .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn report(args: &ReportArgs, out: &mut impl Write) -> Result<()> {
+    use mimamori_accuracy::report::{self, Section};
+    use mimamori_accuracy::tuning::{self, Candidate};
+    use mimamori_gaen::{ExposureConfiguration, RiskRules};
+
+    let index =
+        tuning::distance_index(args.distance).context("--distance must be 1, 1.5 or 2 (metres)")?;
+    let text = std::fs::read_to_string(&args.readings)
+        .with_context(|| format!("cannot read {}", args.readings.display()))?;
+    let readings = mimamori_accuracy::parse_readings(&text)
+        .with_context(|| format!("cannot use {}", args.readings.display()))?;
+    let current = (ExposureConfiguration::cocoa(), RiskRules::cocoa());
+    // COCOA's earlier setting: thresholds [50, 54, 65] dB and ScoreSum >= 1170; the weights
+    // are taken to be the current ones.
+    let earlier_candidate = Candidate {
+        thresholds_db: [50, 54, 65],
+        score_threshold: 1170.0,
+        ..Candidate::of(&current.0, &current.1).context("COCOA's rules use ScoreSum >=")?
+    };
+    let earlier = (
+        earlier_candidate.configuration(&current.0),
+        earlier_candidate.rules(&current.1),
+    );
+    let mut settings = vec![
+        ("COCOA の現行設定", "COCOA's current setting", current),
+        ("COCOA の以前の設定", "COCOA's earlier setting", earlier),
+    ];
+    if args.config.is_some() || args.rules.is_some() {
+        let given = crate::cocoa_files(args.config.as_ref(), args.rules.as_ref())?;
+        settings.push(("指定された設定", "The given setting", given));
+    }
+    let evaluations: Vec<_> = settings
+        .iter()
+        .map(|(_, _, (configuration, rules))| {
+            mimamori_accuracy::evaluate(&readings, configuration, rules)
+        })
+        .collect();
+    let sections: Vec<Section<'_>> = settings
+        .iter()
+        .zip(&evaluations)
+        .map(|((ja, en, (configuration, rules)), evaluation)| {
+            let candidate = Candidate::of(configuration, rules);
+            let setting = match candidate {
+                Some(c) => format!(
+                    "thresholds {:?} dB, weights {:?}, ScoreSum >= {}, seconds >= 900",
+                    c.thresholds_db, c.weights, c.score_threshold
+                ),
+                None => "rules other than ScoreSum >=".to_owned(),
+            };
+            let roc_svg = candidate.and_then(|c| {
+                let days = tuning::profiles(evaluation);
+                tuning::roc(&days, c.thresholds_db, c.weights, index).map(|curve| {
+                    tuning::roc_svg(
+                        &format!("ROC, contact = 15 min within {} m", args.distance),
+                        &[(en, &curve)],
+                    )
+                })
+            });
+            Section {
+                title_ja: ja,
+                title_en: en,
+                setting,
+                evaluation,
+                roc_svg,
+            }
+        })
+        .collect();
+    let about = format!(
+        "{}: {} readings",
+        args.readings
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        readings.len()
+    );
+    let page = report::html(&about, &sections);
+    match &args.out {
+        Some(path) => std::fs::write(path, page)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => out.write_all(page.as_bytes())?,
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! mimamori accuracy tune --readings CSV [--distance 1|1.5|2] [--recall R] [--write-config F --write-rules F]
 //! mimamori accuracy fit --readings CSV
 //! mimamori accuracy simulate [--phones N] [--days D] [--encounters-per-phone E] [--seed S] [--out CSV]
+//! mimamori accuracy report --readings CSV [--config F --rules F] [--distance 1|1.5|2] [--out report.html]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]

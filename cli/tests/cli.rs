@@ -706,6 +706,26 @@ fn accuracy_tune_recommends_a_setting_that_the_written_files_reproduce() {
         "{evaluated}"
     );
 
+    // The report compares COCOA's current and earlier settings with the tuned one.
+    let page = dir.path().join("report.html");
+    stdout(&mimamori(&[
+        "accuracy",
+        "report",
+        "--readings",
+        readings,
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--out",
+        page.to_str().unwrap(),
+    ]));
+    let page = std::fs::read_to_string(page).unwrap();
+    assert_eq!(page.matches("<section>").count(), 3);
+    assert!(page.contains("COCOA's earlier setting"), "{page}");
+    assert!(page.contains("thresholds [50, 54, 65] dB"), "{page}");
+    assert_eq!(page.matches("<svg").count(), 3);
+
     let error = stderr(&mimamori(&[
         "accuracy",
         "tune",

@@ -6,5 +6,6 @@
 mod dp3t;
 mod known_answers;
 mod mitll;
+mod report;
 mod simulation;
 mod tuning;
