@@ -7,7 +7,13 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
-//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
+//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json] [--group-by-pair-part N]…
+//! mimamori accuracy convert-mitll DIR [--tx-power DBM] [--rssi-correction DB] [--as-recorded] > readings.csv
+//! mimamori accuracy convert-dp3t SCENE.sqlite… > readings.csv
+//! mimamori accuracy tune --readings CSV [--distance 1|1.5|2] [--recall R] [--write-config F --write-rules F]
+//! mimamori accuracy fit --readings CSV
+//! mimamori accuracy simulate [--phones N] [--days D] [--encounters-per-phone E] [--seed S] [--out CSV]
+//! mimamori accuracy report --readings CSV [--config F --rules F] [--distance 1|1.5|2] [--out report.html]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
