@@ -197,6 +197,9 @@ pub fn convert(scene: &str, rows: &[Row]) -> Result<Conversion> {
             tx_power_dbm: transmitter.1.tx_power_dbm,
             rssi_correction_db: receiver.1.rssi_correction_db,
             distance_m,
+            // exp34's files do not say how the phones were carried.
+            carriage: None,
+            body_between: None,
         });
     }
     Ok(conversion)

@@ -55,4 +55,4 @@ pub use error::{Error, Result};
 pub use evaluation::{
     Confusion, Evaluation, PairDay, ScanResult, confusion_of, evaluate, render, render_grouped,
 };
-pub use readings::{Reading, format_readings, parse_readings};
+pub use readings::{Carriage, Reading, format_readings, parse_readings};

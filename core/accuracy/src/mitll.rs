@@ -52,7 +52,7 @@
 
 use mimamori_gaen::DeviceCalibration;
 
-use crate::readings::{MAX_RSSI_DBM, Reading};
+use crate::readings::{Carriage, MAX_RSSI_DBM, Reading};
 use crate::{Error, Result};
 
 /// Metres in a foot.
@@ -96,6 +96,16 @@ impl Placement {
             Self::Purse => "purse",
             Self::BackPocket => "back-pocket",
             Self::Ear => "ear",
+        }
+    }
+
+    /// The readings format's carriage: both trouser pockets are a pocket, the purse a bag,
+    /// the phone at the ear a hand.
+    pub fn carriage(self) -> Carriage {
+        match self {
+            Self::FrontPocket | Self::BackPocket => Carriage::Pocket,
+            Self::Purse => Carriage::Bag,
+            Self::Ear => Carriage::Hand,
         }
     }
 }
@@ -318,6 +328,10 @@ pub fn readings(
                 tx_power_dbm: conversion.tx_power_dbm,
                 rssi_correction_db: conversion.rssi_correction_db,
                 distance_m,
+                carriage: Some(sighting.placement.carriage()),
+                // A standing person carried the phones; whether their body was between
+                // depends on the rotation, which the data set does not map to a side.
+                body_between: None,
             })
         })
         .collect::<Result<_>>()?;

@@ -16,6 +16,19 @@
 //! | `rssi_correction_db` | the receiver's RSSI correction (Google's table), −127 to 127 dB |
 //! | `distance_m` | the true distance between the two phones at that moment, in metres, ≥ 0 |
 //!
+//! Two more columns are optional: a file may instead start with [`HEADER_WITH_CONTEXT`],
+//!
+//! ```text
+//! seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m,carriage,body_between
+//! ```
+//!
+//! | column | meaning |
+//! |--------|---------|
+//! | `carriage` | how the transmitting phone was carried: `hand`, `pocket` or `bag` ([`Carriage`]); empty if unknown |
+//! | `body_between` | whether a human body was in the line between the two phones: `yes` or `no`; empty if unknown |
+//!
+//! Every row then has 8 fields. A 6-column file reads as before, with both unknown.
+//!
 //! The two calibration columns are the values Mimamori's own phones would use: look a model up
 //! with `mimamori calibration` ([`mimamori_gaen::DeviceCalibration::for_device`]). Blank lines
 //! and lines starting with `#` (attribution, notes) are skipped. A malformed row is refused with
@@ -30,6 +43,43 @@ use crate::{Error, Result};
 
 /// The header every readings file starts with.
 pub const HEADER: &str = "seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m";
+
+/// The header of a file with the two optional columns, `carriage` and `body_between`.
+pub const HEADER_WITH_CONTEXT: &str =
+    "seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m,carriage,body_between";
+
+/// How a phone was carried. Each costs its own attenuation in the simulator's radio model
+/// ([`crate::simulation::RadioModel`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Carriage {
+    /// In the hand or held to the ear (MIT LL's `TestPhone4`).
+    Hand,
+    /// In a trouser or jacket pocket (MIT LL's front and back trouser pockets).
+    Pocket,
+    /// In a bag or purse (MIT LL's `TestPhone2`).
+    Bag,
+}
+
+impl Carriage {
+    /// Every carriage.
+    pub const ALL: [Self; 3] = [Self::Hand, Self::Pocket, Self::Bag];
+
+    /// Its name in the readings format: `hand`, `pocket` or `bag`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hand => "hand",
+            Self::Pocket => "pocket",
+            Self::Bag => "bag",
+        }
+    }
+
+    /// The carriage of a name (exactly as [`Self::name`] writes it).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|carriage| carriage.name() == name)
+    }
+}
 
 /// The latest `seen_at` accepted: 9999-12-31 23:59:59 UTC, the last second with a calendar date.
 pub const MAX_SEEN_AT: u64 = 253_402_300_799;
@@ -52,6 +102,10 @@ pub struct Reading {
     pub rssi_correction_db: i8,
     /// The true distance, in metres.
     pub distance_m: f64,
+    /// How the transmitting phone was carried, if known.
+    pub carriage: Option<Carriage>,
+    /// Whether a body was between the two phones, if known.
+    pub body_between: Option<bool>,
 }
 
 impl Reading {
@@ -82,11 +136,15 @@ pub fn parse_readings(text: &str) -> Result<Vec<Reading>> {
     let Some((header_line, header)) = lines.next() else {
         return Err(Error::NoReadings);
     };
-    if header != HEADER {
-        return Err(Error::Header { line: header_line });
-    }
+    let with_context = match header {
+        HEADER => false,
+        HEADER_WITH_CONTEXT => true,
+        _ => return Err(Error::Header { line: header_line }),
+    };
     let readings = lines
-        .map(|(line, row)| parse_row(row).map_err(|reason| Error::Row { line, reason }))
+        .map(|(line, row)| {
+            parse_row(row, with_context).map_err(|reason| Error::Row { line, reason })
+        })
         .collect::<Result<Vec<_>>>()?;
     if readings.is_empty() {
         return Err(Error::NoReadings);
@@ -97,8 +155,12 @@ pub fn parse_readings(text: &str) -> Result<Vec<Reading>> {
 /// Writes readings in the format [`parse_readings`] reads: each note as a `#` line (an
 /// attribution, the conversion's assumptions), the header, then one row per reading. A note's
 /// line breaks start new `#` lines; a pair id's commas would break the format and are replaced
-/// by `;`.
+/// by `;`. The two optional columns are written when any reading knows its carriage or body;
+/// otherwise the file has the 6 columns of [`HEADER`].
 pub fn format_readings(notes: &[&str], readings: &[Reading]) -> String {
+    let with_context = readings
+        .iter()
+        .any(|reading| reading.carriage.is_some() || reading.body_between.is_some());
     let mut text = String::new();
     for note in notes {
         for line in note.lines() {
@@ -107,11 +169,15 @@ pub fn format_readings(notes: &[&str], readings: &[Reading]) -> String {
             text.push('\n');
         }
     }
-    text.push_str(HEADER);
+    text.push_str(if with_context {
+        HEADER_WITH_CONTEXT
+    } else {
+        HEADER
+    });
     text.push('\n');
     for reading in readings {
         // `write!` to a String cannot fail.
-        let _ = writeln!(
+        let _ = write!(
             text,
             "{},{},{},{},{},{}",
             reading.seen_at,
@@ -121,14 +187,32 @@ pub fn format_readings(notes: &[&str], readings: &[Reading]) -> String {
             reading.rssi_correction_db,
             reading.distance_m
         );
+        if with_context {
+            let body = match reading.body_between {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            };
+            let carriage = reading.carriage.map_or("", Carriage::name);
+            let _ = write!(text, ",{carriage},{body}");
+        }
+        text.push('\n');
     }
     text
 }
 
-fn parse_row(row: &str) -> std::result::Result<Reading, String> {
+fn parse_row(row: &str, with_context: bool) -> std::result::Result<Reading, String> {
     let fields: Vec<&str> = row.split(',').map(str::trim).collect();
-    let [seen_at, pair, rssi, tx_power, correction, distance] = fields[..] else {
-        return Err(format!("has {} fields, not 6", fields.len()));
+    let expected = if with_context { 8 } else { 6 };
+    if fields.len() != expected {
+        return Err(format!("has {} fields, not {expected}", fields.len()));
+    }
+    let [seen_at, pair, rssi, tx_power, correction, distance] = fields[..6] else {
+        return Err(format!("has {} fields, not {expected}", fields.len()));
+    };
+    let (carriage, body_between) = match fields[6..] {
+        [carriage, body] => (parse_carriage(carriage)?, parse_body(body)?),
+        _ => (None, None),
     };
     let seen_at = seen_at
         .parse::<u64>()
@@ -170,7 +254,27 @@ fn parse_row(row: &str) -> std::result::Result<Reading, String> {
         tx_power_dbm,
         rssi_correction_db,
         distance_m,
+        carriage,
+        body_between,
     })
+}
+
+fn parse_carriage(value: &str) -> std::result::Result<Option<Carriage>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Carriage::parse(value)
+        .map(Some)
+        .ok_or_else(|| "carriage is not `hand`, `pocket`, `bag` or empty".to_owned())
+}
+
+fn parse_body(value: &str) -> std::result::Result<Option<bool>, String> {
+    match value {
+        "" => Ok(None),
+        "yes" => Ok(Some(true)),
+        "no" => Ok(Some(false)),
+        _ => Err("body_between is not `yes`, `no` or empty".to_owned()),
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +290,8 @@ mod tests {
             tx_power_dbm: -24,
             rssi_correction_db: 5,
             distance_m: 1.0,
+            carriage: None,
+            body_between: None,
         };
         // −24 − (−70 + 5) = 41
         assert_eq!(reading.attenuation_db(), 41);
@@ -206,6 +312,8 @@ mod tests {
                 tx_power_dbm: -23,
                 rssi_correction_db: 0,
                 distance_m: 6.0 * 0.3048,
+                carriage: Some(Carriage::Bag),
+                body_between: None,
             },
             Reading {
                 seen_at: 0,
@@ -214,6 +322,8 @@ mod tests {
                 tx_power_dbm: -127,
                 rssi_correction_db: 127,
                 distance_m: 0.0,
+                carriage: None,
+                body_between: Some(true),
             },
         ];
         let text = format_readings(&["first\nsecond"], &readings);
@@ -222,5 +332,24 @@ mod tests {
         assert_eq!(read[0], readings[0]);
         assert_eq!(read[1].pair, "a;b");
         assert_eq!(read[1].distance_m, 0.0);
+        assert_eq!(read[1].body_between, Some(true));
+        assert!(text.contains(",bag,\n"), "{text}");
+        assert!(text.contains(",,yes\n"), "{text}");
+    }
+
+    #[test]
+    fn readings_without_context_keep_six_columns() {
+        let reading = Reading {
+            seen_at: 1,
+            pair: "a>b".to_owned(),
+            rssi_dbm: -60,
+            tx_power_dbm: -24,
+            rssi_correction_db: 0,
+            distance_m: 1.5,
+            carriage: None,
+            body_between: None,
+        };
+        let text = format_readings(&[], &[reading]);
+        assert_eq!(text, format!("{HEADER}\n1,a>b,-60,-24,0,1.5\n"));
     }
 }

@@ -197,6 +197,8 @@ pub fn simulate(
                         tx_power_dbm: TX_POWER_DBM,
                         rssi_correction_db: 0,
                         distance_m: encounter.distance_m,
+                        carriage: None,
+                        body_between: None,
                     });
                 }
             }

@@ -187,3 +187,64 @@ fn the_loader_refuses_malformed_rows_by_line() {
     };
     assert_eq!(line, 2);
 }
+
+#[test]
+fn the_optional_columns_are_read_and_their_bad_values_refused_by_line() {
+    use mimamori_accuracy::Carriage;
+    use mimamori_accuracy::readings::HEADER_WITH_CONTEXT;
+    let read = parse_readings(&format!(
+        "{HEADER_WITH_CONTEXT}\n1,a>b,-60,-24,0,1,hand,yes\n2,a>b,-60,-24,0,1,pocket,no\n\
+         3,a>b,-60,-24,0,1,bag,\n4,a>b,-60,-24,0,1,,\n"
+    ))
+    .unwrap();
+    let context: Vec<_> = read.iter().map(|r| (r.carriage, r.body_between)).collect();
+    assert_eq!(
+        context,
+        [
+            (Some(Carriage::Hand), Some(true)),
+            (Some(Carriage::Pocket), Some(false)),
+            (Some(Carriage::Bag), None),
+            (None, None),
+        ]
+    );
+    let example = parse_readings(include_str!("../data/hand-made-with-context.csv")).unwrap();
+    assert_eq!(example.len(), 5);
+    assert_eq!(example[1].carriage, Some(Carriage::Pocket));
+    assert_eq!(example[4].body_between, None);
+    // The 6-column format is unchanged: both unknown.
+    let old = parse_readings(
+        "seen_at,pair,rssi_dbm,tx_power_dbm,rssi_correction_db,distance_m\n1,a>b,-60,-24,0,1\n",
+    )
+    .unwrap();
+    assert_eq!((old[0].carriage, old[0].body_between), (None, None));
+    let refused = |line: &str| {
+        parse_readings(&format!(
+            "{HEADER_WITH_CONTEXT}\n1,a>b,-60,-24,0,1,hand,no\n{line}\n"
+        ))
+        .unwrap_err()
+        .to_string()
+    };
+    for (line, reason) in [
+        ("2,a>b,-60,-24,0,1", "line 3: has 6 fields, not 8"),
+        ("2,a>b,-60,-24,0,1,hand", "line 3: has 7 fields, not 8"),
+        (
+            "2,a>b,-60,-24,0,1,Hand,no",
+            "line 3: carriage is not `hand`",
+        ),
+        (
+            "2,a>b,-60,-24,0,1,purse,no",
+            "line 3: carriage is not `hand`",
+        ),
+        (
+            "2,a>b,-60,-24,0,1,hand,true",
+            "line 3: body_between is not `yes`",
+        ),
+        (
+            "2,a>b,-60,-24,0,1,hand,1",
+            "line 3: body_between is not `yes`",
+        ),
+    ] {
+        let message = refused(line);
+        assert!(message.starts_with(reason), "{line}: {message}");
+    }
+}

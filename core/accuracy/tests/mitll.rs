@@ -5,7 +5,7 @@
 use mimamori_accuracy::mitll::{
     self, Conversion, Placement, parse_iphone_log, readings, rotation_from_file_name,
 };
-use mimamori_accuracy::{Error, evaluate, format_readings, parse_readings};
+use mimamori_accuracy::{Carriage, Error, evaluate, format_readings, parse_readings};
 use mimamori_gaen::{ExposureConfiguration, RiskRules};
 
 /// Apple reference seconds 600000000 = Unix 1578307200. Offsets from the first test-phone row:
@@ -59,6 +59,20 @@ fn a_hand_made_log_converts_to_the_hand_computed_readings() {
     // −23 − (−60) = 37 dB and so on.
     let attenuations: Vec<u32> = converted.iter().map(|r| r.attenuation_db()).collect();
     assert_eq!(attenuations, [37, 39, 41, 27]);
+    // The purse is a bag, the ear a hand; the body between is not known.
+    let carriages: Vec<Option<Carriage>> = converted.iter().map(|r| r.carriage).collect();
+    assert_eq!(
+        carriages,
+        [
+            Some(Carriage::Bag),
+            Some(Carriage::Bag),
+            Some(Carriage::Bag),
+            Some(Carriage::Hand)
+        ]
+    );
+    assert!(converted.iter().all(|r| r.body_between.is_none()));
+    assert_eq!(Placement::FrontPocket.carriage(), Carriage::Pocket);
+    assert_eq!(Placement::BackPocket.carriage(), Carriage::Pocket);
 
     let as_recorded = readings(
         &log,
@@ -82,6 +96,8 @@ fn a_hand_made_log_converts_to_the_hand_computed_readings() {
     // all at 1.83 m, too short for the rule (900 s).
     let text = format_readings(&[mitll::ATTRIBUTION], &converted);
     assert!(text.starts_with("# Converted from MIT Lincoln Laboratory"));
+    assert!(text.contains(mimamori_accuracy::readings::HEADER_WITH_CONTEXT));
+    assert!(text.contains(",bag,\n"), "{text}");
     let read = parse_readings(&text).unwrap();
     assert_eq!(read, converted);
     let evaluation = evaluate(&read, &ExposureConfiguration::cocoa(), &RiskRules::cocoa());
