@@ -18,6 +18,24 @@
 //! average, not separately. A reading whose RSSI would fall below [`SENSITIVITY_DBM`] is not
 //! heard.
 //!
+//! ## Bodies, carriage and orientation
+//!
+//! An encounter may also state its [`Surroundings`]; [`Shadowing`] then adds to `A(d)`:
+//!
+//! ```text
+//! + body      if a body is between the phones          (10 dB)
+//! + c(a) + c(b)  each phone's carriage: hand −2.0, pocket +1.5, bag −0.3 dB
+//! + r · (1 − cos θ) / 2   θ the carrier's turn away from the other phone, r = 3.9 dB
+//! ```
+//!
+//! The body term is the "about 10 dB" Leith & Farrell measured when who holds the phone, and
+//! how, changes (PLOS ONE 15(9):e0239943, the figure issue 18 cites). The carriage terms are
+//! MIT LL's means at 6 ft (docs/accuracy.md: at the ear 34.3 dB, pockets 37.8 dB weighted, purse
+//! 36.0 dB) less their mean over all scans (36.3 dB), so that on average they add nothing to a
+//! model fitted on phones carried every way. `r` is the range of MIT LL's means over the
+//! carrier's eight rotations (3.9 dB), laid on a cosine: 0 facing, `r` turned away. An encounter
+//! with [`Surroundings::UNKNOWN`] gets none of them, as before: the fit's spread holds them.
+//!
 //! ## Phones and encounters
 //!
 //! Each phone scans for about 4 s at a random phase and then every 210 to 300 s (GAEN's
@@ -29,7 +47,7 @@
 //! readings on every machine.
 
 use crate::evaluation::{CONTACT_DISTANCES_M, ScanResult};
-use crate::readings::Reading;
+use crate::readings::{Carriage, Reading};
 
 /// The weakest RSSI a phone hears, in dBm.
 pub const SENSITIVITY_DBM: f64 = -100.0;
@@ -65,6 +83,79 @@ impl RadioModel {
     /// The mean attenuation at `distance_m` (at least 0.1 m), in dB.
     pub fn mean_attenuation_db(&self, distance_m: f64) -> f64 {
         self.attenuation_at_1_m_db + 10.0 * self.exponent * distance_m.max(0.1).log10()
+    }
+}
+
+/// How an encounter's phones were carried and placed, when a scene says so.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Surroundings {
+    /// How phones `a` and `b` were carried, each if known.
+    pub carriages: [Option<Carriage>; 2],
+    /// Whether a body was between the phones, if known.
+    pub body_between: Option<bool>,
+    /// How far the carriers were turned away from each other, in degrees (0 facing).
+    pub turned_away_deg: f64,
+}
+
+impl Surroundings {
+    /// Nothing known: no term is added (the fitted spread holds them).
+    pub const UNKNOWN: Self = Self {
+        carriages: [None, None],
+        body_between: None,
+        turned_away_deg: 0.0,
+    };
+}
+
+/// The terms added for [`Surroundings`] (see the module docs), in dB.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Shadowing {
+    /// Added when a body is between the phones.
+    pub body_db: f64,
+    /// Added per phone in the hand.
+    pub hand_db: f64,
+    /// Added per phone in a pocket.
+    pub pocket_db: f64,
+    /// Added per phone in a bag.
+    pub bag_db: f64,
+    /// Added when the carriers are turned fully away (180°); a cosine in between.
+    pub turned_away_db: f64,
+}
+
+impl Shadowing {
+    /// The parameters from the literature (module docs).
+    pub const LITERATURE: Self = Self {
+        body_db: 10.0,
+        hand_db: -2.0,
+        pocket_db: 1.5,
+        bag_db: -0.3,
+        turned_away_db: 3.9,
+    };
+
+    /// The attenuation added for one carriage, in dB.
+    pub fn carriage_db(&self, carriage: Carriage) -> f64 {
+        match carriage {
+            Carriage::Hand => self.hand_db,
+            Carriage::Pocket => self.pocket_db,
+            Carriage::Bag => self.bag_db,
+        }
+    }
+
+    /// The attenuation added for some surroundings, in dB: body, both carriages, orientation.
+    pub fn extra_db(&self, surroundings: &Surroundings) -> f64 {
+        let body = if surroundings.body_between == Some(true) {
+            self.body_db
+        } else {
+            0.0
+        };
+        let carriages: f64 = surroundings
+            .carriages
+            .iter()
+            .flatten()
+            .map(|&carriage| self.carriage_db(carriage))
+            .sum();
+        let turn =
+            self.turned_away_db * (1.0 - surroundings.turned_away_deg.to_radians().cos()) / 2.0;
+        body + carriages + turn
     }
 }
 
@@ -164,6 +255,8 @@ pub struct Encounter {
     pub seconds: u64,
     /// The distance between them, in metres.
     pub distance_m: f64,
+    /// Carriage, body and orientation, if the scene says ([`Surroundings::UNKNOWN`] if not).
+    pub surroundings: Surroundings,
 }
 
 /// The readings of some encounters: each phone's scan schedule is drawn from `seed` (phase in
@@ -180,8 +273,15 @@ pub fn simulate(
     for encounter in encounters {
         for (receiver, transmitter) in [(encounter.a, encounter.b), (encounter.b, encounter.a)] {
             let end = encounter.start + encounter.seconds;
+            let extra = Shadowing::LITERATURE.extra_db(&encounter.surroundings);
+            let transmitter_carriage = if transmitter == encounter.a {
+                encounter.surroundings.carriages[0]
+            } else {
+                encounter.surroundings.carriages[1]
+            };
             for scan_at in scan_times(receiver, origin, seed, encounter.start, end) {
                 let scan_attenuation = model.mean_attenuation_db(encounter.distance_m)
+                    + extra
                     + random.normal(model.scan_spread_db);
                 for offset in 0..READINGS_PER_SCAN {
                     let attenuation = scan_attenuation + random.normal(model.reading_spread_db);
@@ -197,8 +297,8 @@ pub fn simulate(
                         tx_power_dbm: TX_POWER_DBM,
                         rssi_correction_db: 0,
                         distance_m: encounter.distance_m,
-                        carriage: None,
-                        body_between: None,
+                        carriage: transmitter_carriage,
+                        body_between: encounter.surroundings.body_between,
                     });
                 }
             }
@@ -249,6 +349,7 @@ pub fn population_day(
                 start: origin + random.between(0, 23 * 3600),
                 seconds: random.between(5 * 60, 60 * 60 + 1),
                 distance_m: 0.3 + 4.7 * random.unit(),
+                surroundings: Surroundings::UNKNOWN,
             });
         }
     }
@@ -267,7 +368,12 @@ pub fn is_contact(encounter: &Encounter, index: usize) -> bool {
 /// between their positions (no walls; a body between two phones is in the model's spread).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scene {
-    /// 9 people at desks on a 3 × 3 grid 2 m apart, for 3 hours.
+    /// A working day of 9 people: desks on a 3 × 3 grid 2 m apart (09:00–12:00, 13:00–14:00,
+    /// 15:00–17:00 for those not in the meeting), lunch at 12:00 at 3 canteen tables of 3
+    /// (0.8 m apart round each, tables 4 m apart, seats drawn from the seed), a meeting at
+    /// 14:00 of 4 of them drawn from the seed, round a 1.2 m table. Each person carries their
+    /// phone one way all day (drawn from the seed: hand, pocket or bag); at the canteen and the
+    /// meeting people face each other, at desks they face their screens (90° away).
     Office,
     /// 30 pupils on a 6 × 5 grid of seats 0.9 m across and 1.2 m deep, for 50 minutes.
     Classroom,
@@ -321,7 +427,7 @@ impl Scene {
                 .collect()
         };
         match self {
-            Self::Office => all_pairs(&grid(3, 3, 2.0, 2.0), start, 3 * 3600),
+            Self::Office => office_day(start, seed),
             Self::Classroom => all_pairs(&grid(6, 5, 0.9, 1.2), start, 50 * 60),
             Self::Restaurant => {
                 let positions: Vec<(f64, f64)> = (0..3)
@@ -359,18 +465,112 @@ impl Scene {
 
 /// Every pair of positions as an encounter from `start` for `seconds`.
 fn all_pairs(positions: &[(f64, f64)], start: u64, seconds: u64) -> Vec<Encounter> {
+    let people: Vec<Person> = positions
+        .iter()
+        .enumerate()
+        .map(|(index, &at)| Person {
+            // At most 30 people a scene.
+            phone: index as u32,
+            at,
+            carriage: None,
+        })
+        .collect();
+    pairs_of(&people, start, seconds, None)
+}
+
+/// Someone at a place for a period.
+#[derive(Clone, Copy, Debug)]
+struct Person {
+    phone: u32,
+    at: (f64, f64),
+    carriage: Option<Carriage>,
+}
+
+/// Every pair of people in one room as an encounter, with their carriages and, if given, how
+/// far they are turned away from each other.
+fn pairs_of(
+    people: &[Person],
+    start: u64,
+    seconds: u64,
+    turned_away_deg: Option<f64>,
+) -> Vec<Encounter> {
     let mut encounters = Vec::new();
-    for (a, &(xa, ya)) in positions.iter().enumerate() {
-        for (b, &(xb, yb)) in positions.iter().enumerate().skip(a + 1) {
+    for (index, a) in people.iter().enumerate() {
+        for b in &people[index + 1..] {
+            let known = turned_away_deg.is_some();
             encounters.push(Encounter {
-                // At most 30 people a scene.
-                a: a as u32,
-                b: b as u32,
+                a: a.phone,
+                b: b.phone,
                 start,
                 seconds,
-                distance_m: (xa - xb).hypot(ya - yb),
+                distance_m: (a.at.0 - b.at.0).hypot(a.at.1 - b.at.1),
+                surroundings: if known {
+                    Surroundings {
+                        carriages: [a.carriage, b.carriage],
+                        body_between: Some(false),
+                        turned_away_deg: turned_away_deg.unwrap_or(0.0),
+                    }
+                } else {
+                    Surroundings::UNKNOWN
+                },
             });
         }
     }
+    encounters
+}
+
+/// The office's working day (see [`Scene::Office`]), from `start` (09:00).
+fn office_day(start: u64, seed: u64) -> Vec<Encounter> {
+    const HOUR: u64 = 3600;
+    let mut random = Random::new(seed.wrapping_add(0x0FF1CE));
+    let carriages: Vec<Carriage> = (0..9)
+        .map(|_| Carriage::ALL[random.between(0, 3) as usize])
+        .collect();
+    let desk = |phone: u32| Person {
+        phone,
+        at: (f64::from(phone % 3) * 2.0, f64::from(phone / 3) * 2.0),
+        carriage: Some(carriages[phone as usize]),
+    };
+    let everyone: Vec<Person> = (0..9).map(desk).collect();
+    // Seats at lunch and who meets: a seeded shuffle (Fisher–Yates).
+    let mut order: Vec<u32> = (0..9).collect();
+    for index in (1..order.len()).rev() {
+        let other = random.between(0, index as u64 + 1) as usize;
+        order.swap(index, other);
+    }
+    let canteen: Vec<Person> = order
+        .iter()
+        .enumerate()
+        .map(|(seat, &phone)| {
+            let table = (seat / 3) as f64 * 4.0;
+            // Three seats round a table, 0.8 m apart.
+            let corner = [(0.0, 0.0), (0.8, 0.0), (0.4, 0.69)][seat % 3];
+            Person {
+                at: (table + corner.0, corner.1),
+                ..desk(phone)
+            }
+        })
+        .collect();
+    let meeting: Vec<Person> = order[..4]
+        .iter()
+        .enumerate()
+        .map(|(seat, &phone)| Person {
+            at: [(0.0, 0.0), (1.2, 0.0), (0.0, 1.2), (1.2, 1.2)][seat],
+            ..desk(phone)
+        })
+        .collect();
+    let at_desks_during_meeting: Vec<Person> =
+        order[4..].iter().map(|&phone| desk(phone)).collect();
+    let mut encounters = pairs_of(&everyone, start, 3 * HOUR, Some(90.0));
+    encounters.extend(pairs_of(&canteen, start + 3 * HOUR, HOUR, Some(0.0)));
+    encounters.extend(pairs_of(&everyone, start + 4 * HOUR, HOUR, Some(90.0)));
+    encounters.extend(pairs_of(&meeting, start + 5 * HOUR, HOUR, Some(0.0)));
+    encounters.extend(pairs_of(
+        &at_desks_during_meeting,
+        start + 5 * HOUR,
+        HOUR,
+        Some(90.0),
+    ));
+    encounters.extend(pairs_of(&everyone, start + 6 * HOUR, 2 * HOUR, Some(90.0)));
     encounters
 }

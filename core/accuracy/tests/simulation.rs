@@ -2,9 +2,10 @@
 
 use mimamori_accuracy::evaluation::ScanResult;
 use mimamori_accuracy::simulation::{
-    Encounter, RadioModel, fit, is_contact, population_day, simulate,
+    Encounter, RadioModel, Scene, Shadowing, Surroundings, fit, is_contact, population_day,
+    simulate,
 };
-use mimamori_accuracy::{evaluate, parse_readings};
+use mimamori_accuracy::{Carriage, evaluate, parse_readings};
 use mimamori_gaen::{ExposureConfiguration, RiskRules};
 
 const ORIGIN: u64 = 1_592_524_800;
@@ -92,6 +93,7 @@ fn a_hand_built_scene_gives_the_expected_confusion() {
             start: ORIGIN + 3600,
             seconds: 40 * 60,
             distance_m: 0.5,
+            surroundings: Surroundings::UNKNOWN,
         },
         Encounter {
             a: 0,
@@ -99,6 +101,7 @@ fn a_hand_built_scene_gives_the_expected_confusion() {
             start: ORIGIN + 3600,
             seconds: 40 * 60,
             distance_m: 3.0,
+            surroundings: Surroundings::UNKNOWN,
         },
     ];
     let readings = simulate(&encounters, &QUIET, ORIGIN, 1);
@@ -147,6 +150,7 @@ fn twenty_minutes_follow_the_scan_schedule() {
                 start: ORIGIN + 7200,
                 seconds: 20 * 60,
                 distance_m: 0.5,
+                surroundings: Surroundings::UNKNOWN,
             },
             Encounter {
                 a: 0,
@@ -154,6 +158,7 @@ fn twenty_minutes_follow_the_scan_schedule() {
                 start: ORIGIN + 7200,
                 seconds: 20 * 60,
                 distance_m: 3.0,
+                surroundings: Surroundings::UNKNOWN,
             },
         ];
         let readings = simulate(&encounters, &QUIET, ORIGIN, seed);
@@ -197,7 +202,8 @@ fn scenes_place_people_as_documented() {
     );
     assert!(train.iter().any(|e| (e.distance_m - 1.1).abs() < 1e-9));
     assert_eq!(Scene::Classroom.encounters(ORIGIN, 1).len(), 30 * 29 / 2);
-    assert_eq!(Scene::Office.encounters(ORIGIN, 1).len(), 36);
+    // Office: a day of five periods (the_office_day_moves_people_and_is_deterministic).
+    assert_eq!(Scene::Office.encounters(ORIGIN, 1).len(), 160);
     // Party: 6 periods of 5 minutes, 190 pairs each, random but seeded.
     let party = Scene::Party.encounters(ORIGIN, 1);
     assert_eq!(party.len(), 6 * 190);
@@ -208,4 +214,110 @@ fn scenes_place_people_as_documented() {
         assert_eq!(Scene::parse(scene.name()), Some(scene));
     }
     assert_eq!(Scene::parse("gym"), None);
+}
+
+/// Each term of the shadowing on its own, then all together.
+#[test]
+fn the_shadowing_terms_give_their_known_answers() {
+    let terms = Shadowing::LITERATURE;
+    let with = |carriages, body_between, turned_away_deg| {
+        terms.extra_db(&Surroundings {
+            carriages,
+            body_between,
+            turned_away_deg,
+        })
+    };
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
+    assert_eq!(terms.extra_db(&Surroundings::UNKNOWN), 0.0);
+    assert!(close(with([None, None], Some(true), 0.0), 10.0));
+    assert!(close(with([None, None], Some(false), 0.0), 0.0));
+    assert!(close(with([Some(Carriage::Hand), None], None, 0.0), -2.0));
+    assert!(close(with([Some(Carriage::Pocket), None], None, 0.0), 1.5));
+    assert!(close(with([None, Some(Carriage::Bag)], None, 0.0), -0.3));
+    assert!(close(with([None, None], None, 180.0), 3.9));
+    assert!(close(with([None, None], None, 90.0), 1.95));
+    // 10 + 1.5 + 1.5 + 3.9 = 16.9 dB.
+    assert!(close(
+        with(
+            [Some(Carriage::Pocket), Some(Carriage::Pocket)],
+            Some(true),
+            180.0
+        ),
+        16.9
+    ));
+}
+
+/// A body between two phones 0.5 m apart, one in a hand and one in a bag, with no noise: the
+/// readings move by the terms and carry the transmitter's carriage and the body.
+#[test]
+fn a_body_between_moves_the_readings_by_its_term() {
+    let encounter = Encounter {
+        a: 0,
+        b: 1,
+        start: ORIGIN + 3600,
+        seconds: 20 * 60,
+        distance_m: 0.5,
+        surroundings: Surroundings {
+            carriages: [Some(Carriage::Hand), Some(Carriage::Bag)],
+            body_between: Some(true),
+            turned_away_deg: 0.0,
+        },
+    };
+    let readings = simulate(&[encounter], &QUIET, ORIGIN, 3);
+    assert!(!readings.is_empty());
+    for reading in &readings {
+        // 51.9 + 10 − 2.0 − 0.3 = 59.6 → RSSI −83.6 → −84 → 60 dB.
+        assert_eq!(reading.attenuation_db(), 60);
+        assert_eq!(reading.body_between, Some(true));
+        let carriage = if reading.pair == "p1>p0" {
+            Carriage::Hand
+        } else {
+            Carriage::Bag
+        };
+        assert_eq!(reading.carriage, Some(carriage), "{}", reading.pair);
+    }
+}
+
+/// The office's day: people move from desks to lunch and a meeting; a seed gives the same day.
+#[test]
+fn the_office_day_moves_people_and_is_deterministic() {
+    let start = ORIGIN + 9 * 3600;
+    let day = Scene::Office.encounters(start, 7);
+    assert_eq!(day, Scene::Office.encounters(start, 7));
+    assert_ne!(day, Scene::Office.encounters(start, 8));
+    // Desks 09–12 (36 pairs), canteen 12–13 (36), desks 13–14 (36), meeting 14–15 (6 pairs
+    // of 4) with the other 5 at desks (10), desks 15–17 (36).
+    assert_eq!(day.len(), 36 + 36 + 36 + 6 + 10 + 36);
+    let starts: Vec<u64> = day.iter().map(|e| (e.start - start) / 3600).collect();
+    assert_eq!(starts.iter().filter(|&&hour| hour == 5).count(), 16);
+    // Desks are 2 m apart or more; the meeting room's table is 1.2 m across.
+    assert!(day[..36].iter().all(|e| e.distance_m >= 2.0 - 1e-9));
+    let meeting: Vec<&Encounter> = day
+        .iter()
+        .filter(|e| e.start == start + 5 * 3600 && e.surroundings.turned_away_deg == 0.0)
+        .collect();
+    assert_eq!(meeting.len(), 6);
+    assert!(
+        meeting
+            .iter()
+            .all(|e| e.distance_m <= 1.2 * 2f64.sqrt() + 1e-9)
+    );
+    // Each person keeps one carriage all day.
+    let mut carried = std::collections::HashMap::new();
+    for encounter in &day {
+        for (phone, carriage) in [encounter.a, encounter.b]
+            .into_iter()
+            .zip(encounter.surroundings.carriages)
+        {
+            let carriage = carriage.unwrap();
+            assert_eq!(*carried.entry(phone).or_insert(carriage), carriage);
+        }
+    }
+    assert_eq!(carried.len(), 9);
+    // The simulated readings of a day are the same for a seed.
+    let model = RadioModel::EXP34;
+    assert_eq!(
+        simulate(&day, &model, ORIGIN, 7),
+        simulate(&day, &model, ORIGIN, 7)
+    );
 }
