@@ -30,14 +30,15 @@ pub(crate) enum AccuracyCommand {
     /// write it as COCOA's two JSON files (docs/accuracy.md).
     Tune(TuneArgs),
     /// Fit the simulator's path-loss model (attenuation at 1 m, exponent, spread) to readings
-    /// and print the real and modelled mean attenuation per distance band.
+    /// and print the real and modelled mean attenuation per distance band; --svg draws them.
     Fit(FitArgs),
     /// Simulate phones meeting (random encounters through the fitted radio model), run the
     /// readings through the engine and print the figures and the time taken.
     Simulate(SimulateArgs),
     /// Write one self-contained HTML page comparing COCOA's current setting with its earlier
     /// one (thresholds 50/54/65 dB, score 1,170, the same weights) and, if given, another
-    /// setting, on the same readings: figures and ROC curves side by side.
+    /// setting, on the same readings: figures and ROC curves side by side, and attenuation
+    /// against distance, real and simulated from the fit.
     Report(ReportArgs),
 }
 
@@ -67,6 +68,9 @@ pub(crate) struct FitArgs {
     /// The readings file.
     #[arg(long)]
     readings: PathBuf,
+    /// Also draw attenuation against distance, real and simulated from the fit, as SVG here.
+    #[arg(long)]
+    svg: Option<PathBuf>,
 }
 
 /// Arguments of `mimamori accuracy simulate`.
@@ -646,6 +650,15 @@ fn fit(args: &FitArgs, out: &mut impl Write) -> Result<()> {
             model.mean_attenuation_db(distance)
         )?;
     }
+    if let Some(path) = &args.svg {
+        let svg = mimamori_accuracy::plot::fit_svg(
+            "Attenuation against distance, real and simulated",
+            &evaluation.scans,
+            &model,
+            1,
+        );
+        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(())
 }
 
@@ -815,7 +828,16 @@ fn report(args: &ReportArgs, out: &mut impl Write) -> Result<()> {
             .unwrap_or_default(),
         readings.len()
     );
-    let page = report::html(&about, &sections);
+    // The fit plot, when the readings have two or more distances (MIT LL's have one).
+    let fit_svg = mimamori_accuracy::simulation::fit(&evaluations[0].scans).map(|model| {
+        mimamori_accuracy::plot::fit_svg(
+            "Attenuation against distance, real and simulated",
+            &evaluations[0].scans,
+            &model,
+            1,
+        )
+    });
+    let page = report::html_with_fit(&about, fit_svg.as_deref(), &sections);
     match &args.out {
         Some(path) => std::fs::write(path, page)
             .with_context(|| format!("cannot write {}", path.display()))?,

@@ -750,7 +750,9 @@ fn accuracy_tune_recommends_a_setting_that_the_written_files_reproduce() {
     assert_eq!(page.matches("<section>").count(), 3);
     assert!(page.contains("COCOA's earlier setting"), "{page}");
     assert!(page.contains("thresholds [50, 54, 65] dB"), "{page}");
-    assert_eq!(page.matches("<svg").count(), 3);
+    // Three ROC curves and the fit plot (the hand-made readings have two distances).
+    assert_eq!(page.matches("<svg").count(), 4);
+    assert!(page.contains("Attenuation against distance, real and simulated"));
 
     let error = stderr(&mimamori(&[
         "accuracy",
@@ -804,13 +806,20 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
     let counts = first.lines().next().unwrap().split(": ").nth(1).unwrap();
     assert!(evaluated.starts_with(counts), "{counts} / {evaluated}");
 
+    let fit_svg = dir.path().join("fit.svg");
     let fitted = stdout(&mimamori(&[
         "accuracy",
         "fit",
         "--readings",
         path.to_str().unwrap(),
+        "--svg",
+        fit_svg.to_str().unwrap(),
     ]));
     assert!(fitted.contains("attenuation at 1 m"), "{fitted}");
+    let plot = std::fs::read_to_string(fit_svg).unwrap();
+    assert!(plot.contains("<g class=\"real\""), "{plot}");
+    assert!(plot.contains("<g class=\"simulated\""), "{plot}");
+    assert_eq!(plot.matches("class=\"model\"").count(), 3);
 
     // tune draws its ROC curves.
     let svg = dir.path().join("roc.svg");

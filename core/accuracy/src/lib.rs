@@ -11,6 +11,7 @@
 //! - [`evaluation`]: the method, the scoring and the printed figures.
 //! - [`dp3t`]: DP-3T's experiment 34 (CC BY-ND 4.0), read from the files a user downloads.
 //! - [`report`]: one self-contained HTML page comparing settings side by side.
+//! - [`plot`]: the fit plot, attenuation against distance, real and simulated.
 //! - [`simulation`]: phones meeting, through a fitted path-loss model, as readings.
 //! - [`tuning`]: ROC curves, NIST's normalised detection cost and a search of thresholds.
 //! - [`mitll`]: MIT Lincoln Laboratory's static BLE recordings (CC BY 4.0), converted to readings.
@@ -46,6 +47,7 @@ pub mod dp3t;
 mod error;
 pub mod evaluation;
 pub mod mitll;
+pub mod plot;
 pub mod readings;
 pub mod report;
 pub mod simulation;

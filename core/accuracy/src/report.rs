@@ -30,6 +30,12 @@ pub fn escape(text: &str) -> String {
 
 /// The page: a heading, what the readings are (`about`, escaped), then one column per section.
 pub fn html(about: &str, sections: &[Section<'_>]) -> String {
+    html_with_fit(about, None, sections)
+}
+
+/// [`html`] with, under the heading, the fit plot of the readings ([`crate::plot::fit_svg`]:
+/// attenuation against distance, real and simulated), when there is one.
+pub fn html_with_fit(about: &str, fit_svg: Option<&str>, sections: &[Section<'_>]) -> String {
     let mut page = String::from(
         "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -47,9 +53,15 @@ pub fn html(about: &str, sections: &[Section<'_>]) -> String {
     page += &format!(
         "<p>同じ測定データを各設定で Mimamori のエンジンに通した結果です。\
          <span lang=\"en\">The same readings, run through Mimamori's engine under each \
-         setting.</span></p>\n<p><code>{}</code></p>\n<div class=\"columns\">\n",
+         setting.</span></p>\n<p><code>{}</code></p>\n",
         escape(about)
     );
+    if let Some(svg) = fit_svg {
+        page += "<h2>距離と減衰量: 実測とシミュレーション<br><span lang=\"en\">Attenuation \
+                 against distance, real and simulated</span></h2>\n";
+        page += svg;
+    }
+    page += "<div class=\"columns\">\n";
     for section in sections {
         page += &format!(
             "<section>\n<h2>{}<br><span lang=\"en\">{}</span></h2>\n<p><code>{}</code></p>\n",
