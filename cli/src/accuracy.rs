@@ -200,10 +200,12 @@ fn evaluate(args: &EvaluateArgs, out: &mut impl Write) -> Result<()> {
     let read = |path: &PathBuf| {
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
     };
+    let spinner = progress_spinner("reading and evaluating");
     let readings = mimamori_accuracy::parse_readings(&read(&args.readings)?)
         .with_context(|| format!("cannot use {}", args.readings.display()))?;
     let (configuration, rules) = crate::cocoa_files(args.config.as_ref(), args.rules.as_ref())?;
     let evaluation = mimamori_accuracy::evaluate(&readings, &configuration, &rules);
+    spinner.finish_and_clear();
     writeln!(
         out,
         "{} readings, {} scans, {} pair-days",
@@ -398,7 +400,19 @@ fn tune(args: &TuneArgs, out: &mut impl Write) -> Result<()> {
         Some(recall) => Objective::Recall(recall),
         None => Objective::Cost(costs),
     };
-    let found = tuning::search(&days, index, &space, objective, costs);
+    let bar = progress_bar(0, "searching thresholds");
+    let found = tuning::search_with_progress(
+        &days,
+        index,
+        &space,
+        objective,
+        costs,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
 
     writeln!(
         out,
@@ -690,6 +704,7 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
     let mut reading_count = 0;
     let (mut simulating, mut evaluating) = (0.0, 0.0);
     let started = std::time::Instant::now();
+    let bar = progress_bar(u64::from(args.days), "simulating days");
     for day in 0..args.days {
         let origin = ORIGIN + u64::from(day) * 86_400;
         let seed = args.seed.wrapping_add(u64::from(day));
@@ -712,7 +727,9 @@ fn simulate(args: &SimulateArgs, out: &mut impl Write) -> Result<()> {
         if args.out.is_some() {
             kept.extend(readings);
         }
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     let who = match scene {
         Some(scene) => format!("scene {}", scene.name()),
         None => format!(
@@ -855,4 +872,39 @@ fn sorted_entries(directory: &std::path::Path) -> Result<Vec<PathBuf>> {
         .with_context(|| format!("cannot read the folder {}", directory.display()))?;
     entries.sort();
     Ok(entries)
+}
+
+/// A progress bar on standard error for a long run of `length` steps, drawn only when
+/// standard error is a terminal: piped or captured (tests, scripts), nothing is written.
+fn progress_bar(length: u64, message: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(length),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    // The template is a constant; should it ever fail to parse, the default style stays.
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:40}] {pos}/{len} ({elapsed}, about {eta} left)",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+/// A spinner on standard error while one long step runs, on terminals only (as
+/// [`progress_bar`]).
+fn progress_spinner(message: &'static str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let spinner =
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    spinner.set_message(message);
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    spinner
 }

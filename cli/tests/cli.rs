@@ -770,7 +770,7 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
     let dir = tempfile::tempdir().unwrap();
     let run = |seed: &str, name: &str| {
         let path = dir.path().join(name);
-        let out = stdout(&mimamori(&[
+        let output = mimamori(&[
             "accuracy",
             "simulate",
             "--phones",
@@ -781,8 +781,14 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
             seed,
             "--out",
             path.to_str().unwrap(),
-        ]));
-        (out, std::fs::read_to_string(path).unwrap())
+        ]);
+        // The progress bar is drawn on terminals only: a captured stderr stays empty.
+        assert!(
+            output.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (stdout(&output), std::fs::read_to_string(path).unwrap())
     };
     let (first, readings) = run("3", "a.csv");
     let (_, again) = run("3", "b.csv");
@@ -823,14 +829,16 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
 
     // tune draws its ROC curves.
     let svg = dir.path().join("roc.svg");
-    stdout(&mimamori(&[
+    let tuned = mimamori(&[
         "accuracy",
         "tune",
         "--readings",
         path.to_str().unwrap(),
         "--roc-svg",
         svg.to_str().unwrap(),
-    ]));
+    ]);
+    stdout(&tuned);
+    assert!(tuned.stderr.is_empty(), "no progress bar off a terminal");
     let drawn = std::fs::read_to_string(svg).unwrap();
     assert!(drawn.contains("given (area "), "{drawn}");
 }

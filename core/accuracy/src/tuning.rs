@@ -357,11 +357,30 @@ pub fn search(
     objective: Objective,
     costs: Costs,
 ) -> Option<Found> {
+    search_with_progress(days, index, space, objective, costs, &mut |_, _| {})
+}
+
+/// [`search`], calling `progress(done, total)` as each triple of attenuation thresholds starts
+/// (a progress bar's steps; the result is the same).
+pub fn search_with_progress(
+    days: &[DayProfile],
+    index: usize,
+    space: &SearchSpace,
+    objective: Objective,
+    costs: Costs,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Option<Found> {
     let mut best: Option<(f64, Found)> = None;
     let values = &space.thresholds_db;
+    let count = values.len() as u64;
+    // Increasing triples of distinct positions: count choose 3.
+    let total = count * count.saturating_sub(1) * count.saturating_sub(2) / 6;
+    let mut done = 0;
     for (i, &immediate) in values.iter().enumerate() {
         for (j, &near) in values.iter().enumerate().skip(i + 1) {
             for &medium in values.iter().skip(j + 1) {
+                done += 1;
+                progress(done, total);
                 let thresholds_db = [immediate, near, medium];
                 let buckets: Vec<[u64; 4]> = days
                     .iter()

@@ -165,6 +165,19 @@ fn the_search_finds_the_best_separation_and_the_engine_confirms_it() {
     assert_eq!(counts(&all.confusion), (3, 1, 0, 1));
     // Nothing reaches a recall above 1.
     assert!(search(&days, 0, &space, Objective::Recall(1.01), Costs::default()).is_none());
+
+    // The progress steps are the 20 threshold triples, and the result is the same.
+    let mut steps = Vec::new();
+    let with_progress = mimamori_accuracy::tuning::search_with_progress(
+        &days,
+        0,
+        &space,
+        Objective::Recall(1.0),
+        Costs::default(),
+        &mut |done, total| steps.push((done, total)),
+    );
+    assert_eq!(with_progress, Some(all));
+    assert_eq!(steps, (1..=20).map(|done| (done, 20)).collect::<Vec<_>>());
 }
 
 #[test]
