@@ -29,6 +29,8 @@ use std::collections::BTreeMap;
 use mimamori_gaen::risk::{Condition, Operator};
 use mimamori_gaen::{ExposureConfiguration, RiskRules};
 
+use plotters::prelude::*;
+
 use crate::evaluation::{CONTACT_DISTANCES_M, Confusion, Evaluation};
 
 /// The seconds a pair-day must reach for COCOA's second condition
@@ -451,71 +453,80 @@ pub fn distance_index(metres: f64) -> Option<usize> {
         .position(|&distance| (distance - metres).abs() < 1e-9)
 }
 
-/// ROC curves as a small self-contained SVG (no script, no external reference): false-positive
+/// ROC curves as a self-contained SVG drawn with plotters (no script, no external reference,
+/// no font loaded: the viewer draws the text): false-positive
 /// rate across, true-positive rate up, the diagonal of chance, one coloured line per curve with
 /// its label and area in a legend. Labels are escaped.
 pub fn roc_svg(title: &str, curves: &[(&str, &[RocPoint])]) -> String {
-    const SIZE: f64 = 360.0;
-    const MARGIN: f64 = 48.0;
-    const COLOURS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
-    let x = |rate: f64| MARGIN + rate.clamp(0.0, 1.0) * SIZE;
-    let y = |rate: f64| MARGIN + (1.0 - rate.clamp(0.0, 1.0)) * SIZE;
-    let escape = |text: &str| {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
-    let full = SIZE + 2.0 * MARGIN;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{full}\" height=\"{height}\" \
-         viewBox=\"0 0 {full} {height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{MARGIN}\" y=\"24\" font-size=\"14\">{}</text>\n\
-         <rect x=\"{MARGIN}\" y=\"{MARGIN}\" width=\"{SIZE}\" height=\"{SIZE}\" fill=\"none\" stroke=\"#333\"/>\n\
-         <line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#aaa\" stroke-dasharray=\"4 4\"/>\n",
-        escape(title),
-        x(0.0),
-        y(0.0),
-        x(1.0),
-        y(1.0),
-        height = full + 20.0 * curves.len() as f64,
-    );
-    for tick in 0..=4 {
-        let rate = f64::from(tick) / 4.0;
-        svg += &format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{rate}</text>\n\
-             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{rate}</text>\n",
-            x(rate),
-            y(0.0) + 16.0,
-            x(0.0) - 6.0,
-            y(rate) + 4.0
-        );
+    let mut svg = String::new();
+    {
+        // Room under the square for the axis names and one legend line a curve.
+        let height = 480 + 20 * u32::try_from(curves.len()).unwrap_or(u32::MAX / 40).min(8);
+        let area = SVGBackend::with_string(&mut svg, (480, height)).into_drawing_area();
+        // Drawing into a String cannot fail for want of I/O; a failure leaves what was drawn.
+        let _ = draw_roc(&area, title, curves).and_then(|()| area.present());
     }
-    svg += &format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">false-positive rate</text>\n\
-         <text x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {:.1})\">recall (true-positive rate)</text>\n",
-        x(0.5),
-        y(0.0) + 34.0,
-        y(0.5),
-        y(0.5)
-    );
+    svg
+}
+
+/// [`roc_svg`]'s drawing, with plotters: the square, the chance diagonal, the curves and a
+/// legend with each curve's area.
+fn draw_roc(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    curves: &[(&str, &[RocPoint])],
+) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    const COLOURS: [RGBColor; 4] = [
+        RGBColor(0x1f, 0x77, 0xb4),
+        RGBColor(0xd6, 0x27, 0x28),
+        RGBColor(0x2c, 0xa0, 0x2c),
+        RGBColor(0x94, 0x67, 0xbd),
+    ];
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("false-positive rate")
+        .y_desc("recall (true-positive rate)")
+        .x_labels(5)
+        .y_labels(5)
+        .draw()?;
+    chart.draw_series(DashedLineSeries::new(
+        [(0.0, 0.0), (1.0, 1.0)],
+        4,
+        4,
+        RGBColor(0xaa, 0xaa, 0xaa).into(),
+    ))?;
     for (index, (label, points)) in curves.iter().enumerate() {
         let colour = COLOURS[index % COLOURS.len()];
-        let path: Vec<String> = points
-            .iter()
-            .map(|p| (p.false_positive_rate, p.true_positive_rate))
-            .chain([(1.0, 1.0)])
-            .map(|(fpr, tpr)| format!("{:.1},{:.1}", x(fpr), y(tpr)))
-            .collect();
-        svg += &format!(
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" points=\"{}\"/>\n\
-             <text x=\"{MARGIN}\" y=\"{:.1}\" fill=\"{colour}\">{} (area {:.3})</text>\n",
-            path.join(" "),
-            full + 20.0 * index as f64 + 4.0,
-            escape(label),
-            area_under(points)
-        );
+        chart
+            .draw_series(LineSeries::new(
+                points
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.false_positive_rate.clamp(0.0, 1.0),
+                            p.true_positive_rate.clamp(0.0, 1.0),
+                        )
+                    })
+                    .chain([(1.0, 1.0)]),
+                colour.stroke_width(2),
+            ))?
+            .label(format!("{label} (area {:.3})", area_under(points)))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
     }
-    svg + "</svg>\n"
+    if !curves.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    Ok(())
 }

@@ -190,12 +190,24 @@ fn the_roc_svg_draws_each_curve_and_escapes_labels() {
     let days = profiles(&evaluation);
     let curve = roc(&days, [46, 60, 65], [1.0, 2.5, 1.3, 0.01], 0).unwrap();
     let svg = mimamori_accuracy::tuning::roc_svg("<1 m & 15 min>", &[("COCOA's", &curve)]);
-    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    // Drawn by plotters' SVG backend: 480 × 480 and one legend line.
+    assert!(
+        svg.starts_with("<svg width=\"480\" height=\"500\""),
+        "{svg}"
+    );
+    assert!(svg.contains("xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(svg.contains("&lt;1 m &amp; 15 min&gt;"));
-    assert!(!svg.contains("<script"));
-    assert_eq!(svg.matches("<polyline").count(), 1);
-    assert!(svg.contains("COCOA's (area 0.500)"), "{svg}");
-    // (FPR 0, TPR 0) is the bottom-left corner: x 48, y 408; (1, 1) the top-right.
-    assert!(svg.contains("points=\"48.0,408.0 "), "{svg}");
-    assert!(svg.contains(" 408.0,48.0\""), "{svg}");
+    assert!(!svg.contains("<script") && !svg.contains("<image"));
+    assert!(svg.contains("COCOA&apos;s (area 0.500)"), "{svg}");
+    // The curve and its legend swatch, in the first colour.
+    assert_eq!(
+        svg.matches("stroke=\"#1F77B4\" stroke-width=\"2\"").count(),
+        2
+    );
+    // The plotting square runs from x 60 to 467 and y 447 (0) up to 34 (1): the points
+    // (0, 0), (1/2, 1/3), (1/2, 2/3), (1, 1), then the closing (1, 1).
+    assert!(
+        svg.contains("points=\"60,447 263,310 263,172 467,34 467,34 \""),
+        "{svg}"
+    );
 }
