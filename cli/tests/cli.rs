@@ -823,9 +823,14 @@ fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
     ]));
     assert!(fitted.contains("attenuation at 1 m"), "{fitted}");
     let plot = std::fs::read_to_string(fit_svg).unwrap();
-    assert!(plot.contains("<g class=\"real\""), "{plot}");
-    assert!(plot.contains("<g class=\"simulated\""), "{plot}");
-    assert_eq!(plot.matches("class=\"model\"").count(), 3);
+    // Real scans in blue, simulated in orange, the fitted model's line in red.
+    assert!(plot.contains("real scans ("), "{plot}");
+    assert!(plot.contains("fill=\"#1F77B4\""), "{plot}");
+    assert!(plot.contains("fill=\"#FF7F0E\""), "{plot}");
+    assert!(
+        plot.contains("stroke=\"#D62728\" stroke-width=\"2\""),
+        "{plot}"
+    );
 
     // tune draws its ROC curves.
     let svg = dir.path().join("roc.svg");

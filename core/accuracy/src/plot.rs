@@ -1,11 +1,14 @@
-//! The fit plot: attenuation against distance, real and simulated, as SVG.
+//! The fit plot: attenuation against distance, real and simulated, as SVG drawn with plotters.
 //!
 //! Each real scan is a blue dot at its mean true distance and typical attenuation; for each of
 //! them the fitted model draws one simulated scan at the same distance (an orange dot:
 //! [`RadioModel::mean_attenuation_db`] plus its scan spread, seeded); the model's mean is a
 //! red line, ±σ dashed. Distance is on a log scale from 0.1 to 10 m (the model is a straight
 //! line there), attenuation from 20 to 90 dB; points outside are drawn at the edge. With more
-//! than [`MAX_POINTS`] scans, every k-th is drawn, so the file stays small.
+//! than [`MAX_POINTS`] scans, every k-th is drawn, so the file stays small. No font is loaded:
+//! the viewer draws the text.
+
+use plotters::prelude::*;
 
 use crate::evaluation::ScanResult;
 use crate::simulation::{RadioModel, Random};
@@ -13,103 +16,106 @@ use crate::simulation::{RadioModel, Random};
 /// The most scans drawn as dots (each side).
 pub const MAX_POINTS: usize = 3000;
 
-const WIDTH: f64 = 420.0;
-const HEIGHT: f64 = 300.0;
-const MARGIN: f64 = 50.0;
-const LOWEST_DB: f64 = 20.0;
-const HIGHEST_DB: f64 = 90.0;
+/// The distances drawn, in metres (log scale).
+pub const DISTANCES_M: std::ops::Range<f64> = 0.1..10.0;
 
-/// The horizontal position of a distance (log scale, 0.1 m at the left, 10 m at the right).
-pub fn x_of(distance_m: f64) -> f64 {
-    let decades = (distance_m.clamp(0.1, 10.0).log10() + 1.0) / 2.0;
-    MARGIN + decades * WIDTH
-}
+/// The attenuations drawn, in dB.
+pub const ATTENUATIONS_DB: std::ops::Range<f64> = 20.0..90.0;
 
-/// The vertical position of an attenuation (20 dB at the bottom, 90 dB at the top).
-pub fn y_of(attenuation_db: f64) -> f64 {
-    let share =
-        (attenuation_db.clamp(LOWEST_DB, HIGHEST_DB) - LOWEST_DB) / (HIGHEST_DB - LOWEST_DB);
-    MARGIN + (1.0 - share) * HEIGHT
-}
+const REAL: RGBColor = RGBColor(0x1f, 0x77, 0xb4);
+const SIMULATED: RGBColor = RGBColor(0xff, 0x7f, 0x0e);
+const MODEL: RGBColor = RGBColor(0xd6, 0x27, 0x28);
 
 /// The plot (see the module docs) of `scans` and the `model` fitted to them; `seed` draws the
 /// simulated scans.
 pub fn fit_svg(title: &str, scans: &[ScanResult], model: &RadioModel, seed: u64) -> String {
-    let total_width = WIDTH + 2.0 * MARGIN;
-    let total_height = HEIGHT + 2.0 * MARGIN + 40.0;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{total_width}\" height=\"{total_height}\" \
-         viewBox=\"0 0 {total_width} {total_height}\" font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"{MARGIN}\" y=\"24\" font-size=\"14\">{}</text>\n\
-         <rect x=\"{MARGIN}\" y=\"{MARGIN}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"none\" stroke=\"#333\"/>\n",
-        crate::report::escape(title)
-    );
-    for distance in [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0] {
-        svg += &format!(
-            "<line x1=\"{x:.1}\" y1=\"{MARGIN}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#eee\"/>\n\
-             <text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{distance}</text>\n",
-            MARGIN + HEIGHT + 16.0,
-            x = x_of(distance),
-            bottom = MARGIN + HEIGHT,
-        );
-    }
-    for step in 0..=7 {
-        let db = LOWEST_DB + 10.0 * f64::from(step);
-        svg += &format!(
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{db}</text>\n",
-            MARGIN - 6.0,
-            y_of(db) + 4.0
-        );
-    }
-    svg += &format!(
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">true distance (m, log scale)</text>\n\
-         <text x=\"14\" y=\"{mid:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {mid:.1})\">typical attenuation (dB)</text>\n",
-        MARGIN + WIDTH / 2.0,
-        MARGIN + HEIGHT + 34.0,
-        mid = MARGIN + HEIGHT / 2.0,
-    );
     let stride = scans.len().div_ceil(MAX_POINTS).max(1);
     let mut random = Random::new(seed);
-    let (mut real, mut simulated) = (String::new(), String::new());
+    let inside = |distance: f64, attenuation: f64| {
+        (
+            distance.clamp(DISTANCES_M.start, DISTANCES_M.end),
+            attenuation.clamp(ATTENUATIONS_DB.start, ATTENUATIONS_DB.end),
+        )
+    };
+    let mut real = Vec::new();
+    let mut simulated = Vec::new();
     for scan in scans.iter().step_by(stride) {
-        let x = x_of(scan.distance_m);
-        real += &format!(
-            "<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"2\"/>",
-            y_of(f64::from(scan.typical_attenuation_db))
-        );
+        real.push(inside(
+            scan.distance_m,
+            f64::from(scan.typical_attenuation_db),
+        ));
         let drawn =
             model.mean_attenuation_db(scan.distance_m) + random.normal(model.scan_spread_db);
-        simulated += &format!("<circle cx=\"{x:.1}\" cy=\"{:.1}\" r=\"2\"/>", y_of(drawn));
+        simulated.push(inside(scan.distance_m, drawn));
     }
-    svg += &format!(
-        "<g class=\"real\" fill=\"#1f77b4\" fill-opacity=\"0.35\">{real}</g>\n\
-         <g class=\"simulated\" fill=\"#ff7f0e\" fill-opacity=\"0.35\">{simulated}</g>\n"
-    );
-    for (offset, dash) in [
-        (0.0, ""),
-        (1.0, " stroke-dasharray=\"4 4\""),
-        (-1.0, " stroke-dasharray=\"4 4\""),
-    ] {
-        let at =
-            |distance: f64| model.mean_attenuation_db(distance) + offset * model.scan_spread_db;
-        svg += &format!(
-            "<line class=\"model\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#d62728\" stroke-width=\"2\"{dash}/>\n",
-            x_of(0.1),
-            y_of(at(0.1)),
-            x_of(10.0),
-            y_of(at(10.0)),
-        );
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, (520, 420)).into_drawing_area();
+        // Drawing into a String cannot fail for want of I/O; a failure leaves what was drawn.
+        let _ =
+            draw(&area, title, scans.len(), model, &real, &simulated).and_then(|()| area.present());
     }
-    let legend_y = MARGIN + HEIGHT + 56.0;
-    svg += &format!(
-        "<text x=\"{MARGIN}\" y=\"{legend_y:.1}\"><tspan fill=\"#1f77b4\">● real scans ({})</tspan> \
-         <tspan fill=\"#ff7f0e\">● simulated</tspan> <tspan fill=\"#d62728\">— model: {:.1} dB at 1 m, \
-         exponent {:.2}, ±{:.1} dB</tspan></text>\n",
-        scans.len(),
-        model.attenuation_at_1_m_db,
-        model.exponent,
-        model.scan_spread_db
-    );
-    svg + "</svg>\n"
+    svg
+}
+
+fn draw(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    title: &str,
+    scan_count: usize,
+    model: &RadioModel,
+    real: &[(f64, f64)],
+    simulated: &[(f64, f64)],
+) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    area.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(48)
+        .build_cartesian_2d(DISTANCES_M.log_scale(), ATTENUATIONS_DB)?;
+    chart
+        .configure_mesh()
+        .x_desc("true distance (m, log scale)")
+        .y_desc("typical attenuation (dB)")
+        .draw()?;
+    chart
+        .draw_series(
+            real.iter()
+                .map(|&point| Circle::new(point, 2, REAL.mix(0.35).filled())),
+        )?
+        .label(format!("real scans ({scan_count})"))
+        .legend(|(x, y)| Circle::new((x + 8, y), 3, REAL.filled()));
+    chart
+        .draw_series(
+            simulated
+                .iter()
+                .map(|&point| Circle::new(point, 2, SIMULATED.mix(0.35).filled())),
+        )?
+        .label("simulated from the fit")
+        .legend(|(x, y)| Circle::new((x + 8, y), 3, SIMULATED.filled()));
+    let line = |offset: f64| {
+        [DISTANCES_M.start, DISTANCES_M.end].map(|distance| {
+            (
+                distance,
+                model.mean_attenuation_db(distance) + offset * model.scan_spread_db,
+            )
+        })
+    };
+    chart
+        .draw_series(LineSeries::new(line(0.0), MODEL.stroke_width(2)))?
+        .label(format!(
+            "model: {:.1} dB at 1 m, exponent {:.2}, ±{:.1} dB",
+            model.attenuation_at_1_m_db, model.exponent, model.scan_spread_db
+        ))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], MODEL.stroke_width(2)));
+    for offset in [-1.0, 1.0] {
+        chart.draw_series(DashedLineSeries::new(line(offset), 4, 4, MODEL.into()))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
 }

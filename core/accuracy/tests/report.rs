@@ -44,22 +44,15 @@ fn the_page_is_self_contained_and_escapes_what_it_quotes() {
     assert!(page.find("現行").unwrap() < page.find("current").unwrap());
 }
 
-/// The fit plot's scales and contents, by hand: x is log₁₀ distance over 0.1–10 m on 420
-/// px from 50; y is 20–90 dB on 300 px from 50, upwards.
+/// The fit plot, drawn by plotters: three real scans, three simulated ones (with no spread,
+/// on the model's line), the model's line and its ±σ lines.
 #[test]
 fn the_fit_plot_draws_real_and_simulated_scans_and_the_model() {
     use mimamori_accuracy::ScanResult;
-    use mimamori_accuracy::plot::{fit_svg, x_of, y_of};
+    use mimamori_accuracy::plot::fit_svg;
     use mimamori_accuracy::report::html_with_fit;
     use mimamori_accuracy::simulation::RadioModel;
 
-    assert_eq!(x_of(0.1), 50.0);
-    assert_eq!(x_of(1.0), 260.0);
-    assert_eq!(x_of(10.0), 470.0);
-    assert_eq!(x_of(100.0), 470.0);
-    assert_eq!(y_of(90.0), 50.0);
-    assert_eq!(y_of(55.0), 200.0);
-    assert_eq!(y_of(20.0), 350.0);
     let scan = |distance_m: f64, typical_attenuation_db: u32| ScanResult {
         pair: "a>b".to_owned(),
         started_at: 0,
@@ -73,23 +66,25 @@ fn the_fit_plot_draws_real_and_simulated_scans_and_the_model() {
         ..RadioModel::EXP34
     };
     let svg = fit_svg("fit <1>", &scans, &model, 1);
+    // The square runs from x 60 (0.1 m) to 507 (10 m), log scale, so 1 m at 283; y from 367
+    // (20 dB) up to 34 (90 dB), 333/70 px a dB. Real (1 m, 55 dB): y 34 + 35 × 333/70 = 200.5
+    // → 201; simulated at the model's 55.2 dB: 199.5 → 200; (0.5 m, 48 dB) at x 216, y 234.
+    let dot = |x: u32, y: u32, colour: &str| {
+        format!("<circle cx=\"{x}\" cy=\"{y}\" r=\"2\" opacity=\"0.35\" fill=\"{colour}\"")
+    };
+    assert!(svg.contains(&dot(283, 201, "#1F77B4")), "{svg}");
+    assert!(svg.contains(&dot(283, 200, "#FF7F0E")), "{svg}");
+    assert!(svg.contains(&dot(216, 234, "#1F77B4")), "{svg}");
+    assert_eq!(svg.matches("<circle").count(), 6 + 2);
+    // The model's line: 0.1 m at 55.2 − 11.1 = 44.1 dB (y 252.4 → 253), 10 m at 66.3 dB (147).
+    assert!(
+        svg.contains("stroke=\"#D62728\" stroke-width=\"2\" points=\"60,253 507,147 \""),
+        "{svg}"
+    );
     assert!(svg.contains("fit &lt;1&gt;"));
-    // The real 1 m scan at 55 dB; with no spread, the simulated one at the model's 55.2 dB.
-    assert!(
-        svg.contains("<circle cx=\"260.0\" cy=\"200.0\" r=\"2\"/>"),
-        "{svg}"
-    );
-    assert!(
-        svg.contains("<circle cx=\"260.0\" cy=\"199.1\" r=\"2\"/>"),
-        "{svg}"
-    );
-    assert_eq!(svg.matches("<circle").count(), 6);
-    // The model's line from 0.1 m (55.2 − 11.1 = 44.1 dB) to 10 m (66.3 dB).
-    assert!(
-        svg.contains("x1=\"50.0\" y1=\"246.7\" x2=\"470.0\" y2=\"151.6\""),
-        "{svg}"
-    );
     assert!(svg.contains("real scans (3)"));
+    assert!(svg.contains("model: 55.2 dB at 1 m, exponent 1.11, ±0.0 dB"));
+    assert!(!svg.contains("<script") && !svg.contains("<image"));
 
     let page = html_with_fit("readings", Some(&svg), &[]);
     assert!(page.contains("Attenuation against distance, real and simulated"));
