@@ -365,7 +365,8 @@ pub fn is_contact(encounter: &Encounter, index: usize) -> bool {
 }
 
 /// A scene: people at positions for a while, every pair of them an encounter at the distance
-/// between their positions (no walls; a body between two phones is in the model's spread).
+/// between their positions (no walls). The office states each encounter's [`Surroundings`]
+/// (carriage, orientation, no body between); the other scenes leave them to the model's spread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scene {
     /// A working day of 9 people: desks on a 3 × 3 grid 2 m apart (09:00–12:00, 13:00–14:00,
