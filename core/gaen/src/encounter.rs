@@ -125,6 +125,10 @@ pub const SIGHTINGS_CSV_HEADER: &str = "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR
 /// RPI heard, `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR` (Unix seconds, hex, dBm; the address is
 /// ignored). A row becomes a sighting at its start and, when later, one at its end, both at the
 /// row's maximum RSSI; sightings at the same second form one scan. Errors name the line.
+///
+/// Rows are read without allocating: the sightings go into one array sized from the file, which
+/// a stable sort puts in time order (one pass when the file is in time order, as the tool writes
+/// it); the only other allocation is each scan's list of sightings.
 pub fn scans_from_csv(text: &str) -> Result<Vec<Scan>> {
     let mut lines = text
         .lines()
@@ -145,53 +149,71 @@ pub fn scans_from_csv(text: &str) -> Result<Vec<Scan>> {
             ));
         }
     }
-    let mut by_time: std::collections::BTreeMap<u64, Vec<Sighting>> =
-        std::collections::BTreeMap::new();
+    // A row is at least 48 bytes (32 hex digits of RPI, 8 of AEM, five separators, three
+    // numbers): this is enough for every sighting at a row's start, and the array grows at most
+    // once more for rows with a later end.
+    let mut heard: Vec<Sighting> = Vec::with_capacity(text.len() / 48 + 1);
     for (index, line) in lines {
         let line_number = index + 1;
-        let bad = |reason: String| Error::InvalidSighting(format!("line {line_number}: {reason}"));
-        let fields: Vec<&str> = line.split(';').map(str::trim).collect();
-        let [start, end, rpi, aem, rssi, _address] = fields.as_slice() else {
-            return Err(bad(format!(
-                "expected 6 fields separated by ';', found {}",
-                fields.len()
-            )));
-        };
-        let time = |name: &str, value: &str| {
-            value
-                .parse::<u64>()
-                .map_err(|_| bad(format!("{name} {value:?} is not Unix seconds")))
-        };
-        let (start, end) = (time("StartTime", start)?, time("EndTime", end)?);
-        if end < start {
-            return Err(bad("EndTime is before StartTime".to_owned()));
-        }
-        let payload = ExposurePayload::new(
-            RollingProximityIdentifier::from_hex(rpi).map_err(|error| bad(error.to_string()))?,
-            AssociatedEncryptedMetadata::from_hex(aem).map_err(|error| bad(error.to_string()))?,
-        );
-        let rssi: i16 = rssi
-            .parse()
-            .map_err(|_| bad(format!("MaxRSSI {rssi:?} is not a number")))?;
-        for at in if end > start {
-            vec![start, end]
-        } else {
-            vec![start]
-        } {
-            let sighting =
-                Sighting::new(payload, rssi, at).map_err(|error| bad(error.to_string()))?;
-            by_time.entry(at).or_default().push(sighting);
+        let (sighting, end) = sightings_csv_row(line)
+            .map_err(|reason| Error::InvalidSighting(format!("line {line_number}: {reason}")))?;
+        heard.push(sighting);
+        if end > sighting.seen_at {
+            heard.push(Sighting {
+                seen_at: end,
+                ..sighting
+            });
         }
     }
-    Ok(by_time
-        .into_iter()
+    // Stable: sightings of one second keep the file's order, each row's start before its end.
+    heard.sort_by_key(Sighting::seen_at);
+    Ok(heard
+        .chunk_by(|a, b| a.seen_at == b.seen_at)
         .enumerate()
-        .map(|(scan_id, (started_at, sightings))| Scan {
+        .map(|(scan_id, sightings)| Scan {
             scan_id: scan_id as u64,
-            started_at,
-            sightings,
+            started_at: sightings[0].seen_at,
+            sightings: sightings.to_vec(),
         })
         .collect())
+}
+
+/// One data row of the sightings CSV: the sighting at its start, and its end time. The error is
+/// the reason, without the line number.
+fn sightings_csv_row(line: &str) -> std::result::Result<(Sighting, u64), String> {
+    let mut fields = line.split(';').map(str::trim);
+    let (Some(start), Some(end), Some(rpi), Some(aem), Some(rssi), Some(_address), None) = (
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+        fields.next(),
+    ) else {
+        return Err(format!(
+            "expected 6 fields separated by ';', found {}",
+            line.split(';').count()
+        ));
+    };
+    let time = |name: &str, value: &str| {
+        value
+            .parse::<u64>()
+            .map_err(|_| format!("{name} {value:?} is not Unix seconds"))
+    };
+    let (start, end) = (time("StartTime", start)?, time("EndTime", end)?);
+    if end < start {
+        return Err("EndTime is before StartTime".to_owned());
+    }
+    let payload = ExposurePayload::new(
+        RollingProximityIdentifier::from_hex(rpi).map_err(|error| error.to_string())?,
+        AssociatedEncryptedMetadata::from_hex(aem).map_err(|error| error.to_string())?,
+    );
+    let rssi: i16 = rssi
+        .parse()
+        .map_err(|_| format!("MaxRSSI {rssi:?} is not a number"))?;
+    let sighting = Sighting::new(payload, rssi, start).map_err(|error| error.to_string())?;
+    Ok((sighting, end))
 }
 
 /// The oldest scan start kept at `now` (Unix seconds): [`SIGHTING_RETENTION_DAYS`] ago.
