@@ -12,6 +12,7 @@
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
+//! mimamori bench end-to-end [--keys N] [--sightings M] [--sync-files F] [--sync-file-keys K] [--phone-sightings P] [--dir DIR]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
 //! mimamori venue checkin QR-URL [--at RFC3339] [--stay MINUTES] [--staff] [--consent] [--data-dir DIR] [--authority-key PEM|BASE64]
@@ -20,6 +21,7 @@
 //! ```
 
 mod accuracy;
+mod bench_end_to_end;
 mod client;
 mod inspect;
 mod listing;
@@ -109,6 +111,9 @@ enum ExportCommand {
 enum BenchCommand {
     /// Write synthetic signed export files and time matching them from disk; prints keys/s.
     Match(matching::BenchMatchArgs),
+    /// Time matching end to end: `mimamori match` from files to answer (its fixed cost apart) and
+    /// a phone sync of a day's files from disk to stored windows; prints ms and keys/s.
+    EndToEnd(bench_end_to_end::BenchEndToEndArgs),
 }
 
 #[derive(Debug, Args)]
@@ -222,6 +227,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Match(args) => matching::run_match(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
+        Command::Bench(BenchCommand::EndToEnd(args)) => bench_end_to_end::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
         Command::Venue(command) => venue::run(&command, out),

@@ -20,17 +20,17 @@ use crate::inspect::load_public_key;
 pub(crate) struct MatchArgs {
     /// The export file: a zip, or a bare export.bin (with its .sig beside it).
     #[arg(long)]
-    export: PathBuf,
+    pub(crate) export: PathBuf,
     /// Sightings in the diagnosis-keys tool's CSV: `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`.
     #[arg(long)]
-    sightings: PathBuf,
+    pub(crate) sightings: PathBuf,
     /// The health authority's public key (PEM/DER file or base64 DER); without it the signature
     /// is not checked (and a warning says so).
     #[arg(long)]
-    public_key: Option<String>,
+    pub(crate) public_key: Option<String>,
     /// Matching threads (default: all cores).
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
 /// Arguments of `mimamori bench match`.
@@ -248,7 +248,7 @@ fn reset_peak_memory() {
 /// The CPU time this process (all its threads, finished ones included) has used, in seconds
 /// (Linux, from `/proc/self/stat` in clock ticks of 10 ms), if known. Unlike wall time it hardly
 /// moves when other programs share the machine.
-fn process_cpu_seconds() -> Option<f64> {
+pub(crate) fn process_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
