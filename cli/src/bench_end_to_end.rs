@@ -55,6 +55,9 @@ pub(crate) struct BenchEndToEndArgs {
     /// How many times to time each step; the best is reported (machines are noisy).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
+    /// Only this part: `match` (the `mimamori match` steps) or `sync` (the phone sync).
+    #[arg(long, value_parser = ["match", "sync"])]
+    only: Option<String>,
 }
 
 /// The day the synthetic data ends: 2023-11-14 (interval of Unix time 1,700,000,000), fixed so
@@ -89,6 +92,9 @@ pub(crate) fn run(args: &BenchEndToEndArgs, out: &mut impl Write) -> Result<()> 
         .clone()
         .unwrap_or_else(|| temporary.path().to_path_buf());
     let today = IntervalNumber::from_unix_seconds(TODAY_UNIX_SECONDS);
+    if args.only.as_deref() == Some("sync") {
+        return bench_sync(&dir.join("sync"), args, today, out);
+    }
     let inputs = MatchInputs::write(&dir.join("match"), args, today)?;
     writeln!(
         out,
@@ -100,7 +106,10 @@ pub(crate) fn run(args: &BenchEndToEndArgs, out: &mut impl Write) -> Result<()> 
         inputs.public_key.display(),
     )?;
     bench_match(&inputs, args, out)?;
-    bench_sync(&dir.join("sync"), args, today, out)
+    if args.only.is_none() {
+        bench_sync(&dir.join("sync"), args, today, out)?;
+    }
+    Ok(())
 }
 
 /// The inputs of `mimamori match`.

@@ -207,15 +207,15 @@ fn sightings_csv_row(line: &str) -> std::result::Result<(Sighting, u64), String>
 }
 
 /// The lines of `text` as [`str::lines`] gives them (split at `\n`, a `\r` before it removed, no
-/// empty line after a final `\n`), found with a plain byte loop: `str::lines` searches for each
-/// line end with a general character searcher, which costs more than the short line it finds.
+/// empty line after a final `\n`), found with `memchr`: `str::lines` searches for each line end
+/// with a general character searcher, which costs more than the short line it finds.
 fn csv_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = text;
     std::iter::from_fn(move || {
         if rest.is_empty() {
             return None;
         }
-        let Some(end) = rest.bytes().position(|byte| byte == b'\n') else {
+        let Some(end) = memchr::memchr(b'\n', rest.as_bytes()) else {
             // The last line, without a line end: kept whole (a lone '\r' is not a line end).
             return Some(std::mem::take(&mut rest));
         };
@@ -232,13 +232,11 @@ fn csv_fields(line: &str) -> Option<[&str; 6]> {
     let mut fields = [""; 6];
     let mut count = 0;
     let mut start = 0;
-    for (at, byte) in line.bytes().enumerate() {
-        if byte == b';' {
-            // A ';' is one byte, so `start` and `at` are character boundaries.
-            *fields.get_mut(count)? = trim(line.get(start..at)?);
-            count += 1;
-            start = at + 1;
-        }
+    for at in memchr::memchr_iter(b';', line.as_bytes()) {
+        // A ';' is one byte, so `start` and `at` are character boundaries.
+        *fields.get_mut(count)? = trim(line.get(start..at)?);
+        count += 1;
+        start = at + 1;
     }
     *fields.get_mut(count)? = trim(line.get(start..)?);
     (count == 5).then_some(fields)
