@@ -697,4 +697,62 @@ mod tests {
             None
         );
     }
+
+    #[test]
+    fn one_index_serves_several_files_as_matching_each_alone_would() {
+        use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let (_a, mut b, keys) = met_yesterday(dir.path(), &clock, 24);
+        let keys: Vec<ExportKey> = keys.into_iter().map(ExportKey::new).collect();
+        let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+        let zip = dir.path().join("1.zip");
+        let header = ExportHeader {
+            start_timestamp: MORNING,
+            end_timestamp: MORNING + 3_600,
+            region: "JP".into(),
+            batch_num: 1,
+            batch_size: 1,
+        };
+        std::fs::write(
+            &zip,
+            ExportWriter::new(header, std::slice::from_ref(&signer))
+                .to_zip(&keys)
+                .unwrap(),
+        )
+        .unwrap();
+        let public = [signer.public_key()];
+        let index = b.sighting_index().unwrap();
+        assert!(index.sighting_count() > 0);
+        // The same file under two names, both against one index, then alone (its own index).
+        let first = b
+            .match_export_file_with(&index, "jp", "1.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        let second = b
+            .match_export_file_with(&index, "jp", "1-again.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        let alone = b
+            .match_export_file("jp", "1-alone.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.matched_keys, 1);
+        assert!(first.new_windows > 0);
+        assert_eq!(
+            (second.keys, second.matched_keys, second.new_windows),
+            (first.keys, 1, 0),
+            "the same windows, already stored"
+        );
+        assert_eq!(
+            (alone.keys, alone.matched_keys, alone.new_windows),
+            (first.keys, 1, 0)
+        );
+        // A file already matched is skipped with a prebuilt index too.
+        assert_eq!(
+            b.match_export_file_with(&index, "jp", "1.zip", &zip, &public)
+                .unwrap(),
+            None
+        );
+    }
 }
