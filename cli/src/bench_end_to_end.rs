@@ -161,7 +161,7 @@ impl MatchInputs {
 
     fn match_args(&self, export: &Path) -> MatchArgs {
         MatchArgs {
-            export: export.to_path_buf(),
+            export: vec![export.to_path_buf()],
             sightings: self.sightings.clone(),
             public_key: Some(self.public_key.display().to_string()),
             threads: Some(1),

@@ -10,7 +10,7 @@
 //! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
-//! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
+//! mimamori match --export FILE [--export FILE ...] --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
 //! mimamori bench end-to-end [--keys N] [--sightings M] [--sync-files F] [--sync-file-keys K] [--phone-sightings P] [--dir DIR]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]

@@ -539,6 +539,33 @@ fn bench_end_to_end_runs_and_keeps_inputs_that_mimamori_match_reads() {
         .collect();
     assert_eq!(keys.len(), 20, "{matched}");
     assert!(keys.iter().all(|line| line.ends_with(" 6")), "{matched}");
+    // Several files against the sightings read once: the one-key file holds the big file's
+    // first key (same seed), so it is printed twice and its day's windows count twice.
+    let both = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--export",
+        std::fs::read_dir(inputs.join("one-key"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .to_str()
+            .unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+    ]));
+    let mut keys_of_both: Vec<&str> = both
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys_of_both.len(), 21, "{both}");
+    keys_of_both.dedup();
+    assert_eq!(keys_of_both, keys);
     let error = stderr(&mimamori(&["bench", "end-to-end", "--repeat", "0"]));
     assert!(error.contains("--repeat must be at least 1"), "{error}");
 }
