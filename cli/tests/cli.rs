@@ -506,6 +506,91 @@ fn bench_record_feeds_the_radio_loop_and_prints_sightings_per_second() {
     );
     let error = stderr(&mimamori(&["bench", "record", "--devices", "0"]));
     assert!(error.contains("must be at least 1"), "{error}");
+fn bench_end_to_end_runs_and_keeps_inputs_that_mimamori_match_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().to_str().unwrap();
+    let out = stdout(&mimamori(&[
+        "bench",
+        "end-to-end",
+        "--keys",
+        "2000",
+        "--sightings",
+        "300",
+        "--sync-files",
+        "3",
+        "--sync-file-keys",
+        "700",
+        "--phone-sightings",
+        "300",
+        "--repeat",
+        "1",
+        "--dir",
+        kept,
+    ]));
+    // The bench fails unless `mimamori match` and the sync each find the 20 keys really heard.
+    assert_contains_all(
+        &out,
+        &[
+            "sightings CSV of 420 sightings: read and parsed in ",
+            "fixed cost: `mimamori match` of a 1-key file against 420 sightings: ",
+            "`mimamori match` end to end, 2000 keys, signed zip, 1 thread: ",
+            "the matcher alone on the same file",
+            "phone sync of 3 files of 700 keys against 300 sightings",
+        ],
+    );
+    // The kept files are what the printed command times: the 20 keys heard, 6 sightings each.
+    let inputs = dir.path().join("match");
+    let export = std::fs::read_dir(&inputs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .unwrap();
+    let matched = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+        "--threads",
+        "1",
+    ]));
+    let keys: Vec<&str> = matched
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys.len(), 20, "{matched}");
+    assert!(keys.iter().all(|line| line.ends_with(" 6")), "{matched}");
+    // Several files against the sightings read once: the one-key file holds the big file's
+    // first key (same seed), so it is printed twice and its day's windows count twice.
+    let both = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--export",
+        std::fs::read_dir(inputs.join("one-key"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .to_str()
+            .unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+    ]));
+    let mut keys_of_both: Vec<&str> = both
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys_of_both.len(), 21, "{both}");
+    keys_of_both.dedup();
+    assert_eq!(keys_of_both, keys);
+    let error = stderr(&mimamori(&["bench", "end-to-end", "--repeat", "0"]));
+    assert!(error.contains("--repeat must be at least 1"), "{error}");
 }
 
 #[test]
