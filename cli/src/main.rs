@@ -27,8 +27,8 @@
 //! ```
 
 mod accuracy;
-mod bench_record;
 mod bench_end_to_end;
+mod bench_record;
 mod client;
 mod hear;
 mod inspect;

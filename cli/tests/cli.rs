@@ -506,6 +506,9 @@ fn bench_record_feeds_the_radio_loop_and_prints_sightings_per_second() {
     );
     let error = stderr(&mimamori(&["bench", "record", "--devices", "0"]));
     assert!(error.contains("must be at least 1"), "{error}");
+}
+
+#[test]
 fn bench_end_to_end_runs_and_keeps_inputs_that_mimamori_match_reads() {
     let dir = tempfile::tempdir().unwrap();
     let kept = dir.path().to_str().unwrap();
