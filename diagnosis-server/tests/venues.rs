@@ -630,8 +630,9 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
         CHECK_IN_APP_PATH, CHECK_IN_ICON_PATH, CHECK_IN_MANIFEST_PATH, CHECK_IN_NOTICE_TEXT_PATH,
-        CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH,
-        CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
+        CHECK_IN_NOTICES_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH, CHECK_IN_STYLESHEET_PATH,
+        CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
     let files = [
@@ -647,6 +648,7 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             "text/javascript",
             "notice-text.js",
         ),
+        (CHECK_IN_NOTICES_PATH, "text/javascript", "notices.js"),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
         (CHECK_IN_STORE_PATH, "text/javascript", "checkin-store.js"),
         (CHECK_IN_SERVICE_WORKER_PATH, "text/javascript", "sw.js"),

@@ -542,6 +542,7 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         "/v/app.js",
         "/v/venue-protocol.js",
         "/v/notice-text.js",
+        "/v/notices.js",
         "/v/checkin-store.js",
         "/v/style.css",
         "/v/sw.js",
