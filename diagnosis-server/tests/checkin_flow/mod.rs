@@ -43,8 +43,8 @@ use crate::common::TestServer;
 use crate::common::browser::{click, fill, in_chromium, text};
 
 use page::{
-    accessibility_problems, check_notices, hidden, open_url, screenshot, screenshot_directory,
-    store_visit, stored, wait_for, wait_service_worker,
+    accessibility_problems, check_notices, forget_notices, hidden, open_url, screenshot,
+    screenshot_directory, store_visit, stored, wait_for, wait_service_worker, worker_notice_check,
 };
 use proxy::{Mode, start_proxy};
 
@@ -407,6 +407,32 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         report.matches[0].visit_ids,
         [hall_visit["id"].as_str().unwrap()]
     );
+
+    // The service worker's periodic-sync check (the same notices.js, with the pinned keys from
+    // IndexedDB), asked by message: it stores the same notice once, then finds nothing new, and
+    // a truncated or wrongly signed feed changes nothing stored.
+    forget_notices(&client).await;
+    assert_eq!(worker_notice_check(&client).await, json!(1));
+    assert_eq!(
+        stored(&client).await,
+        with_notice,
+        "the worker stores what the page did"
+    );
+    assert_eq!(worker_notice_check(&client).await, json!(0));
+    assert_eq!(stored(&client).await, with_notice);
+    for (mode, kind) in [
+        (Mode::TruncatedFeed, "invalid-feed"),
+        (Mode::FeedSignedByAnotherKey, "feed-not-verified"),
+    ] {
+        proxy.set(mode);
+        assert_eq!(worker_notice_check(&client).await, json!(kind), "{mode:?}");
+        assert_eq!(
+            stored(&client).await,
+            with_notice,
+            "{mode:?} changed the store"
+        );
+    }
+    proxy.set(Mode::Pass);
 
     // A truncated feed and one signed by another key: a clear message, nothing changed.
     for (mode, message) in [

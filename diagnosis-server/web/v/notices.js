@@ -32,7 +32,7 @@ export const hourMinute = (unixSeconds) => clock(unixSeconds).slice(-5);
 export async function checkFeed(api, feedKeys) {
   const download = async (cache) => {
     try {
-      const response = await fetch(api + FEED_PATH, { credentials: "omit", cache });
+      const response = await fetch(api + FEED_PATH, { credentials: "omit", cache, referrerPolicy: "no-referrer" });
       if (!response.ok) throw new Error(String(response.status));
       return parseFeed(new Uint8Array(await response.arrayBuffer()), feedKeys);
     } catch (error) {
