@@ -43,8 +43,9 @@ use crate::common::TestServer;
 use crate::common::browser::{click, fill, in_chromium, text};
 
 use page::{
-    accessibility_problems, check_notices, forget_notices, hidden, open_url, screenshot,
-    screenshot_directory, store_visit, stored, wait_for, wait_service_worker, worker_notice_check,
+    accessibility_problems, check_notices, forget_notices, hidden, open_url, periodic_sync_state,
+    screenshot, screenshot_directory, store_visit, stored, wait_for, wait_service_worker,
+    worker_notice_check,
 };
 use proxy::{Mode, start_proxy};
 
@@ -433,6 +434,15 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         );
     }
     proxy.set(Mode::Pass);
+    // The page registered the periodic sync only if the browser granted it (an installed app
+    // in Chromium); headless Chromium's page is not installed, so, most likely, nothing.
+    let sync = periodic_sync_state(&client).await;
+    let expected = if sync["state"] == "granted" {
+        json!(["mimamori-notices"])
+    } else {
+        json!([])
+    };
+    assert_eq!(sync["tags"], expected, "{sync}");
 
     // A truncated feed and one signed by another key: a clear message, nothing changed.
     for (mode, message) in [

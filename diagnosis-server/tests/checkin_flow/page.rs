@@ -231,3 +231,23 @@ pub(super) async fn forget_notices(client: &Client) {
         .unwrap();
     assert_eq!(answer, "cleared");
 }
+
+/// The periodic-background-sync permission this browser gives the page and the sync tags the
+/// page registered: `{"state": …, "tags": [...]}`, tags `null` where the API is missing.
+pub(super) async fn periodic_sync_state(client: &Client) -> Value {
+    wait_service_worker(client).await;
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then(async (registration) => {
+               const { state } = await navigator.permissions
+                 .query({ name: 'periodic-background-sync' })
+                 .catch(() => ({ state: 'unknown' }));
+               const tags = registration.periodicSync ? await registration.periodicSync.getTags() : null;
+               done({ state, tags });
+             }).catch((error) => done({ error: String(error) }));",
+            vec![],
+        )
+        .await
+        .unwrap()
+}

@@ -279,8 +279,9 @@ if ("serviceWorker" in navigator) {
     .then(() => store.write("settings", API, "api"))
     .then(() => navigator.serviceWorker.ready)
     .then(async (registration) => {
+      if (!("periodicSync" in registration)) return;
       const { state } = await navigator.permissions.query({ name: "periodic-background-sync" });
-      if ("periodicSync" in registration && state === "granted") {
+      if (state === "granted") {
         await registration.periodicSync.register(SYNC_TAG, { minInterval: 12 * 3600 * 1000 });
       }
     })
