@@ -1,15 +1,12 @@
 // The service worker's periodic notice check (web/v/sw.js running web/v/notices.js, the code of
-// the page's "Check notices") under node, with small fakes of what a browser gives a worker:
-// IndexedDB (checkin-store.js's own calls run against it), fetch, the worker's global scope and
-// its notifications. The feed is the Python vector feed core and venue-protocol.js pass
-// (core/venue/tests/data/venue-vectors); the same check against a feed the Rust server issued
-// runs in Chromium (tests/checkin_flow/). Run: node --test diagnosis-server/web/tests/
+// the page's "Check notices") under node, over fake-worker.mjs's fakes of IndexedDB, fetch, the
+// worker's global scope and its notifications. The feed is the Python vector feed core and
+// venue-protocol.js pass (core/venue/tests/data/venue-vectors); the same check against a feed the Rust server issued
+// runs in node from diagnosis-server/tests/venues.rs (sync-feed.mjs) and in Chromium
+// (tests/checkin_flow/). Run: node --test diagnosis-server/web/tests/
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { webcrypto } from "node:crypto";
-
-globalThis.crypto ??= webcrypto;
 
 const vectors = JSON.parse(
   readFileSync(
@@ -18,93 +15,12 @@ const vectors = JSON.parse(
   ),
 );
 
-// --- fakes ------------------------------------------------------------------------------------
-
-/** The object stores, by name: {keyPath, data: Map}. */
-const stores = new Map();
-
-/** A request that succeeds with `result` after the current task, as IndexedDB's do. */
-function request(result) {
-  const answer = { result };
-  setTimeout(() => answer.onsuccess?.());
-  return answer;
-}
-
-const database = {
-  createObjectStore(name, options = {}) {
-    stores.set(name, { keyPath: options.keyPath, data: new Map() });
-  },
-  transaction(names) {
-    const transaction = {
-      objectStore(name) {
-        const { keyPath, data } = stores.get(name);
-        return {
-          getAll: () => request([...data.values()].map((value) => structuredClone(value))),
-          get: (key) => request(structuredClone(data.get(key))),
-          put: (value, key) => request(data.set(key ?? value[keyPath], structuredClone(value)) && undefined),
-          delete: (key) => request(data.delete(key) && undefined),
-        };
-      },
-    };
-    assert.ok(names.every((name) => stores.has(name)), `${names}`);
-    // Completes after the requests made in this task have succeeded.
-    setTimeout(() => setTimeout(() => transaction.oncomplete?.()));
-    return transaction;
-  },
-};
-
-globalThis.indexedDB = {
-  open() {
-    const opening = { result: database };
-    setTimeout(() => {
-      if (stores.size === 0) opening.onupgradeneeded?.();
-      opening.onsuccess?.();
-    });
-    return opening;
-  },
-};
-
-/** Every fetch the worker made: {url, init}; and what the next ones answer. */
-const fetched = [];
-let answer = () => new Response(fromHex(vectors.feed.signed));
-globalThis.fetch = async (url, init) => {
-  fetched.push({ url: String(url), init });
-  return answer();
-};
-
-/** The worker's global scope: its listeners, its notifications and the permission granted. */
-const shown = [];
-const listeners = {};
-globalThis.self = {
-  location: new URL("https://checkin.example.jp/v/sw.js"),
-  addEventListener: (type, listener) => (listeners[type] = listener),
-  registration: { showNotification: async (title, options) => shown.push({ title, ...options }) },
-  Notification: { permission: "granted" },
-  clients: {},
-};
-
+const { fetched, shown, stores, answerWith, periodicSync, messageCheck } = await import(
+  "./fake-worker.mjs"
+);
 const { fromHex, decodePayload } = await import("../v/venue-protocol.js");
 const store = await import("../v/checkin-store.js");
 const { SYNC_TAG } = await import("../v/notices.js");
-await import("../v/sw.js");
-
-/** Dispatches a periodic sync as the browser would; resolves with what the handler awaited. */
-async function periodicSync(tag = SYNC_TAG) {
-  let work;
-  listeners.periodicsync({ tag, waitUntil: (promise) => (work = promise) });
-  return work;
-}
-
-/** Asks the worker for the check by message, as the page (and the Chromium test) may. */
-function messageCheck() {
-  return new Promise((resolve) => {
-    listeners.message({
-      data: SYNC_TAG,
-      ports: [{ postMessage: resolve }],
-      waitUntil: () => {},
-    });
-  });
-}
 
 // --- the stored state -------------------------------------------------------------------------
 
@@ -128,7 +44,7 @@ async function reset({ pinned = true } = {}) {
   fetched.length = 0;
   shown.length = 0;
   self.Notification.permission = "granted";
-  answer = () => new Response(fromHex(vectors.feed.signed));
+  answerWith(() => new Response(fromHex(vectors.feed.signed)));
 }
 
 const snapshot = async () => ({
@@ -190,13 +106,13 @@ test("a truncated, wrongly signed or unreachable feed changes nothing stored", a
     [signed.subarray(0, signed.length - 7), "invalid-feed"],
     [flipped, "feed-not-verified"],
   ]) {
-    answer = () => new Response(bytes);
+    answerWith(() => new Response(bytes));
     assert.equal(await periodicSync(), kind);
     assert.deepEqual(await snapshot(), before, kind);
   }
-  answer = () => new Response("", { status: 503 });
+  answerWith(() => new Response("", { status: 503 }));
   assert.equal(await periodicSync(), "feed-unavailable");
-  answer = () => Promise.reject(new TypeError("offline"));
+  answerWith(() => Promise.reject(new TypeError("offline")));
   assert.equal(await periodicSync(), "feed-unavailable");
   assert.deepEqual(await snapshot(), before);
   assert.equal(shown.length, 1, "only the first sync's");
