@@ -943,4 +943,30 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
             "rejectedEntries": report.rejected_entries,
         })
     );
+
+    // The service worker's periodic check (the real sw.js and notices.js over node fakes of
+    // IndexedDB, fetch and the worker scope; web/tests/sync-feed.mjs) on the same feed and
+    // visits, a day later: the same notices for the same visits in the same words, stored
+    // once (the second sync finds nothing new), one notification, the feed's GET only.
+    let mut worker_input = input.clone();
+    worker_input["now"] = json!(SEVEN_PM_JST + 86_400);
+    let worker = run_node(&node, "sync-feed.mjs", &worker_input);
+    assert_eq!(worker["first"], json!(3), "{worker}");
+    assert_eq!(worker["second"], json!(0), "{worker}");
+    assert_eq!(worker["notifications"], json!(1));
+    assert_eq!(worker["fetched"], json!([FEED_PATH, FEED_PATH]));
+    let mut stored: Vec<Value> = report
+        .matches
+        .iter()
+        .map(|core| {
+            json!({
+                "id": core.notice_id_hex(),
+                "visitIds": core.visit_ids,
+                "ja": core.render(mimamori_venue::Language::Japanese),
+                "en": core.render(mimamori_venue::Language::English),
+            })
+        })
+        .collect();
+    stored.sort_by_key(|notice| notice["id"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(worker["notices"], json!(stored));
 }
