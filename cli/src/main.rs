@@ -10,6 +10,7 @@
 //! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
+//! mimamori scan --seconds N [--window S] [--csv FILE] [--adapter hci0]   (Linux, BlueZ)
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
@@ -25,6 +26,7 @@ mod inspect;
 mod listing;
 mod matching;
 mod phone_flow;
+mod radio;
 mod venue;
 mod venue_register;
 
@@ -79,6 +81,10 @@ enum Command {
     /// matched key `<TEK hex> <rolling start> <sightings matched>`, then the per-day risk lines
     /// of `mimamori risk`.
     Match(matching::MatchArgs),
+    /// Scan for Exposure Notification advertisements on a Bluetooth adapter (Linux, BlueZ) and
+    /// write the diagnosis-keys tool's CSV (`StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`) that
+    /// `mimamori match --sightings` reads: one row per RPI heard in a scan window.
+    Scan(radio::ScanArgs),
     /// Contact listing for a workplace, school, nursery or after-school club (Hokkaido's
     /// guidance): the investigation period, the people listed as "possible infection" with their
     /// stay-home dates, everyone else's health watch, and proposals from room check-ins.
@@ -220,6 +226,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Accuracy(command) => accuracy::run(&command, out),
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
+        Command::Scan(args) => radio::run_scan(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),

@@ -10,5 +10,6 @@ mod against_server;
 mod cli;
 mod listing;
 mod phone_flow;
+mod scan;
 mod venue;
 mod venue_register;
