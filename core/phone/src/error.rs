@@ -155,6 +155,14 @@ pub enum Error {
         reason: String,
     },
 
+    /// A radio loop configuration that cannot work (a scan window longer than the time between
+    /// scans, a zero interval, ...).
+    #[error("invalid radio configuration: {reason}")]
+    InvalidRadioConfig {
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A GAEN rule refused the input (identifiers, export files, matching, scoring).
     #[error(transparent)]
     Gaen(#[from] mimamori_gaen::Error),

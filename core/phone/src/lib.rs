@@ -56,6 +56,7 @@
 mod error;
 pub mod keys;
 pub mod phone;
+pub mod radio;
 pub mod schedule;
 pub mod sightings;
 pub mod storage;
@@ -72,6 +73,7 @@ pub use error::{Error, Result};
 pub use keys::MemoryTekStore;
 pub use keys::{SqliteTekStore, TekStore};
 pub use phone::Phone;
+pub use radio::{RadioCommand, RadioConfig, RadioLoop, RadioStep};
 pub use schedule::{Broadcast, KeySchedule};
 pub use sightings::{SightingStore, SqliteSightingStore};
 pub use storage::Database;

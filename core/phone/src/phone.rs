@@ -161,6 +161,19 @@ impl Phone {
         Ok(())
     }
 
+    /// Records one batch of a scan atomically, and nothing else: unlike
+    /// [`record_scan`](Self::record_scan) it never purges, so an error always means the batch was
+    /// not stored and can be recorded again. The radio loop uses it and purges on its own
+    /// schedule.
+    pub fn record_batch(&mut self, batch: &ScanBatch) -> Result<()> {
+        self.sightings.record(batch)
+    }
+
+    /// The largest scan identifier recorded, if any (the radio loop numbers new scans after it).
+    pub fn last_scan_id(&mut self) -> Result<Option<u64>> {
+        self.sightings.last_scan_id()
+    }
+
     /// Deletes keys, scans, windows, venue visits and export marks past retention.
     pub fn purge(&mut self) -> Result<PurgeReport> {
         let now = self.clock.now_unix_seconds();

@@ -38,6 +38,18 @@ impl SqliteSightingStore {
         Self { database }
     }
 
+    /// The largest scan identifier stored, if any: a radio loop opened again numbers its scans
+    /// after it, so a new scan never joins an old one.
+    pub fn last_scan_id(&mut self) -> Result<Option<u64>> {
+        self.database
+            .connection()
+            .query_row("SELECT max(scan_id) FROM scans", [], |row| {
+                row.get::<_, Option<i64>>(0)
+            })
+            .map(|id| id.map(id_from_sql))
+            .map_err(|error| self.database.error(error))
+    }
+
     fn record_batch(&mut self, batch: &ScanBatch) -> rusqlite::Result<()> {
         let transaction = self.database.connection().transaction()?;
         {
