@@ -11,6 +11,7 @@
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori scan --seconds N [--window S] [--csv FILE] [--adapter hci0]   (Linux, BlueZ)
+//! mimamori node --data-dir D [--adapter hci0] [--server URL [--region JP]]   (Linux, BlueZ)
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
@@ -25,6 +26,7 @@ mod client;
 mod inspect;
 mod listing;
 mod matching;
+mod node;
 mod phone_flow;
 mod radio;
 mod venue;
@@ -85,6 +87,10 @@ enum Command {
     /// write the diagnosis-keys tool's CSV (`StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`) that
     /// `mimamori match --sightings` reads: one row per RPI heard in a scan window.
     Scan(radio::ScanArgs),
+    /// Run as a resident's device on Linux (BlueZ): advertise, scan, record, purge and sync on a
+    /// schedule until stopped (SIGTERM or SIGINT: the window in progress is written first); one
+    /// log line per scan window; notices in Japanese and English.
+    Node(node::NodeArgs),
     /// Contact listing for a workplace, school, nursery or after-school club (Hokkaido's
     /// guidance): the investigation period, the people listed as "possible infection" with their
     /// stay-home dates, everyone else's health watch, and proposals from room check-ins.
@@ -227,6 +233,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
         Command::Scan(args) => radio::run_scan(&args, out),
+        Command::Node(args) => node::run_node(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),

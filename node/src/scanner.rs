@@ -85,40 +85,54 @@ impl Scanner {
         duration: Duration,
         window: &mut ScanWindow,
     ) -> Result<()> {
-        // Events from between windows (BlueZ's cache changing) are not sightings of this window.
-        drain(&mut self.events);
         window.started_at = unix_now();
+        self.start_scan().await?;
+        let deadline = tokio::time::Instant::now() + duration;
+        while let Ok(next) = tokio::time::timeout_at(deadline, self.next_heard()).await {
+            match next {
+                Some(Some(heard)) => window.heard.push(heard),
+                Some(None) => window.ignored += 1,
+                None => break,
+            }
+        }
+        window.ended_at = unix_now();
+        self.stop_scan().await
+    }
+
+    /// Starts a discovery: BlueZ's discovery filter (0xFD6F, `DuplicateData=true`), then
+    /// `StartDiscovery`. Events that arrived since the last discovery (BlueZ's cache changing)
+    /// are dropped first: they are not sightings of this window.
+    pub async fn start_scan(&mut self) -> Result<()> {
+        drain(&mut self.events);
         let filter = ScanFilter {
             services: vec![SERVICE_UUID],
         };
         self.adapter
             .start_scan(filter)
             .await
-            .map_err(|error| self.scan_error(error))?;
-        let deadline = tokio::time::Instant::now() + duration;
+            .map_err(|error| self.scan_error(error))
+    }
+
+    /// Waits for the next advertisement event: `Some(Some(heard))` for 0xFD6F service data,
+    /// `Some(None)` for an advertisement without it (counted as ignored), `None` when BlueZ's
+    /// event stream ended. Cancel-safe: use it in `select!` or under a timeout.
+    pub async fn next_heard(&mut self) -> Option<Option<Heard>> {
         loop {
-            let next = tokio::time::timeout_at(deadline, self.events.next()).await;
-            let event = match next {
-                Err(_elapsed) => break,
-                Ok(None) => break,
-                Ok(Some(event)) => event,
-            };
-            let id = match event {
+            let id = match self.events.next().await? {
                 CentralEvent::DeviceDiscovered(id) => id,
                 CentralEvent::ServiceDataAdvertisement { id, .. } => id,
                 _ => continue,
             };
-            match self.read_heard(&id).await {
-                Some(heard) => window.heard.push(heard),
-                None => window.ignored += 1,
-            }
+            return Some(self.read_heard(&id).await);
         }
-        window.ended_at = unix_now();
+    }
+
+    /// Stops the discovery (`StopDiscovery`); an error when the adapter or BlueZ is gone.
+    pub async fn stop_scan(&mut self) -> Result<()> {
         self.adapter
             .stop_scan()
             .await
-            .map_err(|error| self.scan_error(error))?;
-        Ok(())
+            .map_err(|error| self.scan_error(error))
     }
 
     /// The device's 0xFD6F service data and RSSI now, or `None` when it has no 0xFD6F service

@@ -15,7 +15,36 @@ impl Scanner {
     }
 
     /// Always [`Error::Unsupported`] off Linux.
-    pub async fn scan_window(&self, _duration: Duration) -> Result<ScanWindow> {
+    pub async fn scan_window_into(
+        &mut self,
+        _duration: Duration,
+        _window: &mut ScanWindow,
+    ) -> Result<()> {
+        Err(Error::Unsupported)
+    }
+
+    /// Always [`Error::Unsupported`] off Linux.
+    pub async fn start_scan(&mut self) -> Result<()> {
+        Err(Error::Unsupported)
+    }
+
+    /// Never yields off Linux.
+    pub async fn next_heard(&mut self) -> Option<Option<crate::Heard>> {
+        std::future::pending().await
+    }
+
+    /// Always [`Error::Unsupported`] off Linux.
+    pub async fn stop_scan(&mut self) -> Result<()> {
+        Err(Error::Unsupported)
+    }
+
+    /// The adapter's name.
+    pub fn adapter_name(&self) -> &str {
+        crate::DEFAULT_ADAPTER
+    }
+
+    /// Always [`Error::Unsupported`] off Linux.
+    pub async fn scan_window(&mut self, _duration: Duration) -> Result<ScanWindow> {
         Err(Error::Unsupported)
     }
 }
@@ -33,6 +62,16 @@ impl Advertiser {
     /// Always [`Error::Unsupported`] off Linux.
     pub async fn advertise(&mut self, _service_data: &[u8]) -> Result<()> {
         Err(Error::Unsupported)
+    }
+
+    /// The adapter's name.
+    pub fn adapter_name(&self) -> &str {
+        crate::DEFAULT_ADAPTER
+    }
+
+    /// None off Linux.
+    pub fn registrations(&self) -> u64 {
+        0
     }
 
     /// Does nothing off Linux.

@@ -19,8 +19,9 @@ standard input closes (then the bus and the mock stop):
   {"cmd": "remove_adapter", "adapter": "hci0"}    (its devices go with it)
   {"cmd": "adverts", "adapter": "hci0"}
       The advertisements registered now through LEAdvertisingManager1 on that adapter, each
-      read back from the client that registered it: {"adverts": [{"path", "type",
-      "service_uuids", "service_data": {"<uuid>": "<hex>"}, "includes", ...}],
+      read back from the client that registered it: {"adverts": [{"path", "owner", "Type",
+      "ServiceUUIDs", "ServiceData": {"<uuid>": "<hex>"}, "Includes", ...}] (BlueZ's property
+      names),
       "registrations": <RegisterAdvertisement calls so far>}.
   {"cmd": "discovery", "adapter": "hci0"}
       The adapter's Discovering flag and the last discovery filter set (DuplicateData etc.).
@@ -146,7 +147,10 @@ class Harness:
         for path in unregistered:
             if path in live:
                 live.remove(path)
-        names = [str(name) for name in self.bus.list_names() if str(name).startswith(":")]
+        # The clients: every connection but this harness's own and the mock's (calling either
+        # would only time out).
+        skip = {str(self.bus.get_unique_name()), str(self.bus.get_name_owner("org.bluez"))}
+        names = [str(name) for name in self.bus.list_names() if str(name).startswith(":") and str(name) not in skip]
         adverts = []
         for path in live:
             for name in names:
@@ -156,9 +160,9 @@ class Harness:
                     )
                 except dbus.exceptions.DBusException:
                     continue
-                advert = {"path": path}
+                advert = {"path": path, "owner": name}
                 for key, value in properties.items():
-                    advert[_snake(str(key))] = plain(value)
+                    advert[str(key)] = plain(value)
                 adverts.append(advert)
                 break
         return {"adverts": adverts, "registrations": len(registered)}
@@ -172,15 +176,6 @@ class Harness:
             "filter": plain(filters[-1][1][0]) if filters else None,
             "start_calls": len(adapter.GetMethodCalls("StartDiscovery", dbus_interface=MOCK)),
         }
-
-
-def _snake(name):
-    out = ""
-    for index, char in enumerate(name):
-        if char.isupper() and index > 0:
-            out += "_"
-        out += char.lower()
-    return out
 
 
 def main():
