@@ -23,6 +23,7 @@
 
 mod accuracy;
 mod client;
+mod hear;
 mod inspect;
 mod listing;
 mod matching;
@@ -99,8 +100,12 @@ enum Command {
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Act as a phone that tested positive: trade the health authority's code for a
-    /// certificate and upload the phone's expired keys to a diagnosis server.
+    /// certificate and upload the phone's keys to a diagnosis server, today's included (it is
+    /// released and replaced by a new key at once).
     Upload(phone_flow::UploadArgs),
+    /// Act as a phone's scanner: record one sighting of another phone's advertisement (or its
+    /// 0xFD6F service data) by hand, with its RSSI and time, in the phone's database.
+    Hear(hear::HearArgs),
     /// Act as a phone checking for exposure: download the server's new export files (plain GETs
     /// of public files), verify and match them, remember progress, and print each file, the
     /// per-day risk lines of `mimamori risk` and the notice.
@@ -237,6 +242,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
+        Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
         Command::Venue(command) => venue::run(&command, out),
         Command::Calibration(args) => {

@@ -123,7 +123,7 @@ pub enum Error {
 
     /// There are no keys to upload for the days asked.
     #[error(
-        "this phone has no keys from {first} to {last} whose validity has ended, so there is nothing to upload; today's key can be uploaded after midnight (UTC)"
+        "this phone has no keys from {first} to {last} to upload: its only key started in the last 10 minutes, after an earlier upload released the one before; upload again with a new code after the next 10-minute interval"
     )]
     NothingToUpload {
         /// First day asked.

@@ -659,3 +659,34 @@ fn impossible_configurations_are_refused() {
         assert!(matches!(error, Error::InvalidRadioConfig { .. }), "{error}");
     }
 }
+
+#[test]
+fn after_a_same_day_release_the_loop_advertises_the_new_key_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = FixedClock::new(DAY + 14 * 3_600 + 125);
+    let mut phone = open_phone(dir.path(), &clock);
+    let mut radio = radio(RadioConfig::default(), 17);
+    radio.poll(&mut phone).unwrap();
+    let before = *radio.advertising().unwrap();
+    clock.advance(30);
+    let released = phone.schedule().release_current_key().unwrap().unwrap();
+    let step = radio.poll(&mut phone).unwrap();
+    // (The scan window that was open ended meanwhile.)
+    let commands: Vec<_> = step
+        .commands
+        .into_iter()
+        .filter(|c| !matches!(c, RadioCommand::StopScan | RadioCommand::StartScan { .. }))
+        .collect();
+    assert_eq!(commands[0], RadioCommand::StopAdvertising);
+    let RadioCommand::StartAdvertising(after) = commands[1] else {
+        panic!("{commands:?}")
+    };
+    let current = phone.schedule().current_key().unwrap().clone();
+    assert_ne!(current.key, released.key);
+    assert_eq!(
+        after.payload,
+        ExposurePayload::derive(&current.key, after.interval, &phone.schedule().metadata())
+    );
+    assert_ne!(after.payload, before.payload);
+    assert!(after.rotate_at - after.started_at <= MAX_ROTATION_SECONDS);
+}
