@@ -55,41 +55,59 @@ pub(crate) struct NodeArgs {
     /// and syncs come sooner. Sightings are recorded at the node's clock.
     #[arg(long, default_value_t = 1, hide = true)]
     clock_speed: u32,
+    /// For tests only, with `--clock-speed`: the node's clock starts at this Unix time instead
+    /// of now (two nodes started with the same value share a clock; a start in the past lets an
+    /// accelerated run end near real time, where `upload` and the server are).
+    #[arg(long, hide = true)]
+    clock_start: Option<u64>,
 }
 
-/// The node's clock: the system clock, or (tests) one running `speed` times faster from start.
+/// The node's clock: the system clock, or (tests) one running `speed` times faster from a
+/// given start.
 #[derive(Clone, Copy, Debug)]
-struct NodeClock {
-    start_unix: u64,
-    start: Instant,
-    speed: u32,
+enum NodeClock {
+    System,
+    Scaled {
+        start_unix: u64,
+        start: Instant,
+        speed: u32,
+    },
 }
 
 impl NodeClock {
-    fn new(speed: u32) -> Self {
-        Self {
-            start_unix: SystemClock.now_unix_seconds(),
+    fn new(speed: u32, start_unix: Option<u64>) -> Self {
+        if speed <= 1 && start_unix.is_none() {
+            return Self::System;
+        }
+        Self::Scaled {
+            start_unix: start_unix.unwrap_or_else(|| SystemClock.now_unix_seconds()),
             start: Instant::now(),
             speed: speed.max(1),
         }
     }
 
-    /// The real instant at which this clock reads `unix` (now if past), at most a minute away
-    /// so that a wrong wall clock is noticed.
+    /// The real instant at which this clock reads `unix` (now if past), at most a minute of
+    /// clock time away so that a wall clock set back is noticed.
     fn real_instant(&self, unix: u64) -> tokio::time::Instant {
-        let now = self.now_unix_seconds();
-        let wait = Duration::from_secs(unix.saturating_sub(now).min(60)) / self.speed;
-        tokio::time::Instant::now() + wait
+        let ahead = Duration::from_secs(unix.saturating_sub(self.now_unix_seconds()).min(60));
+        let speed = match self {
+            Self::System => 1,
+            Self::Scaled { speed, .. } => *speed,
+        };
+        tokio::time::Instant::now() + ahead / speed
     }
 }
 
 impl Clock for NodeClock {
     fn now_unix_seconds(&self) -> u64 {
-        if self.speed == 1 {
-            return SystemClock.now_unix_seconds();
+        match self {
+            Self::System => SystemClock.now_unix_seconds(),
+            Self::Scaled {
+                start_unix,
+                start,
+                speed,
+            } => start_unix + (start.elapsed().as_secs_f64() * f64::from(*speed)) as u64,
         }
-        let elapsed = self.start.elapsed().as_secs_f64() * f64::from(self.speed);
-        self.start_unix + elapsed as u64
     }
 }
 
@@ -140,7 +158,7 @@ pub(crate) fn run_node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
 async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     // The handlers are installed before anything else, so a SIGTERM from now on is a clean stop.
     let mut stop = Shutdown::install()?;
-    let clock = NodeClock::new(args.clock_speed);
+    let clock = NodeClock::new(args.clock_speed, args.clock_start);
     let mut phone = Phone::open(
         &args.data_dir,
         DeviceCalibration::UNKNOWN_DEVICE,
