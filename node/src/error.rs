@@ -46,3 +46,20 @@ pub enum Error {
 
 /// The node's result.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_to_check() {
+        let no_bus = Error::NoBus("connection refused".to_owned()).to_string();
+        assert!(no_bus.contains("systemctl status bluetooth"), "{no_bus}");
+        let no_adapter = Error::NoAdapter("hci7".to_owned()).to_string();
+        assert!(no_adapter.contains("--adapter"), "{no_adapter}");
+        assert_eq!(
+            Error::ServiceDataLength(19).to_string(),
+            "service data to broadcast must be 20 bytes (RPI ‖ AEM), got 19"
+        );
+    }
+}

@@ -17,7 +17,7 @@
 //! advertiser.advertise(&[0x11; 20]).await?;
 //!
 //! // One scan window: every 0xFD6F advertisement heard in four seconds.
-//! let scanner = Scanner::open(Some("hci0")).await?;
+//! let mut scanner = Scanner::open(Some("hci0")).await?;
 //! let window = scanner.scan_window(Duration::from_secs(4)).await?;
 //! for heard in &window.heard {
 //!     println!("{} dBm at {}: {:02x?}", heard.rssi_dbm, heard.seen_at, heard.service_data);

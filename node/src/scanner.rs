@@ -127,6 +127,13 @@ impl Scanner {
         }
     }
 
+    /// Takes the next event without reading anything from BlueZ: for the time between windows,
+    /// when events (another program's discovery, BlueZ's cache) are not sightings but must not
+    /// pile up. `None` when BlueZ's event stream ended. Cancel-safe.
+    pub async fn skip_event(&mut self) -> Option<()> {
+        self.events.next().await.map(|_| ())
+    }
+
     /// Stops the discovery (`StopDiscovery`); an error when the adapter or BlueZ is gone.
     pub async fn stop_scan(&mut self) -> Result<()> {
         self.adapter

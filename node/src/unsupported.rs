@@ -33,6 +33,11 @@ impl Scanner {
         std::future::pending().await
     }
 
+    /// Never yields off Linux.
+    pub async fn skip_event(&mut self) -> Option<()> {
+        std::future::pending().await
+    }
+
     /// Always [`Error::Unsupported`] off Linux.
     pub async fn stop_scan(&mut self) -> Result<()> {
         Err(Error::Unsupported)
