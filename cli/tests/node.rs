@@ -435,3 +435,62 @@ fn two_nodes_meet_a_uploads_today_b_is_flagged_c_is_not() {
 
     runtime.block_on(server.shutdown()).unwrap();
 }
+
+#[test]
+fn a_database_that_cannot_be_written_is_retried_and_nothing_heard_is_lost() {
+    let Some(mut mock) = BluezMock::start(&["hci0"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("n");
+    let data = data_dir.display().to_string();
+    let node = Node::start(
+        mock.address(),
+        &data,
+        &["--clock-speed", "100", "--retry-seconds", "1"],
+    );
+    node.wait_for(" scan window ", 1, Duration::from_secs(30));
+    // Another process holds the database's write lock for longer than the node's busy timeout
+    // (5 s), as a stuck backup or a full disk would: windows cannot be written.
+    let mut locker = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(8)\n\
+             c.execute('COMMIT')\n",
+            data_dir.join(DATABASE_FILE_NAME).to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(locker.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let before = node.count(" scan window ");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(14) {
+        mock.advertise("hci0", "C0:00:00:00:00:01", FD6F, PAYLOAD, -60);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(locker.wait().unwrap().success());
+    node.wait_for("nothing recorded is lost", 1, Duration::from_secs(30));
+    node.wait_for(" scan window ", before + 2, Duration::from_secs(30));
+    let (status, out) = node.terminate();
+    assert!(status.success(), "{out}");
+    let last = out.lines().last().unwrap();
+    let numbers: Vec<usize> = last
+        .split([' ', ','])
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    let mut store =
+        SqliteSightingStore::new(Database::open(data_dir.join(DATABASE_FILE_NAME)).unwrap());
+    let scans = store.scans(0, u64::MAX).unwrap();
+    assert_eq!(scans.len(), numbers[0], "{out}");
+    let stored: usize = scans.iter().map(|scan| scan.sightings.len()).sum();
+    assert_eq!(stored, numbers[1], "{out}");
+}
