@@ -14,7 +14,7 @@
 //! mimamori node --data-dir D [--adapter hci0] [--server URL [--region JP]]   (Linux, BlueZ)
 //! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
-//! mimamori bench record [--devices 200] [--advertisements 16] [--windows 100]
+//! mimamori bench record [--devices 200] [--per-second 4] [--windows 50] [--data-dir D]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
 //! mimamori venue checkin QR-URL [--at RFC3339] [--stay MINUTES] [--staff] [--consent] [--data-dir DIR] [--authority-key PEM|BASE64]
@@ -23,6 +23,7 @@
 //! ```
 
 mod accuracy;
+mod bench_record;
 mod client;
 mod hear;
 mod inspect;
@@ -127,9 +128,9 @@ enum ExportCommand {
 enum BenchCommand {
     /// Write synthetic signed export files and time matching them from disk; prints keys/s.
     Match(matching::BenchMatchArgs),
-    /// Sightings per second recorded through the radio loop into the phone's database (what
-    /// `mimamori node` does at the end of every scan window).
-    Record(node::BenchRecordArgs),
+    /// Feed the radio loop a crowd's advertisements window after window and time recording them
+    /// into a phone's database; prints sightings/s.
+    Record(bench_record::BenchRecordArgs),
 }
 
 #[derive(Debug, Args)]
@@ -245,7 +246,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Node(args) => node::run_node(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
-        Command::Bench(BenchCommand::Record(args)) => node::run_bench_record(&args, out),
+        Command::Bench(BenchCommand::Record(args)) => bench_record::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),

@@ -6,8 +6,9 @@
 //! the scanner hears, waits until the loop's next wake-up, and stops cleanly on SIGTERM or
 //! SIGINT (the window in progress is written before exit).
 //!
-//! Faults: when BlueZ or the adapter is missing or goes away, the node logs the error and tries
-//! again every `--retry-seconds`, without recording scans it did not make; when the data
+//! Faults: when BlueZ or the adapter is missing or goes away, the node logs the error, tells the
+//! loop (`scan_failed`, `advertising_failed`) and tries again every `--retry-seconds`, without
+//! recording scans it did not make; when the data
 //! directory cannot be written, the loop keeps what it decided and the node retries; only a data
 //! directory that cannot be opened at start is fatal.
 
@@ -177,6 +178,7 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     let mut radio = RadioLoop::new(config, Box::new(OsRandom))?;
     let retry = Duration::from_secs(args.retry_seconds.max(1));
     let mut hardware: Option<Radio> = None;
+    let mut poll_now = false;
     log(
         out,
         &clock,
@@ -190,17 +192,11 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     loop {
         if hardware.is_none() {
             match Radio::open(&args.adapter).await {
-                Ok(mut opened) => {
+                Ok(opened) => {
                     log(out, &clock, format_args!("radio ready on {}", args.adapter));
-                    // After a fault, carry on where the loop is: the same broadcast, the same
-                    // window.
-                    let resumed = resume(&mut opened, &radio).await;
-                    match resumed {
-                        Ok(()) => hardware = Some(opened),
-                        Err(error) => {
-                            log(out, &clock, format_args!("error: {error}; retrying"));
-                        }
-                    }
+                    hardware = Some(opened);
+                    // The loop knows the radio was lost: poll it now to advertise and scan again.
+                    poll_now = true;
                 }
                 Err(error) => {
                     log(
@@ -208,16 +204,18 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
                         &clock,
                         format_args!("error: {error}; retrying in {} s", retry.as_secs()),
                     );
-                }
-            }
-            if hardware.is_none() {
-                tokio::select! {
-                    () = stop.wait() => break,
-                    () = tokio::time::sleep(retry) => continue,
+                    tokio::select! {
+                        () = stop.wait() => break,
+                        () = tokio::time::sleep(retry) => continue,
+                    }
                 }
             }
         }
-        let wake = clock.real_instant(radio.next_wake());
+        let wake = if std::mem::take(&mut poll_now) {
+            tokio::time::Instant::now()
+        } else {
+            clock.real_instant(radio.next_wake())
+        };
         tokio::select! {
             () = stop.wait() => break,
             heard = Radio::next_heard(&mut hardware) => match heard {
@@ -228,6 +226,7 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
                 None => {
                     log(out, &clock, format_args!("error: BlueZ's event stream ended; reopening"));
                     hardware = None;
+                    radio_lost(&mut radio, &mut phone, &clock, out);
                 }
             },
             () = tokio::time::sleep_until(wake) => {
@@ -236,6 +235,7 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
                         if let Err(error) = carry_out(&step, &mut hardware, &mut phone, &mut radio, args, &clock, out).await {
                             log(out, &clock, format_args!("error: {error}; retrying in {} s", retry.as_secs()));
                             hardware = None;
+                            radio_lost(&mut radio, &mut phone, &clock, out);
                         }
                     }
                     Err(error) => {
@@ -281,31 +281,25 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-/// Re-establishes the loop's current broadcast and window on a freshly opened radio.
-async fn resume(opened: &mut Radio, radio: &RadioLoop) -> Result<(), mimamori_node::Error> {
-    if let Some(broadcast) = radio.advertising() {
-        opened
-            .advertiser
-            .advertise(&broadcast.payload.service_data())
-            .await?;
-    }
+/// The radio went away (adapter removed, BlueZ stopped): the loop records what the window in
+/// progress heard (an empty one is dropped: no scan took place) and forgets the advertisement,
+/// so that both start again once the radio is back.
+fn radio_lost(radio: &mut RadioLoop, phone: &mut Phone, clock: &NodeClock, out: &mut impl Write) {
     if radio.scanning().is_some() {
-        opened.scanner.start_scan().await?;
-        opened.scanning = true;
+        match radio.scan_failed(phone) {
+            Ok(step) => log_windows(&step, clock, out),
+            Err(error) => log(
+                out,
+                clock,
+                format_args!("error: {error:#} (nothing recorded is lost; retried)"),
+            ),
+        }
     }
-    Ok(())
+    radio.advertising_failed(phone);
 }
 
-/// Carries out one step: logs each window recorded, then the commands in order.
-async fn carry_out(
-    step: &RadioStep,
-    hardware: &mut Option<Radio>,
-    phone: &mut Phone,
-    radio: &mut RadioLoop,
-    args: &NodeArgs,
-    clock: &NodeClock,
-    out: &mut impl Write,
-) -> Result<(), mimamori_node::Error> {
+/// One log line per window recorded in `step`.
+fn log_windows(step: &RadioStep, clock: &NodeClock, out: &mut impl Write) {
     for window in &step.recorded {
         log(
             out,
@@ -321,6 +315,19 @@ async fn carry_out(
             ),
         );
     }
+}
+
+/// Carries out one step: logs each window recorded, then the commands in order.
+async fn carry_out(
+    step: &RadioStep,
+    hardware: &mut Option<Radio>,
+    phone: &mut Phone,
+    radio: &mut RadioLoop,
+    args: &NodeArgs,
+    clock: &NodeClock,
+    out: &mut impl Write,
+) -> Result<(), mimamori_node::Error> {
+    log_windows(step, clock, out);
     if let Some(purged) = &step.purged {
         log(out, clock, format_args!("purged: {purged:?}"));
     }
@@ -406,90 +413,4 @@ impl Shutdown {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
-}
-
-/// Arguments of `mimamori bench record`.
-#[derive(Debug, clap::Args)]
-pub(crate) struct BenchRecordArgs {
-    /// Phones around the node, each with its own payload.
-    #[arg(long, default_value_t = 200)]
-    devices: u32,
-    /// Advertisements heard from each phone in one 4-second window (GAEN phones advertise
-    /// every 200-270 ms: about 16).
-    #[arg(long, default_value_t = 16)]
-    advertisements: u32,
-    /// Scan windows to record.
-    #[arg(long, default_value_t = 100)]
-    windows: u32,
-}
-
-/// A clock the benchmark moves by hand.
-#[derive(Debug, Default)]
-struct StepClock(std::sync::atomic::AtomicU64);
-
-impl Clock for StepClock {
-    fn now_unix_seconds(&self) -> u64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
-}
-
-/// `mimamori bench record`: sightings per second through the radio loop into the phone's
-/// SQLite database (parsing each advertisement, batching the window, one transaction per
-/// window), on a clock moved by hand so that only the work is timed.
-pub(crate) fn run_bench_record(args: &BenchRecordArgs, out: &mut impl Write) -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let clock = Arc::new(StepClock::default());
-    clock.0.store(
-        SystemClock.now_unix_seconds(),
-        std::sync::atomic::Ordering::Relaxed,
-    );
-    let mut phone = Phone::open(
-        dir.path(),
-        DeviceCalibration::UNKNOWN_DEVICE,
-        clock.clone(),
-        Box::new(OsRandom),
-    )?;
-    let mut radio = RadioLoop::new(RadioConfig::default(), Box::new(OsRandom))?;
-    let payloads: Vec<[u8; 20]> = (0..args.devices)
-        .map(|device| {
-            let mut data = [0u8; 20];
-            data[..4].copy_from_slice(&device.to_be_bytes());
-            data[4] = 0x5A;
-            data
-        })
-        .collect();
-    let started = Instant::now();
-    let (mut windows, mut recorded) = (0u32, 0usize);
-    let mut step = radio.poll(&mut phone)?;
-    while windows < args.windows {
-        if let Some((_, until)) = radio.scanning() {
-            let now = clock.now_unix_seconds();
-            for round in 0..args.advertisements {
-                for payload in &payloads {
-                    let rssi = -50 - i16::try_from(round % 30).unwrap_or(0);
-                    radio.heard(payload, rssi, now);
-                }
-            }
-            clock.0.store(until, std::sync::atomic::Ordering::Relaxed);
-        } else {
-            clock.0.store(
-                step.next_wake.max(clock.now_unix_seconds()),
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
-        step = radio.poll(&mut phone)?;
-        for window in &step.recorded {
-            windows += 1;
-            recorded += window.sightings;
-        }
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    writeln!(
-        out,
-        "recorded {recorded} sightings in {windows} windows ({} devices x {} advertisements) in {seconds:.2} s: {:.0} sightings/s",
-        args.devices,
-        args.advertisements,
-        recorded as f64 / seconds
-    )?;
-    Ok(())
 }

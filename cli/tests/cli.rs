@@ -483,6 +483,32 @@ fn bench_match_runs_and_prints_keys_per_second() {
 }
 
 #[test]
+fn bench_record_feeds_the_radio_loop_and_prints_sightings_per_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("phone").display().to_string();
+    let out = stdout(&mimamori(&[
+        "bench",
+        "record",
+        "--devices",
+        "10",
+        "--windows",
+        "3",
+        "--data-dir",
+        &data_dir,
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "3 windows, 10 devices heard 4 times a second: 160 reports a window",
+            "recorded 480 sightings in 3 windows in ",
+            " sightings/s (heard and written, one transaction a window)",
+        ],
+    );
+    let error = stderr(&mimamori(&["bench", "record", "--devices", "0"]));
+    assert!(error.contains("must be at least 1"), "{error}");
+}
+
+#[test]
 fn accuracy_evaluate_prints_the_hand_counted_confusion_and_refuses_bad_rows() {
     let readings = concat!(
         env!("CARGO_MANIFEST_DIR"),

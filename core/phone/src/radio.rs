@@ -15,9 +15,12 @@
 //!   random Bluetooth address, so that the RPI and the address change together (Exposure
 //!   Notification Bluetooth Specification v1.2, "Broadcasting Behavior").
 //! - **The scan duty cycle.** A scan window of [`SCAN_WINDOW_SECONDS`] every
-//!   [`MIN_SCAN_INTERVAL_SECONDS`] to [`MAX_SCAN_INTERVAL_SECONDS`] (start to start, at random):
-//!   the specification asks that nearby advertisers be discovered within 5 minutes ("Scanning
-//!   Behavior"), and Google's implementation scans about 4 seconds every 3.5 to 5 minutes.
+//!   [`MIN_SCAN_INTERVAL_SECONDS`] to [`MAX_SCAN_INTERVAL_SECONDS`] (start to start, at random),
+//!   Google's figures: its Exposure Notifications module (google/exposure-notifications-internals,
+//!   `ContactTracingFeature.java`) scans `scanTimeSeconds()` = 4 s, every
+//!   `scanIntervalSeconds()` = 300 s less a random `scanIntervalRandomRangeSeconds()` = 90 s ("by
+//!   default it could be 210 ~ 300 seconds"). The Bluetooth Specification v1.2 ("Scanning
+//!   Behavior") asks that nearby advertisers be discovered within 5 minutes.
 //! - **What one window recorded.** Every service data heard between
 //!   [`RadioCommand::StartScan`] and the end of the window is parsed with
 //!   [`ExposurePayload::parse_service_data`]; malformed or foreign data and impossible RSSIs are
@@ -91,20 +94,20 @@ use crate::phone::{PURGE_INTERVAL_SECONDS, Phone, PurgeReport};
 use crate::schedule::Broadcast;
 use crate::{Error, Result};
 
-/// How long one scan window lasts, in seconds. Google's implementation scans for about 4 seconds
-/// at a time (the figure the phone's fixtures and the design notes use); long enough to hear
-/// every advertiser around, which advertises every 200 to 270 ms (Bluetooth Specification v1.2,
-/// "Broadcasting Behavior").
+/// How long one scan window lasts, in seconds: Google's `ContactTracingFeature.scanTimeSeconds()`
+/// (google/exposure-notifications-internals). Long enough to hear every advertiser around many
+/// times: each advertises every 200 to 270 ms (Bluetooth Specification v1.2, "Broadcasting
+/// Behavior"; Google's module uses `ADVERTISE_MODE_BALANCED`, 250 ms).
 pub const SCAN_WINDOW_SECONDS: u64 = 4;
 
-/// Shortest time from the start of one scan window to the start of the next, in seconds (3.5
-/// minutes; Google's implementation scans every 210 to 300 s).
+/// Shortest time from the start of one scan window to the start of the next, in seconds: Google's
+/// `scanIntervalSeconds()` (300) less `scanIntervalRandomRangeSeconds()` (90).
 pub const MIN_SCAN_INTERVAL_SECONDS: u64 = 210;
 
-/// Longest time from the start of one scan window to the start of the next, in seconds: 5
-/// minutes, the most the specification allows ("Scanning Behavior": sufficient coverage to
-/// discover nearby advertisers within 5 minutes). It is also where exposure windows cap
-/// `secondsSinceLastScan`, so a longer gap would lose exposure time.
+/// Longest time from the start of one scan window to the start of the next, in seconds: Google's
+/// `scanIntervalSeconds()`, 5 minutes, the most the Bluetooth Specification v1.2 allows ("Scanning
+/// Behavior": nearby advertisers discovered within 5 minutes). It is also where exposure windows
+/// cap `secondsSinceLastScan`, so a longer gap would lose exposure time.
 pub const MAX_SCAN_INTERVAL_SECONDS: u64 = 300;
 
 /// Default time between two syncs with the diagnosis server, in seconds (4 hours), before jitter.
@@ -115,6 +118,10 @@ pub const DEFAULT_SYNC_JITTER_SECONDS: u64 = 30 * 60;
 
 /// Default wait before a failed sync is tried again, in seconds (15 minutes).
 pub const DEFAULT_SYNC_RETRY_SECONDS: u64 = 15 * 60;
+
+/// How long after [`RadioLoop::advertising_failed`] or [`RadioLoop::scan_failed`] the loop asks
+/// to be polled again to retry, in seconds.
+pub const RETRY_SECONDS: u64 = 30;
 
 /// Default cap on the sightings one window keeps, so a crowd (or a flood of forged
 /// advertisements) cannot exhaust memory: 200 devices advertising every 200 ms for 4 s make
@@ -297,6 +304,10 @@ pub struct RadioStats {
     pub syncs: u64,
     /// Purges run.
     pub purges: u64,
+    /// Advertisements the platform reported as failed ([`RadioLoop::advertising_failed`]).
+    pub advertising_failures: u64,
+    /// Scans the platform reported as failed ([`RadioLoop::scan_failed`]).
+    pub scan_failures: u64,
 }
 
 /// A scan window in progress.
@@ -322,6 +333,8 @@ pub struct RadioLoop {
     next_scan_at: u64,
     next_purge_at: u64,
     next_sync_at: Option<u64>,
+    /// When to retry an advertisement the platform could not start.
+    retry_advertising_at: Option<u64>,
     /// Decided but not yet handed out (an error interrupted the call that decided them).
     pending: RadioStep,
     stats: RadioStats,
@@ -342,6 +355,7 @@ impl RadioLoop {
             next_scan_at: 0,
             next_purge_at: 0,
             next_sync_at: None,
+            retry_advertising_at: None,
             pending: RadioStep::default(),
             stats: RadioStats::default(),
         })
@@ -399,6 +413,7 @@ impl RadioLoop {
                     .commands
                     .push(RadioCommand::StartAdvertising(broadcast));
                 self.advertising = Some(broadcast);
+                self.retry_advertising_at = None;
             }
         }
         self.start_scan_if_due(now);
@@ -467,6 +482,34 @@ impl RadioLoop {
         }
     }
 
+    /// The platform could not start the advertisement it was told to (or lost it: the adapter
+    /// went away). The loop asks to be polled again within [`RETRY_SECONDS`] and then starts it
+    /// again (the same payload until its rotation time, a new one after).
+    pub fn advertising_failed(&mut self, phone: &Phone) {
+        if self.advertising.take().is_some() {
+            self.stats.advertising_failures += 1;
+        }
+        self.retry_advertising_at = Some(phone.now_unix_seconds().saturating_add(RETRY_SECONDS));
+    }
+
+    /// The platform could not start the scan it was told to, or lost it midway (the adapter went
+    /// away). What the window heard before is recorded (a window that heard nothing is dropped:
+    /// no scan took place); the next window starts within [`RETRY_SECONDS`].
+    pub fn scan_failed(&mut self, phone: &mut Phone) -> Result<RadioStep> {
+        let now = phone.now_unix_seconds();
+        let heard_something = self.scan.as_ref().is_some_and(|scan| {
+            !scan.sightings.is_empty() || scan.rejected > 0 || scan.dropped > 0
+        });
+        if heard_something {
+            self.record_scan(phone, now)?;
+        } else {
+            self.scan = None;
+        }
+        self.stats.scan_failures += 1;
+        self.next_scan_at = now.saturating_add(RETRY_SECONDS);
+        Ok(self.take_step())
+    }
+
     /// Stops: records the window in progress (what it heard so far), and tells the platform to
     /// stop scanning and advertising. A later [`poll`](Self::poll) starts again.
     pub fn stop(&mut self, phone: &mut Phone) -> Result<RadioStep> {
@@ -494,9 +537,11 @@ impl RadioLoop {
             .scan
             .as_ref()
             .map_or(self.next_scan_at, |scan| scan.until);
-        let rotation = self
-            .advertising
-            .map_or(u64::MAX, |broadcast| broadcast.rotate_at);
+        let rotation = match (self.advertising, self.retry_advertising_at) {
+            (Some(broadcast), _) => broadcast.rotate_at,
+            (None, Some(retry)) => retry,
+            (None, None) => u64::MAX,
+        };
         let sync = self.next_sync_at.unwrap_or(u64::MAX);
         scan.min(rotation).min(self.next_purge_at).min(sync)
     }

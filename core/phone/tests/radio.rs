@@ -13,8 +13,8 @@ use mimamori_gaen::ids::IntervalNumber;
 use mimamori_gaen::{DeviceCalibration, ExposurePayload};
 use mimamori_phone::phone::DATABASE_FILE_NAME;
 use mimamori_phone::radio::{
-    Heard, MAX_SCAN_INTERVAL_SECONDS, MIN_SCAN_INTERVAL_SECONDS, RadioCommand, RadioConfig,
-    RadioLoop, RadioStep, SCAN_WINDOW_SECONDS, SyncSchedule,
+    Heard, MAX_SCAN_INTERVAL_SECONDS, MIN_SCAN_INTERVAL_SECONDS, RETRY_SECONDS, RadioCommand,
+    RadioConfig, RadioLoop, RadioStep, SCAN_WINDOW_SECONDS, SyncSchedule,
 };
 use mimamori_phone::schedule::{MAX_ROTATION_SECONDS, MIN_ROTATION_SECONDS};
 use mimamori_phone::{Broadcast, Database, Error, Phone, SqliteSightingStore};
@@ -689,4 +689,46 @@ fn after_a_same_day_release_the_loop_advertises_the_new_key_at_once() {
     );
     assert_ne!(after.payload, before.payload);
     assert!(after.rotate_at - after.started_at <= MAX_ROTATION_SECONDS);
+}
+
+#[test]
+fn a_failed_advertisement_is_started_again_and_a_failed_scan_loses_nothing_heard() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = FixedClock::new(DAY + 11 * 3_600);
+    let mut phone = open_phone(dir.path(), &clock);
+    let mut radio = radio(RadioConfig::default(), 18);
+    let step = radio.poll(&mut phone).unwrap();
+    let broadcast = *radio.advertising().unwrap();
+
+    // BlueZ refused the advertisement: the loop wakes within 30 s and starts it again.
+    radio.advertising_failed(&phone);
+    assert!(radio.advertising().is_none());
+    assert!(radio.next_wake() <= clock.now() + RETRY_SECONDS);
+    clock.advance(1);
+    let again = radio.poll(&mut phone).unwrap();
+    assert_eq!(
+        again.commands,
+        vec![RadioCommand::StartAdvertising(broadcast)]
+    );
+    assert_eq!(radio.stats().advertising_failures, 1);
+
+    // The adapter goes away mid-window after hearing one phone: that is recorded, and the next
+    // window is tried within 30 s instead of minutes later.
+    assert_eq!(radio.heard(&[5; 20], -70, clock.now()), Heard::Kept);
+    let failed = radio.scan_failed(&mut phone).unwrap();
+    assert_eq!(failed.recorded[0].sightings, 1);
+    assert_eq!(stored_scans(dir.path()).len(), 1);
+    assert!(failed.next_wake <= clock.now() + RETRY_SECONDS);
+    clock.set(failed.next_wake);
+    let retry = radio.poll(&mut phone).unwrap();
+    assert!(
+        matches!(retry.commands[0], RadioCommand::StartScan { .. }),
+        "{retry:?}"
+    );
+    // A scan that never started heard nothing: no scan is recorded for it.
+    let failed = radio.scan_failed(&mut phone).unwrap();
+    assert!(failed.recorded.is_empty());
+    assert_eq!(stored_scans(dir.path()).len(), 1);
+    assert_eq!(radio.stats().scan_failures, 2);
+    assert!(step.next_wake > 0);
 }
