@@ -7,13 +7,20 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
-//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
+//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json] [--group-by-pair-part N]…
+//! mimamori accuracy convert-mitll DIR [--tx-power DBM] [--rssi-correction DB] [--as-recorded] > readings.csv
+//! mimamori accuracy convert-dp3t SCENE.sqlite… > readings.csv
+//! mimamori accuracy tune --readings CSV [--distance 1|1.5|2] [--recall R] [--write-config F --write-rules F]
+//! mimamori accuracy fit --readings CSV
+//! mimamori accuracy simulate [--phones N] [--days D] [--encounters-per-phone E] [--seed S] [--out CSV]
+//! mimamori accuracy report --readings CSV [--config F --rules F] [--distance 1|1.5|2] [--out report.html]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
 //! mimamori scan --seconds N [--window S] [--csv FILE] [--adapter hci0]   (Linux, BlueZ)
 //! mimamori node --data-dir D [--adapter hci0] [--server URL [--region JP]]   (Linux, BlueZ)
-//! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
+//! mimamori match --export FILE [--export FILE ...] --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
+//! mimamori bench end-to-end [--keys N] [--sightings M] [--sync-files F] [--sync-file-keys K] [--phone-sightings P] [--dir DIR]
 //! mimamori bench record [--devices 200] [--per-second 4] [--windows 50] [--data-dir D]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
@@ -23,6 +30,7 @@
 //! ```
 
 mod accuracy;
+mod bench_end_to_end;
 mod bench_record;
 mod client;
 mod hear;
@@ -131,6 +139,9 @@ enum BenchCommand {
     /// Feed the radio loop a crowd's advertisements window after window and time recording them
     /// into a phone's database; prints sightings/s.
     Record(bench_record::BenchRecordArgs),
+    /// Time matching end to end: `mimamori match` from files to answer (its fixed cost apart) and
+    /// a phone sync of a day's files from disk to stored windows; prints ms and keys/s.
+    EndToEnd(bench_end_to_end::BenchEndToEndArgs),
 }
 
 #[derive(Debug, Args)]
@@ -247,6 +258,7 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Bench(BenchCommand::Record(args)) => bench_record::run(&args, out),
+        Command::Bench(BenchCommand::EndToEnd(args)) => bench_end_to_end::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
