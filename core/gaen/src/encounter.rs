@@ -178,6 +178,59 @@ pub fn scans_from_csv(text: &str) -> Result<Vec<Scan>> {
         .collect())
 }
 
+/// One row of the `diagnosis-keys` research tool's sightings CSV: one RPI heard during a scan
+/// window, from its first to its last sighting, at its strongest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SightingsCsvRow {
+    /// The first sighting in the window, in Unix seconds.
+    pub start: u64,
+    /// The last sighting in the window, in Unix seconds (equal to `start` when heard once).
+    pub end: u64,
+    /// What was heard.
+    pub payload: ExposurePayload,
+    /// The strongest RSSI in the window, in dBm.
+    pub max_rssi_dbm: i8,
+    /// The advertiser's Bluetooth address as the scanner reported it (the column is informative:
+    /// [`scans_from_csv`] ignores it).
+    pub address: [u8; 6],
+}
+
+impl SightingsCsvRow {
+    /// The row for `sighting` alone, heard from `address`.
+    pub const fn from_sighting(sighting: &Sighting, address: [u8; 6]) -> Self {
+        Self {
+            start: sighting.seen_at,
+            end: sighting.seen_at,
+            payload: sighting.payload,
+            max_rssi_dbm: sighting.rssi_dbm,
+            address,
+        }
+    }
+
+    /// Widens the row by another sighting of the same payload: the time span grows and the
+    /// strongest RSSI is kept.
+    pub fn add(&mut self, sighting: &Sighting) {
+        self.start = self.start.min(sighting.seen_at);
+        self.end = self.end.max(sighting.seen_at);
+        self.max_rssi_dbm = self.max_rssi_dbm.max(sighting.rssi_dbm);
+    }
+}
+
+/// Writes rows as the `diagnosis-keys` tool's sightings CSV (the [`SIGHTINGS_CSV_HEADER`] line,
+/// then one line per row; the address as `AA:BB:CC:DD:EE:FF`), the format [`scans_from_csv`]
+/// reads.
+pub fn sightings_csv<'a>(rows: impl IntoIterator<Item = &'a SightingsCsvRow>) -> String {
+    let mut csv = format!("{SIGHTINGS_CSV_HEADER}\n");
+    for row in rows {
+        let [a, b, c, d, e, f] = row.address;
+        csv.push_str(&format!(
+            "{};{};{};{};{};{a:02X}:{b:02X}:{c:02X}:{d:02X}:{e:02X}:{f:02X}\n",
+            row.start, row.end, row.payload.rpi, row.payload.aem, row.max_rssi_dbm
+        ));
+    }
+    csv
+}
+
 /// The sightings of the rows in time order; at the same second in the order the rows name them
 /// (row by row, a row's start before its end).
 ///
@@ -297,6 +350,24 @@ mod tests {
             at,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn written_rows_read_back_as_scans() {
+        let mut row = SightingsCsvRow::from_sighting(&sighting(7, -70, 100), [0xC0, 1, 2, 3, 4, 5]);
+        row.add(&sighting(7, -55, 130));
+        let other = SightingsCsvRow::from_sighting(&sighting(8, -90, 100), [0xC1, 0, 0, 0, 0, 1]);
+        let csv = sightings_csv([&row, &other]);
+        assert!(csv.starts_with("StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR\n100;130;"));
+        assert!(csv.contains(";-55;C0:01:02:03:04:05\n"));
+        let scans = scans_from_csv(&csv).unwrap();
+        assert_eq!(scans.len(), 2);
+        assert_eq!(scans[0].started_at, 100);
+        assert_eq!(
+            scans[0].sightings,
+            vec![sighting(7, -55, 100), sighting(8, -90, 100)]
+        );
+        assert_eq!(scans[1].sightings, vec![sighting(7, -55, 130)]);
     }
 
     #[test]
