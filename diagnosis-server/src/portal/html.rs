@@ -41,6 +41,9 @@ table{border-collapse:collapse;background:#fff;width:100%}
 th,td{border:1px solid #ccd;padding:.35rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{background:#eef1f6;font-weight:normal}
+.notice-text{background:#fff;border-left:4px solid #0b5394;padding:.1rem .8rem;margin:.3rem 0}
+ul.published{list-style:none;padding:0}
+dd{margin-left:1rem}
 ";
 
 /// A time for staff: `YYYY-MM-DD HH:MM JST`.

@@ -27,7 +27,8 @@ pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 pub use staff::{StaffAccount, StaffStorage};
 pub use venues::{
-    NoticeRequestRow, StoredNotice, VenueKeywordRow, VenueRegistrationRow, VenueStorage,
+    NoticeRequestRow, StoredNotice, VenueKeywordRow, VenuePublicationRow, VenueRegistrationRow,
+    VenueStorage,
 };
 
 use std::sync::Arc;
