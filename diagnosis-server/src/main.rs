@@ -86,6 +86,15 @@ struct Cli {
     /// The consultation centre's phone, printed on the leaflet.
     #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
     venue_consultation_phone: Option<String>,
+    /// The time zone of the days and times staff see and type (forms, statistics, code expiry,
+    /// the portal's times), an IANA name such as Asia/Tokyo or Europe/Berlin. Venue notice
+    /// windows stay JST (the venue protocol).
+    #[arg(
+        long,
+        env = "MIMAMORI_STAFF_TIME_ZONE",
+        default_value = mimamori_diagnosis_server::staff_time::DEFAULT_STAFF_TIME_ZONE
+    )]
+    staff_time_zone: String,
     /// Seconds a client may take to send a request's head; also how long an idle kept-alive
     /// connection stays open.
     #[arg(
@@ -320,6 +329,9 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
             .as_ref()
             .map(|host| format!("https://{host}"))
     });
+    config.staff_time_zone =
+        mimamori_diagnosis_server::staff_time::StaffZone::parse(&cli.staff_time_zone)
+            .map_err(|error| mimamori_diagnosis_server::Error::Config(error.to_string()))?;
     if let Some(name) = &cli.venue_authority_name {
         config.venue_authority_name = name.clone();
     }

@@ -146,7 +146,7 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     config.validate()?;
     create_data_dir(&config.data_dir)?;
     let now = i64::try_from(clock.now_unix_seconds()).unwrap_or(i64::MAX);
-    let storage = storage::open(&config.database()).await?;
+    let storage = storage::open(&config.database(), &config.staff_time_zone).await?;
     let blobs = blobs::open(&config.blobs())?;
     let (ring, created) =
         ExportKeyRing::load_or_create(&config.keys_dir(), &config.signing_key_id, now)?;

@@ -825,3 +825,66 @@ async fn dates_in_forms_and_statistics_are_japan_time() {
     );
     server.server.shutdown().await.unwrap();
 }
+
+/// The staff zone is configurable: with `America/Los_Angeles`, at 08:45 JST (15:45 PST the day
+/// before) Japan's date is refused as tomorrow, Los Angeles' is accepted; expiry, the code's
+/// status and the statistics' days are in Pacific time, and the forms say so.
+#[tokio::test]
+async fn another_staff_time_zone_is_used_for_forms_times_and_statistics() {
+    let zone =
+        mimamori_diagnosis_server::staff_time::StaffZone::parse("America/Los_Angeles").unwrap();
+    let server = common::start_with(|config| config.staff_time_zone = zone).await;
+    add_staff(&server).await;
+    let mut browser = Browser::new(server.server.base_url());
+    // START is 2026-11-20 12:00 UTC; 11 h 45 min later it is 2026-11-20 15:45 PST.
+    server.clock.advance(11 * 3600 + 45 * 60);
+    browser.log_in("tanaka", PASSWORD).await;
+    let csrf = browser.session_csrf().await;
+    let issue = |test_date: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("test_type", "confirmed".to_owned()),
+            ("symptom_date", String::new()),
+            ("test_date", test_date.to_owned()),
+        ]
+    };
+    let form = issue("2026-11-21");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = browser.post(portal::CODES_PATH, &fields).await;
+    assert_eq!(
+        page.status,
+        StatusCode::BAD_REQUEST,
+        "Japan's today is tomorrow here"
+    );
+    assert!(
+        page.body.contains("今日まで（America/Los_Angeles）"),
+        "the form names the zone"
+    );
+    let form = issue("2026-11-20");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let page = browser.post(portal::CODES_PATH, &fields).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body.contains("2026-11-20 16:00 PST"),
+        "expiry in Pacific time"
+    );
+    let id = between(&page.body, "<code id=\"code-id\">", "</code>").unwrap();
+    let status = browser
+        .get(&format!("{}?id={id}", portal::STATUS_PATH))
+        .await;
+    assert!(
+        status.body.contains("2026-11-20 15:45 PST"),
+        "{}",
+        status.body
+    );
+    let stats = browser.get(portal::STATS_PATH).await;
+    assert!(stats.body.contains("days in America/Los_Angeles"));
+    let row = between(&stats.body, "<tr data-day=\"2026-11-20\">", "</tr>").unwrap();
+    assert!(row.contains("<td class=\"codes-issued\">1</td>"), "{row}");
+    assert!(
+        between(&stats.body, "<tr data-day=\"2026-11-21\">", "</tr>")
+            .is_none_or(|row| !row.contains("<td class=\"codes-issued\">1</td>")),
+        "not on Japan's day"
+    );
+    server.server.shutdown().await.unwrap();
+}

@@ -886,3 +886,65 @@ async fn sqlite_adds_the_publications_table_to_an_older_database() {
         .unwrap();
     assert_eq!(storage.venue_publications_since(0).await.unwrap(), [listed]);
 }
+
+/// Statistics count on the day of the configured staff zone: a code issued at 23:45 UTC is on
+/// the 21st in Tokyo (the default) and on the 20th in Los Angeles.
+async fn zone_suite(tokyo: Arc<dyn Storage>, los_angeles: Arc<dyn Storage>) {
+    let late = NewCode {
+        issued_at: NOW + 11 * 3600 + 45 * 60,
+        ..code("late-tokyo", "late-hash-tokyo", NOW + 12 * 3600)
+    };
+    assert!(tokyo.insert_code(&late).await.unwrap());
+    let days = tokyo.statistics("2026-11-19").await.unwrap();
+    let issued: Vec<(&str, i64)> = days
+        .iter()
+        .map(|day| (day.day.as_str(), day.codes_issued))
+        .filter(|(_, issued)| *issued > 0)
+        .collect();
+    assert_eq!(issued, [("2026-11-21", 1)]);
+    let late = NewCode {
+        id: "late-la".into(),
+        code_hash: "late-hash-la".into(),
+        ..late
+    };
+    assert!(los_angeles.insert_code(&late).await.unwrap());
+    let days = los_angeles.statistics("2026-11-19").await.unwrap();
+    let issued: Vec<(&str, i64)> = days
+        .iter()
+        .map(|day| (day.day.as_str(), day.codes_issued))
+        .filter(|(_, issued)| *issued > 0)
+        .collect();
+    assert_eq!(issued, [("2026-11-20", 1)]);
+}
+
+fn los_angeles() -> mimamori_diagnosis_server::staff_time::StaffZone {
+    mimamori_diagnosis_server::staff_time::StaffZone::parse("America/Los_Angeles").unwrap()
+}
+
+#[tokio::test]
+async fn sqlite_counts_statistics_in_the_staff_zone() {
+    let directory = tempfile::tempdir().unwrap();
+    let tokyo = SqliteStorage::open(&directory.path().join("tokyo.sqlite3"))
+        .await
+        .unwrap();
+    let la = SqliteStorage::open(&directory.path().join("la.sqlite3"))
+        .await
+        .unwrap()
+        .with_staff_zone(los_angeles());
+    zone_suite(Arc::new(tokyo), Arc::new(la)).await;
+}
+
+#[tokio::test]
+async fn postgres_counts_statistics_in_the_staff_zone() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let tokyo = common::fresh_postgres_database(&url, "zone_tokyo").await;
+    let la = common::fresh_postgres_database(&url, "zone_la").await;
+    let tokyo = PostgresStorage::connect(&tokyo).await.unwrap();
+    let la = PostgresStorage::connect(&la)
+        .await
+        .unwrap()
+        .with_staff_zone(los_angeles());
+    zone_suite(Arc::new(tokyo), Arc::new(la)).await;
+}

@@ -13,11 +13,13 @@ use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
 use crate::storage::{CodeStatus, DailyStatistics};
 
-/// Offset of the times shown to staff ([`crate::staff_time`]): Japan Standard Time, UTC+9.
-pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = crate::staff_time::STAFF_UTC_OFFSET_SECONDS;
+/// Offset of the times on the venue operators' pages: Japan Standard Time, UTC+9, the venue
+/// protocol's zone (`mimamori_venue::JST`). Staff pages use the staff zone instead
+/// ([`StaffSession::zone`]).
+pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = 9 * 3600;
 
-/// Name of the time zone shown after times.
-pub const DISPLAY_TIME_ZONE: &str = crate::staff_time::STAFF_TIME_ZONE_NAME;
+/// Name of the time zone shown after the venue operators' times.
+pub const DISPLAY_TIME_ZONE: &str = "JST";
 
 /// The stylesheet (served at [`super::STYLESHEET_PATH`]; the CSP allows only same-origin styles).
 pub const STYLESHEET: &str = "\
@@ -46,7 +48,17 @@ ul.published{list-style:none;padding:0}
 dd{margin-left:1rem}
 ";
 
-/// A time for staff: `YYYY-MM-DD HH:MM JST`.
+/// The staff zone in words: 日本時間 / Japan time (JST) for the default, else its IANA name.
+fn zone_words(staff: &StaffSession) -> (String, String) {
+    let name = staff.zone().name();
+    if name == crate::staff_time::DEFAULT_STAFF_TIME_ZONE {
+        ("日本時間".into(), "Japan time, JST".into())
+    } else {
+        (name.to_owned(), name.to_owned())
+    }
+}
+
+/// A time on the venue operators' pages (the venue protocol's zone): `YYYY-MM-DD HH:MM JST`.
 pub fn display_time(unix_seconds: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(
         unix_seconds.saturating_add(DISPLAY_UTC_OFFSET_SECONDS),
@@ -149,8 +161,11 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
             "Test date (when the onset is unknown)"
         ),
         ja_en(
-            "日付は28日前から今日まで（日本時間）。",
-            "Dates from 28 days ago up to today (Japan time)."
+            &format!("日付は28日前から今日まで（{}）。", zone_words(staff).0),
+            &format!(
+                "Dates from 28 days ago up to today ({}).",
+                zone_words(staff).1
+            )
         ),
         ja_en("処理番号を発行", "Issue code"),
     );
@@ -191,7 +206,7 @@ pub fn issued_page(
         ),
         escape(&issued.code),
         ja_en("有効期限", "Valid until"),
-        escape(&display_time(issued.expires_at)),
+        escape(&staff.zone().display(issued.expires_at)),
         ja_en(
             &format!("あと{minutes}分"),
             &format!("{minutes} minutes left")
@@ -307,7 +322,9 @@ pub fn status_page(
         StatusView::Found(status, state) => {
             let (state_id, state_ja, state_en) = state.names();
             let (type_ja, type_en) = test_type_names(status.test_type);
-            let optional = |time: Option<i64>| time.map_or_else(|| "-".into(), display_time);
+            let zone = staff.zone();
+            let optional =
+                |time: Option<i64>| time.map_or_else(|| "-".into(), |time| zone.display(time));
             let _ = write!(
                 body,
                 "<section class=\"box\"><table>\
@@ -323,14 +340,14 @@ pub fn status_page(
                 ja_en("診断の種類", "Test type"),
                 ja_en(type_ja, type_en),
                 ja_en("発行", "Issued"),
-                escape(&display_time(status.issued_at)),
+                escape(&zone.display(status.issued_at)),
                 ja_en("発行者", "Issued by"),
                 status
                     .issued_by
                     .as_deref()
                     .map_or_else(|| ja_en("不明", "Unknown"), escape),
                 ja_en("有効期限", "Valid until"),
-                escape(&display_time(status.expires_at)),
+                escape(&zone.display(status.expires_at)),
                 ja_en("使用", "Used"),
                 escape(&optional(status.redeemed_at)),
                 ja_en("無効化", "Expired by staff"),
@@ -364,8 +381,8 @@ pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
         body,
         "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         ja_en(
-            "直近14日間（日本時間の日付）",
-            "The last 14 days (days in Japan time, JST)"
+            &format!("直近14日間（{}の日付）", zone_words(staff).0),
+            &format!("The last 14 days (days in {})", zone_words(staff).1)
         ),
         ja_en("日付", "Day"),
         ja_en("処理番号の発行", "Codes issued"),

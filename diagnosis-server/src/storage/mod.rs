@@ -276,11 +276,20 @@ pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
     async fn statistics(&self, since_day: &str) -> Result<Vec<DailyStatistics>>;
 }
 
-/// Opens (and creates or migrates) the configured database.
-pub async fn open(config: &DatabaseConfig) -> Result<Arc<dyn Storage>> {
+/// Opens (and creates or migrates) the configured database, counting statistics by day in
+/// `staff_zone`.
+pub async fn open(
+    config: &DatabaseConfig,
+    staff_zone: &crate::staff_time::StaffZone,
+) -> Result<Arc<dyn Storage>> {
+    let zone = staff_zone.clone();
     Ok(match config {
-        DatabaseConfig::Sqlite(path) => Arc::new(SqliteStorage::open(path).await?),
-        DatabaseConfig::Postgres(url) => Arc::new(PostgresStorage::connect(url).await?),
+        DatabaseConfig::Sqlite(path) => {
+            Arc::new(SqliteStorage::open(path).await?.with_staff_zone(zone))
+        }
+        DatabaseConfig::Postgres(url) => {
+            Arc::new(PostgresStorage::connect(url).await?.with_staff_zone(zone))
+        }
     })
 }
 

@@ -636,7 +636,7 @@ pub(crate) fn portal_page(
             rooms_html(&request.notice.rooms),
             ja_en("依頼者", "Requested by"),
             requested_by_html(&request.requested_by),
-            escape(&display_time(request.requested_at)),
+            escape(&staff.zone().display(request.requested_at)),
             ja_en("利用者に届く文面", "What residents will read"),
             notice_text_html("notice-text", text.as_ref()),
             ja_en("承認して公開", "Approve and publish"),
@@ -661,7 +661,7 @@ pub(crate) fn portal_page(
         notice_fields_html(),
         ja_en("お知らせを公開", "Publish the notice"),
     );
-    body.push_str(&published_html(published));
+    body.push_str(&published_html(staff, published));
     pages::layout(
         "来店記録のお知らせ",
         "Venue notices",
@@ -671,7 +671,7 @@ pub(crate) fn portal_page(
 }
 
 /// The list of published notices (the last 14 days, newest first), each with its text.
-fn published_html(published: &[PublishedView]) -> String {
+fn published_html(staff: &StaffSession, published: &[PublishedView]) -> String {
     let mut html = format!(
         "<h2 id=\"published-heading\">{}</h2>",
         ja_en(
@@ -702,7 +702,7 @@ fn published_html(published: &[PublishedView]) -> String {
             escape(&publication.summary.venue_name),
             escape(&publication.summary.registration_id),
             ja_en("公開日時", "Published"),
-            escape(&display_time(publication.published_at)),
+            escape(&staff.zone().display(publication.published_at)),
             ja_en("テンプレート", "Template"),
             template_name_html(&notice.template),
             ja_en("対象日時", "When (JST)"),
