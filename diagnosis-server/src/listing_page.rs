@@ -238,7 +238,7 @@ async fn submit(staff: StaffSession, multipart: Result<Multipart, MultipartRejec
 }
 
 /// The CJK font, loaded once (the collection is large).
-fn fonts() -> Result<&'static FontSet, String> {
+pub(crate) fn fonts() -> Result<&'static FontSet, String> {
     static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
     FONTS
         .get_or_init(|| FontSet::from_env_or_default().map_err(|e| e.to_string()))
@@ -246,7 +246,12 @@ fn fonts() -> Result<&'static FontSet, String> {
         .map_err(Clone::clone)
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &'static str) -> Response {
+/// A file to download (`attachment`), named `file_name`.
+pub(crate) fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    file_name: &'static str,
+) -> Response {
     (
         StatusCode::OK,
         [

@@ -888,3 +888,95 @@ async fn another_staff_time_zone_is_used_for_forms_times_and_statistics() {
     );
     server.server.shutdown().await.unwrap();
 }
+
+/// The code slip: the issued page's slip form downloads an A4 PDF with the code in two groups,
+/// its expiry and the steps; a form whose code or token was changed is refused, and so is the
+/// slip of a code already used.
+#[tokio::test]
+async fn the_issued_code_prints_as_a_slip_and_only_that_code_while_valid() {
+    let (server, mut browser) = portal_server().await;
+    browser.log_in("tanaka", PASSWORD).await;
+    let page = browser.issue("confirmed", "2026-11-18").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let code = between(&page.body, "id=\"issued-code\">", "<").unwrap();
+    let form = between(&page.body, "id=\"slip-form\">", "</form>").unwrap();
+    let field = |name: &str| between(&form, &format!("name=\"{name}\" value=\""), "\"").unwrap();
+    let (csrf, id, slip) = (field("csrf"), field("id"), field("slip"));
+    assert_eq!(field("code"), code);
+
+    let pdf = browser
+        .post(
+            portal::SLIP_PATH,
+            &[
+                ("csrf", &csrf),
+                ("id", &id),
+                ("code", &code),
+                ("slip", &slip),
+            ],
+        )
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert_eq!(pdf.headers["cache-control"], "no-store");
+    assert!(
+        pdf.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("slip.pdf");
+    std::fs::write(&path, &pdf.bytes).unwrap();
+    let output = std::process::Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils)");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.contains(&format!("{} {}", &code[..4], &code[4..])),
+        "{text}"
+    );
+    assert!(text.contains("2026-11-20 21:15 JST"), "{text}");
+    assert!(text.contains("陽性情報の登録"), "{text}");
+
+    // Another code with this form's token, or a made-up token: refused, no PDF.
+    let other = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    for (sent_code, sent_slip) in [
+        (other, slip.as_str()),
+        (code.as_str(), "0".repeat(64).as_str()),
+    ] {
+        let refused = browser
+            .post(
+                portal::SLIP_PATH,
+                &[
+                    ("csrf", &csrf),
+                    ("id", &id),
+                    ("code", sent_code),
+                    ("slip", sent_slip),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert!(!refused.body.contains("%PDF"));
+    }
+    // Used by a phone: no slip any more.
+    let (verify_status, _) = server.verify(&code).await;
+    assert_eq!(verify_status, 200);
+    let used = browser
+        .post(
+            portal::SLIP_PATH,
+            &[
+                ("csrf", &csrf),
+                ("id", &id),
+                ("code", &code),
+                ("slip", &slip),
+            ],
+        )
+        .await;
+    assert_eq!(used.status, StatusCode::GONE);
+    server.server.shutdown().await.unwrap();
+}

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use mimamori_api::v1::TestType;
 
 use super::session::StaffSession;
-use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, STATUS_PATH};
+use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, SLIP_PATH, STATUS_PATH};
 pub use crate::pages::escape;
 use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
@@ -76,7 +76,8 @@ pub fn display_time(unix_seconds: i64) -> String {
 }
 
 /// The Japanese and English names of a test type.
-fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
+/// A test type's name in Japanese and English.
+pub(crate) fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
     match test_type {
         TestType::Confirmed => ("陽性（検査で確定）", "confirmed positive"),
         TestType::Likely => ("陽性の疑い（臨床診断）", "likely positive (clinical)"),
@@ -197,6 +198,10 @@ pub fn issued_page(
          <p class=\"notice\">{}</p>\
          <p>{}: <code id=\"code-id\">{}</code></p>\
          <p><a href=\"{STATUS_PATH}?id={}\">{}</a></p>\
+         <form method=\"post\" action=\"{SLIP_PATH}\" id=\"slip-form\">{}\
+         <input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"code\" value=\"{}\">\
+         <input type=\"hidden\" name=\"slip\" value=\"{}\">\
+         <p>{}</p><button type=\"submit\" id=\"slip\">{}</button></form>\
          <form method=\"post\" action=\"{EXPIRE_PATH}\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">\
          <button type=\"submit\" id=\"expire\">{}</button></form></section>\
          <p><a href=\"{CODES_PATH}\">{}</a></p>",
@@ -221,6 +226,15 @@ pub fn issued_page(
         escape(&issued.id),
         escape(&issued.id),
         ja_en("状態を確認", "Check its status"),
+        csrf_field(csrf),
+        escape(&issued.id),
+        escape(&issued.code),
+        escape(&super::slip::slip_token(staff, &issued.id, &issued.code)),
+        ja_en(
+            "控え（A4）には、番号・有効期限・アプリでの登録手順・注意事項が日本語と英語で載ります。",
+            "The A4 slip has the code, its expiry, the steps in the app and what to keep in mind, in Japanese and English."
+        ),
+        ja_en("控えを印刷（PDF）", "Print the slip (PDF)"),
         csrf_field(csrf),
         escape(&issued.id),
         ja_en("この処理番号を無効にする", "Expire this code now"),

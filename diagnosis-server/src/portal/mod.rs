@@ -23,6 +23,9 @@
 pub mod auth;
 pub mod html;
 pub mod session;
+mod slip;
+
+pub use slip::SLIP_PATH;
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -85,6 +88,7 @@ pub fn router() -> Router<AppState> {
         .route(CODES_PATH, get(issue_form).post(issue))
         .route(STATUS_PATH, get(status))
         .route(EXPIRE_PATH, axum::routing::post(expire))
+        .route(SLIP_PATH, axum::routing::post(slip::slip))
         .route(STATS_PATH, get(statistics))
         .route(STYLESHEET_PATH, get(stylesheet))
         .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
