@@ -172,6 +172,10 @@ enum Command {
     },
     /// Add a new export signing key version; files signed before stay verifiable.
     RotateSigningKey,
+    /// Run one export now, as the hourly worker does (its own code path: the batch is claimed
+    /// under a lease in the database, so it is safe beside running servers and their workers),
+    /// then print what it made as JSON (the answer of POST /api/v1/authority/export).
+    Export,
     /// Manage the staff accounts of the web portal (/portal).
     Staff {
         #[command(subcommand)]
@@ -360,6 +364,28 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     Ok(config)
 }
 
+/// One line saying what an export run did.
+fn export_summary(outcome: &mimamori_diagnosis_server::export::ExportOutcome) -> String {
+    if outcome.files.is_empty() {
+        format!(
+            "No new keys to export; index.txt and list.json were rewritten. Retention deleted \
+             {} keys and {} files.",
+            outcome.keys_deleted, outcome.files_deleted
+        )
+    } else {
+        format!(
+            "Exported {} keys (and {} padding keys) in {} files: {}. Retention deleted {} keys \
+             and {} files.",
+            outcome.keys,
+            outcome.padding_keys,
+            outcome.files.len(),
+            outcome.files.join(", "),
+            outcome.keys_deleted,
+            outcome.files_deleted
+        )
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -395,6 +421,19 @@ async fn main() -> ExitCode {
                     published.key_id,
                     ring.directory().display(),
                     published.public_key_pem.trim_end()
+                );
+                Ok(())
+            }
+            Some(Command::Export) => {
+                let services =
+                    open_services(config, Arc::new(mimamori_environment::SystemClock)).await?;
+                let outcome = mimamori_diagnosis_server::export::run_export(&services).await?;
+                eprintln!("{}", export_summary(&outcome));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&outcome).map_err(|error| {
+                        mimamori_diagnosis_server::Error::Database(error.to_string())
+                    })?
                 );
                 Ok(())
             }

@@ -120,3 +120,60 @@ fn a_localhost_qr_host_is_warned_about_and_a_bad_public_url_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("must start with https://"), "{stderr}");
 }
+
+/// `export` runs one export now beside a running server, through the worker's code path: two
+/// commands and an HTTP export at once export the uploaded key exactly once (the batch lease),
+/// the running server serves the file in its `index.txt`, and a later run finds nothing new.
+#[tokio::test]
+async fn export_runs_now_beside_a_running_server_and_exports_each_key_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_server, base) = crate::common::spawn_binary(directory.path(), |_| {});
+    let client = reqwest::Client::new();
+    let (_, response) = crate::common::upload_one_key(&client, &base).await;
+    assert_eq!(response.status().as_u16(), 200);
+
+    let export_command = || {
+        server()
+            .arg("--data-dir")
+            .arg(directory.path())
+            .arg("export")
+            .env("MIMAMORI_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let commands = [export_command(), export_command()];
+    let over_http = crate::common::export_over_http(&client, &base).await;
+    let mut keys = over_http["keys"].as_u64().unwrap();
+    let mut files = over_http["files"].as_array().unwrap().len();
+    for command in commands {
+        let output = command.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        keys += outcome["keys"].as_u64().unwrap();
+        files += outcome["files"].as_array().unwrap().len();
+        assert!(
+            stderr.contains("Exported 1 keys") || stderr.contains("No new keys"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(keys, 1, "the key is exported once");
+    let index = client
+        .get(format!("{base}/exports/JP/index.txt"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(index.lines().count(), files, "{index}");
+    assert!(files >= 1);
+
+    let output = export_command().wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("No new keys to export"));
+    let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(outcome["keys"], 0);
+}

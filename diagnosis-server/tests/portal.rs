@@ -980,3 +980,49 @@ async fn the_issued_code_prints_as_a_slip_and_only_that_code_while_valid() {
     assert_eq!(used.status, StatusCode::GONE);
     server.server.shutdown().await.unwrap();
 }
+
+/// Export on demand from the portal: the statistics page explains the schedule and offers the
+/// button; a run exports the uploaded key once (a second run finds nothing new), through the
+/// worker's code path; without the CSRF token nothing is exported.
+#[tokio::test]
+async fn staff_run_an_export_from_the_statistics_page() {
+    let (server, mut browser) = portal_server().await;
+    let (status, _) = server
+        .upload(vec![common::key(1, common::TODAY - 144)])
+        .await;
+    assert_eq!(status, 200);
+    browser.log_in("tanaka", PASSWORD).await;
+    let stats = browser.get(portal::STATS_PATH).await;
+    let form = between(&stats.body, "id=\"export-form\">", "</form>").unwrap();
+    assert!(
+        form.contains("--no-export-worker"),
+        "this test server has no worker: {form}"
+    );
+    assert!(form.contains("mimamori-diagnosis-server export"));
+
+    let refused = browser.post(portal::EXPORT_PATH, &[("csrf", "nope")]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let csrf = stats.csrf();
+    let page = browser.post(portal::EXPORT_PATH, &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let outcome = between(&page.body, "id=\"export-outcome\" role=\"status\">", "</p>").unwrap();
+    assert!(
+        outcome.contains("配布ファイルを1件作りました（鍵1件"),
+        "{outcome}"
+    );
+    let row = between(&page.body, "<tr data-day=\"2026-11-20\">", "</tr>").unwrap();
+    assert!(row.contains("<td class=\"export-files\">1</td>"), "{row}");
+    let (status, index) = server.get_bytes("/exports/JP/index.txt").await;
+    assert_eq!(status, 200);
+    assert_eq!(String::from_utf8(index).unwrap().lines().count(), 1);
+
+    let again = browser.post(portal::EXPORT_PATH, &[("csrf", &csrf)]).await;
+    assert!(
+        again.body.contains("新しく配布する鍵はありませんでした"),
+        "{}",
+        again.body
+    );
+    assert_eq!(server.export().await["keys"], 0, "exported once");
+    server.server.shutdown().await.unwrap();
+}

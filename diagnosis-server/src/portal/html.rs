@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use mimamori_api::v1::TestType;
 
 use super::session::StaffSession;
-use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, SLIP_PATH, STATUS_PATH};
+use super::{CODES_PATH, EXPIRE_PATH, EXPORT_PATH, LOGIN_PATH, SLIP_PATH, STATUS_PATH};
 pub use crate::pages::escape;
 use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
@@ -389,8 +389,20 @@ pub fn status_page(
 }
 
 /// Daily statistics, newest day first.
-pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
+pub fn stats_page(
+    staff: &StaffSession,
+    days: &[DailyStatistics],
+    export_worker: Option<std::time::Duration>,
+    export_outcome: Option<(&str, &str)>,
+) -> String {
     let mut body = String::new();
+    if let Some((ja, en)) = export_outcome {
+        let _ = write!(
+            body,
+            "<p class=\"notice\" id=\"export-outcome\" role=\"status\">{}</p>",
+            ja_en(ja, en)
+        );
+    }
     let _ = write!(
         body,
         "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -429,7 +441,66 @@ pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
         );
     }
     body.push_str("</tbody></table>");
+    body.push_str(&export_form(staff, export_worker));
     layout("統計", "Statistics", Site::Portal(Some(staff)), &body)
+}
+
+/// The export button, with when the worker runs by itself.
+fn export_form(staff: &StaffSession, export_worker: Option<std::time::Duration>) -> String {
+    let schedule = match export_worker {
+        Some(period) => {
+            let minutes = period.as_secs() / 60;
+            ja_en(
+                &format!(
+                    "配布ファイルは{minutes}分ごとに自動で作られます。陽性登録をすぐに配布したいときは、今すぐ実行できます。"
+                ),
+                &format!(
+                    "Export files are made every {minutes} minutes by themselves. To send an upload out at once, run an export now."
+                ),
+            )
+        }
+        None => ja_en(
+            "このサーバーでは自動のエクスポートが止まっています（--no-export-worker）。陽性登録を配布するには、ここで実行してください。",
+            "This server's scheduled export is off (--no-export-worker): run exports here to send uploads out.",
+        ),
+    };
+    format!(
+        "<form class=\"box\" method=\"post\" action=\"{EXPORT_PATH}\" id=\"export-form\">\
+         <h2>{}</h2><p>{schedule}</p><p>{}</p>{}\
+         <button type=\"submit\" id=\"export\">{}</button></form>",
+        ja_en("配布ファイルのエクスポート", "Export files"),
+        ja_en(
+            "サーバーのコマンドでも実行できます: mimamori-diagnosis-server export",
+            "The server command does the same: mimamori-diagnosis-server export",
+        ),
+        csrf_field(&staff.csrf()),
+        ja_en("今すぐエクスポート", "Export now"),
+    )
+}
+
+/// What an export run did, in words.
+pub fn export_outcome_words(outcome: &crate::export::ExportOutcome) -> (String, String) {
+    if outcome.files.is_empty() {
+        (
+            "新しく配布する鍵はありませんでした（一覧は更新しました）。".into(),
+            "No new keys to export (the lists were rewritten).".into(),
+        )
+    } else {
+        (
+            format!(
+                "配布ファイルを{}件作りました（鍵{}件、ダミー{}件）。",
+                outcome.files.len(),
+                outcome.keys,
+                outcome.padding_keys
+            ),
+            format!(
+                "Made {} export file(s): {} key(s) and {} padding key(s).",
+                outcome.files.len(),
+                outcome.keys,
+                outcome.padding_keys
+            ),
+        )
+    }
 }
 
 #[cfg(test)]
