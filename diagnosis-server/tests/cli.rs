@@ -177,3 +177,85 @@ async fn export_runs_now_beside_a_running_server_and_exports_each_key_once() {
     let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(outcome["keys"], 0);
 }
+
+/// First run: while there is no staff account the server prints the next steps after
+/// `Listening on` (adding staff, the portal and registration addresses, the public key file,
+/// where the data lives) and the login page says how to add the first account; once one exists
+/// the login page is the plain form.
+#[tokio::test]
+async fn the_first_start_prints_the_next_steps_and_the_login_page_explains() {
+    use std::io::{BufRead, BufReader};
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server()
+        .arg("--data-dir")
+        .arg(directory.path())
+        .args(["--listen", "127.0.0.1:0", "--no-export-worker"])
+        .env("MIMAMORI_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = crate::common::KillOnDrop(child);
+    // The start-up output up to the last step, read on a thread that then keeps draining.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut printed = String::new();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.trim_start().starts_with("5. Data:") {
+                break;
+            }
+        }
+        let _ = sender.send(printed);
+        for _ in lines {}
+    });
+    let printed = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the start-up output");
+    let address = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("Listening on "))
+        .unwrap()
+        .to_owned();
+    let key_file = directory.path().join("export-public-key.pem");
+    for expected in [
+        "Next steps (no staff account yet)".to_owned(),
+        "staff add <name>".to_owned(),
+        format!("http://{address}/portal/login"),
+        format!("http://{address}/venues/register"),
+        key_file.display().to_string(),
+        "diagnosis.sqlite3".to_owned(),
+    ] {
+        assert!(printed.contains(&expected), "{expected}: {printed}");
+    }
+    let pem = std::fs::read_to_string(&key_file).unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+
+    let login_page = || async {
+        reqwest::get(format!("http://{address}/portal/login"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let page = login_page().await;
+    assert!(page.contains("id=\"first-run\""), "{page}");
+    assert!(page.contains("staff add &lt;name&gt;"));
+    let added = server()
+        .arg("--data-dir")
+        .arg(directory.path())
+        .args(["staff", "add", "tanaka"])
+        .env("MIMAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    assert!(
+        !login_page().await.contains("first-run"),
+        "an account exists now"
+    );
+}

@@ -87,7 +87,28 @@ pub(crate) fn test_type_names(test_type: TestType) -> (&'static str, &'static st
 
 /// The login page.
 pub fn login_page(csrf: &str, refused: bool) -> String {
+    login_page_for(csrf, refused, false)
+}
+
+/// The login page; `no_staff` when the server has no staff account yet: it then says how to
+/// add the first one (first-run guidance, [`crate::first_run`]).
+pub fn login_page_for(csrf: &str, refused: bool, no_staff: bool) -> String {
     let mut body = String::new();
+    if no_staff {
+        let _ = write!(
+            body,
+            "<section class=\"notice\" id=\"first-run\"><p>{}</p>\
+             <p><code class=\"command\">mimamori-diagnosis-server staff add &lt;name&gt;</code></p><p>{}</p></section>",
+            ja_en(
+                "職員アカウントがまだありません。サーバーを動かしているコンピューターで次のコマンドを実行すると、アカウントが作られ、パスワードが一度だけ表示されます。",
+                "There is no staff account yet. On the computer that runs the server, this command makes one and prints its password once."
+            ),
+            ja_en(
+                "サーバーを起動したときの表示（次の手順）も参考にしてください。",
+                "The server's start-up output lists the next steps too."
+            ),
+        );
+    }
     if refused {
         let _ = write!(
             body,

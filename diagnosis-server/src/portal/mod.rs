@@ -164,10 +164,16 @@ async fn login_form(State(services): State<AppState>, headers: HeaderMap) -> Res
     }
     let token = SecretToken::generate();
     let secure = over_https(&services, &headers);
+    // First run: nothing to log in with yet (a failed lookup shows the plain form).
+    let no_staff = services
+        .storage
+        .staff_names()
+        .await
+        .is_ok_and(|names| names.is_empty());
     with_cookies(
         page(
             StatusCode::OK,
-            html::login_page(&token.csrf_token(LOGIN_PURPOSE), false),
+            html::login_page_for(&token.csrf_token(LOGIN_PURPOSE), false, no_staff),
         ),
         vec![set_cookie(
             LOGIN_COOKIE,
