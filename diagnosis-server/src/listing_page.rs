@@ -320,7 +320,7 @@ fn form_html(csrf: &str, inputs: &Inputs, error: Option<&str>) -> String {
          <label for=\"basis\">{}</label><select id=\"basis\" name=\"basis\">\
          <option value=\"onset\"{}>発症日 / symptom onset</option>\
          <option value=\"specimen\"{}>検体採取日（無症状） / specimen collection (no symptoms)</option></select>\
-         <input type=\"date\" name=\"basis_date\" value=\"{}\" required>\
+         <label for=\"basis_date\">{}</label><input type=\"date\" id=\"basis_date\" name=\"basis_date\" value=\"{}\" required>\
          <label for=\"last_attendance\">{}</label><input type=\"date\" id=\"last_attendance\" name=\"last_attendance\" value=\"{}\" required>\
          <label for=\"attended\">{}</label><input type=\"text\" id=\"attended\" name=\"attended\" size=\"50\" value=\"{}\" placeholder=\"2021-01-04, 2021-01-05\">\
          <label><input type=\"checkbox\" name=\"masked\" value=\"on\"{}> {}</label>\
@@ -335,6 +335,7 @@ fn form_html(csrf: &str, inputs: &Inputs, error: Option<&str>) -> String {
         ),
         if specimen { "" } else { " selected" },
         if specimen { " selected" } else { "" },
+        ja_en("その日付", "That date"),
         escape(&inputs.basis_date),
         ja_en("最終出勤・登校・登園・来所日", "Last day of attendance"),
         escape(&inputs.last_attendance),

@@ -13,7 +13,9 @@ use mimamori_diagnosis_server::portal;
 use serde_json::json;
 
 use crate::common::TestServer;
-use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
+use crate::common::browser::{
+    axe_source, check_page, click, fill, find, in_chromium, open, path, submit, text,
+};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD as PASSWORD};
 
 async fn log_in(client: &Client, base: &str, password: &str) {
@@ -108,4 +110,65 @@ async fn portal_steps(client: Client, server: Arc<TestServer>, base: String) {
     click(&client, "a[href=\"/portal/login\"]").await;
     text(&client, "#issue").await;
     assert_eq!(path(&client).await, portal::CODES_PATH, "still logged in");
+}
+
+/// Every staff page, and the venue operators' forms, at 360 px and 1280 px: nothing scrolls
+/// sideways and axe-core finds no violation; screenshots of each are kept in
+/// `target/tmp/portal-screenshots/` (the test's artifacts).
+#[tokio::test]
+async fn every_portal_page_fits_360_px_and_passes_axe() {
+    in_chromium(layout_steps).await;
+}
+
+async fn layout_steps(client: Client, _server: Arc<TestServer>, base: String) {
+    let axe = axe_source();
+    let screenshots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let mut problems = Vec::new();
+    let mut check = async |name: &str| {
+        problems.extend(check_page(&client, axe.as_deref(), &screenshots, name).await);
+    };
+    open(&client, &base, portal::LOGIN_PATH).await;
+    check("login").await;
+    log_in(&client, &base, PASSWORD).await;
+    text(&client, "#issue").await;
+    check("codes").await;
+    let select = find(&client, "#test_type").await;
+    select.select_by_value("confirmed").await.unwrap();
+    submit(&client, "#issue").await;
+    let id = text(&client, "#code-id").await;
+    check("issued").await;
+    open(&client, &base, &format!("{}?id={id}", portal::STATUS_PATH)).await;
+    check("status").await;
+    open(&client, &base, portal::STATS_PATH).await;
+    check("stats").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH,
+    )
+    .await;
+    check("venues").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::listing_page::LISTING_PATH,
+    )
+    .await;
+    check("listing").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::REGISTER_PAGE_PATH,
+    )
+    .await;
+    check("venue-register").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::NOTICE_REQUEST_PAGE_PATH,
+    )
+    .await;
+    check("venue-notice-request").await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -46,6 +46,13 @@ th{background:#eef1f6;font-weight:normal}
 .notice-text{background:#fff;border-left:4px solid #0b5394;padding:.1rem .8rem;margin:.3rem 0}
 ul.published{list-style:none;padding:0}
 dd{margin-left:1rem}
+*,*::before,*::after{box-sizing:border-box}
+input,select,textarea,button,img,svg{max-width:100%}
+main{overflow-wrap:break-word}
+code,.url,.command{overflow-wrap:anywhere;word-break:break-all}
+.code,.group{white-space:nowrap}
+.table-scroll{overflow-x:auto;max-width:100%}
+@media (max-width:30em){main{padding:0 .6rem}.code{font-size:2.3rem;letter-spacing:.12em}form.box,section.box{padding:.8rem}th,td{padding:.3rem}}
 ";
 
 /// The staff zone in words: 日本時間 / Japan time (JST) for the default, else its IANA name.
@@ -426,11 +433,12 @@ pub fn stats_page(
     }
     let _ = write!(
         body,
-        "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<p>{}</p><div class=\"table-scroll\" role=\"region\" aria-labelledby=\"stats-caption\" tabindex=\"0\"><table id=\"stats\"><caption id=\"stats-caption\">{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         ja_en(
             &format!("直近14日間（{}の日付）", zone_words(staff).0),
             &format!("The last 14 days (days in {})", zone_words(staff).1)
         ),
+        ja_en("日ごとの件数", "Counts per day"),
         ja_en("日付", "Day"),
         ja_en("処理番号の発行", "Codes issued"),
         ja_en("使用", "Redeemed"),
@@ -461,7 +469,7 @@ pub fn stats_page(
             day.export_files,
         );
     }
-    body.push_str("</tbody></table>");
+    body.push_str("</tbody></table></div>");
     body.push_str(&export_form(staff, export_worker));
     layout("統計", "Statistics", Site::Portal(Some(staff)), &body)
 }
