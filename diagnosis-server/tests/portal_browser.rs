@@ -170,5 +170,63 @@ async fn layout_steps(client: Client, _server: Arc<TestServer>, base: String) {
     )
     .await;
     check("venue-notice-request").await;
+
+    // A registered venue (the result page with its long QR URLs and codes), a filed request,
+    // the pending request with its text, then the published notice.
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::REGISTER_PAGE_PATH,
+    )
+    .await;
+    for (css, value) in [("#venueType", "restaurant_bar"), ("#capacity", "11_50")] {
+        find(&client, css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    for (css, value) in [
+        ("#name", "喫茶みまもり 駅前本店 Kissa Mimamori Ekimae"),
+        ("#postalCode", "020-8570"),
+        ("#address1", "岩手県盛岡市内丸10番1号"),
+        ("#phone", "019-629-5487"),
+        ("#email", "owner@example.jp"),
+        ("#rooms", "1階 カウンター席\n2階 大宴会場"),
+    ] {
+        fill(&client, css, value).await;
+    }
+    click(&client, "#consent").await;
+    submit(&client, "#submit").await;
+    let manager_key = text(&client, "#manager-key").await;
+    check("venue-registered").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::NOTICE_REQUEST_PAGE_PATH,
+    )
+    .await;
+    fill(&client, "#code", &manager_key).await;
+    find(&client, "#template")
+        .await
+        .select_by_value("tokyo_cluster")
+        .await
+        .unwrap();
+    fill(&client, "#date", "2026-11-20").await;
+    fill(&client, "#from_hour", "18").await;
+    fill(&client, "#to_hour", "20").await;
+    submit(&client, "#send-request").await;
+    text(&client, "#filed").await;
+    check("venue-request-filed").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH,
+    )
+    .await;
+    check("venues-pending").await;
+    submit(&client, "button[name=decision][value=approve]").await;
+    text(&client, "#published").await;
+    check("venues-published").await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

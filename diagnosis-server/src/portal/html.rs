@@ -50,8 +50,10 @@ dd{margin-left:1rem}
 input,select,textarea,button,img,svg{max-width:100%}
 main{overflow-wrap:break-word}
 code,.url,.command{overflow-wrap:anywhere;word-break:break-all}
-.code,.group{white-space:nowrap}
+#issued-code,.group{white-space:nowrap}
+.code{word-break:keep-all;overflow-wrap:normal}
 .table-scroll{overflow-x:auto;max-width:100%}
+caption{text-align:left;padding:.3rem 0}
 @media (max-width:30em){main{padding:0 .6rem}.code{font-size:2.3rem;letter-spacing:.12em}form.box,section.box{padding:.8rem}th,td{padding:.3rem}}
 ";
 

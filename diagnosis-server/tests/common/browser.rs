@@ -272,6 +272,19 @@ pub async fn check_page(
                 "the window is {visible} px wide"
             );
         }
+        // The whole page in the screenshot: as tall a window as the page (at most 6000 px).
+        let height = client
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(900, 6000);
+        client
+            .set_window_size(width, u32::try_from(height).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
         let png = client.screenshot().await.unwrap();
         std::fs::write(screenshots.join(format!("{name}-{width}.png")), png).unwrap();
         if let Some(axe) = axe {
