@@ -21,7 +21,10 @@ pub(crate) struct MatchArgs {
     /// The export file: a zip, or a bare export.bin (with its .sig beside it).
     #[arg(long)]
     export: PathBuf,
-    /// Sightings in the diagnosis-keys tool's CSV: `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`.
+    /// Sightings in the diagnosis-keys tool's CSV, semicolon-separated with the header
+    /// `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`: one row per RPI heard (Unix seconds, hex,
+    /// dBm; the address is ignored). Each row gives two sightings, one at its start and one at
+    /// its end (when later), both at its MaxRSSI; sightings at the same second form one scan.
     #[arg(long)]
     sightings: PathBuf,
     /// The health authority's public key (PEM/DER file or base64 DER); without it the signature
