@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use crate::Result;
 use crate::config::{BlobConfig, Config, DatabaseConfig};
-use crate::{Error, Result};
 
 /// The export public key, written to the data directory at every start.
 pub const PUBLIC_KEY_FILE: &str = "export-public-key.pem";
@@ -25,9 +25,9 @@ pub fn write_public_key(config: &Config, public_key_pem: &str) -> Result<PathBuf
     if std::fs::read_to_string(&path).is_ok_and(|existing| existing == public_key_pem) {
         return Ok(path);
     }
-    let partial = config.data_dir.join(format!("{PUBLIC_KEY_FILE}.partial"));
-    std::fs::write(&partial, public_key_pem).map_err(|cause| Error::io(&partial, cause))?;
-    std::fs::rename(&partial, &path).map_err(|cause| Error::io(&path, cause))?;
+    // Atomic and 0600 whatever the umask, like every file the server writes: the key is
+    // public, but nobody else should be able to replace the copy operators hand out.
+    crate::private_files::write_private_file(&path, public_key_pem.as_bytes())?;
     Ok(path)
 }
 

@@ -385,7 +385,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
     );
     let _ = write!(
         page,
-        "<h2>{}</h2><table id=\"listed\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th><th>基準 Criteria</th>\
+        "<h2>{}</h2><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Contacts\"><table id=\"listed\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th><th>基準 Criteria</th>\
          <th>最終接触日 Last contact</th><th>自宅待機 Stay home</th><th>解除日 Released</th><th>感染対策 Precautions until</th></tr>",
         ja_en("感染の可能性がある方", "Possible infection"),
     );
@@ -405,7 +405,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ],
         );
     }
-    page.push_str("</table><ul>");
+    page.push_str("</table></div><ul>");
     for (ja, en) in listing
         .instructions_japanese()
         .iter()
@@ -415,7 +415,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
     }
     let _ = write!(
         page,
-        "</ul><h2>{}</h2><p>{}</p><table id=\"watch\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th>\
+        "</ul><h2>{}</h2><p>{}</p><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Watch\"><table id=\"watch\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th>\
          <th>最終接触日 Last contact</th><th>健康観察 Watch until</th></tr>",
         ja_en("健康観察", "Health watch"),
         ja_en(EVERYONE_ELSE_JAPANESE, EVERYONE_ELSE_ENGLISH),
@@ -432,11 +432,11 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ],
         );
     }
-    page.push_str("</table>");
+    page.push_str("</table></div>");
     if with_checkins {
         let _ = write!(
             page,
-            "<h2>{}</h2><p class=\"notice\" id=\"proposals-note\">{}</p><table id=\"proposals\"><tr><th>ID</th>\
+            "<h2>{}</h2><p class=\"notice\" id=\"proposals-note\">{}</p><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Proposals\"><table id=\"proposals\"><tr><th>ID</th>\
              <th>氏名 Name</th><th>同室 Same room</th><th>分 Minutes</th></tr>",
             ja_en(
                 "【提案】チェックイン記録からの候補",
@@ -458,7 +458,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
                 ],
             );
         }
-        page.push_str("</table>");
+        page.push_str("</table></div>");
     }
     let consultation = listing.consultation();
     let _ = write!(

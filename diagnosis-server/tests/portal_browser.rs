@@ -156,6 +156,37 @@ async fn layout_steps(client: Client, _server: Arc<TestServer>, base: String) {
     )
     .await;
     check("listing").await;
+    // The listing of a school from a roster: the result's tables at 360 px.
+    let roster = tempfile::tempdir().unwrap();
+    let roster_file = roster.path().join("roster.csv");
+    std::fs::write(
+        &roster_file,
+        "id,name,group,attendance,criteria,last_contact\n\
+         s01,札幌 花子,2-1,2021-01-04,same-class;same-table,\n\
+         s02,\"Asahikawa, Taro\",2-1,2020-12-31,,\n",
+    )
+    .unwrap();
+    find(&client, "#setting")
+        .await
+        .select_by_value("school")
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('basis_date').value = '2021-01-01';\
+             document.getElementById('last_attendance').value = '2021-01-04';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    find(&client, "#roster")
+        .await
+        .send_keys(roster_file.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&client, "#make").await;
+    text(&client, "#listed").await;
+    check("listing-result").await;
     open(
         &client,
         &base,

@@ -663,7 +663,7 @@ pub(crate) fn portal_page(
     );
     body.push_str(&published_html(staff, published));
     pages::layout(
-        "来店記録のお知らせ",
+        "店舗・施設のお知らせ",
         "Venue notices",
         Site::Portal(Some(staff)),
         &body,
