@@ -84,8 +84,8 @@ fn a_contact_is_flagged_for_the_right_day_through_the_server_and_a_stranger_is_n
 
     // Day 2, 10:00: A tests positive; staff issue a code with the onset date.
     clock.set(MEETING + DAY + 3_600);
-    // A keeps advertising on day 2 (with day 2's key, not uploadable until day 3).
-    a.schedule().broadcast().unwrap();
+    // A keeps advertising on day 2, with day 2's key.
+    let before_upload = a.schedule().broadcast().unwrap();
     let code = world.issue_code("confirmed", Some(date!(2026 - 11 - 19)));
 
     // A mistyped code is refused, nothing is stored and the right code stays valid.
@@ -103,20 +103,26 @@ fn a_contact_is_flagged_for_the_right_day_through_the_server_and_a_stranger_is_n
     );
     assert_eq!(export["files"].as_array().unwrap().len(), 0, "{export}");
 
-    // The right code: A uploads the key of day 1 (today's is still in use).
+    // The right code at 10:05: A uploads the key of day 1 and today's, released at once with its
+    // rolling period cut after 10:00-10:10 (same-day release, ADR 0002); A goes on broadcasting
+    // with a new key.
     clock.advance(240);
     let report = upload_with(&world, &mut a, &code).unwrap();
     assert_eq!(report.test_type, TestType::Confirmed);
     assert_eq!(report.onset, Some(date!(2026 - 11 - 19)));
-    assert_eq!((report.keys_sent, report.inserted), (1, 1));
+    assert!(report.released_today);
+    assert_eq!((report.keys_sent, report.inserted), (2, 2));
+    let after_upload = a.schedule().broadcast().unwrap();
+    assert_ne!(after_upload.payload, before_upload.payload);
     // The code is single use.
     let error = upload_with(&world, &mut a, &code).unwrap_err();
     assert!(matches!(error, Error::ServerRefused { .. }), "{error:?}");
 
-    // 11:00: the export runs: one signed file, padded with random keys.
+    // 11:00: the export runs (today's released key ended at 10:10): one signed file, padded
+    // with random keys.
     clock.set(MEETING + DAY + 2 * 3_600);
     let export = world.run_export();
-    assert_eq!(export["keys"], 1, "{export}");
+    assert_eq!(export["keys"], 2, "{export}");
     assert_eq!(export["files"].as_array().unwrap().len(), 1, "{export}");
     assert!(export["paddingKeys"].as_u64().unwrap() >= 999, "{export}");
 
@@ -183,15 +189,21 @@ fn a_contact_is_flagged_for_the_right_day_through_the_server_and_a_stranger_is_n
     assert_eq!(b_client.requests().len(), 1, "list.json only");
     assert_eq!(b.exposure_windows().unwrap().len(), windows);
 
-    // Day 3: A uploads day 2's key with a new code; the next file is the only one B downloads,
-    // even after B's app restarted.
+    // Day 3: A uploads again with a new code: day 2's second key (used since the release) and
+    // day 3's; the next file is the only one B downloads, even after B's app restarted.
     clock.set(MEETING + 2 * DAY + 3_600);
     let code = world.issue_code("confirmed", Some(date!(2026 - 11 - 19)));
     let report = upload_with(&world, &mut a, &code).unwrap();
-    assert_eq!(report.keys_sent, 2, "days 1 and 2");
-    assert_eq!(report.inserted, 1, "day 1's key was already there");
+    assert_eq!(
+        report.keys_sent, 4,
+        "day 1, day 2 (released and second key), day 3"
+    );
+    assert_eq!(
+        report.inserted, 2,
+        "day 1's and day 2's first were already there"
+    );
     clock.advance(3_600);
-    assert_eq!(world.run_export()["keys"], 1);
+    assert_eq!(world.run_export()["keys"], 2);
     drop(b);
     let mut b = world.phone("b", 2);
     b_client.clear();

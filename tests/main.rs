@@ -6,4 +6,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod exposure_flow;
+mod radio_flow;
 mod venues;

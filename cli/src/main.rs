@@ -7,11 +7,18 @@
 //! mimamori ble parse HEX
 //! mimamori risk --windows FILE.json [--config configuration.json] [--rules risk_calculation_configuration.json]
 //! mimamori calibration --manufacturer M --device D --model M
-//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json]
+//! mimamori accuracy evaluate --readings CSV [--config configuration.json] [--rules risk_calculation_configuration.json] [--group-by-pair-part N]…
+//! mimamori accuracy convert-mitll DIR [--tx-power DBM] [--rssi-correction DB] [--as-recorded] > readings.csv
+//! mimamori accuracy convert-dp3t SCENE.sqlite… > readings.csv
+//! mimamori accuracy tune --readings CSV [--distance 1|1.5|2] [--recall R] [--write-config F --write-rules F]
+//! mimamori accuracy fit --readings CSV
+//! mimamori accuracy simulate [--phones N] [--days D] [--encounters-per-phone E] [--seed S] [--out CSV]
+//! mimamori accuracy report --readings CSV [--config F --rules F] [--distance 1|1.5|2] [--out report.html]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
-//! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
+//! mimamori match --export FILE [--export FILE ...] --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
+//! mimamori bench end-to-end [--keys N] [--sightings M] [--sync-files F] [--sync-file-keys K] [--phone-sightings P] [--dir DIR]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
 //! mimamori venue checkin QR-URL [--at RFC3339] [--stay MINUTES] [--staff] [--consent] [--data-dir DIR] [--authority-key PEM|BASE64]
@@ -20,7 +27,10 @@
 //! ```
 
 mod accuracy;
+mod bench_end_to_end;
+mod bench_record;
 mod client;
+mod hear;
 mod inspect;
 mod listing;
 mod matching;
@@ -87,8 +97,12 @@ enum Command {
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Act as a phone that tested positive: trade the health authority's code for a
-    /// certificate and upload the phone's expired keys to a diagnosis server.
+    /// certificate and upload the phone's keys to a diagnosis server, today's included (it is
+    /// released and replaced by a new key at once).
     Upload(phone_flow::UploadArgs),
+    /// Act as a phone's scanner: record one sighting of another phone's advertisement (or its
+    /// 0xFD6F service data) by hand, with its RSSI and time, in the phone's database.
+    Hear(hear::HearArgs),
     /// Act as a phone checking for exposure: download the server's new export files (plain GETs
     /// of public files), verify and match them, remember progress, and print each file, the
     /// per-day risk lines of `mimamori risk` and the notice.
@@ -109,6 +123,12 @@ enum ExportCommand {
 enum BenchCommand {
     /// Write synthetic signed export files and time matching them from disk; prints keys/s.
     Match(matching::BenchMatchArgs),
+    /// Feed the radio loop a crowd's advertisements window after window and time recording them
+    /// into a phone's database; prints sightings/s.
+    Record(bench_record::BenchRecordArgs),
+    /// Time matching end to end: `mimamori match` from files to answer (its fixed cost apart) and
+    /// a phone sync of a day's files from disk to stored windows; prints ms and keys/s.
+    EndToEnd(bench_end_to_end::BenchEndToEndArgs),
 }
 
 #[derive(Debug, Args)]
@@ -222,7 +242,10 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Match(args) => matching::run_match(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
+        Command::Bench(BenchCommand::Record(args)) => bench_record::run(&args, out),
+        Command::Bench(BenchCommand::EndToEnd(args)) => bench_end_to_end::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
+        Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),
         Command::Venue(command) => venue::run(&command, out),
         Command::Calibration(args) => {

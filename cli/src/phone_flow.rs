@@ -112,10 +112,13 @@ pub(crate) fn run_upload(args: &UploadArgs, out: &mut impl Write) -> Result<()> 
             .unwrap_or_default(),
         report.inserted
     )?;
-    writeln!(
-        out,
-        "today's key is still in use; it can be uploaded after midnight (UTC) with a new code"
-    )?;
+    if report.released_today {
+        writeln!(
+            out,
+            "today's key was released and replaced: this phone now broadcasts a new key, which \
+             is not uploaded"
+        )?;
+    }
     Ok(())
 }
 

@@ -537,6 +537,120 @@ fn bench_match_runs_and_prints_keys_per_second() {
 }
 
 #[test]
+fn bench_record_feeds_the_radio_loop_and_prints_sightings_per_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("phone").display().to_string();
+    let out = stdout(&mimamori(&[
+        "bench",
+        "record",
+        "--devices",
+        "10",
+        "--windows",
+        "3",
+        "--data-dir",
+        &data_dir,
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "3 windows, 10 devices heard 4 times a second: 160 reports a window",
+            "recorded 480 sightings in 3 windows in ",
+            " sightings/s (heard and written, one transaction a window)",
+        ],
+    );
+    let error = stderr(&mimamori(&["bench", "record", "--devices", "0"]));
+    assert!(error.contains("must be at least 1"), "{error}");
+}
+
+#[test]
+fn bench_end_to_end_runs_and_keeps_inputs_that_mimamori_match_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().to_str().unwrap();
+    let out = stdout(&mimamori(&[
+        "bench",
+        "end-to-end",
+        "--keys",
+        "2000",
+        "--sightings",
+        "300",
+        "--sync-files",
+        "3",
+        "--sync-file-keys",
+        "700",
+        "--phone-sightings",
+        "300",
+        "--repeat",
+        "1",
+        "--dir",
+        kept,
+    ]));
+    // The bench fails unless `mimamori match` and the sync each find the 20 keys really heard.
+    assert_contains_all(
+        &out,
+        &[
+            "sightings CSV of 420 sightings: read and parsed in ",
+            "fixed cost: `mimamori match` of a 1-key file against 420 sightings: ",
+            "`mimamori match` end to end, 2000 keys, signed zip, 1 thread: ",
+            "the matcher alone on the same file",
+            "phone sync of 3 files of 700 keys against 300 sightings",
+        ],
+    );
+    // The kept files are what the printed command times: the 20 keys heard, 6 sightings each.
+    let inputs = dir.path().join("match");
+    let export = std::fs::read_dir(&inputs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .unwrap();
+    let matched = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+        "--threads",
+        "1",
+    ]));
+    let keys: Vec<&str> = matched
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys.len(), 20, "{matched}");
+    assert!(keys.iter().all(|line| line.ends_with(" 6")), "{matched}");
+    // Several files against the sightings read once: the one-key file holds the big file's
+    // first key (same seed), so it is printed twice and its day's windows count twice.
+    let both = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--export",
+        std::fs::read_dir(inputs.join("one-key"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .to_str()
+            .unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+    ]));
+    let mut keys_of_both: Vec<&str> = both
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys_of_both.len(), 21, "{both}");
+    keys_of_both.dedup();
+    assert_eq!(keys_of_both, keys);
+    let error = stderr(&mimamori(&["bench", "end-to-end", "--repeat", "0"]));
+    assert!(error.contains("--repeat must be at least 1"), "{error}");
+}
+
+#[test]
 fn accuracy_evaluate_prints_the_hand_counted_confusion_and_refuses_bad_rows() {
     let readings = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -566,4 +680,290 @@ fn accuracy_evaluate_prints_the_hand_counted_confusion_and_refuses_bad_rows() {
         bad.to_str().unwrap(),
     ]));
     assert!(error.contains("line 2: has 3 fields, not 6"), "{error}");
+}
+
+#[test]
+fn accuracy_convert_mitll_writes_readings_that_evaluate_reads() {
+    // A log written by hand in MIT LL's iPhone format: the purse phone heard at −80 dBm at
+    // offsets 0, 4, 8, 12 and 16 s: five 4-second slices, laid 300 s apart: five scans,
+    // 120 + 4 × 300 = 1320 s at 57 dB (near, × 2.5) = 3300 ≥ 1350: flagged, at 1.83 m.
+    let dir = tempfile::tempdir().unwrap();
+    let iphone = dir.path().join("1-May Lab Room").join("iPhone");
+    std::fs::create_dir_all(&iphone).unwrap();
+    let mut log = String::from("t,Device,iPhone XR,Test\nt,Range,6\nt,Angle,0\n");
+    for offset in [0, 4, 8, 12, 16] {
+        log += &format!(
+            "t,Bluetooth,AAAA,-80,TestPhone2,8.0,{}.0\n",
+            600_000_000 + offset
+        );
+    }
+    std::fs::write(iphone.join("log_2020-05-01_09.00.00.000_90.txt"), log).unwrap();
+    std::fs::write(iphone.join("notes.md"), "not a log").unwrap();
+
+    let csv = stdout(&mimamori(&[
+        "accuracy",
+        "convert-mitll",
+        dir.path().to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &csv,
+        &[
+            "# Converted from MIT Lincoln Laboratory",
+            "1 iPhone logs, 5 readings",
+            "1578307500,lab-room/90deg/iphone>TestPhone2-purse,-80,-23,0,1.8288",
+        ],
+    );
+    let readings = dir.path().join("readings.csv");
+    std::fs::write(&readings, &csv).unwrap();
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings.to_str().unwrap(),
+        "--group-by-pair-part",
+        "0",
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "5 readings, 5 scans, 1 pair-days",
+            "1 m        0     1     0     0       -    100%        0%",
+            "2 m        1     0     0     0    100%       -      100%",
+            "lab-room      5         0%   100%      0%     0%     57.0    0.0         1     100%",
+        ],
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "convert-mitll",
+        empty.path().to_str().unwrap(),
+    ]));
+    assert!(
+        error.contains("no iPhone log with test-phone readings"),
+        "{error}"
+    );
+}
+
+#[test]
+fn accuracy_convert_dp3t_reads_a_scene_file_written_in_its_schema() {
+    // A scene file made here with experiment 34's table (no data from the experiment): phone
+    // 6 hears phone 2 at −80 dBm (51 dB) and 0.8 m in five scans 5 minutes apart, and once
+    // out of the cameras' view.
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("scenario01-lunch.sqlite");
+    let connection = rusqlite::Connection::open(&scene).unwrap();
+    connection
+        .execute_batch(
+            "CREATE TABLE results(db_id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+             receiver_id TEXT NOT NULL, receiver_model TEXT NOT NULL,
+             transmitter_id TEXT NOT NULL, transmitter_model TEXT NOT NULL,
+             timestamp REAL NOT NULL, rssi INTEGER NOT NULL, tx_power INTEGER,
+             ground_truth_distance REAL);",
+        )
+        .unwrap();
+    for scan in 0..5 {
+        connection
+            .execute(
+                "INSERT INTO results(receiver_id, receiver_model, transmitter_id,
+                 transmitter_model, timestamp, rssi, tx_power, ground_truth_distance)
+                 VALUES ('6', 'SM-G981B/DS', '2', 'SM-G981B/DS', ?1, -80, 0, 0.8)",
+                [1_596_096_000.5 + f64::from(scan) * 300.0],
+            )
+            .unwrap();
+    }
+    connection
+        .execute(
+            "INSERT INTO results(receiver_id, receiver_model, transmitter_id, transmitter_model,
+             timestamp, rssi, tx_power, ground_truth_distance)
+             VALUES ('6', 'SM-G981B/DS', '2', 'SM-G981B/DS', 1596096001.0, -60, 0, NULL)",
+            [],
+        )
+        .unwrap();
+    drop(connection);
+
+    let csv = stdout(&mimamori(&[
+        "accuracy",
+        "convert-dp3t",
+        scene.to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &csv,
+        &[
+            "licensed CC BY-ND 4.0",
+            "do not share it",
+            "lunch: 6 rows, 5 readings, 1 without a camera distance (dropped), 0 with",
+            "1596096300,lunch/6>2,-80,-24,5,0.8",
+        ],
+    );
+    let readings = dir.path().join("readings.csv");
+    std::fs::write(&readings, &csv).unwrap();
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings.to_str().unwrap(),
+    ]));
+    assert_contains_all(
+        &out,
+        &[
+            "5 readings, 5 scans, 1 pair-days",
+            "1 m        1     0     0     0    100%       -      100%",
+        ],
+    );
+
+    let not_a_scene = dir.path().join("readings.csv");
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "convert-dp3t",
+        not_a_scene.to_str().unwrap(),
+    ]));
+    assert!(error.contains("as an experiment 34 scene"), "{error}");
+}
+
+#[test]
+fn accuracy_tune_recommends_a_setting_that_the_written_files_reproduce() {
+    let readings = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/accuracy/data/hand-made.csv"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("configuration.json");
+    let rules = dir.path().join("risk_calculation_configuration.json");
+    let out = stdout(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        readings,
+        "--write-config",
+        config.to_str().unwrap(),
+        "--write-rules",
+        rules.to_str().unwrap(),
+    ]));
+    // COCOA at 1 m: TP 1, FP 1, FN 2, TN 1, cost 7/6; the best any setting can do here is
+    // TP 2, FP 0, FN 1, TN 2 (c>d and a>c look alike), cost 1/3.
+    assert_contains_all(
+        &out,
+        &[
+            "30 readings, 5 pair-days, 3 contacts at 1 m; searching 127680 settings",
+            "given (engine)            46/60/65     1/2.5/1.3/0.01    1350     1     1     2     1     33%    50%       50%  1.167",
+            "2     0     1     2     67%     0%      100%  0.333",
+            "ROC of the given thresholds and weights over the score threshold: area 0.500",
+        ],
+    );
+    assert!(!out.contains("warning"), "{out}");
+    let recommended = out
+        .lines()
+        .find(|line| line.starts_with("recommended (engine)"))
+        .unwrap();
+    assert!(recommended.ends_with("0.333"), "{out}");
+
+    // The written files are COCOA's format and give the same verdicts through `evaluate`.
+    let evaluated = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        readings,
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+    ]));
+    assert!(
+        evaluated.contains("1 m        2     0     1     2     67%      0%      100%"),
+        "{evaluated}"
+    );
+
+    // The report compares COCOA's current and earlier settings with the tuned one.
+    let page = dir.path().join("report.html");
+    stdout(&mimamori(&[
+        "accuracy",
+        "report",
+        "--readings",
+        readings,
+        "--config",
+        config.to_str().unwrap(),
+        "--rules",
+        rules.to_str().unwrap(),
+        "--out",
+        page.to_str().unwrap(),
+    ]));
+    let page = std::fs::read_to_string(page).unwrap();
+    assert_eq!(page.matches("<section>").count(), 3);
+    assert!(page.contains("COCOA's earlier setting"), "{page}");
+    assert!(page.contains("thresholds [50, 54, 65] dB"), "{page}");
+    assert_eq!(page.matches("<svg").count(), 3);
+
+    let error = stderr(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        readings,
+        "--distance",
+        "3",
+    ]));
+    assert!(error.contains("--distance must be 1, 1.5 or 2"), "{error}");
+}
+
+#[test]
+fn accuracy_simulate_is_the_same_for_a_seed_and_fit_reads_its_readings() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str, name: &str| {
+        let path = dir.path().join(name);
+        let out = stdout(&mimamori(&[
+            "accuracy",
+            "simulate",
+            "--phones",
+            "40",
+            "--days",
+            "2",
+            "--seed",
+            seed,
+            "--out",
+            path.to_str().unwrap(),
+        ]));
+        (out, std::fs::read_to_string(path).unwrap())
+    };
+    let (first, readings) = run("3", "a.csv");
+    let (_, again) = run("3", "b.csv");
+    let (_, other) = run("4", "c.csv");
+    assert_eq!(readings, again);
+    assert_ne!(readings, other);
+    assert!(
+        first.starts_with("40 phones, 4 encounters a phone a day, 2 days: "),
+        "{first}"
+    );
+    assert!(first.contains("time: "), "{first}");
+
+    // The written readings evaluate to the same counts as the run printed.
+    let path = dir.path().join("a.csv");
+    let evaluated = stdout(&mimamori(&[
+        "accuracy",
+        "evaluate",
+        "--readings",
+        path.to_str().unwrap(),
+    ]));
+    let counts = first.lines().next().unwrap().split(": ").nth(1).unwrap();
+    assert!(evaluated.starts_with(counts), "{counts} / {evaluated}");
+
+    let fitted = stdout(&mimamori(&[
+        "accuracy",
+        "fit",
+        "--readings",
+        path.to_str().unwrap(),
+    ]));
+    assert!(fitted.contains("attenuation at 1 m"), "{fitted}");
+
+    // tune draws its ROC curves.
+    let svg = dir.path().join("roc.svg");
+    stdout(&mimamori(&[
+        "accuracy",
+        "tune",
+        "--readings",
+        path.to_str().unwrap(),
+        "--roc-svg",
+        svg.to_str().unwrap(),
+    ]));
+    let drawn = std::fs::read_to_string(svg).unwrap();
+    assert!(drawn.contains("given (area "), "{drawn}");
 }

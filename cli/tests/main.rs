@@ -8,6 +8,7 @@ mod common;
 
 mod against_server;
 mod cli;
+mod hear;
 mod listing;
 mod phone_flow;
 mod venue;

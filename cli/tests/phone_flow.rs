@@ -218,7 +218,7 @@ fn sync_without_a_server_says_so() {
 }
 
 #[test]
-fn upload_trades_the_code_and_publishes_yesterdays_key() {
+fn upload_trades_the_code_and_publishes_yesterdays_key_and_todays() {
     let dir = tempfile::tempdir().unwrap();
     let keys = b_met_a_yesterday(dir.path());
     let server = FixtureServer::start();
@@ -239,24 +239,38 @@ fn upload_trades_the_code_and_publishes_yesterdays_key() {
     );
     let a = dir.path().join("a").display().to_string();
     let out = stdout(&upload(&server.url, "1234 5678", &a));
+    // Yesterday's key and today's, released at once (except in the first 10 minutes of a UTC
+    // day, when today's key has only just started).
+    let today_released = now() % 86_400 >= 600;
+    let sent = 1 + usize::from(today_released);
     assert_contains_all(
         &out,
         &[
-            "uploaded 1 keys of",
+            &format!("uploaded {sent} keys of"),
             "(confirmed test); the server stored 1 new",
         ],
     );
+    assert_eq!(out.contains("today's key was released"), today_released);
     let requests = server.requests();
     let paths: Vec<&str> = requests.iter().map(|(_, path, _)| path.as_str()).collect();
     assert_eq!(paths, ["/api/verify", "/api/certificate", "/v1/publish"]);
     let publish: PublishRequest = serde_json::from_slice(&requests[2].2).unwrap();
-    assert_eq!(publish.temporary_exposure_keys.len(), 1);
+    assert_eq!(publish.temporary_exposure_keys.len(), sent);
     assert_eq!(
         publish.temporary_exposure_keys[0]
             .temporary_exposure_key()
             .unwrap(),
         keys[0].key.key
     );
+    if today_released {
+        let today = &publish.temporary_exposure_keys[1];
+        let now_interval = IntervalNumber::from_unix_seconds(now());
+        assert_eq!(
+            today.rolling_start_number,
+            now_interval.rolling_start().value()
+        );
+        assert!(today.rolling_period < 144, "cut at the release");
+    }
     assert_eq!(publish.verification_payload, "certificate-1");
 }
 

@@ -137,6 +137,11 @@ pub struct Config {
     /// print its notice-request page. `None`: the host of `public_base_url`, else `localhost`,
     /// which no phone can open (a warning is logged at start; see [`Config::venue_qr_host`]).
     pub public_url: Option<String>,
+    /// The `https://` origin of the residents' check-in page when another host serves its files
+    /// (docs/checkin-static-host.md): the venue keys and the notice feed then carry
+    /// `Access-Control-Allow-Origin` for it. `None`: the page is on this server's origin, and
+    /// no CORS header is sent.
+    pub check_in_origin: Option<String>,
     /// The authority's name on venue posters and in notices.
     pub venue_authority_name: String,
     /// The authority's phone for questions about venue check-in (leaflet).
@@ -192,6 +197,7 @@ impl std::fmt::Debug for Config {
             .field("signing_key_id", &self.signing_key_id)
             .field("public_url", &self.public_url)
             .field("staff_time_zone", &self.staff_time_zone.name())
+            .field("check_in_origin", &self.check_in_origin)
             .field("connection_limits", &self.connection_limits)
             .field("keys_dir", &self.keys_dir)
             .field("venue_keys_dir", &self.venue_keys_dir)
@@ -221,6 +227,7 @@ impl Config {
             api_keys_file: None,
             signing_key_id: "440".into(),
             public_url: None,
+            check_in_origin: None,
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
@@ -316,6 +323,9 @@ impl Config {
         if let Some(url) = &self.public_url {
             public_url_host(url)?;
         }
+        if let Some(origin) = &self.check_in_origin {
+            check_in_origin(origin)?;
+        }
         if self.health_authority_id.is_empty() {
             return Err(Error::Config(
                 "the health authority id must not be empty".into(),
@@ -323,6 +333,20 @@ impl Config {
         }
         self.rate_limits.validate()
     }
+}
+
+/// The check-in page's origin as browsers send it (`https://<host>[:<port>]`, host in lower
+/// case, no trailing slash), or why `origin` is not one.
+pub fn check_in_origin(origin: &str) -> Result<String> {
+    public_url_host(origin)
+        .map(|host| format!("https://{host}"))
+        .map_err(|_| {
+            Error::Config(
+                "the check-in page's origin must be https:// and a host name with an optional \
+                 :port and no path, e.g. --check-in-origin https://checkin.example.jp"
+                    .into(),
+            )
+        })
 }
 
 /// The host (and port, if any) of a public URL `https://<host>[:<port>][/]`, or why it is not
@@ -401,6 +425,26 @@ mod tests {
             !text.contains("very-secret") && !text.contains("hunter2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_check_in_origin_is_an_https_origin() {
+        let mut config = Config::new("/tmp/x");
+        config.check_in_origin = Some("https://Checkin.Example.jp:8443/".into());
+        assert!(config.validate().is_ok());
+        assert_eq!(
+            check_in_origin("https://Checkin.Example.jp:8443/").unwrap(),
+            "https://checkin.example.jp:8443"
+        );
+        for bad in [
+            "http://checkin.example.jp",
+            "https://checkin.example.jp/v/",
+            "*",
+        ] {
+            config.check_in_origin = Some(bad.into());
+            let error = config.validate().unwrap_err().to_string();
+            assert!(error.contains("--check-in-origin"), "{bad}: {error}");
+        }
     }
 
     #[test]

@@ -69,6 +69,10 @@ struct Cli {
     /// of --public-base-url, else localhost (a warning at start).
     #[arg(long, env = "MIMAMORI_PUBLIC_URL")]
     public_url: Option<String>,
+    /// The https:// origin of the residents' check-in page when another host serves its files
+    /// (e.g. https://checkin.example.jp): the venue keys and notice feed then allow it (CORS).
+    #[arg(long, env = "MIMAMORI_CHECK_IN_ORIGIN")]
+    check_in_origin: Option<String>,
     /// Deprecated: the same as --public-url https://<host>.
     #[arg(
         long,
@@ -336,6 +340,7 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     config.staff_time_zone =
         mimamori_diagnosis_server::staff_time::StaffZone::parse(&cli.staff_time_zone)
             .map_err(|error| mimamori_diagnosis_server::Error::Config(error.to_string()))?;
+    config.check_in_origin = cli.check_in_origin.clone();
     if let Some(name) = &cli.venue_authority_name {
         config.venue_authority_name = name.clone();
     }

@@ -194,6 +194,17 @@ mod tests {
     }
 
     #[test]
+    fn a_key_released_the_same_day_is_held_back_only_until_its_cut_end() {
+        // Released at 09:05 with its rolling period cut after interval 54 of the day (GAEN's
+        // same-day release, docs/adr/0002): available from 09:10, not from midnight.
+        let mut released = key(3, TODAY);
+        released.rolling_period = 55;
+        let stored = validate_keys(&[released], NOW - 3 * 3_600 + 300, 1, None).unwrap();
+        assert_eq!(stored[0].rolling_period, 55);
+        assert_eq!(stored[0].available_at, i64::from(TODAY + 55) * 600);
+    }
+
+    #[test]
     fn every_rule_has_its_refusal() {
         let check = |keys: Vec<ExposureKey>| validate_keys(&keys, NOW, 1, None).unwrap_err();
         assert_eq!(check(vec![]), PublishProblem::MissingKeys);

@@ -1,8 +1,9 @@
 //! The residents' check-in page at `/v/` in a real headless Chromium (through chromedriver,
 //! fantoccini), under the page's own CSP: a registered room's QR URL opens the page, which
 //! verifies the payload in the fragment with the server's published keys and shows the venue
-//! and room; a tampered payload, a truncated one, one signed by another key and a URL without a
-//! fragment each show a clear message and no venue.
+//! and room, and asks consent (declined: nothing recorded); a tampered payload, a truncated
+//! one, one signed by another key and a URL without a fragment each show a clear message and no
+//! venue. The whole flow from a poster to a notice is `checkin_flow`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`, and fonts-noto-cjk (for the registration's
 //! PDFs). Without a browser the test prints "skipped" and passes, unless
@@ -19,7 +20,7 @@ use mimamori_venue::{VenuePayload, VenueSeed, VenueSigningKey, VenueType};
 use serde_json::json;
 
 use crate::common::TestServer;
-use crate::common::browser::{in_chromium, open, text};
+use crate::common::browser::{click, in_chromium, open, text};
 
 #[tokio::test]
 async fn a_scanned_qr_url_opens_the_check_in_page_which_verifies_it() {
@@ -71,7 +72,35 @@ async fn check_in_steps(client: Client, server: Arc<TestServer>, base: String) {
     assert_eq!(text(&client, "#venue-name").await, "居酒屋もしサポ");
     assert_eq!(text(&client, "#venue-room").await, "2階 大宴会場");
     assert!(text(&client, "#venue-stay").await.contains("90"));
-    assert_eq!(text(&client, "#key-fingerprint").await.len(), 16);
+    assert_eq!(
+        text(&client, "#key-fingerprint").await.len(),
+        19,
+        "four groups of four"
+    );
+
+    // Consent is asked at the first check-in; declined, nothing is recorded.
+    click(&client, "#consent-no").await;
+    let declined = text(&client, "#status").await;
+    assert!(
+        declined.contains("同意されなかったため、記録しませんでした"),
+        "{declined}"
+    );
+    let visits = client
+        .execute(
+            "return document.querySelectorAll('#visits li').length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(visits, 0);
+    assert!(
+        client
+            .find(Locator::Css(
+                "#check-in:not([hidden]), #consent:not([hidden])"
+            ))
+            .await
+            .is_err()
+    );
 
     // One byte of the venue name changed: the signature no longer verifies.
     let mut signed = BASE64URL.decode(fragment).unwrap();

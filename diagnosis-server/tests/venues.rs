@@ -2,7 +2,8 @@
 //! message and nothing stored; the database alone reveals nothing), the poster's QR rendered
 //! with pdftoppm and decoded with zbarimg back to the exact payload, notice requests (manager
 //! key, staff keyword) approved by the authority, direct publication with the trace code, a
-//! wrong trace code refused with nothing changed, and the feed's signature.
+//! wrong trace code refused with nothing changed, and the feed's signature; the cross-tests
+//! with the check-in page's JavaScript in node, in both directions.
 //!
 //! Needs fonts-noto-cjk, poppler-utils and zbar-tools (scripts/test installs them).
 
@@ -693,7 +694,8 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 #[tokio::test]
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
-        CHECK_IN_APP_PATH, CHECK_IN_NOTICE_TEXT_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_APP_PATH, CHECK_IN_ICON_PATH, CHECK_IN_MANIFEST_PATH, CHECK_IN_NOTICE_TEXT_PATH,
+        CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH,
         CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
@@ -711,6 +713,14 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             "notice-text.js",
         ),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
+        (CHECK_IN_STORE_PATH, "text/javascript", "checkin-store.js"),
+        (CHECK_IN_SERVICE_WORKER_PATH, "text/javascript", "sw.js"),
+        (
+            CHECK_IN_MANIFEST_PATH,
+            "application/manifest+json",
+            "manifest.webmanifest",
+        ),
+        (CHECK_IN_ICON_PATH, "image/svg+xml", "icon.svg"),
     ];
     for (path, media_type, file) in files {
         let response = server.get(path).await;
@@ -739,6 +749,7 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
         "script-src 'self'",
         "connect-src 'self'",
         "frame-ancestors 'none'",
+        "trusted-types mimamori-sw",
     ] {
         assert!(CONTENT_SECURITY_POLICY.contains(needed), "{needed}");
     }
@@ -750,6 +761,44 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
         !page.contains("http://") && !page.contains("https://"),
         "no other origin"
     );
+}
+
+#[tokio::test]
+async fn the_keys_and_feed_allow_the_check_in_pages_own_origin_only_when_configured() {
+    let header = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|value| value.to_str().unwrap().to_owned())
+    };
+    // The page on this server's origin: no CORS header anywhere.
+    let server = start().await;
+    for path in [KEYS_PATH, FEED_PATH, "/v/"] {
+        assert_eq!(header(&server.get(path).await), None, "{path}");
+    }
+    // The page on a static host: the two downloads allow exactly its origin; nothing else does.
+    let server = crate::common::start_with(|config| {
+        config.check_in_origin = Some("https://Checkin.Example.jp/".into());
+    })
+    .await;
+    for path in [KEYS_PATH, FEED_PATH] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .header("origin", "https://checkin.example.jp")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            header(&response).as_deref(),
+            Some("https://checkin.example.jp"),
+            "{path}"
+        );
+    }
+    for path in ["/v/", "/venues/v1/registrations", "/openapi.json"] {
+        assert_eq!(header(&server.get(path).await), None, "{path}");
+    }
 }
 
 /// Node for the cross-tests with the check-in page's JavaScript; `None` (the test then prints
@@ -764,6 +813,101 @@ fn node() -> Option<std::path::PathBuf> {
         eprintln!("skipped: node not found (MIMAMORI_REQUIRE_NODE=1 fails instead)");
     }
     found
+}
+
+/// Runs `web/tests/<script>` in `node` with `input` as JSON on standard input; its JSON answer.
+fn run_node(node: &std::path::Path, script: &str, input: &Value) -> Value {
+    use std::io::Write as _;
+    let script = format!("{}/web/tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new(node)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn check_ins_the_javascript_records_are_matched_by_core() {
+    let Some(node) = node() else { return };
+    let server = start().await;
+    let body = register(&server).await;
+    // One notice for the second room, 18:00-20:00 JST on 2026-11-20.
+    let mut request = notice("tokyo_positive_visitor", "2026-11-20", 18, 20);
+    request["traceCode"] = body["traceCode"].clone();
+    request["rooms"] = json!(["2階 大宴会場"]);
+    let (status, answer) = server
+        .authority_post("/api/v1/authority/venues/notices", request)
+        .await;
+    assert_eq!(status, 201, "{answer}");
+    let published: PublishedVenueKeys =
+        common::json_from(server.client.get(server.url(KEYS_PATH))).await;
+
+    // The page's check-ins, made by its own code: the second room at 19:00 for 30 minutes as
+    // staff; the first room at the same time; the second room at 20:10 with the payload's
+    // default stay (90 minutes: after the window).
+    let check_ins = json!([
+        {"qrUrl": body["rooms"][1]["qrUrl"], "scannedAt": SEVEN_PM_JST, "stayMinutes": 30,
+         "role": "staff"},
+        {"qrUrl": body["rooms"][0]["qrUrl"], "scannedAt": SEVEN_PM_JST, "stayMinutes": 30,
+         "role": "visitor"},
+        {"qrUrl": body["rooms"][1]["qrUrl"], "scannedAt": SEVEN_PM_JST + 4200, "role": "visitor"},
+    ]);
+    let records = run_node(
+        &node,
+        "check-in-records.mjs",
+        &json!({"qrKeys": published.qr_keys, "checkIns": check_ins}),
+    );
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 3);
+
+    let qr_keys = keys(&server).await;
+    let mut visits = Vec::new();
+    for (record, check_in) in records.iter().zip(check_ins.as_array().unwrap()) {
+        let qr = VenueQr::parse(check_in["qrUrl"].as_str().unwrap(), &qr_keys).unwrap();
+        let payload = hex::decode(record["payloadHex"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            payload,
+            qr.payload_bytes(),
+            "the verified payload is stored"
+        );
+        assert_eq!(record["name"], qr.payload().name());
+        assert_eq!(record["room"], qr.payload().room());
+        let arrived = record["arrived"].as_u64().unwrap();
+        let stay = check_in["stayMinutes"].as_u64().unwrap_or(90);
+        assert_eq!(arrived, check_in["scannedAt"].as_u64().unwrap());
+        assert_eq!(record["left"].as_u64().unwrap(), arrived + stay * 60);
+        let role = mimamori_venue::VisitRole::parse(record["role"].as_str().unwrap()).unwrap();
+        visits.push(
+            Visit::from_payload_bytes(
+                record["id"].as_str().unwrap(),
+                &payload,
+                arrived,
+                record["left"].as_u64().unwrap(),
+            )
+            .expect("core accepts the record the page makes")
+            .with_role(role),
+        );
+    }
+    let report = match_visits(&visits, &feed(&server).await);
+    assert_eq!(report.matches.len(), 1);
+    assert_eq!(
+        report.matches[0].visit_ids,
+        [records[0]["id"].as_str().unwrap()],
+        "only the second room during the window"
+    );
+    assert_eq!(report.matches[0].role, mimamori_venue::VisitRole::Staff);
 }
 
 #[tokio::test]
@@ -814,26 +958,7 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
             "left": left,
         })).collect::<Vec<_>>(),
     });
-    let script = format!("{}/web/tests/match-feed.mjs", env!("CARGO_MANIFEST_DIR"));
-    let mut child = std::process::Command::new(node)
-        .arg(script)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(input.to_string().as_bytes()).unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let javascript: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let javascript = run_node(&node, "match-feed.mjs", &input);
 
     // Core, on the same feed and visits.
     let feed = NoticeFeed::parse(&feed_bytes, &keys(&server).await).unwrap();

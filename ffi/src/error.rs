@@ -109,7 +109,8 @@ impl From<mimamori_phone::Error> for MimamoriError {
             Phone::InvalidDateRange { .. }
             | Phone::InvalidServerUrl { .. }
             | Phone::InvalidVerificationCode
-            | Phone::InvalidVisit { .. } => Self::InvalidInput { reason },
+            | Phone::InvalidVisit { .. }
+            | Phone::InvalidRadioConfig { .. } => Self::InvalidInput { reason },
             Phone::VenueConsentRequired => Self::VenueConsentRequired { reason },
             Phone::Transport { .. } => Self::Network { reason },
             Phone::ServerRefused { .. }

@@ -12,6 +12,11 @@
 //!   to advertise ([`MimamoriPhone::broadcast`]), tells it when the Bluetooth address changed on
 //!   its own ([`MimamoriPhone::address_changed`]), and asks for the keys to upload after a
 //!   verified positive test ([`MimamoriPhone::keys_for_upload`]).
+//! - [`MimamoriRadio`]: the radio loop (docs/adr/0014) over the phone. The app implements two
+//!   foreign traits with its Bluetooth API, [`Advertiser`] (start with this service data, stop)
+//!   and [`Scanner`] (start, stop), calls [`MimamoriRadio::tick`] at start and at each
+//!   `next_wake_unix`, and hands every advertisement heard to [`MimamoriRadio::heard`]; the loop
+//!   decides when to rotate, scan, record, purge and sync.
 //! - [`parse_service_data`] and [`parse_advertisement`]: what the scan callback uses to recognise
 //!   an Exposure Notification payload it heard.
 //! - The diagnosis server: [`MimamoriPhone::sync_exports`] downloads, verifies and matches the
@@ -54,6 +59,7 @@ mod error;
 mod listing;
 mod matching;
 mod phone;
+mod radio;
 mod redacted;
 mod sync;
 mod transport;
@@ -72,6 +78,10 @@ pub use listing::{
 };
 pub use matching::{DiagnosisKeyRecord, ExportMatchInfo, ExposureNoticeInfo, RiskDay};
 pub use phone::{ExposureKeyRecord, MimamoriPhone};
+pub use radio::{
+    Advertiser, HeardOutcome, MimamoriRadio, RadioSettings, RadioTick, RecordedWindow, Scanner,
+    default_radio_settings,
+};
 pub use sync::{FailedDownload, SyncInfo, SyncedFile};
 pub use transport::{HttpClient, HttpClientError, HttpHeader, HttpReply};
 pub use upload::{UploadInfo, UploadRequest, send_chaff};

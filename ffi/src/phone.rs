@@ -44,7 +44,7 @@ impl MimamoriPhone {
 
     /// The keys to upload after a verified positive test: those of the UTC days `first_day` to
     /// `last_day` (inclusive, each written `YYYY-MM-DD`) whose validity has ended. Today's key is
-    /// held back until after midnight.
+    /// not among them: [`MimamoriPhone::upload_keys`] releases it (same-day release).
     pub fn keys_for_upload(
         &self,
         first_day: String,

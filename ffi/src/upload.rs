@@ -13,11 +13,13 @@ use crate::{HttpClient, MimamoriError, MimamoriPhone};
 
 #[uniffi::export]
 impl MimamoriPhone {
-    /// Uploads this phone's expired keys after a positive test: trades the health authority's
-    /// 8-digit `code` for a certificate and publishes the keys from 3 days before `onset_day`
-    /// (symptom onset or test date, `YYYY-MM-DD`; the last 14 days when `None`). Nothing is sent
-    /// when there are no keys to upload yet, so the code is not spent. Blocks: call it from a
-    /// background thread.
+    /// Uploads this phone's keys after a positive test: trades the health authority's 8-digit
+    /// `code` for a certificate and publishes the keys from 3 days before `onset_day` (symptom
+    /// onset or test date, `YYYY-MM-DD`; the last 14 days when `None`), today's included: once
+    /// the code is accepted, today's key is released with its rolling period cut now and a new
+    /// key is broadcast from then on (same-day release, docs/adr/0002; a radio loop running on
+    /// this phone changes its advertisement at its next tick). Nothing is sent when there are no
+    /// keys to upload, so the code is not spent. Blocks: call it from a background thread.
     pub fn upload_keys(
         &self,
         client: Arc<dyn HttpClient>,
@@ -83,12 +85,14 @@ pub struct UploadInfo {
     pub onset_day: Option<String>,
     /// The first UTC day whose keys were considered, `YYYY-MM-DD`.
     pub first_day: String,
-    /// The last UTC day considered (today; today's key is uploaded only after midnight).
+    /// The last UTC day considered (today).
     pub last_day: String,
     /// Keys sent.
     pub keys_sent: u32,
     /// Keys the server stored that it did not have.
     pub inserted: u32,
+    /// Whether today's key was released (and replaced by a new one for the rest of the day).
+    pub released_today: bool,
     /// The server's revision token, for revising this upload later; keep it secret.
     pub revision_token: String,
 }
@@ -97,7 +101,8 @@ pub struct UploadInfo {
 debug_showing_only!(UploadInfo {
     test_type,
     keys_sent,
-    inserted
+    inserted,
+    released_today
 });
 
 impl From<UploadReport> for UploadInfo {
@@ -109,6 +114,7 @@ impl From<UploadReport> for UploadInfo {
             last_day: report.days.1.to_string(),
             keys_sent: report.keys_sent as u32,
             inserted: report.inserted,
+            released_today: report.released_today,
             revision_token: report.revision_token.to_string(),
         }
     }

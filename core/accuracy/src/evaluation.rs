@@ -149,17 +149,7 @@ pub struct Evaluation {
 impl Evaluation {
     /// The rule's confusion matrix against the truth at `CONTACT_DISTANCES_M[index]`.
     pub fn confusion(&self, index: usize) -> Confusion {
-        let mut confusion = Confusion::default();
-        for day in &self.pair_days {
-            let counter = match (day.flagged, day.is_contact(index)) {
-                (true, true) => &mut confusion.true_positives,
-                (true, false) => &mut confusion.false_positives,
-                (false, true) => &mut confusion.false_negatives,
-                (false, false) => &mut confusion.true_negatives,
-            };
-            *counter += 1;
-        }
-        confusion
+        confusion_of(&self.pair_days, index)
     }
 
     /// The attenuation bucket (0 immediate, 1 near, 2 medium, 3 other) of a typical attenuation.
@@ -169,6 +159,21 @@ impl Evaluation {
             .position(|&threshold| typical_attenuation_db <= threshold)
             .unwrap_or(3)
     }
+}
+
+/// The confusion matrix of some pair-days against the truth at `CONTACT_DISTANCES_M[index]`.
+pub fn confusion_of<'a>(days: impl IntoIterator<Item = &'a PairDay>, index: usize) -> Confusion {
+    let mut confusion = Confusion::default();
+    for day in days {
+        let counter = match (day.flagged, day.is_contact(index)) {
+            (true, true) => &mut confusion.true_positives,
+            (true, false) => &mut confusion.false_positives,
+            (false, true) => &mut confusion.false_negatives,
+            (false, false) => &mut confusion.true_negatives,
+        };
+        *counter += 1;
+    }
+    confusion
 }
 
 /// The index of the true-distance band of a distance (see [`BAND_UPPER_BOUNDS_M`]).
@@ -422,4 +427,125 @@ pub fn render(evaluation: &Evaluation) -> String {
         );
     }
     text
+}
+
+/// The part of a pair id that [`render_grouped`] groups by: the id split at every `/` and `>`,
+/// part `index` (counted from 0); `None` when the id has fewer parts.
+pub fn pair_part(pair: &str, index: usize) -> Option<&str> {
+    pair.split(['/', '>']).nth(index)
+}
+
+/// The figures grouped by one part of the pair id (see [`pair_part`]), e.g. by environment,
+/// rotation or carriage in a converted MIT LL file: per group, the scans' share in each
+/// attenuation bucket, their mean and spread (standard deviation) of typical attenuation, and
+/// the share of pair-days the rule flagged. Pair ids without that part fall in a group `-`.
+pub fn render_grouped(evaluation: &Evaluation, part: usize) -> String {
+    let mut groups: BTreeMap<&str, (Vec<&ScanResult>, Vec<&PairDay>)> = BTreeMap::new();
+    for scan in &evaluation.scans {
+        let key = pair_part(&scan.pair, part).unwrap_or("-");
+        groups.entry(key).or_default().0.push(scan);
+    }
+    for day in &evaluation.pair_days {
+        let key = pair_part(&day.pair, part).unwrap_or("-");
+        groups.entry(key).or_default().1.push(day);
+    }
+    let width = groups
+        .keys()
+        .map(|key| key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let mut text = String::new();
+    let [immediate, near, medium] = evaluation.attenuation_thresholds_db;
+    // `write!` to a String cannot fail.
+    let _ = writeln!(
+        text,
+        "scans and pair-days by part {part} of the pair id \
+         (immediate <= {immediate} dB, near <= {near} dB, medium <= {medium} dB, other)"
+    );
+    let _ = writeln!(
+        text,
+        "{:<width$} {:>6} {:>10} {:>6} {:>7} {:>6} {:>8} {:>6} {:>9} {:>8}",
+        "group",
+        "scans",
+        "immediate",
+        "near",
+        "medium",
+        "other",
+        "mean dB",
+        "sd dB",
+        "pair-days",
+        "flagged"
+    );
+    let percent = |part: usize, whole: usize| {
+        ratio(part as u64, whole as u64).map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v))
+    };
+    for (key, (scans, days)) in &groups {
+        let mut buckets = [0_usize; 4];
+        for scan in scans {
+            buckets[evaluation.bucket(scan.typical_attenuation_db)] += 1;
+        }
+        let (mean, spread) = mean_and_spread(
+            scans
+                .iter()
+                .map(|scan| f64::from(scan.typical_attenuation_db)),
+        );
+        let flagged = days.iter().filter(|day| day.flagged).count();
+        let _ = writeln!(
+            text,
+            "{:<width$} {:>6} {:>10} {:>6} {:>7} {:>6} {:>8.1} {:>6.1} {:>9} {:>8}",
+            key,
+            scans.len(),
+            percent(buckets[0], scans.len()),
+            percent(buckets[1], scans.len()),
+            percent(buckets[2], scans.len()),
+            percent(buckets[3], scans.len()),
+            mean,
+            spread,
+            days.len(),
+            percent(flagged, days.len())
+        );
+    }
+    let _ = writeln!(
+        text,
+        "\npair-days by part {part} of the pair id: the rule against a true contact (>= 15 min within d)"
+    );
+    let _ = writeln!(
+        text,
+        "{:<width$} {:<6} {:>5} {:>5} {:>5} {:>5} {:>7} {:>7} {:>9}",
+        "group", "d", "TP", "FP", "FN", "TN", "recall", "FPR", "precision"
+    );
+    let share = |value: Option<f64>| value.map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v));
+    for (key, (_, days)) in &groups {
+        for (index, distance) in CONTACT_DISTANCES_M.iter().enumerate() {
+            let confusion = confusion_of(days.iter().copied(), index);
+            let _ = writeln!(
+                text,
+                "{:<width$} {:<6} {:>5} {:>5} {:>5} {:>5} {:>7} {:>7} {:>9}",
+                key,
+                format!("{distance} m"),
+                confusion.true_positives,
+                confusion.false_positives,
+                confusion.false_negatives,
+                confusion.true_negatives,
+                share(confusion.recall()),
+                share(confusion.false_positive_rate()),
+                share(confusion.precision())
+            );
+        }
+    }
+    text
+}
+
+/// The mean and the population standard deviation of some values (0 and 0 for none).
+pub fn mean_and_spread(values: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let (count, sum) = values.clone().fold((0_usize, 0.0), |(count, sum), value| {
+        (count + 1, sum + value)
+    });
+    if count == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = sum / count as f64;
+    let variance = values.map(|value| (value - mean).powi(2)).sum::<f64>() / count as f64;
+    (mean, variance.sqrt())
 }

@@ -9,6 +9,11 @@
 //!
 //! - [`readings`]: the one input format any lab's recording can be converted to, and its loader.
 //! - [`evaluation`]: the method, the scoring and the printed figures.
+//! - [`dp3t`]: DP-3T's experiment 34 (CC BY-ND 4.0), read from the files a user downloads.
+//! - [`report`]: one self-contained HTML page comparing settings side by side.
+//! - [`simulation`]: phones meeting, through a fitted path-loss model, as readings.
+//! - [`tuning`]: ROC curves, NIST's normalised detection cost and a search of thresholds.
+//! - [`mitll`]: MIT Lincoln Laboratory's static BLE recordings (CC BY 4.0), converted to readings.
 //!
 //! `mimamori accuracy evaluate --readings FILE` prints the figures; `docs/accuracy.md` gives the
 //! method, the public data sets, their licences and their limits.
@@ -37,10 +42,17 @@
 
 #![warn(missing_docs)]
 
+pub mod dp3t;
 mod error;
 pub mod evaluation;
+pub mod mitll;
 pub mod readings;
+pub mod report;
+pub mod simulation;
+pub mod tuning;
 
 pub use error::{Error, Result};
-pub use evaluation::{Confusion, Evaluation, PairDay, ScanResult, evaluate, render};
-pub use readings::{Reading, parse_readings};
+pub use evaluation::{
+    Confusion, Evaluation, PairDay, ScanResult, confusion_of, evaluate, render, render_grouped,
+};
+pub use readings::{Reading, format_readings, parse_readings};

@@ -21,6 +21,8 @@
 //! and lines starting with `#` (attribution, notes) are skipped. A malformed row is refused with
 //! its line number; nothing is half-read.
 
+use std::fmt::Write as _;
+
 use mimamori_gaen::DeviceCalibration;
 use mimamori_gaen::ids::CalibrationConfidence;
 
@@ -92,6 +94,37 @@ pub fn parse_readings(text: &str) -> Result<Vec<Reading>> {
     Ok(readings)
 }
 
+/// Writes readings in the format [`parse_readings`] reads: each note as a `#` line (an
+/// attribution, the conversion's assumptions), the header, then one row per reading. A note's
+/// line breaks start new `#` lines; a pair id's commas would break the format and are replaced
+/// by `;`.
+pub fn format_readings(notes: &[&str], readings: &[Reading]) -> String {
+    let mut text = String::new();
+    for note in notes {
+        for line in note.lines() {
+            text.push_str("# ");
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text.push_str(HEADER);
+    text.push('\n');
+    for reading in readings {
+        // `write!` to a String cannot fail.
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{}",
+            reading.seen_at,
+            reading.pair.replace(',', ";"),
+            reading.rssi_dbm,
+            reading.tx_power_dbm,
+            reading.rssi_correction_db,
+            reading.distance_m
+        );
+    }
+    text
+}
+
 fn parse_row(row: &str) -> std::result::Result<Reading, String> {
     let fields: Vec<&str> = row.split(',').map(str::trim).collect();
     let [seen_at, pair, rssi, tx_power, correction, distance] = fields[..] else {
@@ -161,5 +194,33 @@ mod tests {
             ..reading
         };
         assert_eq!(louder_than_sent.attenuation_db(), 0);
+    }
+
+    #[test]
+    fn written_readings_read_back_the_same() {
+        let readings = vec![
+            Reading {
+                seen_at: 1_588_360_416,
+                pair: "courtyard/45deg/iphone>TestPhone2-purse".to_owned(),
+                rssi_dbm: -71,
+                tx_power_dbm: -23,
+                rssi_correction_db: 0,
+                distance_m: 6.0 * 0.3048,
+            },
+            Reading {
+                seen_at: 0,
+                pair: "a,b".to_owned(),
+                rssi_dbm: 20,
+                tx_power_dbm: -127,
+                rssi_correction_db: 127,
+                distance_m: 0.0,
+            },
+        ];
+        let text = format_readings(&["first\nsecond"], &readings);
+        assert!(text.starts_with("# first\n# second\nseen_at,"), "{text}");
+        let read = parse_readings(&text).unwrap();
+        assert_eq!(read[0], readings[0]);
+        assert_eq!(read[1].pair, "a;b");
+        assert_eq!(read[1].distance_m, 0.0);
     }
 }

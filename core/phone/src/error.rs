@@ -123,7 +123,7 @@ pub enum Error {
 
     /// There are no keys to upload for the days asked.
     #[error(
-        "this phone has no keys from {first} to {last} whose validity has ended, so there is nothing to upload; today's key can be uploaded after midnight (UTC)"
+        "this phone has no keys from {first} to {last} to upload: its only key started in the last 10 minutes, after an earlier upload released the one before; upload again with a new code after the next 10-minute interval"
     )]
     NothingToUpload {
         /// First day asked.
@@ -152,6 +152,14 @@ pub enum Error {
     #[error("invalid visit: {reason}")]
     InvalidVisit {
         /// What is wrong (never the visit's details).
+        reason: String,
+    },
+
+    /// A radio loop configuration that cannot work (a scan window longer than the time between
+    /// scans, a zero interval, ...).
+    #[error("invalid radio configuration: {reason}")]
+    InvalidRadioConfig {
+        /// What is wrong.
         reason: String,
     },
 

@@ -18,6 +18,11 @@ pub trait TekStore: Send {
 
     /// Deletes every key whose rolling start is before `cutoff`; returns how many were deleted.
     fn delete_before(&mut self, cutoff: IntervalNumber) -> Result<usize>;
+
+    /// Same-day release, atomically: the stored key with `released`'s rolling start and key
+    /// bytes gets `released`'s (shorter) rolling period, and `next` is stored. After an error
+    /// neither change is made.
+    fn release_and_insert(&mut self, released: &DailyKey, next: &DailyKey) -> Result<()>;
 }
 
 /// Keys kept in the phone's SQLite [`Database`].
@@ -92,6 +97,47 @@ impl TekStore for SqliteTekStore {
             )
             .map_err(|error| self.database.error(error))
     }
+
+    fn release_and_insert(&mut self, released: &DailyKey, next: &DailyKey) -> Result<()> {
+        let result: rusqlite::Result<usize> = (|| {
+            let transaction = self.database.connection().transaction()?;
+            let updated = transaction.execute(
+                "UPDATE temporary_exposure_keys SET rolling_period = ?1
+                 WHERE rolling_start = ?2 AND key_data = ?3",
+                params![
+                    released.rolling_period,
+                    released.rolling_start.value(),
+                    &released.key.as_bytes()[..]
+                ],
+            )?;
+            transaction.execute(
+                "INSERT INTO temporary_exposure_keys (rolling_start, rolling_period, key_data)
+                 VALUES (?1, ?2, ?3)",
+                params![
+                    next.rolling_start.value(),
+                    next.rolling_period,
+                    &next.key.as_bytes()[..]
+                ],
+            )?;
+            if updated == 1 {
+                transaction.commit()?;
+            }
+            Ok(updated)
+        })();
+        match result {
+            Ok(1) => Ok(()),
+            // The released key is not stored (a second process purged it?): nothing changed.
+            Ok(_) => Err(Error::DuplicateKey {
+                rolling_start: released.rolling_start.value(),
+            }),
+            Err(error) => Err(match error.sqlite_error_code() {
+                Some(rusqlite::ErrorCode::ConstraintViolation) => Error::DuplicateKey {
+                    rolling_start: next.rolling_start.value(),
+                },
+                _ => self.database.error(error),
+            }),
+        }
+    }
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -127,6 +173,29 @@ mod memory {
     impl TekStore for MemoryTekStore {
         fn load(&mut self) -> Result<Vec<DailyKey>> {
             Ok(self.keys())
+        }
+
+        fn release_and_insert(&mut self, released: &DailyKey, next: &DailyKey) -> Result<()> {
+            let mut keys = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            let duplicate = |rolling_start: IntervalNumber| Error::DuplicateKey {
+                rolling_start: rolling_start.value(),
+            };
+            if keys
+                .iter()
+                .any(|stored| stored.rolling_start == next.rolling_start)
+            {
+                return Err(duplicate(next.rolling_start));
+            }
+            let stored = keys
+                .iter_mut()
+                .find(|stored| {
+                    stored.rolling_start == released.rolling_start && stored.key == released.key
+                })
+                .ok_or_else(|| duplicate(released.rolling_start))?;
+            stored.rolling_period = released.rolling_period;
+            keys.push(next.clone());
+            keys.sort_by_key(|key| key.rolling_start);
+            Ok(())
         }
 
         fn insert(&mut self, key: &DailyKey) -> Result<()> {

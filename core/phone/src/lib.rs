@@ -7,6 +7,12 @@
 //! downloads new export files and the venue notice feed ([`sync`], [`venue_sync`]), and keeps the
 //! venues the resident checked in to ([`VenueBook`]).
 //!
+//! The [`radio`] loop drives the Bluetooth radio for every platform, sans-I/O: the platform
+//! calls [`RadioLoop::poll`] at each wake-up, carries out the [`RadioCommand`]s (advertise this
+//! payload until then, scan now, stop, sync) and reports what its scanner heard; the loop
+//! records one [`mimamori_gaen::ScanBatch`] per scan window and purges on schedule
+//! (docs/adr/0014; its module docs have an example).
+//!
 //! The protocols themselves live in the sans-I/O crates below this one (`mimamori-gaen`,
 //! `mimamori-venue`, with the wire types in `mimamori-api`). This crate adds storage and the
 //! conversation with the diagnosis server, which it reaches through a [`transport::Transport`]
@@ -56,6 +62,7 @@
 mod error;
 pub mod keys;
 pub mod phone;
+pub mod radio;
 pub mod schedule;
 pub mod sightings;
 pub mod storage;
@@ -72,6 +79,7 @@ pub use error::{Error, Result};
 pub use keys::MemoryTekStore;
 pub use keys::{SqliteTekStore, TekStore};
 pub use phone::Phone;
+pub use radio::{RadioCommand, RadioConfig, RadioLoop, RadioStep};
 pub use schedule::{Broadcast, KeySchedule};
 pub use sightings::{SightingStore, SqliteSightingStore};
 pub use storage::Database;

@@ -12,7 +12,8 @@
 //!   both, and [`KeySchedule::rotate`] is called when the platform changed its address on its own.
 //! - TEKs are kept for [`TEK_RETENTION_DAYS`] days after the current one and then deleted.
 //! - Keys for upload are only those whose validity has ended (see
-//!   [`KeySchedule::keys_for_upload`]).
+//!   [`KeySchedule::keys_for_upload`]); today's key is ended early for a same-day upload by
+//!   [`KeySchedule::release_current_key`] (docs/adr/0002).
 
 use std::sync::Arc;
 
@@ -134,7 +135,9 @@ impl KeySchedule {
             self.keys.sort_by_key(|key| key.rolling_start);
             self.purge_at(now)?;
         }
-        let key = self.keys.iter().find(|key| key.is_valid_at(now));
+        // After a same-day release two keys cover the release interval: the released one (cut
+        // at the end of that interval) and its successor. The latest-starting one is current.
+        let key = self.keys.iter().rev().find(|key| key.is_valid_at(now));
         // Invariant: a key valid at `now` was present or just added, and purging at `now` only
         // removes keys that started before today.
         #[allow(clippy::expect_used)]
@@ -182,7 +185,8 @@ impl KeySchedule {
     /// phone will broadcast for the rest of the day: published early, it would let anyone replay
     /// or forge the resident's identifiers and link all of today's broadcasts to a positive case
     /// while the resident is still out. Servers hold such keys back or reject them for the same
-    /// reason. The app uploads today's key after midnight, in a second upload.
+    /// reason. To upload today's key too, end it first with
+    /// [`release_current_key`](Self::release_current_key) (what [`crate::upload::upload`] does).
     pub fn keys_for_upload(
         &mut self,
         first: time::Date,
@@ -204,6 +208,47 @@ impl KeySchedule {
             .filter(|key| key.end() <= now)
             .cloned()
             .collect())
+    }
+
+    /// Same-day release: ends the key valid now so that it can be uploaded today, as Google's
+    /// Exposure Notifications does (its `getTemporaryExposureKeyHistory` documentation: "When
+    /// the current key is released, the device stops using it to generate BLE beacons, and
+    /// replaces it with a new key"; docs/adr/0002).
+    ///
+    /// The key's rolling period is cut at the end of the current interval (the RPI broadcast in
+    /// it is covered), a new random key takes over from the current interval to the old key's end
+    /// (UTC midnight), both changes are stored in one transaction, and the next
+    /// [`broadcast`](Self::broadcast) uses the new key: the platform changes payload and address.
+    /// Returns the released key, or `None` when the key valid now only started in this interval
+    /// (it was released moments ago; the next release, or tomorrow's upload, covers it).
+    pub fn release_current_key(&mut self) -> Result<Option<DailyKey>> {
+        let now = self.now_interval();
+        let current = self.key_valid_at(now)?.clone();
+        if current.rolling_start >= now {
+            return Ok(None);
+        }
+        let released = DailyKey::new(
+            current.key.clone(),
+            current.rolling_start,
+            now.value() - current.rolling_start.value() + 1,
+        )?;
+        let next = DailyKey::new(
+            TemporaryExposureKey::generate(self.random.as_mut()),
+            now,
+            current.end().value() - now.value(),
+        )?;
+        self.store.release_and_insert(&released, &next)?;
+        if let Some(stored) = self
+            .keys
+            .iter_mut()
+            .find(|key| key.rolling_start == released.rolling_start)
+        {
+            stored.rolling_period = released.rolling_period;
+        }
+        self.keys.push(next);
+        self.keys.sort_by_key(|key| key.rolling_start);
+        self.current = None;
+        Ok(Some(released))
     }
 
     /// Deletes keys older than [`TEK_RETENTION_DAYS`] before today; returns how many.

@@ -4,16 +4,21 @@
 //! One [`upload`] call is one session:
 //!
 //! 1. The phone picks its keys first ([`KeySchedule::keys_for_upload`](crate::KeySchedule):
-//!    only keys whose validity has ended, see docs/adr/0002) from [`UPLOAD_DAYS_BEFORE_ONSET`]
-//!    days before the symptom onset (or test) date, or from the last [`UPLOAD_DAYS_WITHOUT_ONSET`]
-//!    days when no date is known. A phone with nothing to upload stops here, before the
-//!    one-time code is spent.
+//!    the keys whose validity has ended) from [`UPLOAD_DAYS_BEFORE_ONSET`] days before the
+//!    symptom onset (or test) date, or from the last [`UPLOAD_DAYS_WITHOUT_ONSET`] days when no
+//!    date is known, and today's key, which it will release (below). A phone with nothing to
+//!    upload stops here, before the one-time code is spent.
 //! 2. It trades the code for a token (`POST /api/verify`). The answer says the test type and may
 //!    carry the date the health authority entered, which then replaces the resident's own.
-//! 3. It makes a fresh random HMAC key, computes [`key_hmac`] over the keys with the transmission
+//! 3. Same-day release (docs/adr/0002): once the code is accepted, the phone ends today's key
+//!    at the current interval and switches to a new key for the rest of the day
+//!    ([`KeySchedule::release_current_key`](crate::KeySchedule::release_current_key)), so the
+//!    released key, with its rolling period cut there, is uploaded today and never broadcast
+//!    again. The server holds it back until its (cut) end.
+//! 4. It makes a fresh random HMAC key, computes [`key_hmac`] over the keys with the transmission
 //!    risk of the test type ([`transmission_risk`]) and trades the token and the HMAC for a
 //!    certificate (`POST /api/certificate`).
-//! 4. It publishes the keys with the certificate, the HMAC key, the symptom onset interval and
+//! 5. It publishes the keys with the certificate, the HMAC key, the symptom onset interval and
 //!    random padding (`POST /v1/publish`).
 //!
 //! Nothing is stored on the phone: a failed session can be repeated with a new code. Codes,
@@ -142,6 +147,8 @@ pub struct UploadReport {
     pub keys_sent: usize,
     /// How many the server says it inserted (keys it already had are not counted).
     pub inserted: u32,
+    /// Whether today's key was released (and replaced by a new one for the rest of the day).
+    pub released_today: bool,
     /// The server's revision token, needed to revise this upload later; keep it secret.
     pub revision_token: Zeroizing<String>,
 }
@@ -154,6 +161,7 @@ impl std::fmt::Debug for UploadReport {
             .field("days", &self.days)
             .field("keys_sent", &self.keys_sent)
             .field("inserted", &self.inserted)
+            .field("released_today", &self.released_today)
             .finish_non_exhaustive()
     }
 }
@@ -169,8 +177,12 @@ pub fn upload(
 ) -> Result<UploadReport> {
     let today = IntervalNumber::from_unix_seconds(phone.now_unix_seconds()).utc_date();
     let (first, last) = upload_days(settings.onset, today);
-    let candidates = phone.schedule().keys_for_upload(first, last)?;
-    if candidates.is_empty() {
+    let mut candidates = phone.schedule().keys_for_upload(first, last)?;
+    let now = IntervalNumber::from_unix_seconds(phone.now_unix_seconds());
+    // Today's key can be released unless it only started in this interval (it replaced a key
+    // released moments ago).
+    let today_releasable = phone.schedule().current_key()?.rolling_start < now;
+    if candidates.is_empty() && !today_releasable {
         return Err(Error::NothingToUpload { first, last });
     }
 
@@ -207,6 +219,14 @@ pub fn upload(
         None => settings.onset,
     };
     let (first, last) = upload_days(onset, today);
+    // The code is good: release today's key (the HMAC below must cover its cut period).
+    let released = if today_releasable {
+        phone.schedule().release_current_key()?
+    } else {
+        None
+    };
+    let released_today = released.is_some();
+    candidates.extend(released);
     let keys = wire_keys(&candidates, first, last, transmission_risk(test_type))?;
     if keys.is_empty() {
         return Err(Error::NothingToUpload { first, last });
@@ -260,6 +280,7 @@ pub fn upload(
         days: (first, last),
         keys_sent,
         inserted: published.inserted_exposures,
+        released_today,
         revision_token: Zeroizing::new(published.revision_token),
     })
 }
@@ -544,8 +565,9 @@ mod tests {
             Some(date!(2020 - 04 - 07)),
             "the authority's date"
         );
-        // Keys of 04-04 .. 04-09; today's (04-10) is still valid and held back.
-        assert_eq!(report.keys_sent, 6);
+        // Keys of 04-04 .. 04-09, and today's (04-10), released at once.
+        assert_eq!(report.keys_sent, 7);
+        assert!(report.released_today);
         assert_eq!(report.inserted, 5);
         assert_eq!(report.revision_token.as_str(), "revision");
         assert!(!format!("{report:?}").contains("revision"));
@@ -580,12 +602,109 @@ mod tests {
                 .encode(key_hmac(&hmac_key, &publish.temporary_exposure_keys))
         );
         let today_start = IntervalNumber::from_utc_date(date!(2020 - 04 - 10)).value();
-        assert!(
-            publish
-                .temporary_exposure_keys
-                .iter()
-                .all(|key| key.rolling_start_number < today_start)
+        let (today, before): (Vec<_>, Vec<_>) = publish
+            .temporary_exposure_keys
+            .iter()
+            .partition(|key| key.rolling_start_number == today_start);
+        assert_eq!(before.len(), 6);
+        assert!(before.iter().all(|key| key.rolling_period == 144));
+        // Today's key with its rolling period cut after the current interval (09:00-09:10 is
+        // interval 54 of the day).
+        assert_eq!(today.len(), 1);
+        assert_eq!(today[0].rolling_period, 55);
+    }
+
+    #[test]
+    fn a_same_day_upload_releases_todays_key_and_broadcasting_continues_with_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut phone, clock) = phone_with_days(dir.path(), 2);
+        clock.advance(5 * 60 + 17); // 09:05:17, inside interval 54 of the day
+        let before = phone.schedule().broadcast().unwrap();
+        let old_key = phone.schedule().current_key().unwrap().clone();
+        let transport = ScriptedTransport::new();
+        script_success(&transport, None);
+        let report = upload(
+            &mut phone,
+            &transport,
+            &mut SeededRandom::new(9),
+            &settings(None),
+            &VerificationCode::parse("12345678").unwrap(),
+        )
+        .unwrap();
+        assert!(report.released_today);
+        assert_eq!(report.keys_sent, 3);
+        let publish: PublishRequest = body(&transport, 2);
+        let released = publish
+            .temporary_exposure_keys
+            .iter()
+            .find(|key| key.rolling_start_number == old_key.rolling_start.value())
+            .unwrap();
+        assert_eq!(
+            released.temporary_exposure_key().unwrap().as_bytes(),
+            old_key.key.as_bytes()
         );
+        let now = IntervalNumber::from_unix_seconds(clock.now_unix_seconds());
+        assert_eq!(
+            released.rolling_period,
+            now.value() - old_key.rolling_start.value() + 1,
+            "cut after the interval in which it was last broadcast"
+        );
+
+        // The new key is valid for the rest of the day and is never released.
+        let new_key = phone.schedule().current_key().unwrap().clone();
+        assert_ne!(new_key.key, old_key.key);
+        assert_eq!(new_key.rolling_start, now);
+        assert_eq!(new_key.end(), old_key.end(), "until UTC midnight");
+        assert!(publish.temporary_exposure_keys.iter().all(|key| {
+            key.temporary_exposure_key().unwrap().as_bytes() != new_key.key.as_bytes()
+        }));
+        // Broadcasting goes on at once with the new key: a new payload (and address).
+        let after = phone.schedule().broadcast().unwrap();
+        assert_ne!(after.payload, before.payload);
+        assert_eq!(
+            after.payload,
+            mimamori_gaen::ExposurePayload::derive(&new_key.key, now, &phone.schedule().metadata())
+        );
+        // What is stored says the same after a restart.
+        drop(phone);
+        let mut phone = open_phone(dir.path(), &clock, 3);
+        assert_eq!(phone.schedule().current_key().unwrap(), &new_key);
+        let stored = phone.schedule().keys().to_vec();
+        assert!(
+            stored
+                .iter()
+                .any(|key| key.key == old_key.key && key.rolling_period == released.rolling_period)
+        );
+
+        // A second upload in the same interval cannot release the new key (it only started).
+        let transport = ScriptedTransport::new();
+        script_success(&transport, None);
+        let mut settings = settings(None);
+        settings.onset = Some(date!(2020 - 04 - 10));
+        let second = upload(
+            &mut phone,
+            &transport,
+            &mut SeededRandom::new(9),
+            &settings,
+            &VerificationCode::parse("12345678").unwrap(),
+        )
+        .unwrap();
+        // From 3 days before today only the ended keys of 04-08 and 04-09 are sent.
+        assert!(!second.released_today);
+        assert_eq!(second.keys_sent, 2);
+        // At the next interval the new key can be released too.
+        clock.advance(600);
+        let transport = ScriptedTransport::new();
+        script_success(&transport, None);
+        let report = upload(
+            &mut phone,
+            &transport,
+            &mut SeededRandom::new(9),
+            &settings,
+            &VerificationCode::parse("12345678").unwrap(),
+        )
+        .unwrap();
+        assert!(report.released_today);
     }
 
     #[test]
@@ -625,9 +744,12 @@ mod tests {
     }
 
     #[test]
-    fn a_phone_without_expired_keys_does_not_spend_the_code() {
+    fn a_phone_whose_only_key_just_started_does_not_spend_the_code() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut phone, _clock) = phone_with_days(dir.path(), 0);
+        // A phone set up at 00:03 UTC: its first key started in this very interval.
+        let clock = FixedClock::new(NOW - 9 * 3_600 + 180);
+        let mut phone = open_phone(dir.path(), &clock, 1);
+        phone.schedule().current_key().unwrap();
         let transport = ScriptedTransport::new();
         script_success(&transport, None);
         let error = upload(
@@ -639,8 +761,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(error, Error::NothingToUpload { .. }), "{error:?}");
-        assert!(error.to_string().contains("after midnight"), "{error}");
+        assert!(error.to_string().contains("upload again"), "{error}");
         assert!(transport.requests().is_empty());
+        assert_eq!(phone.schedule().keys().len(), 1, "nothing released");
     }
 
     #[test]

@@ -55,7 +55,8 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
 /// contact-listing page included), the venue operators' two forms and the result page's poster
 /// download buttons; and the residents' check-in page with its script, stylesheet, protocol
-/// and notice-text modules ([`crate::checkin_page`]).
+/// and notice-text modules, store module, service worker, manifest and icon
+/// ([`crate::checkin_page`]).
 pub const HTML_PAGES: &[&str] = &[
     REGISTER_PAGE_PATH,
     NOTICE_REQUEST_PAGE_PATH,
@@ -65,6 +66,10 @@ pub const HTML_PAGES: &[&str] = &[
     crate::checkin_page::CHECK_IN_PROTOCOL_PATH,
     crate::checkin_page::CHECK_IN_NOTICE_TEXT_PATH,
     crate::checkin_page::CHECK_IN_STYLESHEET_PATH,
+    crate::checkin_page::CHECK_IN_STORE_PATH,
+    crate::checkin_page::CHECK_IN_SERVICE_WORKER_PATH,
+    crate::checkin_page::CHECK_IN_MANIFEST_PATH,
+    crate::checkin_page::CHECK_IN_ICON_PATH,
 ];
 
 /// Longest base64 padding a request may carry and a response carries, in characters.

@@ -348,10 +348,38 @@ pub fn router(services: &AppState) -> Router<AppState> {
         .route(PORTAL_VENUES_PATH, get(notices::portal_page))
         .route(PORTAL_DECIDE_PATH, post(notices::portal_decide))
         .route(PORTAL_DIRECT_PATH, post(notices::portal_direct))
-        .route(FEED_PATH, get(feed))
-        .route(KEYS_PATH, get(published_keys))
+        .merge(public_files(services))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .with_state(state)
+}
+
+/// The feed and the keys, which phones, partners and the check-in page download; with
+/// `Access-Control-Allow-Origin` for [`crate::Config::check_in_origin`] when the page is served
+/// from another host.
+fn public_files(services: &AppState) -> Router<VenueState> {
+    let router = Router::new()
+        .route(FEED_PATH, get(feed))
+        .route(KEYS_PATH, get(published_keys));
+    let origin = services
+        .config
+        .check_in_origin
+        .as_deref()
+        .and_then(|origin| crate::config::check_in_origin(origin).ok())
+        .and_then(|origin| HeaderValue::from_str(&origin).ok());
+    match origin {
+        Some(origin) => router.layer(axum::middleware::map_response(
+            move |mut response: Response| {
+                let origin = origin.clone();
+                async move {
+                    response
+                        .headers_mut()
+                        .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+                    response
+                }
+            },
+        )),
+        None => router,
+    }
 }
 
 async fn feed(State(venues): State<VenueState>, headers: HeaderMap) -> Response {

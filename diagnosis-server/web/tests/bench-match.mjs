@@ -1,16 +1,13 @@
 // Prints the time the check-in page's JavaScript takes to verify and match a signed feed of
 // 10,000 notices against 100 stored visits (issue 16's target: under 200 ms), in this node.
+// The same benchmark runs in headless Chromium in diagnosis-server/tests/checkin_flow/.
 // Run: node diagnosis-server/web/tests/bench-match.mjs [notices] [visits]
-//
-// The feed: the known-answer vectors' real notice (core/venue/tests/data/venue-vectors) among
-// random entries, signed with a fresh P-256 key; the visits: the vectors' venue on the evening
-// of the notice, and venues that differ from it by their seed, over the same hours.
 import { readFileSync } from "node:fs";
 import { webcrypto } from "node:crypto";
 
 globalThis.crypto ??= webcrypto;
 
-const { fromHex, matchVisits, parseFeed, visit } = await import("../v/venue-protocol.js");
+const { benchFeed } = await import("./bench-feed.mjs");
 
 const noticeCount = Number(process.argv[2] ?? 10_000);
 const visitCount = Number(process.argv[3] ?? 100);
@@ -20,75 +17,10 @@ const vectors = JSON.parse(
     "utf8",
   ),
 );
-
-// --- a minimal protobuf writer ---
-function varint(value) {
-  const out = [];
-  let v = BigInt(value);
-  while (v >= 0x80n) {
-    out.push(Number(v & 0x7fn) | 0x80);
-    v >>= 7n;
-  }
-  out.push(Number(v));
-  return out;
-}
-const bytesField = (field, bytes) => [...varint((field << 3) | 2), ...varint(bytes.length), ...bytes];
-const varintField = (field, value) => [...varint(field << 3), ...varint(value)];
-const random = (length) => crypto.getRandomValues(new Uint8Array(length));
-
-const n = vectors.notice;
-const entries = [];
-const realAt = Math.floor(noticeCount / 2);
-for (let i = 0; i < noticeCount; i++) {
-  const real = i === realAt;
-  const tags = real ? n.tags.map(fromHex) : Array.from({ length: 2 }, () => random(16));
-  entries.push(
-    Uint8Array.from([
-      ...bytesField(1, real ? fromHex(n.notice_id) : random(16)),
-      ...tags.flatMap((tag) => bytesField(2, tag)),
-      ...bytesField(3, real ? fromHex(n.iv) : random(16)),
-      ...bytesField(4, real ? fromHex(n.ciphertext) : random(80)),
-      ...bytesField(5, real ? fromHex(n.mac) : random(32)),
-      ...varintField(6, n.published_at),
-    ]),
-  );
-}
-const feed = Uint8Array.from([
-  ...varintField(1, n.published_at + 60),
-  ...entries.flatMap((entry) => bytesField(2, entry)),
-]);
-const pair = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
-  "sign",
-  "verify",
-]);
-const context = new TextEncoder().encode("mimamori-venue-feed-v1");
-const signature = new Uint8Array(
-  await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, pair.privateKey, Uint8Array.from([...context, ...feed])),
-);
-const signed = Uint8Array.from([
-  ...bytesField(1, feed),
-  ...bytesField(2, [...bytesField(1, new TextEncoder().encode("bench")), ...bytesField(3, signature)]),
-]);
-
-// 19:00-20:30 JST on 2021-07-20, the notice's evening.
-const payload = fromHex(vectors.payload.encoded);
-const stored = [];
-for (let i = 0; i < visitCount; i++) {
-  const bytes = Uint8Array.from(payload);
-  if (i > 0) bytes.set(random(32), 8); // the seed: another venue
-  stored.push({ id: `visit ${i}`, payloadBytes: bytes, arrived: 1_626_775_200, left: 1_626_780_600 });
-}
-
-const started = performance.now();
-const verified = await parseFeed(signed, [pair.publicKey]);
-const parsed = performance.now();
-const visits = await Promise.all(stored.map(visit));
-const report = await matchVisits(visits, verified);
-const done = performance.now();
-if (report.matches.length !== 1) throw new Error(`expected 1 match, found ${report.matches.length}`);
+const figure = await benchFeed(vectors, noticeCount, visitCount);
 console.log(
-  `venue feed: ${noticeCount} notices (${signed.length} bytes) against ${visitCount} visits ` +
-    `in ${(done - started).toFixed(1)} ms (verify and parse ${(parsed - started).toFixed(1)} ms, ` +
-    `derive and match ${(done - parsed).toFixed(1)} ms); ${report.matches.length} notice found; ` +
+  `venue feed: ${noticeCount} notices (${figure.bytes} bytes) against ${visitCount} visits ` +
+    `in ${figure.totalMs.toFixed(1)} ms (verify and parse ${figure.verifyMs.toFixed(1)} ms, ` +
+    `derive and match ${figure.matchMs.toFixed(1)} ms); ${figure.matches} notice found; ` +
     `node ${process.versions.node}`,
 );

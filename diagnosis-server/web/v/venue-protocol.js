@@ -69,10 +69,12 @@ export class VenueError extends Error {
 
 // --- bytes ------------------------------------------------------------------------------------
 
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
 /** Lowercase hex of bytes. */
 export function toHex(bytes) {
   let text = "";
-  for (const byte of bytes) text += byte.toString(16).padStart(2, "0");
+  for (const byte of bytes) text += HEX[byte];
   return text;
 }
 
@@ -136,6 +138,16 @@ class Reader {
     return this.at >= this.bytes.length;
   }
   varint() {
+    // Nearly every key and length fits in four bytes (below 2^28): exact in a Number.
+    let small = 0;
+    for (let i = 0; i < 4 && this.at + i < this.bytes.length; i++) {
+      const byte = this.bytes[this.at + i];
+      small |= (byte & 0x7f) << (7 * i);
+      if (byte < 0x80) {
+        this.at += i + 1;
+        return BigInt(small);
+      }
+    }
     let value = 0n;
     for (let shift = 0n; shift < 70n; shift += 7n) {
       if (this.at >= this.bytes.length) this.fail();
