@@ -695,8 +695,9 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
         CHECK_IN_APP_PATH, CHECK_IN_ICON_PATH, CHECK_IN_MANIFEST_PATH, CHECK_IN_NOTICE_TEXT_PATH,
-        CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH,
-        CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
+        CHECK_IN_NOTICES_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH, CHECK_IN_STYLESHEET_PATH,
+        CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
     let files = [
@@ -712,6 +713,7 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             "text/javascript",
             "notice-text.js",
         ),
+        (CHECK_IN_NOTICES_PATH, "text/javascript", "notices.js"),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
         (CHECK_IN_STORE_PATH, "text/javascript", "checkin-store.js"),
         (CHECK_IN_SERVICE_WORKER_PATH, "text/javascript", "sw.js"),
@@ -1006,4 +1008,30 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
             "rejectedEntries": report.rejected_entries,
         })
     );
+
+    // The service worker's periodic check (the real sw.js and notices.js over node fakes of
+    // IndexedDB, fetch and the worker scope; web/tests/sync-feed.mjs) on the same feed and
+    // visits, a day later: the same notices for the same visits in the same words, stored
+    // once (the second sync finds nothing new), one notification, the feed's GET only.
+    let mut worker_input = input.clone();
+    worker_input["now"] = json!(SEVEN_PM_JST + 86_400);
+    let worker = run_node(&node, "sync-feed.mjs", &worker_input);
+    assert_eq!(worker["first"], json!(3), "{worker}");
+    assert_eq!(worker["second"], json!(0), "{worker}");
+    assert_eq!(worker["notifications"], json!(1));
+    assert_eq!(worker["fetched"], json!([FEED_PATH, FEED_PATH]));
+    let mut stored: Vec<Value> = report
+        .matches
+        .iter()
+        .map(|core| {
+            json!({
+                "id": core.notice_id_hex(),
+                "visitIds": core.visit_ids,
+                "ja": core.render(mimamori_venue::Language::Japanese),
+                "en": core.render(mimamori_venue::Language::English),
+            })
+        })
+        .collect();
+    stored.sort_by_key(|notice| notice["id"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(worker["notices"], json!(stored));
 }
