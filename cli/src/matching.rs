@@ -22,7 +22,10 @@ pub(crate) struct MatchArgs {
     /// times to match several files (a day's or a country's) against the sightings read once.
     #[arg(long, required = true)]
     pub(crate) export: Vec<PathBuf>,
-    /// Sightings in the diagnosis-keys tool's CSV: `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`.
+    /// Sightings in the diagnosis-keys tool's CSV, semicolon-separated with the header
+    /// `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`: one row per RPI heard (Unix seconds, hex,
+    /// dBm; the address is ignored). Each row gives two sightings, one at its start and one at
+    /// its end (when later), both at its MaxRSSI; sightings at the same second form one scan.
     #[arg(long)]
     pub(crate) sightings: PathBuf,
     /// The health authority's public key (PEM/DER file or base64 DER); without it the signature

@@ -359,16 +359,70 @@ fn export_inspect_prints_the_sample_and_checks_its_signature() {
         verified.ends_with("algorithm 1.2.840.10045.4.3.2: verified\n"),
         "{verified}"
     );
-    let wrong = stdout(&mimamori(&[
-        "export",
-        "inspect",
-        SAMPLE_ZIP,
-        "--public-key",
-        CWA_KEY,
-    ]));
-    assert!(wrong.ends_with(": does not verify\n"), "{wrong}");
+    // With a key that verifies no signature: everything is printed, and the exit is non-zero.
+    let wrong = mimamori(&["export", "inspect", SAMPLE_ZIP, "--public-key", CWA_KEY]);
+    let printed = String::from_utf8(wrong.stdout.clone()).unwrap();
+    assert!(printed.ends_with(": does not verify\n"), "{printed}");
+    let error = stderr(&wrong);
+    assert!(
+        error.contains("no signature of") && error.contains("verifies with the given public key"),
+        "{error}"
+    );
     let error = stderr(&mimamori(&["export", "inspect", SAMPLE_PEM]));
     assert!(error.contains("reading the export file"), "{error}");
+}
+
+/// A bare export.bin without timestamps whose `.sig` beside it cannot be decoded (as a real
+/// test file from Latvia): the header and keys are still shown, the timestamps as `(none)`, the
+/// `.sig` as unreadable; given a key, the exit is non-zero.
+#[test]
+fn export_inspect_reports_an_unreadable_sig_and_missing_timestamps() {
+    use mimamori_gaen::export::{ExportHeader, ExportSigningKey, ExportWriter};
+    let directory = tempfile::tempdir().unwrap();
+    let signer =
+        ExportSigningKey::generate(&mut mimamori_environment::OsRandom, "247", "v1").unwrap();
+    let header = ExportHeader {
+        region: "LV".into(),
+        batch_num: 1,
+        batch_size: 1,
+        ..ExportHeader::default()
+    };
+    let signers = [signer];
+    let bin = ExportWriter::new(header, &signers).export_bin(&[]).unwrap();
+    let bin_path = directory.path().join("lv.bin");
+    std::fs::write(&bin_path, bin).unwrap();
+    std::fs::write(directory.path().join("lv.sig"), [0xff, 0xff, 0xff, 0x0f]).unwrap();
+    let bin_path = bin_path.to_str().unwrap();
+
+    let out = stdout(&mimamori(&["export", "inspect", bin_path]));
+    assert_contains_all(
+        &out,
+        &[
+            "region: LV\n",
+            "time range: (none) to (none)\n",
+            "keys: 0\n",
+            "signatures: export.sig could not be read: ",
+        ],
+    );
+    assert!(!out.contains("1970"), "{out}");
+    let with_key = mimamori(&["export", "inspect", bin_path, "--public-key", CWA_KEY]);
+    assert!(String::from_utf8_lossy(&with_key.stdout).contains("region: LV"));
+    assert!(stderr(&with_key).contains("no signature of"));
+}
+
+/// `match --help` explains the sightings CSV: its header, and that each row gives two
+/// sightings.
+#[test]
+fn match_help_explains_the_sightings_csv() {
+    let help = stdout(&mimamori(&["match", "--help"]));
+    let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_contains_all(
+        &flat,
+        &[
+            "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR",
+            "Each row gives two sightings, one at its start and one at its end",
+        ],
+    );
 }
 
 /// Sightings of the sample file's first key (rolling start 2649980, period 1), heard at -60 dBm

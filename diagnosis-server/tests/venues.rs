@@ -495,7 +495,7 @@ async fn the_feed_is_signed_by_the_published_key_and_tampering_is_detected() {
 /// template by name (not its slug), the date and hours, and the room asked for (or every
 /// room), with the main menu and logout of every portal page.
 #[tokio::test]
-async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
+async fn a_pending_request_shows_its_text_and_once_approved_is_listed_as_published() {
     use crate::common::staff::{Browser, STAFF_NAME, STAFF_PASSWORD, add_staff, between};
     let server = start().await;
     add_staff(&server).await;
@@ -562,6 +562,71 @@ async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
     ] {
         assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
     }
+
+    // Each request shows what residents will read, in Japanese and English, with the date,
+    // the hours, the venue and its phone filled in.
+    let text = between(cluster, "<div class=\"notice-text\">", "</div>").unwrap();
+    for expected in [
+        "11月20日に立ち寄られた『居酒屋もしサポ』",
+        "18時から20時頃",
+        "019-629-5487",
+        "lang=\"en\">A cluster of novel coronavirus infections",
+        "between about 18:00 and 20:00",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(
+        page.body.contains("id=\"no-published\""),
+        "nothing published yet"
+    );
+
+    // Approving in the portal publishes the notice and lists it: who published it, when (JST),
+    // the template, window and room, and its text.
+    let id = between(cluster, "name=\"id\" value=\"", "\"").unwrap();
+    let csrf = page.csrf();
+    let decided = browser
+        .post(
+            mimamori_diagnosis_server::venues::PORTAL_DECIDE_PATH,
+            &[("csrf", &csrf), ("id", &id), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(decided.status, reqwest::StatusCode::OK, "{}", decided.body);
+    assert_eq!(
+        feed(&server).await.entries().len(),
+        1,
+        "the one room asked for"
+    );
+    let page = browser
+        .get(mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH)
+        .await;
+    let listed = between(
+        &page.body,
+        "<ul class=\"published\" id=\"published\">",
+        "</ul>",
+    )
+    .expect("the list of published notices");
+    assert_eq!(listed.matches("<li").count(), 1, "{listed}");
+    assert!(listed.contains("居酒屋もしサポ"));
+    assert_eq!(
+        between(&listed, "<dd class=\"published-at\">", "</dd>").unwrap(),
+        "2026-11-20 21:00 JST"
+    );
+    assert!(
+        between(&listed, "<dd class=\"published-by\">", "</dd>")
+            .unwrap()
+            .starts_with(&format!("{STAFF_NAME} / 施設の管理端末"))
+    );
+    assert!(
+        between(&listed, "<dd class=\"rooms\">", "</dd>")
+            .unwrap()
+            .starts_with("2階 大宴会場")
+    );
+    assert!(listed.contains("2026-11-20 18時〜20時") && listed.contains("18時から20時頃"));
+    assert_eq!(
+        page.body.split("<form class=\"box request\"").count(),
+        2,
+        "one request still pending"
+    );
 }
 
 /// Posts the HTML registration form; the status and the page.

@@ -350,7 +350,10 @@ fn authority_paths(paths: &mut Map<String, Value>) {
         json!({ "post": operation(
         "exportNow",
         "Run an export batch now",
-        "What the export worker does each period: a batch, padding, signing, listings, retention.",
+        "What the export worker does each period: a batch, padding, signing, listings, retention. \
+         The portal's Export now button (POST /portal/export) and `mimamori-diagnosis-server \
+         export` run the same code; the batch is claimed under a lease, so runs at once export \
+         each key once.",
         Caller::Authority,
         json!({ "200": json_answer("What the run did.", "ExportOutcome") }),
         None,
