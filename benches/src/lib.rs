@@ -164,12 +164,35 @@ pub fn write_synthetic_exports(
     today: IntervalNumber,
     seed: u64,
 ) -> mimamori_gaen::Result<SyntheticExports> {
+    write_synthetic_export_files(
+        dir,
+        key_count,
+        MAX_KEYS_PER_FILE,
+        sightings,
+        matching,
+        today,
+        seed,
+    )
+}
+
+/// [`write_synthetic_exports`] with at most `keys_per_file` keys in a file (at least 1, at most
+/// [`MAX_KEYS_PER_FILE`]): a day's worth of smaller files, as a phone syncs them.
+pub fn write_synthetic_export_files(
+    dir: &Path,
+    key_count: usize,
+    keys_per_file: usize,
+    sightings: usize,
+    matching: usize,
+    today: IntervalNumber,
+    seed: u64,
+) -> mimamori_gaen::Result<SyntheticExports> {
+    let keys_per_file = keys_per_file.clamp(1, MAX_KEYS_PER_FILE);
     let signer = ExportSigningKey::generate(&mut SeededRandom::new(seed), "999", "v1")?;
-    let file_count = key_count.div_ceil(MAX_KEYS_PER_FILE).max(1);
+    let file_count = key_count.div_ceil(keys_per_file).max(1);
     let mut files = Vec::with_capacity(file_count);
     let mut scans = Vec::new();
     for index in 0..file_count {
-        let count = MAX_KEYS_PER_FILE.min(key_count - index * MAX_KEYS_PER_FILE);
+        let count = keys_per_file.min(key_count - index * keys_per_file);
         let keys = synthetic_diagnosis_keys(count, today, seed.wrapping_add(index as u64 + 1));
         if index == 0 {
             scans = synthetic_scans(&keys, sightings, matching.min(count), today, seed);
@@ -201,4 +224,31 @@ pub fn write_synthetic_exports(
         public_key: signer.public_key(),
         scans,
     })
+}
+
+/// `scans` as the sightings CSV of the `diagnosis-keys` research tool, which `mimamori match`
+/// reads (`StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`): one row per sighting, in time order, each
+/// starting and ending at its time (so [`mimamori_gaen::encounter::scans_from_csv`] gives back
+/// the same sightings, grouped by second).
+pub fn sightings_csv(scans: &[Scan]) -> String {
+    use std::fmt::Write;
+
+    let mut sightings: Vec<&Sighting> = scans.iter().flat_map(|scan| &scan.sightings).collect();
+    sightings.sort_by_key(|sighting| sighting.seen_at());
+    let mut csv = String::with_capacity(90 * (sightings.len() + 1));
+    csv.push_str(mimamori_gaen::encounter::SIGHTINGS_CSV_HEADER);
+    csv.push('\n');
+    for sighting in sightings {
+        let payload = sighting.payload();
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            csv,
+            "{at};{at};{rpi};{aem};{rssi};00:11:22:33:44:55",
+            at = sighting.seen_at(),
+            rpi = payload.rpi,
+            aem = payload.aem,
+            rssi = sighting.rssi_dbm(),
+        );
+    }
+    csv
 }

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use mimamori_gaen::export::{ExportFile, ExportPublicKey};
+use mimamori_gaen::export::{ExportFile, ExportPublicKey, SignatureStatus};
 use mimamori_gaen::ids::TEK_ROLLING_PERIOD;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -24,7 +24,9 @@ pub(crate) struct InspectArgs {
 }
 
 /// Streams the file and prints its region, time range, batch, key counts, how many keys have
-/// a rolling period shorter than a day, and each signature with its verdict.
+/// a rolling period shorter than a day, and each signature with its verdict. An `export.sig`
+/// that cannot be decoded is reported after the keys. With `--public-key`, fails (after
+/// printing everything) unless a signature verifies with it.
 pub(crate) fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
     let public_key = args
         .public_key
@@ -33,7 +35,8 @@ pub(crate) fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
         .transpose()?;
     let context = || format!("reading the export file {}", args.file.display());
 
-    let mut file = ExportFile::open(&args.file).with_context(context)?;
+    let (mut file, signature_problem) =
+        ExportFile::open_reporting_signatures(&args.file).with_context(context)?;
     let mut reader = file.keys().with_context(context)?;
     let mut all_keys = 0u64;
     let mut short_keys = 0u64;
@@ -66,14 +69,19 @@ pub(crate) fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
         summary.size,
         to_hex(&summary.digest)
     )?;
-    if summary.signatures.is_empty() {
+    if let Some(problem) = &signature_problem {
+        writeln!(out, "signatures: export.sig could not be read: {problem}")?;
+    } else if summary.signatures.is_empty() {
         writeln!(out, "signatures: none (unsigned)")?;
     }
+    let mut verified = false;
     for (number, signature) in summary.signatures.iter().enumerate() {
         let verdict = match &public_key {
-            Some(key) => signature
-                .check(&summary.digest, std::slice::from_ref(key))
-                .to_string(),
+            Some(key) => {
+                let status = signature.check(&summary.digest, std::slice::from_ref(key));
+                verified |= status == SignatureStatus::Verified;
+                status.to_string()
+            }
             None => "not checked: no --public-key".to_owned(),
         };
         writeln!(
@@ -84,6 +92,12 @@ pub(crate) fn run(args: &InspectArgs, out: &mut impl Write) -> Result<()> {
             shown(&signature.info.key_version),
             shown(&signature.info.algorithm),
         )?;
+    }
+    if public_key.is_some() && !verified {
+        anyhow::bail!(
+            "no signature of {} verifies with the given public key: do not use its keys",
+            args.file.display()
+        );
     }
     Ok(())
 }
@@ -107,8 +121,12 @@ pub(crate) fn load_public_key(argument: &str) -> Result<ExportPublicKey> {
         .context("--public-key is neither a key file nor a base64 (or PEM) public key")
 }
 
-/// Unix seconds as RFC 3339 UTC, or the bare number when it is not a representable time.
+/// Unix seconds as RFC 3339 UTC; `(none)` for 0 (a file without timestamps); the bare number
+/// when it is not a representable time.
 fn timestamp(unix_seconds: u64) -> String {
+    if unix_seconds == 0 {
+        return "(none)".to_owned();
+    }
     i64::try_from(unix_seconds)
         .ok()
         .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok())

@@ -16,8 +16,12 @@
 //! mimamori accuracy report --readings CSV [--config F --rules F] [--distance 1|1.5|2] [--out report.html]
 //! mimamori listing --setting workplace|school|nursery|afterschool (--onset DATE | --specimen DATE) --last-attendance DATE [--masked] --roster CSV [--checkins CSV --positive ID] [--out-csv F] [--out-json F] [--pdf F]
 //! mimamori export inspect FILE [--public-key PEM|BASE64]
-//! mimamori match --export FILE --sightings CSV [--public-key PEM|BASE64] [--threads T]
+//! mimamori scan --seconds N [--window S] [--csv FILE] [--adapter hci0]   (Linux, BlueZ)
+//! mimamori node --data-dir D [--adapter hci0] [--server URL [--region JP]]   (Linux, BlueZ)
+//! mimamori match --export FILE [--export FILE ...] --sightings CSV [--public-key PEM|BASE64] [--threads T]
 //! mimamori bench match --keys N --sightings M [--threads T]
+//! mimamori bench end-to-end [--keys N] [--sightings M] [--sync-files F] [--sync-file-keys K] [--phone-sightings P] [--dir DIR]
+//! mimamori bench record [--devices 200] [--per-second 4] [--windows 50] [--data-dir D]
 //! mimamori upload --server URL --code 8DIGITS [--data-dir DIR] [--onset DATE | --test-date DATE]
 //! mimamori sync --server URL [--public-key PEM|BASE64] [--data-dir DIR] [--region JP]
 //! mimamori venue checkin QR-URL [--at RFC3339] [--stay MINUTES] [--staff] [--consent] [--data-dir DIR] [--authority-key PEM|BASE64]
@@ -26,13 +30,16 @@
 //! ```
 
 mod accuracy;
+mod bench_end_to_end;
 mod bench_record;
 mod client;
 mod hear;
 mod inspect;
 mod listing;
 mod matching;
+mod node;
 mod phone_flow;
+mod radio;
 mod venue;
 mod venue_register;
 
@@ -87,6 +94,14 @@ enum Command {
     /// matched key `<TEK hex> <rolling start> <sightings matched>`, then the per-day risk lines
     /// of `mimamori risk`.
     Match(matching::MatchArgs),
+    /// Scan for Exposure Notification advertisements on a Bluetooth adapter (Linux, BlueZ) and
+    /// write the diagnosis-keys tool's CSV (`StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`) that
+    /// `mimamori match --sightings` reads: one row per RPI heard in a scan window.
+    Scan(radio::ScanArgs),
+    /// Run as a resident's device on Linux (BlueZ): advertise, scan, record, purge and sync on a
+    /// schedule until stopped (SIGTERM or SIGINT: the window in progress is written first); one
+    /// log line per scan window; notices in Japanese and English.
+    Node(node::NodeArgs),
     /// Contact listing for a workplace, school, nursery or after-school club (Hokkaido's
     /// guidance): the investigation period, the people listed as "possible infection" with their
     /// stay-home dates, everyone else's health watch, and proposals from room check-ins.
@@ -124,6 +139,9 @@ enum BenchCommand {
     /// Feed the radio loop a crowd's advertisements window after window and time recording them
     /// into a phone's database; prints sightings/s.
     Record(bench_record::BenchRecordArgs),
+    /// Time matching end to end: `mimamori match` from files to answer (its fixed cost apart) and
+    /// a phone sync of a day's files from disk to stored windows; prints ms and keys/s.
+    EndToEnd(bench_end_to_end::BenchEndToEndArgs),
 }
 
 #[derive(Debug, Args)]
@@ -235,9 +253,12 @@ fn run(command: Command, out: &mut impl Write) -> Result<()> {
         Command::Accuracy(command) => accuracy::run(&command, out),
         Command::Export(ExportCommand::Inspect(args)) => inspect::run(&args, out),
         Command::Match(args) => matching::run_match(&args, out),
+        Command::Scan(args) => radio::run_scan(&args, out),
+        Command::Node(args) => node::run_node(&args, out),
         Command::Listing(args) => listing::run(&args, out),
         Command::Bench(BenchCommand::Match(args)) => matching::run_bench(&args, out),
         Command::Bench(BenchCommand::Record(args)) => bench_record::run(&args, out),
+        Command::Bench(BenchCommand::EndToEnd(args)) => bench_end_to_end::run(&args, out),
         Command::Upload(args) => phone_flow::run_upload(&args, out),
         Command::Hear(args) => hear::run(&args, out),
         Command::Sync(args) => phone_flow::run_sync(&args, out),

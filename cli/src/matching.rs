@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use mimamori_gaen::encounter::scans_from_csv;
 use mimamori_gaen::export::{ExportFile, ExportPublicKey};
-use mimamori_gaen::matching::SightingIndex;
+use mimamori_gaen::matching::{KeyMatches, SightingIndex};
 use mimamori_gaen::risk::assess_days;
 use mimamori_gaen::{DeviceCalibration, ExposureConfiguration, IntervalNumber, RiskRules};
 use time::OffsetDateTime;
@@ -18,19 +18,23 @@ use crate::inspect::load_public_key;
 /// Arguments of `mimamori match`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct MatchArgs {
-    /// The export file: a zip, or a bare export.bin (with its .sig beside it).
+    /// The export file: a zip, or a bare export.bin (with its .sig beside it). Give it several
+    /// times to match several files (a day's or a country's) against the sightings read once.
+    #[arg(long, required = true)]
+    pub(crate) export: Vec<PathBuf>,
+    /// Sightings in the diagnosis-keys tool's CSV, semicolon-separated with the header
+    /// `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`: one row per RPI heard (Unix seconds, hex,
+    /// dBm; the address is ignored). Each row gives two sightings, one at its start and one at
+    /// its end (when later), both at its MaxRSSI; sightings at the same second form one scan.
     #[arg(long)]
-    export: PathBuf,
-    /// Sightings in the diagnosis-keys tool's CSV: `StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR`.
-    #[arg(long)]
-    sightings: PathBuf,
+    pub(crate) sightings: PathBuf,
     /// The health authority's public key (PEM/DER file or base64 DER); without it the signature
     /// is not checked (and a warning says so).
     #[arg(long)]
-    public_key: Option<String>,
+    pub(crate) public_key: Option<String>,
     /// Matching threads (default: all cores).
     #[arg(long)]
-    threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 }
 
 /// Arguments of `mimamori bench match`.
@@ -61,8 +65,9 @@ fn threads(requested: Option<usize>) -> Result<usize> {
     }
 }
 
-/// Matches one export file against a CSV of sightings and prints each matched key
-/// (`<TEK hex> <rolling start> <sightings matched>`), then COCOA's verdict per UTC day.
+/// Matches export files against a CSV of sightings (read and indexed once) and prints each
+/// matched key (`<TEK hex> <rolling start> <sightings matched>`), then COCOA's verdict per UTC day
+/// over the windows of all the files.
 pub(crate) fn run_match(args: &MatchArgs, out: &mut impl Write) -> Result<()> {
     let threads = threads(args.threads)?;
     let csv = std::fs::read_to_string(&args.sightings)
@@ -75,28 +80,35 @@ pub(crate) fn run_match(args: &MatchArgs, out: &mut impl Write) -> Result<()> {
         .transpose()?
         .into_iter()
         .collect();
-    let context = || format!("reading the export file {}", args.export.display());
-    let mut file = ExportFile::open(&args.export).with_context(context)?;
     let index = SightingIndex::new(&scans);
     let configuration = ExposureConfiguration::cocoa();
     let receiver = DeviceCalibration::UNKNOWN_DEVICE;
-    let mut matches = if public_keys.is_empty() {
+    if public_keys.is_empty() {
         eprintln!("warning: no --public-key given; the file's signature is not checked");
-        let reader = file.keys().with_context(context)?;
-        index.match_keys(
-            reader.map(|key| key.map(|key| key.key)),
-            &receiver,
-            &configuration.mapping,
-            threads,
-        )
-    } else {
-        let keys = file
-            .keys()
-            .with_context(context)?
-            .into_verified_keys(&public_keys);
-        index.match_keys(keys, &receiver, &configuration.mapping, threads)
     }
-    .with_context(context)?;
+    let mut matches = KeyMatches::default();
+    for export in &args.export {
+        let context = || format!("reading the export file {}", export.display());
+        let mut file = ExportFile::open(export).with_context(context)?;
+        let found = if public_keys.is_empty() {
+            let reader = file.keys().with_context(context)?;
+            index.match_keys(
+                reader.map(|key| key.map(|key| key.key)),
+                &receiver,
+                &configuration.mapping,
+                threads,
+            )
+        } else {
+            let keys = file
+                .keys()
+                .with_context(context)?
+                .into_verified_keys(&public_keys);
+            index.match_keys(keys, &receiver, &configuration.mapping, threads)
+        }
+        .with_context(context)?;
+        matches.keys_checked += found.keys_checked;
+        matches.matched.extend(found.matched);
+    }
     matches.matched.retain(|matched| matched.sightings > 0);
     matches.matched.sort_by(|a, b| {
         (a.key.rolling_start, a.key.key.as_bytes())
@@ -248,7 +260,7 @@ fn reset_peak_memory() {
 /// The CPU time this process (all its threads, finished ones included) has used, in seconds
 /// (Linux, from `/proc/self/stat` in clock ticks of 10 ms), if known. Unlike wall time it hardly
 /// moves when other programs share the machine.
-fn process_cpu_seconds() -> Option<f64> {
+pub(crate) fn process_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();

@@ -72,7 +72,7 @@ pub(crate) struct SyncArgs {
 }
 
 /// Opens the phone in `data_dir` with the system clock and OS randomness.
-fn open_phone(data_dir: &PathBuf) -> Result<Phone> {
+pub(crate) fn open_phone(data_dir: &std::path::Path) -> Result<Phone> {
     Phone::open(
         data_dir,
         DeviceCalibration::UNKNOWN_DEVICE,
@@ -125,9 +125,29 @@ pub(crate) fn run_upload(args: &UploadArgs, out: &mut impl Write) -> Result<()> 
 /// Downloads and matches the new export files; prints each file, the new windows, the risk
 /// lines of `mimamori risk` and the notice.
 pub(crate) fn run_sync(args: &SyncArgs, out: &mut impl Write) -> Result<()> {
-    let server = ServerUrl::parse(&args.server)?;
+    let mut phone = open_phone(&args.data_dir)?;
+    sync_and_report(
+        &mut phone,
+        &args.server,
+        &args.region,
+        &args.public_keys,
+        out,
+    )
+}
+
+/// One sync of `phone` with the server (export keys given or trusted on first use), printing
+/// each file, the new windows, the risk lines and the notice in English and Japanese; `mimamori
+/// sync` and `mimamori node` share it.
+pub(crate) fn sync_and_report(
+    phone: &mut Phone,
+    server: &str,
+    region: &str,
+    public_key_arguments: &[String],
+    out: &mut impl Write,
+) -> Result<()> {
+    let server = ServerUrl::parse(server)?;
     let client = HttpClient::new();
-    let public_keys = if args.public_keys.is_empty() {
+    let public_keys = if public_key_arguments.is_empty() {
         let keys = fetch_published_keys(&client, &server)?;
         writeln!(
             out,
@@ -137,15 +157,14 @@ pub(crate) fn run_sync(args: &SyncArgs, out: &mut impl Write) -> Result<()> {
         )?;
         keys
     } else {
-        load_public_keys(&args.public_keys)?
+        load_public_keys(public_key_arguments)?
     };
     let settings = SyncSettings {
         server,
-        region: args.region.clone(),
+        region: region.to_owned(),
         public_keys,
     };
-    let mut phone = open_phone(&args.data_dir)?;
-    let report = sync(&mut phone, &client, &settings)?;
+    let report = sync(phone, &client, &settings)?;
     writeln!(
         out,
         "{} files listed for {}, {} already matched, {} downloaded",

@@ -359,16 +359,70 @@ fn export_inspect_prints_the_sample_and_checks_its_signature() {
         verified.ends_with("algorithm 1.2.840.10045.4.3.2: verified\n"),
         "{verified}"
     );
-    let wrong = stdout(&mimamori(&[
-        "export",
-        "inspect",
-        SAMPLE_ZIP,
-        "--public-key",
-        CWA_KEY,
-    ]));
-    assert!(wrong.ends_with(": does not verify\n"), "{wrong}");
+    // With a key that verifies no signature: everything is printed, and the exit is non-zero.
+    let wrong = mimamori(&["export", "inspect", SAMPLE_ZIP, "--public-key", CWA_KEY]);
+    let printed = String::from_utf8(wrong.stdout.clone()).unwrap();
+    assert!(printed.ends_with(": does not verify\n"), "{printed}");
+    let error = stderr(&wrong);
+    assert!(
+        error.contains("no signature of") && error.contains("verifies with the given public key"),
+        "{error}"
+    );
     let error = stderr(&mimamori(&["export", "inspect", SAMPLE_PEM]));
     assert!(error.contains("reading the export file"), "{error}");
+}
+
+/// A bare export.bin without timestamps whose `.sig` beside it cannot be decoded (as a real
+/// test file from Latvia): the header and keys are still shown, the timestamps as `(none)`, the
+/// `.sig` as unreadable; given a key, the exit is non-zero.
+#[test]
+fn export_inspect_reports_an_unreadable_sig_and_missing_timestamps() {
+    use mimamori_gaen::export::{ExportHeader, ExportSigningKey, ExportWriter};
+    let directory = tempfile::tempdir().unwrap();
+    let signer =
+        ExportSigningKey::generate(&mut mimamori_environment::OsRandom, "247", "v1").unwrap();
+    let header = ExportHeader {
+        region: "LV".into(),
+        batch_num: 1,
+        batch_size: 1,
+        ..ExportHeader::default()
+    };
+    let signers = [signer];
+    let bin = ExportWriter::new(header, &signers).export_bin(&[]).unwrap();
+    let bin_path = directory.path().join("lv.bin");
+    std::fs::write(&bin_path, bin).unwrap();
+    std::fs::write(directory.path().join("lv.sig"), [0xff, 0xff, 0xff, 0x0f]).unwrap();
+    let bin_path = bin_path.to_str().unwrap();
+
+    let out = stdout(&mimamori(&["export", "inspect", bin_path]));
+    assert_contains_all(
+        &out,
+        &[
+            "region: LV\n",
+            "time range: (none) to (none)\n",
+            "keys: 0\n",
+            "signatures: export.sig could not be read: ",
+        ],
+    );
+    assert!(!out.contains("1970"), "{out}");
+    let with_key = mimamori(&["export", "inspect", bin_path, "--public-key", CWA_KEY]);
+    assert!(String::from_utf8_lossy(&with_key.stdout).contains("region: LV"));
+    assert!(stderr(&with_key).contains("no signature of"));
+}
+
+/// `match --help` explains the sightings CSV: its header, and that each row gives two
+/// sightings.
+#[test]
+fn match_help_explains_the_sightings_csv() {
+    let help = stdout(&mimamori(&["match", "--help"]));
+    let flat: String = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_contains_all(
+        &flat,
+        &[
+            "StartTime;EndTime;RPI;AEM;MaxRSSI;BDADDR",
+            "Each row gives two sightings, one at its start and one at its end",
+        ],
+    );
 }
 
 /// Sightings of the sample file's first key (rolling start 2649980, period 1), heard at -60 dBm
@@ -506,6 +560,94 @@ fn bench_record_feeds_the_radio_loop_and_prints_sightings_per_second() {
     );
     let error = stderr(&mimamori(&["bench", "record", "--devices", "0"]));
     assert!(error.contains("must be at least 1"), "{error}");
+}
+
+#[test]
+fn bench_end_to_end_runs_and_keeps_inputs_that_mimamori_match_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().to_str().unwrap();
+    let out = stdout(&mimamori(&[
+        "bench",
+        "end-to-end",
+        "--keys",
+        "2000",
+        "--sightings",
+        "300",
+        "--sync-files",
+        "3",
+        "--sync-file-keys",
+        "700",
+        "--phone-sightings",
+        "300",
+        "--repeat",
+        "1",
+        "--dir",
+        kept,
+    ]));
+    // The bench fails unless `mimamori match` and the sync each find the 20 keys really heard.
+    assert_contains_all(
+        &out,
+        &[
+            "sightings CSV of 420 sightings: read and parsed in ",
+            "fixed cost: `mimamori match` of a 1-key file against 420 sightings: ",
+            "`mimamori match` end to end, 2000 keys, signed zip, 1 thread: ",
+            "the matcher alone on the same file",
+            "phone sync of 3 files of 700 keys against 300 sightings",
+        ],
+    );
+    // The kept files are what the printed command times: the 20 keys heard, 6 sightings each.
+    let inputs = dir.path().join("match");
+    let export = std::fs::read_dir(&inputs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|extension| extension == "zip"))
+        .unwrap();
+    let matched = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+        "--threads",
+        "1",
+    ]));
+    let keys: Vec<&str> = matched
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys.len(), 20, "{matched}");
+    assert!(keys.iter().all(|line| line.ends_with(" 6")), "{matched}");
+    // Several files against the sightings read once: the one-key file holds the big file's
+    // first key (same seed), so it is printed twice and its day's windows count twice.
+    let both = stdout(&mimamori(&[
+        "match",
+        "--export",
+        export.to_str().unwrap(),
+        "--export",
+        std::fs::read_dir(inputs.join("one-key"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .to_str()
+            .unwrap(),
+        "--sightings",
+        inputs.join("sightings.csv").to_str().unwrap(),
+        "--public-key",
+        inputs.join("public-key.pem").to_str().unwrap(),
+    ]));
+    let mut keys_of_both: Vec<&str> = both
+        .lines()
+        .filter(|line| line.len() > 32 && line.as_bytes()[32] == b' ')
+        .collect();
+    assert_eq!(keys_of_both.len(), 21, "{both}");
+    keys_of_both.dedup();
+    assert_eq!(keys_of_both, keys);
+    let error = stderr(&mimamori(&["bench", "end-to-end", "--repeat", "0"]));
+    assert!(error.contains("--repeat must be at least 1"), "{error}");
 }
 
 #[test]

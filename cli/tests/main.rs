@@ -10,6 +10,8 @@ mod against_server;
 mod cli;
 mod hear;
 mod listing;
+mod node;
 mod phone_flow;
+mod scan;
 mod venue;
 mod venue_register;

@@ -24,13 +24,17 @@ pub const CHECK_IN_PROTOCOL_PATH: &str = "/v/venue-protocol.js";
 /// The wording of notices, the module the script renders matched notices with.
 pub const CHECK_IN_NOTICE_TEXT_PATH: &str = "/v/notice-text.js";
 
+/// The notice check the page's button and the service worker's periodic sync share.
+pub const CHECK_IN_NOTICES_PATH: &str = "/v/notices.js";
+
 /// The page's stylesheet.
 pub const CHECK_IN_STYLESHEET_PATH: &str = "/v/style.css";
 
 /// The module that keeps visits, notices, consent and the pinned keys in IndexedDB.
 pub const CHECK_IN_STORE_PATH: &str = "/v/checkin-store.js";
 
-/// The service worker that keeps the page's files for offline check-in (scope `/v/`).
+/// The service worker (an ES module, scope `/v/`) that keeps the page's files for offline
+/// check-in and checks notices on a periodic background sync where the browser allows one.
 pub const CHECK_IN_SERVICE_WORKER_PATH: &str = "/v/sw.js";
 
 /// The web app manifest (an installable PWA).
@@ -56,7 +60,7 @@ struct PageFile {
 }
 
 /// Every file of the check-in page.
-static FILES: [PageFile; 9] = [
+static FILES: [PageFile; 10] = [
     PageFile {
         path: CHECK_IN_PREFIX,
         content_type: "text/html; charset=utf-8",
@@ -76,6 +80,11 @@ static FILES: [PageFile; 9] = [
         path: CHECK_IN_NOTICE_TEXT_PATH,
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../web/v/notice-text.js"),
+    },
+    PageFile {
+        path: CHECK_IN_NOTICES_PATH,
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../web/v/notices.js"),
     },
     PageFile {
         path: CHECK_IN_STYLESHEET_PATH,
@@ -144,6 +153,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
             get(|| async { serve(CHECK_IN_NOTICE_TEXT_PATH) }),
         )
         .route(
+            CHECK_IN_NOTICES_PATH,
+            get(|| async { serve(CHECK_IN_NOTICES_PATH) }),
+        )
+        .route(
             CHECK_IN_STYLESHEET_PATH,
             get(|| async { serve(CHECK_IN_STYLESHEET_PATH) }),
         )
@@ -201,6 +214,7 @@ mod tests {
             CHECK_IN_APP_PATH,
             CHECK_IN_PROTOCOL_PATH,
             CHECK_IN_NOTICE_TEXT_PATH,
+            CHECK_IN_NOTICES_PATH,
             CHECK_IN_STYLESHEET_PATH,
             CHECK_IN_STORE_PATH,
             CHECK_IN_SERVICE_WORKER_PATH,

@@ -148,6 +148,9 @@ pub struct Config {
     pub venue_authority_phone: String,
     /// The consultation centre's phone (leaflet).
     pub venue_consultation_phone: String,
+    /// The time zone of the days and times staff see and type ([`crate::staff_time`]):
+    /// `Asia/Tokyo` unless configured.
+    pub staff_time_zone: crate::staff_time::StaffZone,
     /// Timeouts and the cap on client connections.
     pub connection_limits: ConnectionLimits,
     /// Directory of the export signing keys, the token signing key and the code secret;
@@ -193,6 +196,7 @@ impl std::fmt::Debug for Config {
             .field("api_keys_file", &self.api_keys_file)
             .field("signing_key_id", &self.signing_key_id)
             .field("public_url", &self.public_url)
+            .field("staff_time_zone", &self.staff_time_zone.name())
             .field("check_in_origin", &self.check_in_origin)
             .field("connection_limits", &self.connection_limits)
             .field("keys_dir", &self.keys_dir)
@@ -227,6 +231,7 @@ impl Config {
             venue_authority_name: "保健所 Public health centre".into(),
             venue_authority_phone: "0000-00-0000".into(),
             venue_consultation_phone: "0000-00-0000".into(),
+            staff_time_zone: crate::staff_time::StaffZone::default(),
             connection_limits: ConnectionLimits::default(),
             keys_dir: None,
             venue_keys_dir: None,

@@ -59,6 +59,7 @@ pub mod config;
 pub mod connections;
 mod error;
 pub mod export;
+pub mod first_run;
 pub mod keys;
 pub mod listing_page;
 pub mod openapi;

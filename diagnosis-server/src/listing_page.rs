@@ -238,7 +238,7 @@ async fn submit(staff: StaffSession, multipart: Result<Multipart, MultipartRejec
 }
 
 /// The CJK font, loaded once (the collection is large).
-fn fonts() -> Result<&'static FontSet, String> {
+pub(crate) fn fonts() -> Result<&'static FontSet, String> {
     static FONTS: OnceLock<Result<FontSet, String>> = OnceLock::new();
     FONTS
         .get_or_init(|| FontSet::from_env_or_default().map_err(|e| e.to_string()))
@@ -246,7 +246,12 @@ fn fonts() -> Result<&'static FontSet, String> {
         .map_err(Clone::clone)
 }
 
-fn download(bytes: Vec<u8>, content_type: &'static str, file_name: &'static str) -> Response {
+/// A file to download (`attachment`), named `file_name`.
+pub(crate) fn download(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    file_name: &'static str,
+) -> Response {
     (
         StatusCode::OK,
         [
@@ -315,7 +320,7 @@ fn form_html(csrf: &str, inputs: &Inputs, error: Option<&str>) -> String {
          <label for=\"basis\">{}</label><select id=\"basis\" name=\"basis\">\
          <option value=\"onset\"{}>発症日 / symptom onset</option>\
          <option value=\"specimen\"{}>検体採取日（無症状） / specimen collection (no symptoms)</option></select>\
-         <input type=\"date\" name=\"basis_date\" value=\"{}\" required>\
+         <label for=\"basis_date\">{}</label><input type=\"date\" id=\"basis_date\" name=\"basis_date\" value=\"{}\" required>\
          <label for=\"last_attendance\">{}</label><input type=\"date\" id=\"last_attendance\" name=\"last_attendance\" value=\"{}\" required>\
          <label for=\"attended\">{}</label><input type=\"text\" id=\"attended\" name=\"attended\" size=\"50\" value=\"{}\" placeholder=\"2021-01-04, 2021-01-05\">\
          <label><input type=\"checkbox\" name=\"masked\" value=\"on\"{}> {}</label>\
@@ -330,6 +335,7 @@ fn form_html(csrf: &str, inputs: &Inputs, error: Option<&str>) -> String {
         ),
         if specimen { "" } else { " selected" },
         if specimen { " selected" } else { "" },
+        ja_en("その日付", "That date"),
         escape(&inputs.basis_date),
         ja_en("最終出勤・登校・登園・来所日", "Last day of attendance"),
         escape(&inputs.last_attendance),
@@ -379,7 +385,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
     );
     let _ = write!(
         page,
-        "<h2>{}</h2><table id=\"listed\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th><th>基準 Criteria</th>\
+        "<h2>{}</h2><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Contacts\"><table id=\"listed\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th><th>基準 Criteria</th>\
          <th>最終接触日 Last contact</th><th>自宅待機 Stay home</th><th>解除日 Released</th><th>感染対策 Precautions until</th></tr>",
         ja_en("感染の可能性がある方", "Possible infection"),
     );
@@ -399,7 +405,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ],
         );
     }
-    page.push_str("</table><ul>");
+    page.push_str("</table></div><ul>");
     for (ja, en) in listing
         .instructions_japanese()
         .iter()
@@ -409,7 +415,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
     }
     let _ = write!(
         page,
-        "</ul><h2>{}</h2><p>{}</p><table id=\"watch\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th>\
+        "</ul><h2>{}</h2><p>{}</p><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Watch\"><table id=\"watch\"><tr><th>ID</th><th>氏名 Name</th><th>所属 Group</th>\
          <th>最終接触日 Last contact</th><th>健康観察 Watch until</th></tr>",
         ja_en("健康観察", "Health watch"),
         ja_en(EVERYONE_ELSE_JAPANESE, EVERYONE_ELSE_ENGLISH),
@@ -426,11 +432,11 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
             ],
         );
     }
-    page.push_str("</table>");
+    page.push_str("</table></div>");
     if with_checkins {
         let _ = write!(
             page,
-            "<h2>{}</h2><p class=\"notice\" id=\"proposals-note\">{}</p><table id=\"proposals\"><tr><th>ID</th>\
+            "<h2>{}</h2><p class=\"notice\" id=\"proposals-note\">{}</p><div class=\"table-scroll\" role=\"region\" tabindex=\"0\" aria-label=\"Proposals\"><table id=\"proposals\"><tr><th>ID</th>\
              <th>氏名 Name</th><th>同室 Same room</th><th>分 Minutes</th></tr>",
             ja_en(
                 "【提案】チェックイン記録からの候補",
@@ -452,7 +458,7 @@ fn result_html(csrf: &str, inputs: &Inputs, listing: &Listing, with_checkins: bo
                 ],
             );
         }
-        page.push_str("</table>");
+        page.push_str("</table></div>");
     }
     let consultation = listing.consultation();
     let _ = write!(

@@ -90,6 +90,15 @@ struct Cli {
     /// The consultation centre's phone, printed on the leaflet.
     #[arg(long, env = "MIMAMORI_VENUE_CONSULTATION_PHONE")]
     venue_consultation_phone: Option<String>,
+    /// The time zone of the days and times staff see and type (forms, statistics, code expiry,
+    /// the portal's times), an IANA name such as Asia/Tokyo or Europe/Berlin. Venue notice
+    /// windows stay JST (the venue protocol).
+    #[arg(
+        long,
+        env = "MIMAMORI_STAFF_TIME_ZONE",
+        default_value = mimamori_diagnosis_server::staff_time::DEFAULT_STAFF_TIME_ZONE
+    )]
+    staff_time_zone: String,
     /// Seconds a client may take to send a request's head; also how long an idle kept-alive
     /// connection stays open.
     #[arg(
@@ -167,6 +176,10 @@ enum Command {
     },
     /// Add a new export signing key version; files signed before stay verifiable.
     RotateSigningKey,
+    /// Run one export now, as the hourly worker does (its own code path: the batch is claimed
+    /// under a lease in the database, so it is safe beside running servers and their workers),
+    /// then print what it made as JSON (the answer of POST /api/v1/authority/export).
+    Export,
     /// Manage the staff accounts of the web portal (/portal).
     Staff {
         #[command(subcommand)]
@@ -324,6 +337,9 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
             .as_ref()
             .map(|host| format!("https://{host}"))
     });
+    config.staff_time_zone =
+        mimamori_diagnosis_server::staff_time::StaffZone::parse(&cli.staff_time_zone)
+            .map_err(|error| mimamori_diagnosis_server::Error::Config(error.to_string()))?;
     config.check_in_origin = cli.check_in_origin.clone();
     if let Some(name) = &cli.venue_authority_name {
         config.venue_authority_name = name.clone();
@@ -351,6 +367,28 @@ fn config(cli: &Cli) -> Result<Config, mimamori_diagnosis_server::Error> {
     }
     config.validate()?;
     Ok(config)
+}
+
+/// One line saying what an export run did.
+fn export_summary(outcome: &mimamori_diagnosis_server::export::ExportOutcome) -> String {
+    if outcome.files.is_empty() {
+        format!(
+            "No new keys to export; index.txt and list.json were rewritten. Retention deleted \
+             {} keys and {} files.",
+            outcome.keys_deleted, outcome.files_deleted
+        )
+    } else {
+        format!(
+            "Exported {} keys (and {} padding keys) in {} files: {}. Retention deleted {} keys \
+             and {} files.",
+            outcome.keys,
+            outcome.padding_keys,
+            outcome.files.len(),
+            outcome.files.join(", "),
+            outcome.keys_deleted,
+            outcome.files_deleted
+        )
+    }
 }
 
 #[tokio::main]
@@ -388,6 +426,19 @@ async fn main() -> ExitCode {
                     published.key_id,
                     ring.directory().display(),
                     published.public_key_pem.trim_end()
+                );
+                Ok(())
+            }
+            Some(Command::Export) => {
+                let services =
+                    open_services(config, Arc::new(mimamori_environment::SystemClock)).await?;
+                let outcome = mimamori_diagnosis_server::export::run_export(&services).await?;
+                eprintln!("{}", export_summary(&outcome));
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&outcome).map_err(|error| {
+                        mimamori_diagnosis_server::Error::Database(error.to_string())
+                    })?
                 );
                 Ok(())
             }

@@ -107,7 +107,7 @@ fn main_menu(staff: &StaffSession) -> String {
         (
             crate::venues::PORTAL_VENUES_PATH,
             "nav-venues",
-            "来店記録のお知らせ",
+            "店舗・施設のお知らせ",
             "Venue notices",
         ),
         (

@@ -146,7 +146,7 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
     config.validate()?;
     create_data_dir(&config.data_dir)?;
     let now = i64::try_from(clock.now_unix_seconds()).unwrap_or(i64::MAX);
-    let storage = storage::open(&config.database()).await?;
+    let storage = storage::open(&config.database(), &config.staff_time_zone).await?;
     let blobs = blobs::open(&config.blobs())?;
     let (ring, created) =
         ExportKeyRing::load_or_create(&config.keys_dir(), &config.signing_key_id, now)?;
@@ -161,6 +161,9 @@ pub async fn open_services(config: Config, clock: Arc<dyn Clock>) -> Result<Serv
                 key.public_key_pem.trim_end()
             );
         }
+    }
+    if let Some(key) = ring.published().last() {
+        crate::first_run::write_public_key(&config, &key.public_key_pem)?;
     }
     let tokens = TokenSigner::new(load_or_create_token_key(&config.keys_dir())?);
     let code_secret = load_or_create_code_secret(&config.keys_dir())?;
@@ -204,6 +207,20 @@ fn create_data_dir(path: &Path) -> Result<()> {
 pub async fn run(config: Config) -> Result<()> {
     let server = Server::start(config).await?;
     println!("Listening on {}", server.local_addr());
+    let services = server.services();
+    let staff_accounts = services.storage.staff_names().await?.len();
+    let public_key_file = services
+        .config
+        .data_dir
+        .join(crate::first_run::PUBLIC_KEY_FILE);
+    if let Some(steps) = crate::first_run::next_steps(
+        &services.config,
+        server.local_addr(),
+        &public_key_file,
+        staff_accounts,
+    ) {
+        println!("{steps}");
+    }
     shutdown_signal().await;
     tracing::info!("shutting down");
     server.shutdown().await

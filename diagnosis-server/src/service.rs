@@ -22,7 +22,6 @@ use crate::keys::ExportKeyRing;
 use crate::portal::auth::{LoginFailures, PasswordCheckers};
 use crate::publish::validate_keys;
 use crate::ratelimit::{ClientIdentifier, RateLimiter};
-use crate::staff_time::staff_day;
 use crate::storage::{CodeStatus, DailyStatistics, NewCode, RedeemOutcome, Storage};
 use crate::tokens::{
     CERTIFICATE_SECONDS, CertificateClaims, ISSUER, TOKEN_AUDIENCE, TOKEN_SECONDS, TokenClaims,
@@ -212,7 +211,7 @@ impl Services {
             .into_iter()
             .flatten()
         {
-            if parse_recent_date(date, now).is_none() {
+            if parse_recent_date(date, now, &self.config.staff_time_zone).is_none() {
                 return Ok(Err(AuthorityProblem::BadDate));
             }
         }
@@ -258,7 +257,9 @@ impl Services {
     /// zone ([`crate::staff_time`]).
     pub async fn statistics(&self, days: u32) -> Result<Vec<DailyStatistics>> {
         let since = self.now() - i64::from(days.saturating_sub(1)) * 86_400;
-        self.storage.statistics(&staff_day(since)).await
+        self.storage
+            .statistics(&self.config.staff_time_zone.day(since))
+            .await
     }
 
     // --- Phones -------------------------------------------------------------------------------
@@ -550,9 +551,13 @@ fn parse_date(text: &str) -> Option<time::Date> {
 
 /// Parses `YYYY-MM-DD`, accepted when not after `now`'s day in the staff time zone
 /// ([`crate::staff_time`]) and at most 28 days before it.
-fn parse_recent_date(text: &str, now: i64) -> Option<time::Date> {
+fn parse_recent_date(
+    text: &str,
+    now: i64,
+    zone: &crate::staff_time::StaffZone,
+) -> Option<time::Date> {
     let date = parse_date(text)?;
-    let today = crate::staff_time::staff_date(now);
+    let today = zone.date(now);
     let age = (today - date).whole_days();
     (0..=28).contains(&age).then_some(date)
 }
@@ -581,12 +586,19 @@ mod tests {
     #[test]
     fn dates_must_be_recent_and_well_formed() {
         let now = 1_795_176_000; // 2026-11-20 12:00 UTC
-        assert!(parse_recent_date("2026-11-20", now).is_some());
-        assert!(parse_recent_date("2026-10-23", now).is_some());
-        assert!(parse_recent_date("2026-10-22", now).is_none());
-        assert!(parse_recent_date("2026-11-21", now).is_none());
-        assert!(parse_recent_date("20261120", now).is_none());
-        let date = parse_recent_date("2026-11-20", now).unwrap();
+        let tokyo = crate::staff_time::StaffZone::default();
+        assert!(parse_recent_date("2026-11-20", now, &tokyo).is_some());
+        assert!(parse_recent_date("2026-10-23", now, &tokyo).is_some());
+        assert!(parse_recent_date("2026-10-22", now, &tokyo).is_none());
+        assert!(parse_recent_date("2026-11-21", now, &tokyo).is_none());
+        assert!(parse_recent_date("20261120", now, &tokyo).is_none());
+        // At 23:30 UTC it is already the 21st in Tokyo, still the 20th in Los Angeles.
+        let late = 1_795_176_000 + 11 * 3600 + 1800;
+        assert!(parse_recent_date("2026-11-21", late, &tokyo).is_some());
+        let los_angeles = crate::staff_time::StaffZone::parse("America/Los_Angeles").unwrap();
+        assert!(parse_recent_date("2026-11-21", late, &los_angeles).is_none());
+        assert!(parse_recent_date("2026-11-20", late, &los_angeles).is_some());
+        let date = parse_recent_date("2026-11-20", now, &tokyo).unwrap();
         assert_eq!(
             date_to_interval(date),
             (1_795_176_000 / 600 / 144 * 144) as u32

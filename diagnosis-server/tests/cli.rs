@@ -120,3 +120,142 @@ fn a_localhost_qr_host_is_warned_about_and_a_bad_public_url_is_refused() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("must start with https://"), "{stderr}");
 }
+
+/// `export` runs one export now beside a running server, through the worker's code path: two
+/// commands and an HTTP export at once export the uploaded key exactly once (the batch lease),
+/// the running server serves the file in its `index.txt`, and a later run finds nothing new.
+#[tokio::test]
+async fn export_runs_now_beside_a_running_server_and_exports_each_key_once() {
+    let directory = tempfile::tempdir().unwrap();
+    let (_server, base) = crate::common::spawn_binary(directory.path(), |_| {});
+    let client = reqwest::Client::new();
+    let (_, response) = crate::common::upload_one_key(&client, &base).await;
+    assert_eq!(response.status().as_u16(), 200);
+
+    let export_command = || {
+        server()
+            .arg("--data-dir")
+            .arg(directory.path())
+            .arg("export")
+            .env("MIMAMORI_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let commands = [export_command(), export_command()];
+    let over_http = crate::common::export_over_http(&client, &base).await;
+    let mut keys = over_http["keys"].as_u64().unwrap();
+    let mut files = over_http["files"].as_array().unwrap().len();
+    for command in commands {
+        let output = command.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        keys += outcome["keys"].as_u64().unwrap();
+        files += outcome["files"].as_array().unwrap().len();
+        assert!(
+            stderr.contains("Exported 1 keys") || stderr.contains("No new keys"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(keys, 1, "the key is exported once");
+    let index = client
+        .get(format!("{base}/exports/JP/index.txt"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(index.lines().count(), files, "{index}");
+    assert!(files >= 1);
+
+    let output = export_command().wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("No new keys to export"));
+    let outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(outcome["keys"], 0);
+}
+
+/// First run: while there is no staff account the server prints the next steps after
+/// `Listening on` (adding staff, the portal and registration addresses, the public key file,
+/// where the data lives) and the login page says how to add the first account; once one exists
+/// the login page is the plain form.
+#[tokio::test]
+async fn the_first_start_prints_the_next_steps_and_the_login_page_explains() {
+    use std::io::{BufRead, BufReader};
+    let directory = tempfile::tempdir().unwrap();
+    let mut child = server()
+        .arg("--data-dir")
+        .arg(directory.path())
+        .args(["--listen", "127.0.0.1:0", "--no-export-worker"])
+        .env("MIMAMORI_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _child = crate::common::KillOnDrop(child);
+    // The start-up output up to the last step, read on a thread that then keeps draining.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut printed = String::new();
+        for line in lines.by_ref() {
+            let Ok(line) = line else { break };
+            printed.push_str(&line);
+            printed.push('\n');
+            if line.trim_start().starts_with("5. Data:") {
+                break;
+            }
+        }
+        let _ = sender.send(printed);
+        for _ in lines {}
+    });
+    let printed = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the start-up output");
+    let address = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("Listening on "))
+        .unwrap()
+        .to_owned();
+    let key_file = directory.path().join("export-public-key.pem");
+    for expected in [
+        "Next steps (no staff account yet)".to_owned(),
+        "staff add <name>".to_owned(),
+        format!("http://{address}/portal/login"),
+        format!("http://{address}/venues/register"),
+        key_file.display().to_string(),
+        "diagnosis.sqlite3".to_owned(),
+    ] {
+        assert!(printed.contains(&expected), "{expected}: {printed}");
+    }
+    let pem = std::fs::read_to_string(&key_file).unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+
+    let login_page = || async {
+        reqwest::get(format!("http://{address}/portal/login"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let page = login_page().await;
+    assert!(page.contains("id=\"first-run\""), "{page}");
+    assert!(page.contains("staff add &lt;name&gt;"));
+    let added = server()
+        .arg("--data-dir")
+        .arg(directory.path())
+        .args(["staff", "add", "tanaka"])
+        .env("MIMAMORI_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(added.status.success());
+    assert!(
+        !login_page().await.contains("first-run"),
+        "an account exists now"
+    );
+}

@@ -13,7 +13,9 @@ use mimamori_diagnosis_server::portal;
 use serde_json::json;
 
 use crate::common::TestServer;
-use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
+use crate::common::browser::{
+    axe_source, check_page, click, fill, find, in_chromium, open, path, submit, text,
+};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD as PASSWORD};
 
 async fn log_in(client: &Client, base: &str, password: &str) {
@@ -108,4 +110,154 @@ async fn portal_steps(client: Client, server: Arc<TestServer>, base: String) {
     click(&client, "a[href=\"/portal/login\"]").await;
     text(&client, "#issue").await;
     assert_eq!(path(&client).await, portal::CODES_PATH, "still logged in");
+}
+
+/// Every staff page, and the venue operators' forms, at 360 px and 1280 px: nothing scrolls
+/// sideways and axe-core finds no violation; screenshots of each are kept in
+/// `target/tmp/portal-screenshots/` (the test's artifacts).
+#[tokio::test]
+async fn every_portal_page_fits_360_px_and_passes_axe() {
+    in_chromium(layout_steps).await;
+}
+
+async fn layout_steps(client: Client, _server: Arc<TestServer>, base: String) {
+    let axe = axe_source();
+    let screenshots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("portal-screenshots");
+    std::fs::create_dir_all(&screenshots).unwrap();
+    let mut problems = Vec::new();
+    let mut check = async |name: &str| {
+        problems.extend(check_page(&client, axe.as_deref(), &screenshots, name).await);
+    };
+    open(&client, &base, portal::LOGIN_PATH).await;
+    check("login").await;
+    log_in(&client, &base, PASSWORD).await;
+    text(&client, "#issue").await;
+    check("codes").await;
+    let select = find(&client, "#test_type").await;
+    select.select_by_value("confirmed").await.unwrap();
+    submit(&client, "#issue").await;
+    let id = text(&client, "#code-id").await;
+    check("issued").await;
+    open(&client, &base, &format!("{}?id={id}", portal::STATUS_PATH)).await;
+    check("status").await;
+    open(&client, &base, portal::STATS_PATH).await;
+    check("stats").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH,
+    )
+    .await;
+    check("venues").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::listing_page::LISTING_PATH,
+    )
+    .await;
+    check("listing").await;
+    // The listing of a school from a roster: the result's tables at 360 px.
+    let roster = tempfile::tempdir().unwrap();
+    let roster_file = roster.path().join("roster.csv");
+    std::fs::write(
+        &roster_file,
+        "id,name,group,attendance,criteria,last_contact\n\
+         s01,札幌 花子,2-1,2021-01-04,same-class;same-table,\n\
+         s02,\"Asahikawa, Taro\",2-1,2020-12-31,,\n",
+    )
+    .unwrap();
+    find(&client, "#setting")
+        .await
+        .select_by_value("school")
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('basis_date').value = '2021-01-01';\
+             document.getElementById('last_attendance').value = '2021-01-04';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    find(&client, "#roster")
+        .await
+        .send_keys(roster_file.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(&client, "#make").await;
+    text(&client, "#listed").await;
+    check("listing-result").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::REGISTER_PAGE_PATH,
+    )
+    .await;
+    check("venue-register").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::NOTICE_REQUEST_PAGE_PATH,
+    )
+    .await;
+    check("venue-notice-request").await;
+
+    // A registered venue (the result page with its long QR URLs and codes), a filed request,
+    // the pending request with its text, then the published notice.
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::REGISTER_PAGE_PATH,
+    )
+    .await;
+    for (css, value) in [("#venueType", "restaurant_bar"), ("#capacity", "11_50")] {
+        find(&client, css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+    for (css, value) in [
+        ("#name", "喫茶みまもり 駅前本店 Kissa Mimamori Ekimae"),
+        ("#postalCode", "020-8570"),
+        ("#address1", "岩手県盛岡市内丸10番1号"),
+        ("#phone", "019-629-5487"),
+        ("#email", "owner@example.jp"),
+        ("#rooms", "1階 カウンター席\n2階 大宴会場"),
+    ] {
+        fill(&client, css, value).await;
+    }
+    click(&client, "#consent").await;
+    submit(&client, "#submit").await;
+    let manager_key = text(&client, "#manager-key").await;
+    check("venue-registered").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::NOTICE_REQUEST_PAGE_PATH,
+    )
+    .await;
+    fill(&client, "#code", &manager_key).await;
+    find(&client, "#template")
+        .await
+        .select_by_value("tokyo_cluster")
+        .await
+        .unwrap();
+    fill(&client, "#date", "2026-11-20").await;
+    fill(&client, "#from_hour", "18").await;
+    fill(&client, "#to_hour", "20").await;
+    submit(&client, "#send-request").await;
+    text(&client, "#filed").await;
+    check("venue-request-filed").await;
+    open(
+        &client,
+        &base,
+        mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH,
+    )
+    .await;
+    check("venues-pending").await;
+    submit(&client, "button[name=decision][value=approve]").await;
+    text(&client, "#published").await;
+    check("venues-published").await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use mimamori_api::v1::TestType;
 use mimamori_diagnosis_server::storage::{
     ExportFileRecord, NewCode, NoticeRequestRow, PostgresStorage, RedeemOutcome, SqliteStorage,
-    Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenueRegistrationRow,
+    Storage, StoredExposure, StoredNotice, VenueKeywordRow, VenuePublicationRow,
+    VenueRegistrationRow,
 };
 
 use crate::common;
@@ -389,6 +390,18 @@ fn notice(id: &str, published_at: i64) -> StoredNotice {
     }
 }
 
+/// The list entry of publishing `entries` rooms' notices as `id` at `published_at`.
+fn publication(id: &str, published_at: i64, entries: usize) -> VenuePublicationRow {
+    VenuePublicationRow {
+        id: id.into(),
+        registration_id: "V-1".into(),
+        published_at,
+        published_by: "tanaka".into(),
+        entries: i64::try_from(entries).unwrap(),
+        summary: format!("sealed-{id}").into_bytes(),
+    }
+}
+
 async fn by_trace(storage: &Arc<dyn Storage>, lookup: &str) -> Option<VenueRegistrationRow> {
     storage.venue_by_trace_lookup(lookup).await.unwrap()
 }
@@ -405,7 +418,8 @@ async fn take_keyword(
     storage.take_venue_keyword(lookup, now).await.unwrap()
 }
 
-/// Decides the notice request `id` (`approve` or reject), publishing `published` if approved.
+/// Decides the notice request `id` (`approve` or reject), publishing `published` (and listing
+/// it as [`publication`]) if approved.
 async fn decide(
     storage: &Arc<dyn Storage>,
     id: &str,
@@ -413,8 +427,9 @@ async fn decide(
     published: &[StoredNotice],
     now: i64,
 ) -> Option<NoticeRequestRow> {
+    let listed = publication(id, now, published.len());
     storage
-        .decide_notice_request(id, approve, published, now)
+        .decide_notice_request(id, approve, published, Some(&listed), now)
         .await
         .unwrap()
 }
@@ -674,19 +689,48 @@ async fn venue_suite(storage: Arc<dyn Storage>) {
     }
     assert_eq!(storage.venue_notices_since(0).await.unwrap(), expected);
     assert_eq!(storage.pending_notice_requests().await.unwrap(), []);
+    // The list of published notices: the approvals only, newest first.
+    let mut listed = vec![publication("req-1", NOW + 100, 2)];
+    if winner % 2 == 0 {
+        listed.insert(0, publication("req-3", NOW + 200, 1));
+    }
+    assert_eq!(storage.venue_publications_since(0).await.unwrap(), listed);
 
     // Notices: stored ids are kept as they were, and only those published at or after `since`
     // are returned (older ones are deleted).
+    let direct = publication("direct-1", NOW + 300, 2);
     storage
-        .insert_venue_notices(&[notice("n-7", NOW + 300), notice("n-8", NOW + 400)])
+        .insert_venue_notices(
+            &[notice("n-7", NOW + 300), notice("n-8", NOW + 400)],
+            Some(&direct),
+        )
         .await
         .unwrap();
     let mut n7_again = notice("n-7", NOW + 50);
     n7_again.entry = b"replacement".to_vec();
     storage
-        .insert_venue_notices(&[n7_again, notice("n-9", NOW + 500)])
+        .insert_venue_notices(&[n7_again, notice("n-9", NOW + 500)], None)
         .await
         .unwrap();
+    // Publications are listed newest first and, like notices, only from `since` on.
+    assert_eq!(
+        storage.venue_publications_since(NOW + 101).await.unwrap()[0],
+        direct
+    );
+    assert_eq!(
+        storage.venue_publications_since(NOW + 201).await.unwrap(),
+        std::slice::from_ref(&direct),
+        "the older approvals are dropped from the list"
+    );
+    assert_eq!(
+        storage.venue_publications_since(0).await.unwrap(),
+        [direct],
+        "and deleted"
+    );
+    assert_eq!(
+        storage.venue_publications_since(NOW + 301).await.unwrap(),
+        []
+    );
     assert_eq!(
         storage.venue_notices_since(NOW + 300).await.unwrap(),
         [
@@ -768,6 +812,23 @@ async fn postgres_passes_the_storage_suite() {
         Some("staff")
     );
     drop(again);
+    // A database from before the list of published notices gets the table on connecting.
+    let (client, connection) = tokio_postgres::connect(&test_url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+        .batch_execute("DROP TABLE venue_publications")
+        .await
+        .unwrap();
+    let older: Arc<dyn Storage> = Arc::new(PostgresStorage::connect(&test_url).await.unwrap());
+    assert_eq!(older.venue_publications_since(0).await.unwrap(), []);
+    let listed = publication("direct-2", NOW, 1);
+    older
+        .insert_venue_notices(&[notice("n-10", NOW)], Some(&listed))
+        .await
+        .unwrap();
+    assert_eq!(older.venue_publications_since(0).await.unwrap(), [listed]);
 }
 
 /// A database made before codes recorded who issued them gets the column: its old codes show
@@ -802,4 +863,88 @@ async fn sqlite_adds_the_issuer_column_to_an_older_database() {
     drop(storage);
     // Opening again does not add it twice.
     SqliteStorage::open(&path).await.unwrap();
+}
+
+/// A database made before the list of published notices existed gets the table when opened:
+/// the list starts empty and lists what is published from then on.
+#[tokio::test]
+async fn sqlite_adds_the_publications_table_to_an_older_database() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("old.sqlite3");
+    drop(SqliteStorage::open(&path).await.unwrap());
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    connection
+        .execute_batch("DROP TABLE venue_publications")
+        .unwrap();
+    drop(connection);
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&path).await.unwrap());
+    assert_eq!(storage.venue_publications_since(0).await.unwrap(), []);
+    let listed = publication("direct-1", NOW, 1);
+    storage
+        .insert_venue_notices(&[notice("n-1", NOW)], Some(&listed))
+        .await
+        .unwrap();
+    assert_eq!(storage.venue_publications_since(0).await.unwrap(), [listed]);
+}
+
+/// Statistics count on the day of the configured staff zone: a code issued at 23:45 UTC is on
+/// the 21st in Tokyo (the default) and on the 20th in Los Angeles.
+async fn zone_suite(tokyo: Arc<dyn Storage>, los_angeles: Arc<dyn Storage>) {
+    let late = NewCode {
+        issued_at: NOW + 11 * 3600 + 45 * 60,
+        ..code("late-tokyo", "late-hash-tokyo", NOW + 12 * 3600)
+    };
+    assert!(tokyo.insert_code(&late).await.unwrap());
+    let days = tokyo.statistics("2026-11-19").await.unwrap();
+    let issued: Vec<(&str, i64)> = days
+        .iter()
+        .map(|day| (day.day.as_str(), day.codes_issued))
+        .filter(|(_, issued)| *issued > 0)
+        .collect();
+    assert_eq!(issued, [("2026-11-21", 1)]);
+    let late = NewCode {
+        id: "late-la".into(),
+        code_hash: "late-hash-la".into(),
+        ..late
+    };
+    assert!(los_angeles.insert_code(&late).await.unwrap());
+    let days = los_angeles.statistics("2026-11-19").await.unwrap();
+    let issued: Vec<(&str, i64)> = days
+        .iter()
+        .map(|day| (day.day.as_str(), day.codes_issued))
+        .filter(|(_, issued)| *issued > 0)
+        .collect();
+    assert_eq!(issued, [("2026-11-20", 1)]);
+}
+
+fn los_angeles() -> mimamori_diagnosis_server::staff_time::StaffZone {
+    mimamori_diagnosis_server::staff_time::StaffZone::parse("America/Los_Angeles").unwrap()
+}
+
+#[tokio::test]
+async fn sqlite_counts_statistics_in_the_staff_zone() {
+    let directory = tempfile::tempdir().unwrap();
+    let tokyo = SqliteStorage::open(&directory.path().join("tokyo.sqlite3"))
+        .await
+        .unwrap();
+    let la = SqliteStorage::open(&directory.path().join("la.sqlite3"))
+        .await
+        .unwrap()
+        .with_staff_zone(los_angeles());
+    zone_suite(Arc::new(tokyo), Arc::new(la)).await;
+}
+
+#[tokio::test]
+async fn postgres_counts_statistics_in_the_staff_zone() {
+    let Some(url) = common::postgres_url() else {
+        return;
+    };
+    let tokyo = common::fresh_postgres_database(&url, "zone_tokyo").await;
+    let la = common::fresh_postgres_database(&url, "zone_la").await;
+    let tokyo = PostgresStorage::connect(&tokyo).await.unwrap();
+    let la = PostgresStorage::connect(&la)
+        .await
+        .unwrap()
+        .with_staff_zone(los_angeles());
+    zone_suite(Arc::new(tokyo), Arc::new(la)).await;
 }

@@ -495,7 +495,7 @@ async fn the_feed_is_signed_by_the_published_key_and_tampering_is_detected() {
 /// template by name (not its slug), the date and hours, and the room asked for (or every
 /// room), with the main menu and logout of every portal page.
 #[tokio::test]
-async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
+async fn a_pending_request_shows_its_text_and_once_approved_is_listed_as_published() {
     use crate::common::staff::{Browser, STAFF_NAME, STAFF_PASSWORD, add_staff, between};
     let server = start().await;
     add_staff(&server).await;
@@ -562,6 +562,71 @@ async fn a_pending_request_shows_its_template_window_and_room_in_the_portal() {
     ] {
         assert!(page.body.contains(&format!("id=\"{id}\"")), "{id}");
     }
+
+    // Each request shows what residents will read, in Japanese and English, with the date,
+    // the hours, the venue and its phone filled in.
+    let text = between(cluster, "<div class=\"notice-text\">", "</div>").unwrap();
+    for expected in [
+        "11月20日に立ち寄られた『居酒屋もしサポ』",
+        "18時から20時頃",
+        "019-629-5487",
+        "lang=\"en\">A cluster of novel coronavirus infections",
+        "between about 18:00 and 20:00",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    assert!(
+        page.body.contains("id=\"no-published\""),
+        "nothing published yet"
+    );
+
+    // Approving in the portal publishes the notice and lists it: who published it, when (JST),
+    // the template, window and room, and its text.
+    let id = between(cluster, "name=\"id\" value=\"", "\"").unwrap();
+    let csrf = page.csrf();
+    let decided = browser
+        .post(
+            mimamori_diagnosis_server::venues::PORTAL_DECIDE_PATH,
+            &[("csrf", &csrf), ("id", &id), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(decided.status, reqwest::StatusCode::OK, "{}", decided.body);
+    assert_eq!(
+        feed(&server).await.entries().len(),
+        1,
+        "the one room asked for"
+    );
+    let page = browser
+        .get(mimamori_diagnosis_server::venues::PORTAL_VENUES_PATH)
+        .await;
+    let listed = between(
+        &page.body,
+        "<ul class=\"published\" id=\"published\">",
+        "</ul>",
+    )
+    .expect("the list of published notices");
+    assert_eq!(listed.matches("<li").count(), 1, "{listed}");
+    assert!(listed.contains("居酒屋もしサポ"));
+    assert_eq!(
+        between(&listed, "<dd class=\"published-at\">", "</dd>").unwrap(),
+        "2026-11-20 21:00 JST"
+    );
+    assert!(
+        between(&listed, "<dd class=\"published-by\">", "</dd>")
+            .unwrap()
+            .starts_with(&format!("{STAFF_NAME} / 施設の管理端末"))
+    );
+    assert!(
+        between(&listed, "<dd class=\"rooms\">", "</dd>")
+            .unwrap()
+            .starts_with("2階 大宴会場")
+    );
+    assert!(listed.contains("2026-11-20 18時〜20時") && listed.contains("18時から20時頃"));
+    assert_eq!(
+        page.body.split("<form class=\"box request\"").count(),
+        2,
+        "one request still pending"
+    );
 }
 
 /// Posts the HTML registration form; the status and the page.
@@ -630,8 +695,9 @@ async fn the_public_url_is_the_qr_host_and_the_result_page_names_it() {
 async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
     use mimamori_diagnosis_server::checkin_page::{
         CHECK_IN_APP_PATH, CHECK_IN_ICON_PATH, CHECK_IN_MANIFEST_PATH, CHECK_IN_NOTICE_TEXT_PATH,
-        CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH, CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH,
-        CHECK_IN_STYLESHEET_PATH, CONTENT_SECURITY_POLICY,
+        CHECK_IN_NOTICES_PATH, CHECK_IN_PREFIX, CHECK_IN_PROTOCOL_PATH,
+        CHECK_IN_SERVICE_WORKER_PATH, CHECK_IN_STORE_PATH, CHECK_IN_STYLESHEET_PATH,
+        CONTENT_SECURITY_POLICY,
     };
     let server = start().await;
     let files = [
@@ -647,6 +713,7 @@ async fn the_check_in_page_is_served_at_the_qr_path_under_a_strict_csp() {
             "text/javascript",
             "notice-text.js",
         ),
+        (CHECK_IN_NOTICES_PATH, "text/javascript", "notices.js"),
         (CHECK_IN_STYLESHEET_PATH, "text/css", "style.css"),
         (CHECK_IN_STORE_PATH, "text/javascript", "checkin-store.js"),
         (CHECK_IN_SERVICE_WORKER_PATH, "text/javascript", "sw.js"),
@@ -941,4 +1008,30 @@ async fn notices_the_server_issues_are_matched_by_the_check_in_page_javascript()
             "rejectedEntries": report.rejected_entries,
         })
     );
+
+    // The service worker's periodic check (the real sw.js and notices.js over node fakes of
+    // IndexedDB, fetch and the worker scope; web/tests/sync-feed.mjs) on the same feed and
+    // visits, a day later: the same notices for the same visits in the same words, stored
+    // once (the second sync finds nothing new), one notification, the feed's GET only.
+    let mut worker_input = input.clone();
+    worker_input["now"] = json!(SEVEN_PM_JST + 86_400);
+    let worker = run_node(&node, "sync-feed.mjs", &worker_input);
+    assert_eq!(worker["first"], json!(3), "{worker}");
+    assert_eq!(worker["second"], json!(0), "{worker}");
+    assert_eq!(worker["notifications"], json!(1));
+    assert_eq!(worker["fetched"], json!([FEED_PATH, FEED_PATH]));
+    let mut stored: Vec<Value> = report
+        .matches
+        .iter()
+        .map(|core| {
+            json!({
+                "id": core.notice_id_hex(),
+                "visitIds": core.visit_ids,
+                "ja": core.render(mimamori_venue::Language::Japanese),
+                "en": core.render(mimamori_venue::Language::English),
+            })
+        })
+        .collect();
+    stored.sort_by_key(|notice| notice["id"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(worker["notices"], json!(stored));
 }

@@ -10,6 +10,7 @@
 //!   as PNG, SVG, or vector squares in a PDF.
 //! - [`venue`] has the venue check-in documents: the poster, the leaflet and the operator copy.
 //! - [`listing`] has the contact listing for an organisation (issue 7).
+//! - [`code_slip`] has the slip staff hand over with a 処理番号 (issue 17).
 //!
 //! ```no_run
 //! use mimamori_documents::{A4Document, Align, Column, FontSet, QrMatrix, Table, TextStyle};
@@ -29,6 +30,7 @@
 //! # Ok::<(), mimamori_documents::DocumentError>(())
 //! ```
 
+pub mod code_slip;
 mod error;
 mod font;
 mod layout;

@@ -7,6 +7,7 @@
 // Test code may unwrap: a panic is a test failure. The helpers are `pub` for the other modules.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod code_slip;
 mod common;
 
 mod listing;

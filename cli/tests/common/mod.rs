@@ -248,3 +248,5 @@ fn answer(
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&body);
 }
+
+pub mod bluez_mock;

@@ -139,9 +139,9 @@ pub enum Error {
     /// An export file's signatures do not verify with the public keys given, so its keys must
     /// not be used.
     #[error(
-        "the export file could not be verified ({verification}) with the configured public keys, \
-         so its keys were not used; check the keys configured for this server, or download the \
-         file again"
+        "the export file could not be verified: {}, so its keys were not used; check the keys \
+         configured for this server, or download the file again",
+        .verification.failure()
     )]
     ExportNotVerified {
         /// What checking the signatures found: not verified, or unsigned.

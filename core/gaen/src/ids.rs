@@ -500,7 +500,7 @@ fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
 
 /// Decodes exactly `N` bytes of hexadecimal (upper or lower case, no prefix or separators).
 pub(crate) fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N], Error> {
-    let text = text.trim();
+    let text = trim(text);
     if text.len() != 2 * N {
         return Err(Error::InvalidHex {
             what,
@@ -509,18 +509,49 @@ pub(crate) fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Resu
     }
     let mut out = [0u8; N];
     for (index, pair) in text.as_bytes().chunks_exact(2).enumerate() {
-        let digit = |offset: usize| {
-            (pair[offset] as char)
-                .to_digit(16)
-                .ok_or_else(|| Error::InvalidHex {
-                    what,
-                    reason: format!("character {} is not a hex digit", 2 * index + offset + 1),
-                })
-        };
-        // Two hex digits make at most 0xFF, so the cast is lossless.
-        out[index] = (digit(0)? * 16 + digit(1)?) as u8;
+        let (high, low) = (
+            HEX_DIGITS[usize::from(pair[0])],
+            HEX_DIGITS[usize::from(pair[1])],
+        );
+        if high | low > 0xF {
+            let offset = usize::from(high <= 0xF);
+            return Err(Error::InvalidHex {
+                what,
+                reason: format!("character {} is not a hex digit", 2 * index + offset + 1),
+            });
+        }
+        out[index] = high << 4 | low;
     }
     Ok(out)
+}
+
+/// The value of each byte as a hex digit (either case), or `NOT_HEX`.
+const HEX_DIGITS: [u8; 256] = {
+    let mut digits = [NOT_HEX; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        digits[byte] = match byte as u8 {
+            digit @ b'0'..=b'9' => digit - b'0',
+            digit @ b'a'..=b'f' => digit - b'a' + 10,
+            digit @ b'A'..=b'F' => digit - b'A' + 10,
+            _ => NOT_HEX,
+        };
+        byte += 1;
+    }
+    digits
+};
+
+/// Marks a byte that is not a hex digit in [`HEX_DIGITS`].
+const NOT_HEX: u8 = 0xFF;
+
+/// [`str::trim`], with a fast path for text that starts and ends with a visible ASCII character
+/// (the usual case in files: nothing to trim, and no need to decode characters to know it).
+pub(crate) fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
 }
 
 /// A TEK with the intervals it is valid for: one of a phone's daily keys.

@@ -56,7 +56,7 @@ pub mod windows;
 
 pub use ble::ExposurePayload;
 pub use calibration::DeviceCalibration;
-pub use encounter::{Scan, ScanBatch, Sighting};
+pub use encounter::{Scan, ScanBatch, Sighting, SightingsCsvRow};
 pub use error::{Error, Result};
 pub use export::{ExportFile, ExportKey, ExportPublicKey, ExportSummary};
 pub use ids::{

@@ -88,11 +88,24 @@ impl DiagnosisKey {
 /// RPI heard in one 64-bit word, 16 to 32 bits per distinct RPI, at least 32 KiB): a derived RPI
 /// whose bits are not all set was certainly not heard, so nearly every one of a key's 144 RPIs is
 /// ruled out with one cache-resident load (on x86-64 with AVX2, bit masks four RPIs at a time).
+///
+/// The index owns a copy of what it needs (one flat array of sightings grouped by RPI, and a map
+/// from each RPI to its group), so it is built with a handful of allocations sized from the data
+/// and can be kept and reused: a phone builds it once per sync, not once per export file.
 #[derive(Debug)]
-pub struct SightingIndex<'a> {
-    by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher>,
+pub struct SightingIndex {
+    by_rpi: HashMap<RollingProximityIdentifier, SightingGroup, RpiHasher>,
+    sightings: Vec<IndexedSighting>,
     filter: Vec<u64>,
     filter_mask: usize,
+}
+
+/// Where one RPI's sightings are in [`SightingIndex::sightings`]: `start..start + len`, in the
+/// order of the scans.
+#[derive(Clone, Copy, Debug, Default)]
+struct SightingGroup {
+    start: u32,
+    len: u32,
 }
 
 /// Smallest filter: 2^18 bits (32 KiB, a typical L1 data cache).
@@ -111,35 +124,60 @@ const KEYS_AT_ONCE: usize = 4;
 const CHUNK_KEYS: usize = 2_048;
 
 #[derive(Clone, Copy, Debug)]
-struct IndexedSighting<'a> {
-    sighting: &'a Sighting,
+struct IndexedSighting {
+    sighting: Sighting,
     previous_scan_at: Option<u64>,
 }
 
-impl<'a> SightingIndex<'a> {
+impl SightingIndex {
     /// Indexes `scans` (oldest first, as the phone's `SightingStore::scans` returns them). Each
     /// sighting remembers when the device's previous scan ended: the later of its start and its
     /// last sighting.
-    pub fn new(scans: &'a [Scan]) -> Self {
-        let mut by_rpi: HashMap<RollingProximityIdentifier, Vec<IndexedSighting<'a>>, RpiHasher> =
-            HashMap::default();
+    ///
+    /// A counting sort by RPI: one pass counts each RPI's sightings (the map is sized for the
+    /// worst case, every sighting a new RPI, so it never grows), one gives each RPI its group in
+    /// the flat array, and one places the sightings, in scan order, into their groups.
+    pub fn new(scans: &[Scan]) -> Self {
+        let total: usize = scans.iter().map(|scan| scan.sightings.len()).sum();
+        let mut by_rpi: HashMap<RollingProximityIdentifier, SightingGroup, RpiHasher> =
+            HashMap::with_capacity_and_hasher(total, RpiHasher);
+        for sighting in scans.iter().flat_map(|scan| &scan.sightings) {
+            by_rpi.entry(sighting.payload().rpi).or_default().len += 1;
+        }
+        let mut start = 0u32;
+        for group in by_rpi.values_mut() {
+            group.start = start;
+            // At most `total` sightings, each in one group: a phone holds far fewer than 2^32.
+            start = start.saturating_add(group.len);
+            group.len = 0;
+        }
+        let mut sightings: Vec<IndexedSighting> = Vec::with_capacity(total);
+        if let Some(first) = scans.iter().flat_map(|scan| &scan.sightings).next() {
+            // Every slot is overwritten below; this only gives them a value to start from.
+            sightings.resize(
+                total,
+                IndexedSighting {
+                    sighting: *first,
+                    previous_scan_at: None,
+                },
+            );
+        }
         let mut previous_scan_at = None;
         for scan in scans {
+            let mut last_seen = 0;
             for sighting in &scan.sightings {
-                by_rpi
-                    .entry(sighting.payload().rpi)
-                    .or_default()
-                    .push(IndexedSighting {
-                        sighting,
-                        previous_scan_at,
-                    });
+                last_seen = last_seen.max(sighting.seen_at());
+                if let Some(group) = by_rpi.get_mut(&sighting.payload().rpi) {
+                    let at = (group.start + group.len) as usize;
+                    group.len += 1;
+                    if let Some(slot) = sightings.get_mut(at) {
+                        *slot = IndexedSighting {
+                            sighting: *sighting,
+                            previous_scan_at,
+                        };
+                    }
+                }
             }
-            let last_seen = scan
-                .sightings
-                .iter()
-                .map(Sighting::seen_at)
-                .max()
-                .unwrap_or(0);
             previous_scan_at = Some(scan.started_at.max(last_seen));
         }
         let bits = (by_rpi.len() * FILTER_BITS_PER_RPI)
@@ -153,9 +191,26 @@ impl<'a> SightingIndex<'a> {
         }
         Self {
             by_rpi,
+            sightings,
             filter,
             filter_mask,
         }
+    }
+
+    /// How many sightings the index holds.
+    pub fn sighting_count(&self) -> usize {
+        self.sightings.len()
+    }
+
+    /// The sightings of `rpi`, in the order of the scans (empty when it was never heard).
+    fn sightings_of(&self, rpi: &RollingProximityIdentifier) -> &[IndexedSighting] {
+        self.by_rpi
+            .get(rpi)
+            .and_then(|group| {
+                let start = group.start as usize;
+                self.sightings.get(start..start + group.len as usize)
+            })
+            .unwrap_or_default()
     }
 
     /// Whether any RPI of `key` was heard (regardless of time; [`exposure_windows`] applies the
@@ -361,12 +416,13 @@ impl<'a> SightingIndex<'a> {
         for offset in 0..key.rolling_period {
             let interval = key.rolling_start.saturating_add(offset);
             let rpi = cipher.rolling_proximity_identifier(interval);
-            let Some(candidates) = self.by_rpi.get(&rpi) else {
+            let candidates = self.sightings_of(&rpi);
+            if candidates.is_empty() {
                 continue;
-            };
+            }
             let earliest = interval.saturating_sub(MATCH_TOLERANCE_INTERVALS);
             let latest = interval.saturating_add(MATCH_TOLERANCE_INTERVALS + 1);
-            let mut valid: Vec<&IndexedSighting<'_>> = candidates
+            let mut valid: Vec<&IndexedSighting> = candidates
                 .iter()
                 .filter(|candidate| {
                     let heard = IntervalNumber::from_unix_seconds(candidate.sighting.seen_at());

@@ -218,12 +218,15 @@ impl Phone {
     where
         I: IntoIterator<Item = mimamori_gaen::Result<DiagnosisKey>>,
     {
-        let now = self.clock.now_unix_seconds();
-        let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * mimamori_gaen::ids::INTERVAL_SECONDS;
-        let scans = self
-            .sightings
-            .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
-        let index = SightingIndex::new(&scans);
+        let index = self.sighting_index()?;
+        self.find_matches_in(&index, keys)
+    }
+
+    /// Matches keys against `index` on all cores.
+    fn find_matches_in<I>(&self, index: &SightingIndex, keys: I) -> Result<KeyMatches>
+    where
+        I: IntoIterator<Item = mimamori_gaen::Result<DiagnosisKey>>,
+    {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         Ok(index.match_keys(
             keys,
@@ -231,6 +234,20 @@ impl Phone {
             &self.configuration.mapping,
             threads,
         )?)
+    }
+
+    /// The sightings matching looks at, indexed: the last 14 days (and the ±2 h tolerance ahead
+    /// of now). Reading them from the database and indexing them is the fixed cost of matching;
+    /// to match several export files, build this once and pass it to
+    /// [`match_export_file_with`](Self::match_export_file_with) for each ([`crate::sync`] does).
+    /// It is a snapshot: scans recorded afterwards are not in it.
+    pub fn sighting_index(&mut self) -> Result<SightingIndex> {
+        let now = self.clock.now_unix_seconds();
+        let tolerance = u64::from(MATCH_TOLERANCE_INTERVALS) * mimamori_gaen::ids::INTERVAL_SECONDS;
+        let scans = self
+            .sightings
+            .scans(retention_cutoff(now), now.saturating_add(tolerance))?;
+        Ok(SightingIndex::new(&scans))
     }
 
     /// Matches the keys of one downloaded export file, once: a file already matched (same
@@ -255,7 +272,26 @@ impl Phone {
         if self.is_processed(source, name)? {
             return Ok(None);
         }
-        let matches = self.find_matches(keys)?;
+        let index = self.sighting_index()?;
+        self.match_unprocessed_export(&index, source, name, keys, verify)
+            .map(Some)
+    }
+
+    /// Matches the keys of a file known not to be processed against `index`, then verifies it
+    /// and stores its windows and mark in one transaction (see [`match_export`](Self::match_export)).
+    fn match_unprocessed_export<I, V>(
+        &mut self,
+        index: &SightingIndex,
+        source: &str,
+        name: &str,
+        keys: I,
+        verify: V,
+    ) -> Result<ExportMatchReport>
+    where
+        I: IntoIterator<Item = mimamori_gaen::Result<DiagnosisKey>>,
+        V: FnOnce() -> Result<()>,
+    {
+        let matches = self.find_matches_in(index, keys)?;
         verify()?;
         let found = windows_by_key(matches.matched);
         let report = ExportMatchReport {
@@ -268,10 +304,10 @@ impl Phone {
             new_windows: 0,
         };
         let new_windows = self.store_windows(&found, Some((source, name, report.keys)))?;
-        Ok(Some(ExportMatchReport {
+        Ok(ExportMatchReport {
             new_windows,
             ..report
-        }))
+        })
     }
 
     /// [`match_export`](Self::match_export) for a downloaded file on disk (`.zip`, or `.bin` with
@@ -287,9 +323,28 @@ impl Phone {
         if self.is_processed(source, name)? {
             return Ok(None);
         }
+        let index = self.sighting_index()?;
+        self.match_export_file_with(&index, source, name, path, public_keys)
+    }
+
+    /// [`match_export_file`](Self::match_export_file) against sightings already indexed with
+    /// [`sighting_index`](Self::sighting_index): several files matched in a row (a sync, a
+    /// folder of files) read and index the sightings once.
+    pub fn match_export_file_with(
+        &mut self,
+        index: &SightingIndex,
+        source: &str,
+        name: &str,
+        path: &Path,
+        public_keys: &[ExportPublicKey],
+    ) -> Result<Option<ExportMatchReport>> {
+        if self.is_processed(source, name)? {
+            return Ok(None);
+        }
         let mut file = ExportFile::open(path)?;
         let keys = file.keys()?.into_verified_keys(public_keys);
-        self.match_export(source, name, keys, || Ok(()))
+        self.match_unprocessed_export(index, source, name, keys, || Ok(()))
+            .map(Some)
     }
 
     /// Whether the export file `name` from `source` has been matched.
@@ -652,6 +707,64 @@ mod tests {
         assert!(b.risk().unwrap()[0].high_risk);
         assert_eq!(
             b.match_export_file("jp", "1.zip", &zip, &public).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn one_index_serves_several_files_as_matching_each_alone_would() {
+        use mimamori_gaen::export::{ExportHeader, ExportKey, ExportSigningKey, ExportWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FixedClock::new(MORNING);
+        let (_a, mut b, keys) = met_yesterday(dir.path(), &clock, 24);
+        let keys: Vec<ExportKey> = keys.into_iter().map(ExportKey::new).collect();
+        let signer = ExportSigningKey::generate(&mut SeededRandom::new(5), "440", "v1").unwrap();
+        let zip = dir.path().join("1.zip");
+        let header = ExportHeader {
+            start_timestamp: MORNING,
+            end_timestamp: MORNING + 3_600,
+            region: "JP".into(),
+            batch_num: 1,
+            batch_size: 1,
+        };
+        std::fs::write(
+            &zip,
+            ExportWriter::new(header, std::slice::from_ref(&signer))
+                .to_zip(&keys)
+                .unwrap(),
+        )
+        .unwrap();
+        let public = [signer.public_key()];
+        let index = b.sighting_index().unwrap();
+        assert!(index.sighting_count() > 0);
+        // The same file under two names, both against one index, then alone (its own index).
+        let first = b
+            .match_export_file_with(&index, "jp", "1.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        let second = b
+            .match_export_file_with(&index, "jp", "1-again.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        let alone = b
+            .match_export_file("jp", "1-alone.zip", &zip, &public)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.matched_keys, 1);
+        assert!(first.new_windows > 0);
+        assert_eq!(
+            (second.keys, second.matched_keys, second.new_windows),
+            (first.keys, 1, 0),
+            "the same windows, already stored"
+        );
+        assert_eq!(
+            (alone.keys, alone.matched_keys, alone.new_windows),
+            (first.keys, 1, 0)
+        );
+        // A file already matched is skipped with a prebuilt index too.
+        assert_eq!(
+            b.match_export_file_with(&index, "jp", "1.zip", &zip, &public)
+                .unwrap(),
             None
         );
     }

@@ -11,7 +11,9 @@
 //!    ([`new_entries`]), and skips those already matched (a file's match is recorded in the same
 //!    transaction as its exposure windows, see [`Phone::match_export`]).
 //! 3. Downloads each remaining file, verifies its signature with the configured public keys while
-//!    matching it, and stores its windows and its "processed" mark in one transaction.
+//!    matching it, and stores its windows and its "processed" mark in one transaction. The
+//!    phone's sightings are read and indexed once per sync ([`Phone::sighting_index`]), not once
+//!    per file.
 //! 4. Only then advances the remembered time, and only over files that all succeeded: a file
 //!    that failed (network, bad signature) is tried again at the next sync, while files after it
 //!    that succeeded are not downloaded again.
@@ -30,6 +32,7 @@ use mimamori_api::v1::{
     export_list_path, parse_export_list,
 };
 use mimamori_gaen::export::{ExportPublicKey, MAX_EXPORT_ARCHIVE_BYTES};
+use mimamori_gaen::matching::SightingIndex;
 
 /// The folder inside the phone's data directory where a file is kept while it is matched.
 pub const DOWNLOAD_DIRECTORY: &str = "downloads";
@@ -198,13 +201,17 @@ pub fn sync(
     let download = download_dir.join("export.zip");
     // Progress may move only over an unbroken run of files that are matched.
     let mut unbroken = true;
+    // The sightings are read and indexed once, when the first file needs matching.
+    let mut index = None;
     for entry in new_entries(&entries, &settings.region, report.progress) {
         let outcome = if phone.is_processed(&source, &entry.url)? {
             report.already_matched += 1;
             Ok(())
         } else {
-            fetch_and_match(phone, transport, settings, &source, &entry, &download)
-                .map(|matched| report.matched.extend(matched))
+            fetch_and_match(
+                phone, &mut index, transport, settings, &source, &entry, &download,
+            )
+            .map(|matched| report.matched.extend(matched))
         };
         match outcome {
             Ok(()) if unbroken => {
@@ -226,10 +233,11 @@ pub fn sync(
     Ok(report)
 }
 
-/// Downloads one file into `download` and matches it (`None` if another sync matched it
-/// meanwhile).
+/// Downloads one file into `download` and matches it against `index`, indexing the phone's
+/// sightings first if no file of this sync has (`None` if another sync matched it meanwhile).
 fn fetch_and_match(
     phone: &mut Phone,
+    index: &mut Option<SightingIndex>,
     transport: &dyn Transport,
     settings: &SyncSettings,
     source: &str,
@@ -242,7 +250,12 @@ fn fetch_and_match(
         "a listed export file is not available; it is tried again at the next sync",
     )?;
     write_file(download, &body)?;
-    let matched = phone.match_export_file(source, &entry.url, download, &settings.public_keys);
+    let index = match index {
+        Some(index) => index,
+        None => index.insert(phone.sighting_index()?),
+    };
+    let matched =
+        phone.match_export_file_with(index, source, &entry.url, download, &settings.public_keys);
     remove_if_present(download)?;
     Ok(matched?.map(|report| MatchedFile {
         url: entry.url.clone(),

@@ -55,7 +55,7 @@ pub const OPENAPI_PATH: &str = "/openapi.json";
 /// the staff portal ([`crate::portal::PORTAL_PREFIX`], the portal's venue pages and the
 /// contact-listing page included), the venue operators' two forms and the result page's poster
 /// download buttons; and the residents' check-in page with its script, stylesheet, protocol
-/// and notice-text modules, store module, service worker, manifest and icon
+/// notice-text and notice-check modules, store module, service worker, manifest and icon
 /// ([`crate::checkin_page`]).
 pub const HTML_PAGES: &[&str] = &[
     REGISTER_PAGE_PATH,
@@ -65,6 +65,7 @@ pub const HTML_PAGES: &[&str] = &[
     crate::checkin_page::CHECK_IN_APP_PATH,
     crate::checkin_page::CHECK_IN_PROTOCOL_PATH,
     crate::checkin_page::CHECK_IN_NOTICE_TEXT_PATH,
+    crate::checkin_page::CHECK_IN_NOTICES_PATH,
     crate::checkin_page::CHECK_IN_STYLESHEET_PATH,
     crate::checkin_page::CHECK_IN_STORE_PATH,
     crate::checkin_page::CHECK_IN_SERVICE_WORKER_PATH,
@@ -349,7 +350,10 @@ fn authority_paths(paths: &mut Map<String, Value>) {
         json!({ "post": operation(
         "exportNow",
         "Run an export batch now",
-        "What the export worker does each period: a batch, padding, signing, listings, retention.",
+        "What the export worker does each period: a batch, padding, signing, listings, retention. \
+         The portal's Export now button (POST /portal/export) and `mimamori-diagnosis-server \
+         export` run the same code; the batch is claimed under a lease, so runs at once export \
+         each key once.",
         Caller::Authority,
         json!({ "200": json_answer("What the run did.", "ExportOutcome") }),
         None,

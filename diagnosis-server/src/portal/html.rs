@@ -7,17 +7,19 @@ use std::fmt::Write as _;
 use mimamori_api::v1::TestType;
 
 use super::session::StaffSession;
-use super::{CODES_PATH, EXPIRE_PATH, LOGIN_PATH, STATUS_PATH};
+use super::{CODES_PATH, EXPIRE_PATH, EXPORT_PATH, LOGIN_PATH, SLIP_PATH, STATUS_PATH};
 pub use crate::pages::escape;
 use crate::pages::{Site, csrf_field, ja_en, layout};
 use crate::service::IssuedCode;
 use crate::storage::{CodeStatus, DailyStatistics};
 
-/// Offset of the times shown to staff ([`crate::staff_time`]): Japan Standard Time, UTC+9.
-pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = crate::staff_time::STAFF_UTC_OFFSET_SECONDS;
+/// Offset of the times on the venue operators' pages: Japan Standard Time, UTC+9, the venue
+/// protocol's zone (`mimamori_venue::JST`). Staff pages use the staff zone instead
+/// ([`StaffSession::zone`]).
+pub const DISPLAY_UTC_OFFSET_SECONDS: i64 = 9 * 3600;
 
-/// Name of the time zone shown after times.
-pub const DISPLAY_TIME_ZONE: &str = crate::staff_time::STAFF_TIME_ZONE_NAME;
+/// Name of the time zone shown after the venue operators' times.
+pub const DISPLAY_TIME_ZONE: &str = "JST";
 
 /// The stylesheet (served at [`super::STYLESHEET_PATH`]; the CSP allows only same-origin styles).
 pub const STYLESHEET: &str = "\
@@ -41,9 +43,31 @@ table{border-collapse:collapse;background:#fff;width:100%}
 th,td{border:1px solid #ccd;padding:.35rem .5rem;text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{background:#eef1f6;font-weight:normal}
+.notice-text{background:#fff;border-left:4px solid #0b5394;padding:.1rem .8rem;margin:.3rem 0}
+ul.published{list-style:none;padding:0}
+dd{margin-left:1rem}
+*,*::before,*::after{box-sizing:border-box}
+input,select,textarea,button,img,svg{max-width:100%}
+main{overflow-wrap:break-word}
+code,.url,.command{overflow-wrap:anywhere;word-break:break-all}
+#issued-code,.group{white-space:nowrap}
+.code{word-break:keep-all;overflow-wrap:normal}
+.table-scroll{overflow-x:auto;max-width:100%}
+caption{text-align:left;padding:.3rem 0}
+@media (max-width:30em){main{padding:0 .6rem}.code{font-size:2.3rem;letter-spacing:.12em}form.box,section.box{padding:.8rem}th,td{padding:.3rem}}
 ";
 
-/// A time for staff: `YYYY-MM-DD HH:MM JST`.
+/// The staff zone in words: 日本時間 / Japan time (JST) for the default, else its IANA name.
+fn zone_words(staff: &StaffSession) -> (String, String) {
+    let name = staff.zone().name();
+    if name == crate::staff_time::DEFAULT_STAFF_TIME_ZONE {
+        ("日本時間".into(), "Japan time, JST".into())
+    } else {
+        (name.to_owned(), name.to_owned())
+    }
+}
+
+/// A time on the venue operators' pages (the venue protocol's zone): `YYYY-MM-DD HH:MM JST`.
 pub fn display_time(unix_seconds: i64) -> String {
     match time::OffsetDateTime::from_unix_timestamp(
         unix_seconds.saturating_add(DISPLAY_UTC_OFFSET_SECONDS),
@@ -61,7 +85,8 @@ pub fn display_time(unix_seconds: i64) -> String {
 }
 
 /// The Japanese and English names of a test type.
-fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
+/// A test type's name in Japanese and English.
+pub(crate) fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
     match test_type {
         TestType::Confirmed => ("陽性（検査で確定）", "confirmed positive"),
         TestType::Likely => ("陽性の疑い（臨床診断）", "likely positive (clinical)"),
@@ -71,7 +96,28 @@ fn test_type_names(test_type: TestType) -> (&'static str, &'static str) {
 
 /// The login page.
 pub fn login_page(csrf: &str, refused: bool) -> String {
+    login_page_for(csrf, refused, false)
+}
+
+/// The login page; `no_staff` when the server has no staff account yet: it then says how to
+/// add the first one (first-run guidance, [`crate::first_run`]).
+pub fn login_page_for(csrf: &str, refused: bool, no_staff: bool) -> String {
     let mut body = String::new();
+    if no_staff {
+        let _ = write!(
+            body,
+            "<section class=\"notice\" id=\"first-run\"><p>{}</p>\
+             <p><code class=\"command\">mimamori-diagnosis-server staff add &lt;name&gt;</code></p><p>{}</p></section>",
+            ja_en(
+                "職員アカウントがまだありません。サーバーを動かしているコンピューターで次のコマンドを実行すると、アカウントが作られ、パスワードが一度だけ表示されます。",
+                "There is no staff account yet. On the computer that runs the server, this command makes one and prints its password once."
+            ),
+            ja_en(
+                "サーバーを起動したときの表示（次の手順）も参考にしてください。",
+                "The server's start-up output lists the next steps too."
+            ),
+        );
+    }
     if refused {
         let _ = write!(
             body,
@@ -146,8 +192,11 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
             "Test date (when the onset is unknown)"
         ),
         ja_en(
-            "日付は28日前から今日まで（日本時間）。",
-            "Dates from 28 days ago up to today (Japan time)."
+            &format!("日付は28日前から今日まで（{}）。", zone_words(staff).0),
+            &format!(
+                "Dates from 28 days ago up to today ({}).",
+                zone_words(staff).1
+            )
         ),
         ja_en("処理番号を発行", "Issue code"),
     );
@@ -179,6 +228,10 @@ pub fn issued_page(
          <p class=\"notice\">{}</p>\
          <p>{}: <code id=\"code-id\">{}</code></p>\
          <p><a href=\"{STATUS_PATH}?id={}\">{}</a></p>\
+         <form method=\"post\" action=\"{SLIP_PATH}\" id=\"slip-form\">{}\
+         <input type=\"hidden\" name=\"id\" value=\"{}\"><input type=\"hidden\" name=\"code\" value=\"{}\">\
+         <input type=\"hidden\" name=\"slip\" value=\"{}\">\
+         <p>{}</p><button type=\"submit\" id=\"slip\">{}</button></form>\
          <form method=\"post\" action=\"{EXPIRE_PATH}\">{}<input type=\"hidden\" name=\"id\" value=\"{}\">\
          <button type=\"submit\" id=\"expire\">{}</button></form></section>\
          <p><a href=\"{CODES_PATH}\">{}</a></p>",
@@ -188,7 +241,7 @@ pub fn issued_page(
         ),
         escape(&issued.code),
         ja_en("有効期限", "Valid until"),
-        escape(&display_time(issued.expires_at)),
+        escape(&staff.zone().display(issued.expires_at)),
         ja_en(
             &format!("あと{minutes}分"),
             &format!("{minutes} minutes left")
@@ -203,6 +256,15 @@ pub fn issued_page(
         escape(&issued.id),
         escape(&issued.id),
         ja_en("状態を確認", "Check its status"),
+        csrf_field(csrf),
+        escape(&issued.id),
+        escape(&issued.code),
+        escape(&super::slip::slip_token(staff, &issued.id, &issued.code)),
+        ja_en(
+            "控え（A4）には、番号・有効期限・アプリでの登録手順・注意事項が日本語と英語で載ります。",
+            "The A4 slip has the code, its expiry, the steps in the app and what to keep in mind, in Japanese and English."
+        ),
+        ja_en("控えを印刷（PDF）", "Print the slip (PDF)"),
         csrf_field(csrf),
         escape(&issued.id),
         ja_en("この処理番号を無効にする", "Expire this code now"),
@@ -304,7 +366,9 @@ pub fn status_page(
         StatusView::Found(status, state) => {
             let (state_id, state_ja, state_en) = state.names();
             let (type_ja, type_en) = test_type_names(status.test_type);
-            let optional = |time: Option<i64>| time.map_or_else(|| "-".into(), display_time);
+            let zone = staff.zone();
+            let optional =
+                |time: Option<i64>| time.map_or_else(|| "-".into(), |time| zone.display(time));
             let _ = write!(
                 body,
                 "<section class=\"box\"><table>\
@@ -320,14 +384,14 @@ pub fn status_page(
                 ja_en("診断の種類", "Test type"),
                 ja_en(type_ja, type_en),
                 ja_en("発行", "Issued"),
-                escape(&display_time(status.issued_at)),
+                escape(&zone.display(status.issued_at)),
                 ja_en("発行者", "Issued by"),
                 status
                     .issued_by
                     .as_deref()
                     .map_or_else(|| ja_en("不明", "Unknown"), escape),
                 ja_en("有効期限", "Valid until"),
-                escape(&display_time(status.expires_at)),
+                escape(&zone.display(status.expires_at)),
                 ja_en("使用", "Used"),
                 escape(&optional(status.redeemed_at)),
                 ja_en("無効化", "Expired by staff"),
@@ -355,15 +419,28 @@ pub fn status_page(
 }
 
 /// Daily statistics, newest day first.
-pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
+pub fn stats_page(
+    staff: &StaffSession,
+    days: &[DailyStatistics],
+    export_worker: Option<std::time::Duration>,
+    export_outcome: Option<(&str, &str)>,
+) -> String {
     let mut body = String::new();
+    if let Some((ja, en)) = export_outcome {
+        let _ = write!(
+            body,
+            "<p class=\"notice\" id=\"export-outcome\" role=\"status\">{}</p>",
+            ja_en(ja, en)
+        );
+    }
     let _ = write!(
         body,
-        "<p>{}</p><table id=\"stats\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        "<p>{}</p><div class=\"table-scroll\" role=\"region\" aria-labelledby=\"stats-caption\" tabindex=\"0\"><table id=\"stats\"><caption id=\"stats-caption\">{}</caption><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         ja_en(
-            "直近14日間（日本時間の日付）",
-            "The last 14 days (days in Japan time, JST)"
+            &format!("直近14日間（{}の日付）", zone_words(staff).0),
+            &format!("The last 14 days (days in {})", zone_words(staff).1)
         ),
+        ja_en("日ごとの件数", "Counts per day"),
         ja_en("日付", "Day"),
         ja_en("処理番号の発行", "Codes issued"),
         ja_en("使用", "Redeemed"),
@@ -394,8 +471,67 @@ pub fn stats_page(staff: &StaffSession, days: &[DailyStatistics]) -> String {
             day.export_files,
         );
     }
-    body.push_str("</tbody></table>");
+    body.push_str("</tbody></table></div>");
+    body.push_str(&export_form(staff, export_worker));
     layout("統計", "Statistics", Site::Portal(Some(staff)), &body)
+}
+
+/// The export button, with when the worker runs by itself.
+fn export_form(staff: &StaffSession, export_worker: Option<std::time::Duration>) -> String {
+    let schedule = match export_worker {
+        Some(period) => {
+            let minutes = period.as_secs() / 60;
+            ja_en(
+                &format!(
+                    "配布ファイルは{minutes}分ごとに自動で作られます。陽性登録をすぐに配布したいときは、今すぐ実行できます。"
+                ),
+                &format!(
+                    "Export files are made every {minutes} minutes by themselves. To send an upload out at once, run an export now."
+                ),
+            )
+        }
+        None => ja_en(
+            "このサーバーでは自動のエクスポートが止まっています（--no-export-worker）。陽性登録を配布するには、ここで実行してください。",
+            "This server's scheduled export is off (--no-export-worker): run exports here to send uploads out.",
+        ),
+    };
+    format!(
+        "<form class=\"box\" method=\"post\" action=\"{EXPORT_PATH}\" id=\"export-form\">\
+         <h2>{}</h2><p>{schedule}</p><p>{}</p>{}\
+         <button type=\"submit\" id=\"export\">{}</button></form>",
+        ja_en("配布ファイルのエクスポート", "Export files"),
+        ja_en(
+            "サーバーのコマンドでも実行できます: mimamori-diagnosis-server export",
+            "The server command does the same: mimamori-diagnosis-server export",
+        ),
+        csrf_field(&staff.csrf()),
+        ja_en("今すぐエクスポート", "Export now"),
+    )
+}
+
+/// What an export run did, in words.
+pub fn export_outcome_words(outcome: &crate::export::ExportOutcome) -> (String, String) {
+    if outcome.files.is_empty() {
+        (
+            "新しく配布する鍵はありませんでした（一覧は更新しました）。".into(),
+            "No new keys to export (the lists were rewritten).".into(),
+        )
+    } else {
+        (
+            format!(
+                "配布ファイルを{}件作りました（鍵{}件、ダミー{}件）。",
+                outcome.files.len(),
+                outcome.keys,
+                outcome.padding_keys
+            ),
+            format!(
+                "Made {} export file(s): {} key(s) and {} padding key(s).",
+                outcome.files.len(),
+                outcome.keys,
+                outcome.padding_keys
+            ),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,9 @@
 pub mod auth;
 pub mod html;
 pub mod session;
+mod slip;
+
+pub use slip::SLIP_PATH;
 
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -56,6 +59,10 @@ pub const STATUS_PATH: &str = "/portal/codes/status";
 pub const EXPIRE_PATH: &str = "/portal/codes/expire";
 /// Statistics.
 pub const STATS_PATH: &str = "/portal/stats";
+
+/// `POST`: run one export now (the worker's own run), then show the statistics with what it
+/// made.
+pub const EXPORT_PATH: &str = "/portal/export";
 /// The stylesheet.
 pub const STYLESHEET_PATH: &str = "/portal/style.css";
 
@@ -85,7 +92,9 @@ pub fn router() -> Router<AppState> {
         .route(CODES_PATH, get(issue_form).post(issue))
         .route(STATUS_PATH, get(status))
         .route(EXPIRE_PATH, axum::routing::post(expire))
+        .route(SLIP_PATH, axum::routing::post(slip::slip))
         .route(STATS_PATH, get(statistics))
+        .route(EXPORT_PATH, axum::routing::post(export_now))
         .route(STYLESHEET_PATH, get(stylesheet))
         .layer(DefaultBodyLimit::max(FORM_LIMIT_BYTES))
         .layer(axum::middleware::map_response(
@@ -155,10 +164,16 @@ async fn login_form(State(services): State<AppState>, headers: HeaderMap) -> Res
     }
     let token = SecretToken::generate();
     let secure = over_https(&services, &headers);
+    // First run: nothing to log in with yet (a failed lookup shows the plain form).
+    let no_staff = services
+        .storage
+        .staff_names()
+        .await
+        .is_ok_and(|names| names.is_empty());
     with_cookies(
         page(
             StatusCode::OK,
-            html::login_page(&token.csrf_token(LOGIN_PURPOSE), false),
+            html::login_page_for(&token.csrf_token(LOGIN_PURPOSE), false, no_staff),
         ),
         vec![set_cookie(
             LOGIN_COOKIE,
@@ -390,9 +405,60 @@ async fn expire(
 // --- Statistics ------------------------------------------------------------------------------
 
 async fn statistics(staff: StaffSession, State(services): State<AppState>) -> Response {
+    stats_answer(&services, &staff, StatusCode::OK, None).await
+}
+
+/// The statistics page, with the outcome of an export run from it.
+async fn stats_answer(
+    services: &AppState,
+    staff: &StaffSession,
+    status: StatusCode,
+    outcome: Option<(&str, &str)>,
+) -> Response {
+    let worker = services
+        .config
+        .export_worker
+        .then_some(services.config.export_period);
     match services.statistics(STATS_DAYS).await {
-        Ok(days) => page(StatusCode::OK, html::stats_page(&staff, &days)),
+        Ok(days) => page(status, html::stats_page(staff, &days, worker, outcome)),
         Err(error) => server_failed(&error),
+    }
+}
+
+/// The export form (its CSRF token only).
+#[derive(Deserialize)]
+struct ExportForm {}
+
+/// `POST /portal/export`: one export run now, through the worker's own code path
+/// ([`crate::export::run_export`]: the batch is claimed under its lease, so a run here and the
+/// worker or another instance never export the same keys twice).
+async fn export_now(
+    State(services): State<AppState>,
+    StaffForm { staff, form: _ }: StaffForm<ExportForm>,
+) -> Response {
+    match crate::export::run_export(&services).await {
+        Ok(outcome) => {
+            tracing::info!(
+                files = outcome.files.len(),
+                keys = outcome.keys,
+                "an export was run from the portal"
+            );
+            let (ja, en) = html::export_outcome_words(&outcome);
+            stats_answer(&services, &staff, StatusCode::OK, Some((&ja, &en))).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "an export run from the portal failed");
+            stats_answer(
+                &services,
+                &staff,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some((
+                    "エクスポートに失敗しました。しばらくしてからもう一度お試しください（サーバーのログに原因があります）。",
+                    "The export failed; try again shortly (the server log says why).",
+                )),
+            )
+            .await
+        }
     }
 }
 

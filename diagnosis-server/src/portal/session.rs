@@ -18,6 +18,7 @@ use super::auth::{self, SecretToken};
 use super::{LOGIN_PATH, SESSION_COOKIE};
 use crate::pages::{Site, html, problem_page};
 use crate::routes::ServicesState;
+use crate::staff_time::StaffZone;
 
 /// CSRF purpose of the forms of a logged-in session: one token for every form behind the login
 /// (the contact listing's multipart form checks it itself, with [`StaffSession::csrf_matches`]).
@@ -41,12 +42,18 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 pub struct StaffSession {
     name: String,
     token: SecretToken,
+    zone: StaffZone,
 }
 
 impl StaffSession {
     /// The staff name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The staff time zone the pages show days and times in ([`crate::staff_time`]).
+    pub fn zone(&self) -> &StaffZone {
+        &self.zone
     }
 
     /// The session token.
@@ -75,6 +82,7 @@ impl StaffSession {
         Self {
             name: name.to_owned(),
             token: SecretToken::generate(),
+            zone: StaffZone::default(),
         }
     }
 
@@ -90,7 +98,11 @@ impl StaffSession {
             return Err(Redirect::to(LOGIN_PATH).into_response());
         };
         match auth::session_user(state.services(), &token).await {
-            Ok(Some(name)) => Ok(Self { name, token }),
+            Ok(Some(name)) => Ok(Self {
+                name,
+                token,
+                zone: state.services().config.staff_time_zone.clone(),
+            }),
             Ok(None) => Err(Redirect::to(LOGIN_PATH).into_response()),
             Err(error) => Err(server_failed(&error)),
         }
@@ -232,10 +244,7 @@ mod tests {
 
     #[test]
     fn session_csrf_tokens_are_bound_to_the_session_and_purpose() {
-        let staff = StaffSession {
-            name: "tanaka".into(),
-            token: SecretToken::generate(),
-        };
+        let staff = StaffSession::for_tests("tanaka");
         assert!(staff.csrf_matches(SESSION_PURPOSE, &staff.csrf()));
         assert!(!staff.csrf_matches("listing", &staff.csrf()));
         assert!(staff.csrf_matches("listing", &staff.csrf_for("listing")));

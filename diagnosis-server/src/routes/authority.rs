@@ -70,6 +70,13 @@ pub struct AuthorityKey {
     pub name: String,
 }
 
+impl AuthorityKey {
+    /// Who acted, as staff see it beside a code or a published notice: `API key <name>`.
+    pub fn by(&self) -> String {
+        format!("API key {}", self.name)
+    }
+}
+
 impl<S: ServicesState> FromRequestParts<S> for AuthorityKey {
     type Rejection = Response;
 
@@ -100,10 +107,7 @@ async fn issue_code(key: AuthorityKey, State(services): State<AppState>, body: B
             &value!({"error": "expected {\"testType\": \"confirmed\"|\"likely\"|\"negative\", \"symptomDate\"?: \"YYYY-MM-DD\", \"testDate\"?: \"YYYY-MM-DD\"}"}),
         );
     };
-    match services
-        .issue_code(&request, &format!("API key {}", key.name))
-        .await
-    {
+    match services.issue_code(&request, &key.by()).await {
         Ok(Ok(issued)) => json(200, &issued),
         Ok(Err(AuthorityProblem::BadDate)) => json(
             400,

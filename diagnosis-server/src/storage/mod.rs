@@ -27,7 +27,8 @@ pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 pub use staff::{StaffAccount, StaffStorage};
 pub use venues::{
-    NoticeRequestRow, StoredNotice, VenueKeywordRow, VenueRegistrationRow, VenueStorage,
+    NoticeRequestRow, StoredNotice, VenueKeywordRow, VenuePublicationRow, VenueRegistrationRow,
+    VenueStorage,
 };
 
 use std::sync::Arc;
@@ -275,11 +276,20 @@ pub trait Storage: StaffStorage + VenueStorage + Send + Sync + 'static {
     async fn statistics(&self, since_day: &str) -> Result<Vec<DailyStatistics>>;
 }
 
-/// Opens (and creates or migrates) the configured database.
-pub async fn open(config: &DatabaseConfig) -> Result<Arc<dyn Storage>> {
+/// Opens (and creates or migrates) the configured database, counting statistics by day in
+/// `staff_zone`.
+pub async fn open(
+    config: &DatabaseConfig,
+    staff_zone: &crate::staff_time::StaffZone,
+) -> Result<Arc<dyn Storage>> {
+    let zone = staff_zone.clone();
     Ok(match config {
-        DatabaseConfig::Sqlite(path) => Arc::new(SqliteStorage::open(path).await?),
-        DatabaseConfig::Postgres(url) => Arc::new(PostgresStorage::connect(url).await?),
+        DatabaseConfig::Sqlite(path) => {
+            Arc::new(SqliteStorage::open(path).await?.with_staff_zone(zone))
+        }
+        DatabaseConfig::Postgres(url) => {
+            Arc::new(PostgresStorage::connect(url).await?.with_staff_zone(zone))
+        }
     })
 }
 

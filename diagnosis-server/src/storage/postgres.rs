@@ -14,6 +14,7 @@ use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
+use crate::staff_time::StaffZone;
 use crate::{Error, Result};
 
 const SCHEMA: &str = "
@@ -93,6 +94,7 @@ const FILE_COLUMNS: &str =
 #[derive(Clone)]
 pub struct PostgresStorage {
     pub(super) pool: Pool,
+    staff_zone: StaffZone,
 }
 
 impl std::fmt::Debug for PostgresStorage {
@@ -133,7 +135,17 @@ impl PostgresStorage {
             .batch_execute(super::venues::POSTGRES_SCHEMA)
             .await?;
         transaction.commit().await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            staff_zone: StaffZone::default(),
+        })
+    }
+
+    /// Counts the statistics by day in `zone` (default: [`StaffZone::default`], Japan).
+    #[must_use]
+    pub fn with_staff_zone(mut self, zone: StaffZone) -> Self {
+        self.staff_zone = zone;
+        self
     }
 }
 
@@ -208,7 +220,7 @@ impl Storage for PostgresStorage {
         if inserted == 1 {
             bump(
                 &transaction,
-                &crate::staff_time::staff_day(code.issued_at),
+                &self.staff_zone.day(code.issued_at),
                 Counter::CodesIssued,
                 1,
             )
@@ -248,7 +260,7 @@ impl Storage for PostgresStorage {
                         if updated == 1 {
                             bump(
                                 &transaction,
-                                &crate::staff_time::staff_day(now),
+                                &self.staff_zone.day(now),
                                 Counter::CodesRedeemed,
                                 1,
                             )
@@ -345,7 +357,7 @@ impl Storage for PostgresStorage {
         if changed == 1 {
             bump(
                 &transaction,
-                &crate::staff_time::staff_day(now),
+                &self.staff_zone.day(now),
                 Counter::CodesExpired,
                 1,
             )
@@ -403,7 +415,7 @@ impl Storage for PostgresStorage {
                 .await?;
             inserted += u32::try_from(changed).unwrap_or(0);
         }
-        let day = crate::staff_time::staff_day(now);
+        let day = self.staff_zone.day(now);
         bump(&transaction, &day, Counter::Uploads, 1).await?;
         bump(
             &transaction,
@@ -525,7 +537,7 @@ impl Storage for PostgresStorage {
                 .await?;
             bump(
                 &transaction,
-                &crate::staff_time::staff_day(file.created_ms / 1000),
+                &self.staff_zone.day(file.created_ms / 1000),
                 Counter::ExportFiles,
                 1,
             )
@@ -585,7 +597,7 @@ impl Storage for PostgresStorage {
         for row in lapsed {
             bump(
                 &transaction,
-                &crate::staff_time::staff_day(row.get(0)),
+                &self.staff_zone.day(row.get(0)),
                 Counter::CodesExpired,
                 1,
             )

@@ -16,6 +16,7 @@ use super::{
     CodeStatus, DailyStatistics, ExportBatch, ExportFileRecord, NewCode, RedeemOutcome,
     RetentionOutcome, Storage, StoredExposure, test_type_from_str,
 };
+use crate::staff_time::StaffZone;
 use crate::{Error, Result};
 
 /// Application id in the SQLite header: "MMDS" (Mimamori diagnosis server).
@@ -159,6 +160,7 @@ impl Counter {
 pub struct SqliteStorage {
     connection: Arc<Mutex<Connection>>,
     path: PathBuf,
+    staff_zone: StaffZone,
 }
 
 impl SqliteStorage {
@@ -174,7 +176,15 @@ impl SqliteStorage {
         Ok(Self {
             connection: Arc::new(Mutex::new(connection)),
             path,
+            staff_zone: StaffZone::default(),
         })
+    }
+
+    /// Counts the statistics by day in `zone` (default: [`StaffZone::default`], Japan).
+    #[must_use]
+    pub fn with_staff_zone(mut self, zone: StaffZone) -> Self {
+        self.staff_zone = zone;
+        self
     }
 
     /// The database file.
@@ -313,6 +323,7 @@ impl Storage for SqliteStorage {
 
     async fn insert_code(&self, code: &NewCode) -> Result<bool> {
         let code = code.clone();
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let inserted = transaction.execute(
@@ -333,7 +344,7 @@ impl Storage for SqliteStorage {
             if inserted == 1 {
                 bump(
                     &transaction,
-                    &crate::staff_time::staff_day(code.issued_at),
+                    &zone.day(code.issued_at),
                     Counter::CodesIssued,
                     1,
                 )?;
@@ -352,6 +363,7 @@ impl Storage for SqliteStorage {
     ) -> Result<RedeemOutcome> {
         let code_hash = code_hash.to_owned();
         let accepted = accepted.to_vec();
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let found: Option<CodeRow> = transaction
@@ -371,12 +383,7 @@ impl Storage for SqliteStorage {
                             params![code_hash, now],
                         )?;
                         if updated == 1 {
-                            bump(
-                                &transaction,
-                                &crate::staff_time::staff_day(now),
-                                Counter::CodesRedeemed,
-                                1,
-                            )?;
+                            bump(&transaction, &zone.day(now), Counter::CodesRedeemed, 1)?;
                             row.redeemed()?
                         } else {
                             RedeemOutcome::AlreadyUsed
@@ -484,6 +491,7 @@ impl Storage for SqliteStorage {
 
     async fn expire_code(&self, id: &str, now: i64) -> Result<bool> {
         let id = id.to_owned();
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let changed = transaction.execute(
@@ -492,12 +500,7 @@ impl Storage for SqliteStorage {
                 params![id, now],
             )?;
             if changed == 1 {
-                bump(
-                    &transaction,
-                    &crate::staff_time::staff_day(now),
-                    Counter::CodesExpired,
-                    1,
-                )?;
+                bump(&transaction, &zone.day(now), Counter::CodesExpired, 1)?;
             }
             transaction.commit()?;
             Ok(changed == 1)
@@ -520,6 +523,7 @@ impl Storage for SqliteStorage {
 
     async fn insert_exposures(&self, keys: &[StoredExposure], now: i64) -> Result<u32> {
         let keys = keys.to_vec();
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let mut inserted = 0u32;
@@ -544,7 +548,7 @@ impl Storage for SqliteStorage {
                     .unwrap_or(0);
                 }
             }
-            let day = crate::staff_time::staff_day(now);
+            let day = zone.day(now);
             bump(&transaction, &day, Counter::Uploads, 1)?;
             bump(
                 &transaction,
@@ -635,6 +639,7 @@ impl Storage for SqliteStorage {
         files: &[ExportFileRecord],
     ) -> Result<()> {
         let (batch, files) = (*batch, files.to_vec());
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let changed = transaction.execute(
@@ -660,7 +665,7 @@ impl Storage for SqliteStorage {
                         file.created_ms
                     ],
                 )?;
-                bump(&transaction, &crate::staff_time::staff_day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
+                bump(&transaction, &zone.day(file.created_ms / 1000), Counter::ExportFiles, 1)?;
             }
             transaction.commit()?;
             Ok(())
@@ -689,6 +694,7 @@ impl Storage for SqliteStorage {
         file_cutoff_ms: i64,
         code_cutoff: i64,
     ) -> Result<RetentionOutcome> {
+        let zone = self.staff_zone.clone();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let keys_deleted = transaction
@@ -711,7 +717,7 @@ impl Storage for SqliteStorage {
                     .collect::<rusqlite::Result<Vec<_>>>()?
             };
             for (expires_at,) in lapsed {
-                bump(&transaction, &crate::staff_time::staff_day(expires_at), Counter::CodesExpired, 1)?;
+                bump(&transaction, &zone.day(expires_at), Counter::CodesExpired, 1)?;
             }
             transaction.execute("DELETE FROM codes WHERE expires_at < ?1", [code_cutoff])?;
             transaction.execute("DELETE FROM used_tokens WHERE expires_at < ?1", [code_cutoff])?;

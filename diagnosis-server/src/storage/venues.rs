@@ -44,6 +44,15 @@ CREATE TABLE IF NOT EXISTS venue_notices (
     entry BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS venue_notices_published ON venue_notices (published_at);
+CREATE TABLE IF NOT EXISTS venue_publications (
+    id TEXT PRIMARY KEY,
+    registration_id TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    published_by TEXT NOT NULL,
+    entries INTEGER NOT NULL,
+    summary BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS venue_publications_published ON venue_publications (published_at);
 ";
 
 /// Tables of venue check-ins (PostgreSQL).
@@ -77,6 +86,15 @@ CREATE TABLE IF NOT EXISTS venue_notices (
     entry BYTEA NOT NULL
 );
 CREATE INDEX IF NOT EXISTS venue_notices_published ON venue_notices (published_at);
+CREATE TABLE IF NOT EXISTS venue_publications (
+    id TEXT PRIMARY KEY,
+    registration_id TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    published_by TEXT NOT NULL,
+    entries BIGINT NOT NULL,
+    summary BYTEA NOT NULL
+);
+CREATE INDEX IF NOT EXISTS venue_publications_published ON venue_publications (published_at);
 ";
 
 /// A registered venue as stored: two sealed copies of the same record, one opened with the
@@ -148,6 +166,29 @@ pub struct StoredNotice {
     pub entry: Vec<u8>,
 }
 
+/// One act of publishing, as staff see it in the portal's list of published notices: a
+/// request approved or a notice published with the trace code. Its feed entries (one per room)
+/// are [`StoredNotice`]s; this row says what they were, for which venue, when and by whom.
+///
+/// The table is new in issue 17: both backends create it when they open an older database
+/// (`CREATE TABLE IF NOT EXISTS`), which then lists what is published from then on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenuePublicationRow {
+    /// The approved request's id, or a random id for a notice published with the trace code.
+    pub id: String,
+    /// The registration.
+    pub registration_id: String,
+    /// When it was published.
+    pub published_at: i64,
+    /// Who published it: a staff login name, or `API key <name>`.
+    pub published_by: String,
+    /// How many feed entries (rooms) were published.
+    pub entries: i64,
+    /// What was published (venue, template, window, rooms), sealed to the authority key like a
+    /// request's summary.
+    pub summary: Vec<u8>,
+}
+
 /// Venue registrations, keywords, notice requests and published notices.
 #[async_trait]
 pub trait VenueStorage: Send + Sync + 'static {
@@ -173,21 +214,32 @@ pub trait VenueStorage: Send + Sync + 'static {
     /// Pending requests, oldest first.
     async fn pending_notice_requests(&self) -> Result<Vec<NoticeRequestRow>>;
 
-    /// Decides a pending request in one transaction: approving stores `notices` as published.
-    /// `None` when there is no pending request with this id (decided before, or unknown).
+    /// Decides a pending request in one transaction: approving stores `notices` as published
+    /// and `publication` in the list of published notices. `None` when there is no pending
+    /// request with this id (decided before, or unknown); then nothing is stored.
     async fn decide_notice_request(
         &self,
         id: &str,
         approve: bool,
         notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
         now: i64,
     ) -> Result<Option<NoticeRequestRow>>;
 
-    /// Stores published notices (ignoring ids already stored).
-    async fn insert_venue_notices(&self, notices: &[StoredNotice]) -> Result<()>;
+    /// Stores published notices (ignoring ids already stored) and, in the same transaction,
+    /// `publication` in the list of published notices.
+    async fn insert_venue_notices(
+        &self,
+        notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
+    ) -> Result<()>;
 
     /// Notices published at or after `since`, oldest first; deletes older ones.
     async fn venue_notices_since(&self, since: i64) -> Result<Vec<StoredNotice>>;
+
+    /// The list of published notices: those published at or after `since`, newest first;
+    /// deletes older ones (the feed no longer carries them).
+    async fn venue_publications_since(&self, since: i64) -> Result<Vec<VenuePublicationRow>>;
 }
 
 /// Reads a [`VenueRegistrationRow`] from the columns of [`REGISTRATION_COLUMNS`].
@@ -215,6 +267,17 @@ fn notice<R: ReadRow>(row: &R) -> std::result::Result<StoredNotice, R::Error> {
     read_row!(row => StoredNotice { notice_id, published_at, entry })
 }
 
+/// Reads a [`VenuePublicationRow`] from [`PUBLICATION_COLUMNS`].
+fn publication<R: ReadRow>(row: &R) -> std::result::Result<VenuePublicationRow, R::Error> {
+    read_row!(row => VenuePublicationRow {
+        id, registration_id, published_at, published_by, entries, summary
+    })
+}
+
+/// The columns [`publication`] reads.
+const PUBLICATION_COLUMNS: &str =
+    "id, registration_id, published_at, published_by, entries, summary";
+
 /// The columns [`registration`] reads.
 const REGISTRATION_COLUMNS: &str =
     "id, created_at, trace_lookup, manager_lookup, sealed_for_trace, sealed_for_manager";
@@ -238,6 +301,15 @@ const INSERT_NOTICE: &str = "INSERT INTO venue_notices (notice_id, published_at,
 const DELETE_OLD_NOTICES: &str = "DELETE FROM venue_notices WHERE published_at < $1";
 const NOTICES: &str = "SELECT notice_id, published_at, entry FROM venue_notices
      ORDER BY published_at, notice_id";
+const INSERT_PUBLICATION: &str = "INSERT INTO venue_publications (id, registration_id, \
+     published_at, published_by, entries, summary) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (id) DO NOTHING";
+const DELETE_OLD_PUBLICATIONS: &str = "DELETE FROM venue_publications WHERE published_at < $1";
+
+/// The list of published notices, newest first.
+fn publications_query() -> String {
+    format!("SELECT {PUBLICATION_COLUMNS} FROM venue_publications ORDER BY published_at DESC, id")
+}
 
 /// Which lookup finds a registration.
 #[derive(Clone, Copy)]
@@ -283,6 +355,27 @@ fn insert_notices_sqlite(
         transaction.execute(
             &sqlite(INSERT_NOTICE),
             params![notice.notice_id, notice.published_at, notice.entry],
+        )?;
+    }
+    Ok(())
+}
+
+/// Stores `publication` in `transaction`, if there is one.
+fn insert_publication_sqlite(
+    transaction: &rusqlite::Transaction<'_>,
+    publication: Option<&VenuePublicationRow>,
+) -> rusqlite::Result<()> {
+    if let Some(row) = publication {
+        transaction.execute(
+            &sqlite(INSERT_PUBLICATION),
+            params![
+                row.id,
+                row.registration_id,
+                row.published_at,
+                row.published_by,
+                row.entries,
+                row.summary
+            ],
         )?;
     }
     Ok(())
@@ -364,9 +457,11 @@ impl VenueStorage for SqliteStorage {
         id: &str,
         approve: bool,
         notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
         now: i64,
     ) -> Result<Option<NoticeRequestRow>> {
         let (id, notices) = (id.to_owned(), notices.to_vec());
+        let publication = publication.cloned();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             let row = transaction
@@ -378,6 +473,7 @@ impl VenueStorage for SqliteStorage {
                 .optional()?;
             if row.is_some() && approve {
                 insert_notices_sqlite(&transaction, &notices)?;
+                insert_publication_sqlite(&transaction, publication.as_ref())?;
             }
             transaction.commit()?;
             Ok(row)
@@ -385,11 +481,17 @@ impl VenueStorage for SqliteStorage {
         .await
     }
 
-    async fn insert_venue_notices(&self, notices: &[StoredNotice]) -> Result<()> {
+    async fn insert_venue_notices(
+        &self,
+        notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
+    ) -> Result<()> {
         let notices = notices.to_vec();
+        let publication = publication.cloned();
         self.with(move |connection| {
             let transaction = connection.transaction()?;
             insert_notices_sqlite(&transaction, &notices)?;
+            insert_publication_sqlite(&transaction, publication.as_ref())?;
             transaction.commit()?;
             Ok(())
         })
@@ -402,6 +504,18 @@ impl VenueStorage for SqliteStorage {
             let mut statement = connection.prepare(NOTICES)?;
             let rows = statement
                 .query_map([], |row| notice(row))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn venue_publications_since(&self, since: i64) -> Result<Vec<VenuePublicationRow>> {
+        self.with(move |connection| {
+            connection.execute(&sqlite(DELETE_OLD_PUBLICATIONS), [since])?;
+            let mut statement = connection.prepare(&publications_query())?;
+            let rows = statement
+                .query_map([], |row| publication(row))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -427,6 +541,29 @@ async fn insert_notices_postgres(
             .execute(
                 INSERT_NOTICE,
                 &[&notice.notice_id, &notice.published_at, &notice.entry],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Stores `publication` in `transaction`, if there is one.
+async fn insert_publication_postgres(
+    transaction: &deadpool_postgres::Transaction<'_>,
+    publication: Option<&VenuePublicationRow>,
+) -> Result<()> {
+    if let Some(row) = publication {
+        transaction
+            .execute(
+                INSERT_PUBLICATION,
+                &[
+                    &row.id,
+                    &row.registration_id,
+                    &row.published_at,
+                    &row.published_by,
+                    &row.entries,
+                    &row.summary,
+                ],
             )
             .await?;
     }
@@ -521,6 +658,7 @@ impl VenueStorage for PostgresStorage {
         id: &str,
         approve: bool,
         notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
         now: i64,
     ) -> Result<Option<NoticeRequestRow>> {
         let mut client = self.pool.get().await?;
@@ -530,15 +668,21 @@ impl VenueStorage for PostgresStorage {
             .await?;
         if row.is_some() && approve {
             insert_notices_postgres(&transaction, notices).await?;
+            insert_publication_postgres(&transaction, publication).await?;
         }
         transaction.commit().await?;
         Ok(row.as_ref().map(request).transpose()?)
     }
 
-    async fn insert_venue_notices(&self, notices: &[StoredNotice]) -> Result<()> {
+    async fn insert_venue_notices(
+        &self,
+        notices: &[StoredNotice],
+        publication: Option<&VenuePublicationRow>,
+    ) -> Result<()> {
         let mut client = self.pool.get().await?;
         let transaction = client.transaction().await?;
         insert_notices_postgres(&transaction, notices).await?;
+        insert_publication_postgres(&transaction, publication).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -550,6 +694,16 @@ impl VenueStorage for PostgresStorage {
         Ok(rows
             .iter()
             .map(notice)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn venue_publications_since(&self, since: i64) -> Result<Vec<VenuePublicationRow>> {
+        let client = self.pool.get().await?;
+        client.execute(DELETE_OLD_PUBLICATIONS, &[&since]).await?;
+        let rows = client.query(&publications_query(), &[]).await?;
+        Ok(rows
+            .iter()
+            .map(publication)
             .collect::<std::result::Result<_, _>>()?)
     }
 }

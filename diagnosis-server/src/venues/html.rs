@@ -7,7 +7,8 @@ use axum::extract::{Form, FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use mimamori_api::v1::venues::{
-    CAPACITY_BANDS, RegisteredVenue, RegistrationForm, RegistrationProblem, RequestSummary,
+    CAPACITY_BANDS, NoticeFields, RegisteredVenue, RegistrationForm, RegistrationProblem,
+    RequestSummary,
 };
 use mimamori_venue::{NoticeTemplate, VenueType};
 use serde::de::DeserializeOwned;
@@ -19,6 +20,7 @@ use super::{
 use crate::pages::{self, Site, escape, ja_en};
 use crate::portal::html::display_time;
 use crate::portal::session::StaffSession;
+use crate::venues::notices::Publication;
 
 /// An HTML answer, never cached, whose images may be inline (the QR codes and downloads are
 /// `data:` URLs, so nothing about a venue is fetched again).
@@ -528,10 +530,67 @@ pub(crate) fn request_filed_page(id: &str) -> String {
     )
 }
 
-/// The authority's page: pending requests and the direct form.
+/// A notice's window for staff: the JST date and hours, or the whole day.
+fn window_text(notice: &NoticeFields) -> String {
+    let hours = if notice.whole_day {
+        "終日 whole day".to_owned()
+    } else {
+        format!(
+            "{}時〜{}時",
+            notice.from_hour.unwrap_or(0),
+            notice.to_hour.unwrap_or(0)
+        )
+    };
+    format!("{} {hours}", notice.date)
+}
+
+/// How a notice was asked for, in words.
+fn requested_by_html(requested_by: &str) -> String {
+    match requested_by {
+        "manager" => ja_en("施設の管理端末", "The venue's manager device"),
+        "staff" => ja_en("職員（施設の合言葉）", "Staff, with the venue's keyword"),
+        super::notices::BY_TRACE_CODE => ja_en(
+            "職員（追跡コードで直接）",
+            "Staff, directly with the trace code",
+        ),
+        other => escape(other),
+    }
+}
+
+/// What residents will read, in Japanese and English (`None`: the fields make no notice).
+fn notice_text_html(class: &str, text: Option<&(String, String)>) -> String {
+    match text {
+        Some((ja, en)) => format!(
+            "<div class=\"{class}\"><p lang=\"ja\">{}</p><p lang=\"en\">{}</p></div>",
+            escape(ja).replace('\n', "<br>"),
+            escape(en).replace('\n', "<br>"),
+        ),
+        None => format!("<p class=\"{class}\">-</p>"),
+    }
+}
+
+/// A pending request as the portal shows it, with the text residents would read.
+pub(crate) struct PendingView {
+    /// The request.
+    pub summary: RequestSummary,
+    /// Its notice rendered in Japanese and English.
+    pub text: Option<(String, String)>,
+}
+
+/// A published notice as the portal lists it, with the text residents read.
+pub(crate) struct PublishedView {
+    /// The publication.
+    pub publication: Publication,
+    /// Its notice rendered in Japanese and English.
+    pub text: Option<(String, String)>,
+}
+
+/// The portal's venue notices page: pending requests to approve or reject, each with the text
+/// residents will read; the direct form; and the list of published notices.
 pub(crate) fn portal_page(
     staff: &StaffSession,
-    requests: &[RequestSummary],
+    requests: &[PendingView],
+    published: &[PublishedView],
     outcome: Option<(&str, &str)>,
 ) -> String {
     let csrf = &staff.csrf();
@@ -548,25 +607,21 @@ pub(crate) fn portal_page(
             ja_en("ありません。", "None.")
         );
     }
-    for request in requests {
-        let window = if request.notice.whole_day {
-            "終日 whole day".to_owned()
-        } else {
-            format!(
-                "{}時〜{}時",
-                request.notice.from_hour.unwrap_or(0),
-                request.notice.to_hour.unwrap_or(0)
-            )
-        };
+    for PendingView {
+        summary: request,
+        text,
+    } in requests
+    {
         let _ = write!(
             body,
             "<form class=\"box request\" method=\"post\" action=\"{PORTAL_DECIDE_PATH}\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
              <p><strong>{}</strong> ({})</p><dl>\
              <dt>{}</dt><dd class=\"template\">{}</dd>\
-             <dt>{}</dt><dd class=\"window\">{} {}</dd>\
+             <dt>{}</dt><dd class=\"window\">{}</dd>\
              <dt>{}</dt><dd class=\"rooms\">{}</dd>\
-             <dt>{}</dt><dd class=\"requested\">{} {}</dd></dl>\
+             <dt>{}</dt><dd class=\"requested\">{} {}</dd>\
+             <dt>{}</dt><dd>{}</dd></dl>\
              <button type=\"submit\" name=\"decision\" value=\"approve\">{}</button> \
              <button type=\"submit\" name=\"decision\" value=\"reject\">{}</button></form>",
             escape(csrf),
@@ -576,13 +631,14 @@ pub(crate) fn portal_page(
             ja_en("テンプレート", "Template"),
             template_name_html(&request.notice.template),
             ja_en("対象日時", "When (JST)"),
-            escape(&request.notice.date),
-            escape(&window),
+            escape(&window_text(&request.notice)),
             ja_en("対象の部屋・エリア", "Rooms"),
             rooms_html(&request.notice.rooms),
             ja_en("依頼者", "Requested by"),
-            escape(&request.requested_by),
-            escape(&display_time(request.requested_at)),
+            requested_by_html(&request.requested_by),
+            escape(&staff.zone().display(request.requested_at)),
+            ja_en("利用者に届く文面", "What residents will read"),
+            notice_text_html("notice-text", text.as_ref()),
             ja_en("承認して公開", "Approve and publish"),
             ja_en("却下", "Reject"),
         );
@@ -605,10 +661,65 @@ pub(crate) fn portal_page(
         notice_fields_html(),
         ja_en("お知らせを公開", "Publish the notice"),
     );
+    body.push_str(&published_html(staff, published));
     pages::layout(
-        "来店記録のお知らせ",
+        "店舗・施設のお知らせ",
         "Venue notices",
         Site::Portal(Some(staff)),
         &body,
     )
+}
+
+/// The list of published notices (the last 14 days, newest first), each with its text.
+fn published_html(staff: &StaffSession, published: &[PublishedView]) -> String {
+    let mut html = format!(
+        "<h2 id=\"published-heading\">{}</h2>",
+        ja_en(
+            "公開中のお知らせ（過去14日間）",
+            "Published notices (last 14 days)"
+        )
+    );
+    if published.is_empty() {
+        let _ = write!(
+            html,
+            "<p id=\"no-published\">{}</p>",
+            ja_en("ありません。", "None.")
+        );
+        return html;
+    }
+    html.push_str("<ul class=\"published\" id=\"published\">");
+    for PublishedView { publication, text } in published {
+        let notice = &publication.summary.notice;
+        let _ = write!(
+            html,
+            "<li class=\"box\"><p><strong>{}</strong> ({})</p><dl>\
+             <dt>{}</dt><dd class=\"published-at\">{}</dd>\
+             <dt>{}</dt><dd class=\"template\">{}</dd>\
+             <dt>{}</dt><dd class=\"window\">{}</dd>\
+             <dt>{}</dt><dd class=\"rooms\">{} ({})</dd>\
+             <dt>{}</dt><dd class=\"published-by\">{} / {}</dd></dl>\
+             <details><summary>{}</summary>{}</details></li>",
+            escape(&publication.summary.venue_name),
+            escape(&publication.summary.registration_id),
+            ja_en("公開日時", "Published"),
+            escape(&staff.zone().display(publication.published_at)),
+            ja_en("テンプレート", "Template"),
+            template_name_html(&notice.template),
+            ja_en("対象日時", "When (JST)"),
+            escape(&window_text(notice)),
+            ja_en("対象の部屋・エリア", "Rooms"),
+            rooms_html(&notice.rooms),
+            ja_en(
+                &format!("{}件", publication.entries),
+                &format!("{} entries", publication.entries)
+            ),
+            ja_en("公開した人・依頼", "Published by, asked for by"),
+            escape(&publication.published_by),
+            requested_by_html(&publication.summary.requested_by),
+            ja_en("利用者に届く文面", "What residents read"),
+            notice_text_html("notice-text", text.as_ref()),
+        );
+    }
+    html.push_str("</ul>");
+    html
 }

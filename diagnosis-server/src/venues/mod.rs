@@ -230,8 +230,13 @@ impl VenueService {
         Ok(feed)
     }
 
-    /// Stores `entries` as published now and rebuilds the feed.
-    pub async fn publish_entries(&self, entries: Vec<FeedEntry>) -> Result<()> {
+    /// Stores `entries` as published now, with `publication` in the list of published notices,
+    /// and rebuilds the feed.
+    pub async fn publish_entries(
+        &self,
+        entries: Vec<FeedEntry>,
+        publication: Option<&crate::storage::VenuePublicationRow>,
+    ) -> Result<()> {
         let now = self.now();
         let notices: Vec<StoredNotice> = entries
             .into_iter()
@@ -240,7 +245,10 @@ impl VenueService {
                 stored_notice(&entry)
             })
             .collect();
-        self.services.storage.insert_venue_notices(&notices).await?;
+        self.services
+            .storage
+            .insert_venue_notices(&notices, publication)
+            .await?;
         self.publish_feed().await?;
         Ok(())
     }

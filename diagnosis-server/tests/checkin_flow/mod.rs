@@ -43,8 +43,9 @@ use crate::common::TestServer;
 use crate::common::browser::{click, fill, in_chromium, text};
 
 use page::{
-    accessibility_problems, check_notices, hidden, open_url, screenshot, screenshot_directory,
-    store_visit, stored, wait_for, wait_service_worker,
+    accessibility_problems, check_notices, forget_notices, hidden, open_url, periodic_sync_state,
+    screenshot, screenshot_directory, store_visit, stored, wait_for, wait_service_worker,
+    worker_notice_check,
 };
 use proxy::{Mode, start_proxy};
 
@@ -408,6 +409,41 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         [hall_visit["id"].as_str().unwrap()]
     );
 
+    // The service worker's periodic-sync check (the same notices.js, with the pinned keys from
+    // IndexedDB), asked by message: it stores the same notice once, then finds nothing new, and
+    // a truncated or wrongly signed feed changes nothing stored.
+    forget_notices(&client).await;
+    assert_eq!(worker_notice_check(&client).await, json!(1));
+    assert_eq!(
+        stored(&client).await,
+        with_notice,
+        "the worker stores what the page did"
+    );
+    assert_eq!(worker_notice_check(&client).await, json!(0));
+    assert_eq!(stored(&client).await, with_notice);
+    for (mode, kind) in [
+        (Mode::TruncatedFeed, "invalid-feed"),
+        (Mode::FeedSignedByAnotherKey, "feed-not-verified"),
+    ] {
+        proxy.set(mode);
+        assert_eq!(worker_notice_check(&client).await, json!(kind), "{mode:?}");
+        assert_eq!(
+            stored(&client).await,
+            with_notice,
+            "{mode:?} changed the store"
+        );
+    }
+    proxy.set(Mode::Pass);
+    // The page registered the periodic sync only if the browser granted it (an installed app
+    // in Chromium); headless Chromium's page is not installed, so, most likely, nothing.
+    let sync = periodic_sync_state(&client).await;
+    let expected = if sync["state"] == "granted" {
+        json!(["mimamori-notices"])
+    } else {
+        json!([])
+    };
+    assert_eq!(sync["tags"], expected, "{sync}");
+
     // A truncated feed and one signed by another key: a clear message, nothing changed.
     for (mode, message) in [
         (Mode::TruncatedFeed, "途中で切れています"),
@@ -542,6 +578,7 @@ async fn flow(client: Client, server: Arc<TestServer>, base: String) {
         "/v/app.js",
         "/v/venue-protocol.js",
         "/v/notice-text.js",
+        "/v/notices.js",
         "/v/checkin-store.js",
         "/v/style.css",
         "/v/sw.js",

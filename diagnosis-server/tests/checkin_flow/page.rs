@@ -194,3 +194,60 @@ pub(super) async fn wait_service_worker(client: &Client) {
         .unwrap();
     assert_eq!(answer, "ready");
 }
+
+/// Asks the page's service worker to run its periodic-sync notice check now (a message with
+/// the sync's tag: headless Chromium cannot fire `periodicsync` on demand) and returns its
+/// answer: the count of new notices stored, or the error's kind.
+pub(super) async fn worker_notice_check(client: &Client) -> Value {
+    wait_service_worker(client).await;
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then((registration) => {
+               const channel = new MessageChannel();
+               channel.port1.onmessage = (event) => done(event.data);
+               registration.active.postMessage('mimamori-notices', [channel.port2]);
+             }, () => done('no worker'));",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+/// Deletes every stored notice (as if the page had not checked yet), keeping the visits.
+pub(super) async fn forget_notices(client: &Client) {
+    let answer = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const request = indexedDB.open('mimamori-checkin');
+             request.onsuccess = () => {
+               const tx = request.result.transaction(['notices'], 'readwrite');
+               tx.objectStore('notices').clear();
+               tx.oncomplete = () => { request.result.close(); done('cleared'); };
+             };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer, "cleared");
+}
+
+/// The periodic-background-sync permission this browser gives the page and the sync tags the
+/// page registered: `{"state": …, "tags": [...]}`, tags `null` where the API is missing.
+pub(super) async fn periodic_sync_state(client: &Client) -> Value {
+    wait_service_worker(client).await;
+    client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then(async (registration) => {
+               const { state } = await navigator.permissions
+                 .query({ name: 'periodic-background-sync' })
+                 .catch(() => ({ state: 'unknown' }));
+               const tags = registration.periodicSync ? await registration.periodicSync.getTags() : null;
+               done({ state, tags });
+             }).catch((error) => done({ error: String(error) }));",
+            vec![],
+        )
+        .await
+        .unwrap()
+}

@@ -207,3 +207,105 @@ pub async fn open(client: &Client, base: &str, path: &str) {
 pub async fn path(client: &Client) -> String {
     client.current_url().await.unwrap().path().to_owned()
 }
+
+/// axe-core's script (`npm ci --prefix diagnosis-server/tests/axe`, or `MIMAMORI_AXE_CORE`
+/// naming `axe.min.js`): injected into pages through WebDriver by the tests only, never served.
+/// Missing, the caller skips its accessibility checks with a note, unless
+/// `MIMAMORI_REQUIRE_BROWSER=1` (CI), which makes it fail.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var_os("MIMAMORI_AXE_CORE")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/axe/node_modules/axe-core/axe.min.js")
+        });
+    let source = std::fs::read_to_string(&path).ok();
+    if source.is_none() {
+        assert!(
+            std::env::var("MIMAMORI_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "MIMAMORI_REQUIRE_BROWSER=1 but axe-core is missing at {} \
+             (npm ci --prefix diagnosis-server/tests/axe)",
+            path.display()
+        );
+        eprintln!(
+            "note: axe-core not found at {}; accessibility checks skipped",
+            path.display()
+        );
+    }
+    source
+}
+
+/// The widths every page is checked at: a small phone and a desktop.
+pub const CHECKED_WIDTHS: [u32; 2] = [360, 1280];
+
+/// Checks the page open in `client` at each of [`CHECKED_WIDTHS`]: nothing scrolls sideways
+/// (WCAG 1.4.10 reflow) and axe-core (when `axe` is given) finds no violation; saves a
+/// screenshot `<name>-<width>.png` in `screenshots`. Returns what is wrong, one line each.
+pub async fn check_page(
+    client: &Client,
+    axe: Option<&str>,
+    screenshots: &std::path::Path,
+    name: &str,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for width in CHECKED_WIDTHS {
+        client.set_window_size(width, 900).await.unwrap();
+        // Let the page lay out at the new width.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let widths = client
+            .execute(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (scroll, visible) = (widths[0].as_u64().unwrap(), widths[1].as_u64().unwrap());
+        if scroll > visible {
+            problems.push(format!(
+                "{name} at {width} px: the page is {scroll} px wide (viewport {visible} px)"
+            ));
+        }
+        if width == CHECKED_WIDTHS[0] {
+            assert!(
+                visible <= u64::from(width),
+                "the window is {visible} px wide"
+            );
+        }
+        // The whole page in the screenshot: as tall a window as the page (at most 6000 px).
+        let height = client
+            .execute("return document.documentElement.scrollHeight;", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(900)
+            .clamp(900, 6000);
+        client
+            .set_window_size(width, u32::try_from(height).unwrap())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(screenshots.join(format!("{name}-{width}.png")), png).unwrap();
+        if let Some(axe) = axe {
+            client.execute(axe, vec![]).await.unwrap();
+            let violations = client
+                .execute_async(
+                    "const done = arguments[arguments.length - 1];\
+                     axe.run(document).then(result => done(result.violations.map(v => \
+                       v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))),\
+                       error => done(['axe failed: ' + error]));",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            for violation in violations.as_array().into_iter().flatten() {
+                problems.push(format!(
+                    "{name} at {width} px: axe: {}",
+                    violation.as_str().unwrap_or("?")
+                ));
+            }
+        }
+    }
+    problems
+}

@@ -72,7 +72,12 @@ async fn data_and_export_store_are_private_under_umask_000_and_keys_live_elsewhe
     }
     assert_eq!(mode(&keys), 0o700);
     assert_eq!(mode(&venue_keys), 0o700);
-    for path in walk(&data) {
+    // The one key file there is the export public key, public and 0600 like every file.
+    let public_key = data.join("export-public-key.pem");
+    assert_eq!(mode(&public_key), 0o600);
+    let pem = std::fs::read_to_string(&public_key).unwrap();
+    assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----") && !pem.contains("PRIVATE"));
+    for path in walk(&data).into_iter().filter(|path| *path != public_key) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         assert!(
             !(name.ends_with(".pem") || name.ends_with(".key") || name == "code-secret"),

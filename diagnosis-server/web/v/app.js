@@ -4,105 +4,24 @@
 // feed against the stored visits. The only requests: the page's files, the published keys and
 // the whole feed, none of which carries anything about a visit. Only DOM text is written (no
 // innerHTML), so the page runs under `require-trusted-types-for 'script'`.
-import {
-  VenueError,
-  importPublicKey,
-  keyFingerprint,
-  matchVisits,
-  parseFeed,
-  parseFragment,
-  toHex,
-  visit,
-} from "./venue-protocol.js";
-import { renderNotice } from "./notice-text.js";
+import { VenueError, importPublicKey, keyFingerprint, parseFragment } from "./venue-protocol.js";
+import { SYNC_TAG, checkFeed, clock, hourMinute } from "./notices.js";
 import * as store from "./checkin-store.js";
 
 /** The server's venue API: this origin, or the one index.html's meta names (static hosting). */
 const API = document.querySelector('meta[name="mimamori-api"]')?.content ?? "";
 /** Where the server publishes its venue keys (core's KEYS_PATH). */
 const KEYS_PATH = "/venues/v1/keys.json";
-/** The signed notice feed (core's FEED_PATH). */
-const FEED_PATH = "/venues/v1/notices";
-
-/** What the page says, by VenueError kind or event: [Japanese, English]. */
-const MESSAGES = {
-  "no-code": [
-    "QRコードの情報がありません。施設に掲示されたQRコードをカメラで読み取ってください。",
-    "This link carries no venue code. Scan the QR code posted at the venue with your camera.",
-  ],
-  "invalid-qr": [
-    "このQRコードは読み取れません。一部が欠けているか、みまもりのQRコードではありません。記録しませんでした。",
-    "This QR code cannot be read: it is cut short or it is not a Mimamori venue code. Nothing was recorded.",
-  ],
-  "qr-not-verified": [
-    "このQRコードは保健所が発行したものと確認できません。記録しませんでした。",
-    "This QR code could not be confirmed as issued by the health authority. Nothing was recorded.",
-  ],
-  "keys-unavailable": [
-    "確認に必要な鍵を取得できませんでした。通信状態を確認して、もう一度お試しください。",
-    "The keys needed to check the code could not be downloaded. Check your connection and try again.",
-  ],
-  "key-changed": [
-    "注意：保健所の鍵が、この端末が最初に記録した鍵と異なります。この端末は最初の鍵だけを使い続け、記録は何も変更していません。鍵の変更を知らされていない場合は、保健所にお問い合わせください。",
-    "Warning: the health authority's key differs from the one this device recorded first. This device keeps using the first key and changed nothing stored. If you were not told of a key change, contact the health authority.",
-  ],
-  verified: ["QRコードを確認しました。", "The QR code is confirmed."],
-  declined: [
-    "同意されなかったため、記録しませんでした。",
-    "You did not agree, so nothing was recorded.",
-  ],
-  "bad-stay": [
-    "滞在時間は1分から1440分までの整数で入力してください。",
-    "Enter the length of stay as whole minutes from 1 to 1440.",
-  ],
-  "checked-in": [
-    "チェックインしました。同じ施設等の利用者に感染が確認され、保健所が不特定の方への感染の恐れがあると判断した場合は、「お知らせを確認」でお知らせが表示されます。",
-    "Checked in. If an infection is found among people who used the same place and the health authority judges that others may have been exposed, a notice appears under \"Check notices\".",
-  ],
-  "store-failed": [
-    "この端末に記録できませんでした（プライベートブラウズでは保存できないことがあります）。",
-    "The visit could not be stored on this device (private browsing may prevent it).",
-  ],
-  checking: ["お知らせを確認しています…", "Checking notices…"],
-  "no-notices": ["あなたの来店に関するお知らせはありません。", "There is no notice about your visits."],
-  "found-notices": ["あなたの来店に関するお知らせがあります。", "There are notices about your visits."],
-  "feed-unavailable": [
-    "お知らせの一覧を取得できませんでした。通信状態を確認して、もう一度お試しください。記録は変わっていません。",
-    "The list of notices could not be downloaded. Check your connection and try again. Nothing stored was changed.",
-  ],
-  "invalid-feed": [
-    "お知らせの一覧が壊れているか、途中で切れています。記録は変わっていません。時間をおいて、もう一度お試しください。",
-    "The list of notices is damaged or cut short. Nothing stored was changed. Try again later.",
-  ],
-  "feed-not-verified": [
-    "お知らせの一覧が保健所の署名と一致しません。記録は変わっていません。",
-    "The list of notices does not carry the health authority's signature. Nothing stored was changed.",
-  ],
-};
 
 const $ = (id) => document.getElementById(id);
 
+/** index.html's text for a VenueError kind or an event, Japanese then English; or null. */
+const message = (kind) => document.querySelector(`#messages [data-kind="${kind}"]`);
+
 function say(element, kind, isError = false) {
-  const [ja, en] = MESSAGES[kind];
-  element.replaceChildren(document.createTextNode(`${ja} `));
-  const english = document.createElement("span");
-  english.className = "en";
-  english.lang = "en";
-  english.textContent = en;
-  element.append(english);
+  element.replaceChildren(...message(kind).cloneNode(true).childNodes);
   element.classList.toggle("error", isError);
 }
-
-const timeFormat = new Intl.DateTimeFormat("ja-JP", {
-  timeZone: "Asia/Tokyo",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-});
-const clock = (unixSeconds) => timeFormat.format(new Date(unixSeconds * 1000));
-const hourMinute = (unixSeconds) => clock(unixSeconds).slice(-5);
 
 // --- the authority's keys, pinned at first use ------------------------------------------------
 
@@ -217,54 +136,11 @@ async function checkNotices() {
   document.body.dataset.noticeCheck = "running";
   say(status, "checking");
   try {
-    const keys = await authorityKeys();
-    const download = async (cache) => {
-      try {
-        const response = await fetch(API + FEED_PATH, { credentials: "omit", cache });
-        if (!response.ok) throw new Error(String(response.status));
-        return parseFeed(new Uint8Array(await response.arrayBuffer()), keys.feed);
-      } catch (error) {
-        if (error instanceof VenueError) throw error;
-        throw new VenueError("feed-unavailable", "the feed could not be downloaded");
-      }
-    };
-    // Revalidated (a copy still current is not downloaded again); a copy that fails is
-    // downloaded afresh once, in case a spoiled answer was cached.
-    const feed = await download("no-cache").catch((error) =>
-      error.kind === "feed-unavailable" ? Promise.reject(error) : download("reload"),
-    );
-    const records = await store.all("visits");
-    const visits = [];
-    for (const record of records) {
-      try {
-        visits.push(await visit({ ...record, payloadBytes: record.payload }));
-      } catch {
-        // A record this version cannot read is kept, not matched.
-      }
-    }
-    const byId = new Map(records.map((record) => [record.id, record]));
-    const report = await matchVisits(visits, feed);
-    const known = new Map((await store.all("notices")).map((notice) => [notice.id, notice]));
-    const found = report.matches.map((match) => {
-      const id = toHex(match.noticeId);
-      const first = byId.get(match.visitIds[0]);
-      const visitIds = [...new Set([...(known.get(id)?.visitIds ?? []), ...match.visitIds])];
-      return {
-        id,
-        visitIds,
-        publishedAt: match.publishedAt,
-        venueName: match.body.venueName,
-        contactPhone: match.body.contactPhone,
-        visited: `${first.room ? `${first.room} ` : ""}${clock(first.arrived)}–${hourMinute(first.left)}`,
-        ja: renderNotice(match.body, "ja"),
-        en: renderNotice(match.body, "en"),
-      };
-    });
-    await store.writeNotices(found);
+    await checkFeed(API, (await authorityKeys()).feed);
     const shown = await showNotices();
     say(status, shown.length ? "found-notices" : "no-notices");
   } catch (error) {
-    const kind = error instanceof VenueError && MESSAGES[error.kind] ? error.kind : "invalid-feed";
+    const kind = error instanceof VenueError && message(error.kind) ? error.kind : "invalid-feed";
     say(status, kind, true);
   } finally {
     button.disabled = false;
@@ -375,7 +251,7 @@ async function start() {
     if (await store.read("settings", "consent")) showCheckIn();
     else $("consent").hidden = false;
   } catch (error) {
-    const kind = !fragment ? "no-code" : error instanceof VenueError && MESSAGES[error.kind] ? error.kind : "invalid-qr";
+    const kind = !fragment ? "no-code" : error instanceof VenueError && message(error.kind) ? error.kind : "invalid-qr";
     say(status, kind, true);
   }
 }
@@ -388,7 +264,9 @@ $("check-notices").addEventListener("click", checkNotices);
 window.addEventListener("hashchange", start);
 start();
 
-// Offline check-in: the service worker keeps the page's files (same origin, under this CSP).
+// The service worker (a module: it imports notices.js) keeps the page's files for offline
+// check-in; where the browser allows periodic background sync (installed, in Chromium) it also
+// checks notices about twice a day. Elsewhere nothing more happens: the page checks at open.
 if ("serviceWorker" in navigator) {
   const policy = globalThis.trustedTypes?.createPolicy("mimamori-sw", {
     createScriptURL: (url) => {
@@ -397,6 +275,15 @@ if ("serviceWorker" in navigator) {
     },
   });
   navigator.serviceWorker
-    .register(policy ? policy.createScriptURL("sw.js") : "sw.js", { scope: "./" })
+    .register(policy ? policy.createScriptURL("sw.js") : "sw.js", { scope: "./", type: "module" })
+    .then(() => store.write("settings", API, "api"))
+    .then(() => navigator.serviceWorker.ready)
+    .then(async (registration) => {
+      if (!("periodicSync" in registration)) return;
+      const { state } = await navigator.permissions.query({ name: "periodic-background-sync" });
+      if (state === "granted") {
+        await registration.periodicSync.register(SYNC_TAG, { minInterval: 12 * 3600 * 1000 });
+      }
+    })
     .catch(() => {});
 }

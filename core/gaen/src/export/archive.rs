@@ -48,6 +48,17 @@ impl ExportFile {
     ///   directory; without either the file is unsigned and
     ///   [`super::ExportSummary::verification`] says so.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        match Self::open_reporting_signatures(path)? {
+            (file, None) => Ok(file),
+            (_, Some(problem)) => Err(problem),
+        }
+    }
+
+    /// As [`ExportFile::open`], but an `export.sig` that cannot be decoded does not stop the
+    /// file from being read: the file is opened without signatures and the problem is returned
+    /// beside it (for a tool that shows what a file holds, such as `mimamori export inspect`).
+    /// Its keys must not be trusted then.
+    pub fn open_reporting_signatures(path: impl AsRef<Path>) -> Result<(Self, Option<Error>)> {
         let path = path.as_ref().to_path_buf();
         let mut file = File::open(&path).map_err(|source| io_error(&path, source))?;
         let mut magic = [0u8; 2];
@@ -61,19 +72,28 @@ impl ExportFile {
                 .map_err(|source| io_error(&path, source))?;
             Self::open_zip(path, file)
         } else {
-            let signatures = match signature_path(&path) {
-                Some(sig_path) => read_signature_file(&sig_path)?,
-                None => Vec::new(),
+            let (signatures, problem) = match signature_path(&path) {
+                Some(sig_path) => match read_signature_file(&sig_path) {
+                    Ok(signatures) => (signatures, None),
+                    Err(problem @ Error::InvalidSignatureList { .. }) => {
+                        (Vec::new(), Some(problem))
+                    }
+                    Err(other) => return Err(other),
+                },
+                None => (Vec::new(), None),
             };
-            Ok(Self {
-                path,
-                source: FileSource::Bare,
-                signatures,
-            })
+            Ok((
+                Self {
+                    path,
+                    source: FileSource::Bare,
+                    signatures,
+                },
+                problem,
+            ))
         }
     }
 
-    fn open_zip(path: PathBuf, file: File) -> Result<Self> {
+    fn open_zip(path: PathBuf, file: File) -> Result<(Self, Option<Error>)> {
         let length = file
             .metadata()
             .map_err(|source| io_error(&path, source))?
@@ -103,14 +123,20 @@ impl ExportFile {
             read_limited(entry, MAX_EXPORT_SIG_BYTES, EXPORT_SIG_NAME)
                 .map_err(|fault| fault.into_error(&path, true))?
         };
-        let signatures = parse_signature_list(&signature_bytes)?;
+        let (signatures, problem) = match parse_signature_list(&signature_bytes) {
+            Ok(signatures) => (signatures, None),
+            Err(problem) => (Vec::new(), Some(problem)),
+        };
         // Fail now, not at the first read, on an archive without a usable export.bin.
         zip_entry(&mut archive, EXPORT_BIN_NAME, MAX_EXPORT_BIN_BYTES)?;
-        Ok(Self {
-            path,
-            source: FileSource::Zip(Box::new(archive)),
-            signatures,
-        })
+        Ok((
+            Self {
+                path,
+                source: FileSource::Zip(Box::new(archive)),
+                signatures,
+            },
+            problem,
+        ))
     }
 
     /// The path the file was opened from.

@@ -135,6 +135,17 @@ pub enum Verification {
     Unsigned,
 }
 
+impl Verification {
+    /// Why a file with this verdict is refused, in words (for [`Error::ExportNotVerified`]).
+    pub fn failure(self) -> &'static str {
+        match self {
+            Self::Verified => "it verified",
+            Self::NotVerified => "none of its signatures verifies with the configured public keys",
+            Self::Unsigned => "it has no signature",
+        }
+    }
+}
+
 impl fmt::Display for Verification {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -413,6 +424,31 @@ fn signature_info(key_id: &str, key_version: &str) -> Result<SignatureInfo> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_refused_file_says_why_once() {
+        let not_verified = Error::ExportNotVerified {
+            verification: Verification::NotVerified,
+        }
+        .to_string();
+        assert!(
+            not_verified.starts_with(
+                "the export file could not be verified: none of its signatures verifies with \
+                 the configured public keys, so"
+            ),
+            "{not_verified}"
+        );
+        assert!(!not_verified.contains("(not verified)"));
+        let unsigned = Error::ExportNotVerified {
+            verification: Verification::Unsigned,
+        }
+        .to_string();
+        assert!(
+            unsigned.contains("could not be verified: it has no signature"),
+            "{unsigned}"
+        );
+    }
+
     use sha2::{Digest, Sha256};
 
     use super::*;

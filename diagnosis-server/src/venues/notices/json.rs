@@ -78,12 +78,12 @@ pub(crate) async fn pending_json(_: AuthorityKey, State(venues): State<VenueStat
 /// `POST .../notice-requests/{id}/approve` (`APPROVE`) and `.../reject`: decides the request
 /// the path names. An id that is not even text (bad percent-encoding) names no request.
 pub(crate) async fn decide_json<const APPROVE: bool>(
-    _: AuthorityKey,
+    key: AuthorityKey,
     State(venues): State<VenueState>,
     id: Result<Path<String>, PathRejection>,
 ) -> Response {
     let id = id.map(|Path(id)| id).unwrap_or_default();
-    match decide(&venues, &id, APPROVE).await {
+    match decide(&venues, &id, APPROVE, &key.by()).await {
         Ok(Ok(())) => json(
             200,
             &Decision {
@@ -117,14 +117,14 @@ pub(crate) fn notice_bodies_deserialise(
 
 /// `POST /api/v1/authority/venues/notices`.
 pub(crate) async fn direct_json(
-    _: AuthorityKey,
+    key: AuthorityKey,
     State(venues): State<VenueState>,
     bytes: Bytes,
 ) -> Response {
     let Ok(notice) = serde_json::from_slice::<DirectNotice>(&bytes) else {
         return bad_json();
     };
-    match direct(&venues, &notice.trace_code, &notice.fields).await {
+    match direct(&venues, &notice.trace_code, &notice.fields, &key.by()).await {
         Ok(Ok((_, published))) => json(201, &Published { published }),
         Ok(Err(problem)) => refusal(problem),
         Err(error) => internal_error(&error),

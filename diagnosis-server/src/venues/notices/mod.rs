@@ -29,7 +29,9 @@ use mimamori_api::v1::venues::{Credential, NoticeFields, NoticeProblem, RequestS
 
 use super::registration::SealedVenue;
 use super::{VenueService, decode_entry, encode_entry, lookup, stored_notice};
-use crate::storage::{NoticeRequestRow, VenueKeywordRow, VenueRegistrationRow};
+use crate::storage::{
+    NoticeRequestRow, VenueKeywordRow, VenuePublicationRow, VenueRegistrationRow,
+};
 use crate::{Error, Result};
 
 /// How long a staff keyword works: 24 hours.
@@ -41,6 +43,23 @@ pub const MAX_NOTICE_AGE_DAYS: i64 = 14;
 /// Request summaries are sealed to the authority key alone: this fixed "trace code" stands in
 /// for the operator's (the summary holds nothing the operator must unlock).
 const SUMMARY_CODE: [u8; 10] = [0; 10];
+
+/// `requested_by` of a notice staff published directly with the operator's trace code (a
+/// request says `manager` or `staff`).
+pub(crate) const BY_TRACE_CODE: &str = "trace_code";
+
+/// A published notice as the portal lists it ([`publications`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Publication {
+    /// What was published: venue, template, window, rooms, and how it was asked for.
+    pub summary: RequestSummary,
+    /// When it was published, Unix seconds.
+    pub published_at: i64,
+    /// Who published it: a staff login name, or `API key <name>`.
+    pub published_by: String,
+    /// How many rooms' feed entries were published.
+    pub entries: i64,
+}
 
 /// A checked notice.
 struct CheckedNotice {
@@ -211,6 +230,66 @@ fn summary_code() -> TraceCode {
     TraceCode::from_bytes(SUMMARY_CODE)
 }
 
+/// `summary` sealed to the authority key alone, as stored.
+fn seal_summary(venues: &VenueService, summary: &RequestSummary) -> Result<Vec<u8>> {
+    let bytes = Zeroizing::new(
+        serde_json::to_vec(summary).map_err(|error| Error::Database(error.to_string()))?,
+    );
+    let keys = venues.keys()?;
+    let sealed = SealedRecord::seal(
+        &keys.seal.public_key(),
+        &summary_code(),
+        &bytes,
+        &mut OsRandom,
+    )?;
+    Ok(sealed.to_bytes())
+}
+
+/// A stored summary opened; `None` when it does not open (another authority key, damaged).
+fn open_summary(venues: &VenueService, sealed: &[u8]) -> Result<Option<RequestSummary>> {
+    let keys = venues.keys()?;
+    let Ok(sealed) = SealedRecord::from_bytes(sealed) else {
+        return Ok(None);
+    };
+    let Ok(plaintext) = sealed.open(&keys.seal, &summary_code()) else {
+        return Ok(None);
+    };
+    Ok(serde_json::from_slice::<RequestSummary>(&plaintext).ok())
+}
+
+/// What residents will read: the notice of `summary` rendered in Japanese and in English,
+/// exactly as phones render it (core's templates, with this authority's name as the issuer and
+/// the venue's phone). `None` when the stored fields no longer make a notice.
+pub(crate) fn notice_texts(
+    venues: &VenueService,
+    summary: &RequestSummary,
+) -> Option<(String, String)> {
+    let fields = &summary.notice;
+    let template = NoticeTemplate::from_slug(fields.template.trim()).ok()?;
+    let date = Date::parse(
+        fields.date.trim(),
+        format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let window = if fields.whole_day {
+        NoticeWindow::whole_day(date)
+    } else {
+        NoticeWindow::new(date, fields.from_hour?, fields.to_hour?).ok()?
+    };
+    let body = NoticeBody::new(
+        template,
+        window,
+        &venues.settings.authority_name,
+        &summary.venue_phone,
+        &summary.venue_name,
+    )
+    .ok()?;
+    Some((
+        mimamori_venue::render(&body, mimamori_venue::Language::Japanese),
+        mimamori_venue::render(&body, mimamori_venue::Language::English),
+    ))
+}
+
 /// Files an operator's request (pending until staff approve): the request id.
 pub(crate) async fn file_request(
     venues: &VenueService,
@@ -255,15 +334,7 @@ pub(crate) async fn file_request(
             ..fields.clone()
         },
     };
-    let summary_bytes =
-        serde_json::to_vec(&summary).map_err(|error| Error::Database(error.to_string()))?;
-    let keys = venues.keys()?;
-    let sealed = SealedRecord::seal(
-        &keys.seal.public_key(),
-        &summary_code(),
-        &summary_bytes,
-        &mut OsRandom,
-    )?;
+    let sealed = seal_summary(venues, &summary)?;
     let encoded: Vec<serde_json::Value> = entries
         .iter()
         .map(|entry| {
@@ -279,7 +350,7 @@ pub(crate) async fn file_request(
             created_at: now,
             status: RequestStatus::Pending.as_str().into(),
             decided_at: None,
-            summary: sealed.to_bytes(),
+            summary: sealed,
             entries: serde_json::to_vec(&encoded)
                 .map_err(|error| Error::Database(error.to_string()))?,
         })
@@ -321,17 +392,10 @@ pub(crate) async fn make_keyword(
 
 /// Pending requests with their opened summaries.
 pub(crate) async fn pending(venues: &VenueService) -> Result<Vec<RequestSummary>> {
-    let keys = venues.keys()?;
     let rows = venues.services.storage.pending_notice_requests().await?;
     let mut summaries = Vec::with_capacity(rows.len());
     for row in rows {
-        let Ok(sealed) = SealedRecord::from_bytes(&row.summary) else {
-            continue;
-        };
-        let Ok(plaintext) = sealed.open(&keys.seal, &summary_code()) else {
-            continue;
-        };
-        if let Ok(mut summary) = serde_json::from_slice::<RequestSummary>(&plaintext) {
+        if let Some(mut summary) = open_summary(venues, &row.summary)? {
             summary.id = row.id;
             summaries.push(summary);
         }
@@ -339,11 +403,38 @@ pub(crate) async fn pending(venues: &VenueService) -> Result<Vec<RequestSummary>
     Ok(summaries)
 }
 
-/// Approves or rejects a pending request; approving publishes its entries.
+/// The list of published notices still in the feed (the last 14 days), newest first. Older
+/// entries are deleted from the list as the feed drops them.
+pub(crate) async fn publications(venues: &VenueService) -> Result<Vec<Publication>> {
+    let retention = i64::try_from(mimamori_venue::FEED_RETENTION_SECONDS).unwrap_or(0);
+    let since = venues.now().saturating_sub(retention);
+    let rows = venues
+        .services
+        .storage
+        .venue_publications_since(since)
+        .await?;
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        if let Some(mut summary) = open_summary(venues, &row.summary)? {
+            summary.id = row.id;
+            list.push(Publication {
+                summary,
+                published_at: row.published_at,
+                published_by: row.published_by,
+                entries: row.entries,
+            });
+        }
+    }
+    Ok(list)
+}
+
+/// Approves or rejects a pending request; approving publishes its entries and lists the
+/// notice as published by `by` (a staff login name, or `API key <name>`).
 pub(crate) async fn decide(
     venues: &VenueService,
     id: &str,
     approve: bool,
+    by: &str,
 ) -> Result<std::result::Result<(), NoticeProblem>> {
     let rows = venues.services.storage.pending_notice_requests().await?;
     let Some(row) = rows.into_iter().find(|row| row.id == id) else {
@@ -360,10 +451,18 @@ pub(crate) async fn decide(
             notices.push(stored_notice(&entry));
         }
     }
+    let publication = VenuePublicationRow {
+        id: row.id.clone(),
+        registration_id: row.registration_id.clone(),
+        published_at: venues.now(),
+        published_by: by.to_owned(),
+        entries: i64::try_from(notices.len()).unwrap_or(i64::MAX),
+        summary: row.summary.clone(),
+    };
     let decided = venues
         .services
         .storage
-        .decide_notice_request(id, approve, &notices, venues.now())
+        .decide_notice_request(id, approve, &notices, Some(&publication), venues.now())
         .await?;
     if decided.is_none() {
         return Ok(Err(NoticeProblem::UnknownRequest));
@@ -375,11 +474,13 @@ pub(crate) async fn decide(
     Ok(Ok(()))
 }
 
-/// Publishes a notice directly with the operator's trace code.
+/// Publishes a notice directly with the operator's trace code, listed as published by `by` (a
+/// staff login name, or `API key <name>`): the venue's name and how many rooms.
 pub(crate) async fn direct(
     venues: &VenueService,
     trace_code: &str,
     fields: &NoticeFields,
+    by: &str,
 ) -> Result<std::result::Result<(String, usize), NoticeProblem>> {
     let notice = match check_fields(fields, venues.now()) {
         Ok(notice) => notice,
@@ -393,7 +494,30 @@ pub(crate) async fn direct(
         Err(problem) => return Ok(Err(problem)),
     };
     let count = entries.len();
-    venues.publish_entries(entries).await?;
+    let now = venues.now();
+    let mut id_bytes = [0u8; 16];
+    mimamori_environment::RandomSource::fill_bytes(&mut OsRandom, &mut id_bytes);
+    let summary = RequestSummary {
+        id: String::new(),
+        registration_id: record.registration_id.clone(),
+        venue_name: record.details.venue.name.clone(),
+        venue_phone: record.details.venue.phone.clone(),
+        requested_by: BY_TRACE_CODE.to_owned(),
+        requested_at: now,
+        notice: NoticeFields {
+            rooms: notice.rooms.clone(),
+            ..fields.clone()
+        },
+    };
+    let publication = VenuePublicationRow {
+        id: hex::encode(id_bytes),
+        registration_id: record.registration_id.clone(),
+        published_at: now,
+        published_by: by.to_owned(),
+        entries: i64::try_from(count).unwrap_or(i64::MAX),
+        summary: seal_summary(venues, &summary)?,
+    };
+    venues.publish_entries(entries, Some(&publication)).await?;
     tracing::info!(entries = count, "venue notice published with a trace code");
     Ok(Ok((record.details.venue.name, count)))
 }
@@ -554,10 +678,29 @@ mod tests {
         assert_eq!(summary.registration_id, sealed.record.registration_id);
         assert_eq!(summary.notice.rooms, ["2階"]);
 
-        decide(&venues, &by_manager, true).await.unwrap().unwrap();
-        decide(&venues, &by_staff, false).await.unwrap().unwrap();
+        let (ja, en) = notice_texts(&venues, summary).unwrap();
+        assert!(
+            ja.contains("11月20日")
+                && ja.contains("『居酒屋もしサポ』")
+                && ja.contains("18時から21時"),
+            "{ja}"
+        );
+        assert!(ja.contains("019-629-5487"), "the venue's phone: {ja}");
+        assert!(
+            en.contains("\"居酒屋もしサポ\"") && en.contains("18:00 and 21:00"),
+            "{en}"
+        );
+
+        decide(&venues, &by_manager, true, "tanaka")
+            .await
+            .unwrap()
+            .unwrap();
+        decide(&venues, &by_staff, false, "tanaka")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            decide(&venues, &by_staff, true).await.unwrap(),
+            decide(&venues, &by_staff, true, "tanaka").await.unwrap(),
             Err(NoticeProblem::UnknownRequest),
             "decided once"
         );
@@ -567,6 +710,19 @@ mod tests {
             1,
             "the approved request's one room"
         );
+        let list = publications(&venues).await.unwrap();
+        assert_eq!(
+            list.len(),
+            1,
+            "the approval is listed, the rejection is not"
+        );
+        let approved = &list[0];
+        assert_eq!(approved.summary.id, by_manager);
+        assert_eq!(approved.summary.requested_by, "manager");
+        assert_eq!(approved.summary.notice.rooms, ["2階"]);
+        assert_eq!(approved.published_by, "tanaka");
+        assert_eq!(approved.entries, 1);
+        assert_eq!(approved.published_at, i64::try_from(NOW).unwrap());
         server.shutdown().await.unwrap();
     }
 
@@ -575,20 +731,41 @@ mod tests {
         let (_directory, server, venues, sealed) = venue().await;
         let trace = sealed.trace_code.to_display().to_string();
         let every_room = fields("iwate_same_day", "2026-11-19", None, &[]);
-        let (name, count) = direct(&venues, &trace, &every_room).await.unwrap().unwrap();
+        let (name, count) = direct(&venues, &trace, &every_room, "API key desk")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((name.as_str(), count), ("居酒屋もしサポ", 2));
         let manager = sealed.manager_key.to_display().to_string();
         assert_eq!(
-            direct(&venues, &manager, &every_room).await.unwrap(),
+            direct(&venues, &manager, &every_room, "tanaka")
+                .await
+                .unwrap(),
             Err(NoticeProblem::UnknownCode),
             "the manager key is not the trace code"
         );
         let late = fields("iwate_same_day", "2026-10-01", None, &[]);
         assert_eq!(
-            direct(&venues, &trace, &late).await.unwrap(),
+            direct(&venues, &trace, &late, "tanaka").await.unwrap(),
             Err(NoticeProblem::BadDate)
         );
         assert_eq!(published(&venues).await, 2);
+        let list = publications(&venues).await.unwrap();
+        assert_eq!(
+            list.len(),
+            1,
+            "one publication of two rooms; refusals are not listed"
+        );
+        assert_eq!(list[0].summary.venue_name, "居酒屋もしサポ");
+        assert_eq!(list[0].summary.requested_by, BY_TRACE_CODE);
+        assert_eq!(list[0].summary.notice.template, "iwate_same_day");
+        assert!(list[0].summary.notice.rooms.is_empty(), "every room");
+        assert_eq!(
+            (list[0].published_by.as_str(), list[0].entries),
+            ("API key desk", 2)
+        );
+        let (ja, en) = notice_texts(&venues, &list[0].summary).unwrap();
+        assert!(ja.contains("居酒屋もしサポ") && en.contains("居酒屋もしサポ"));
         server.shutdown().await.unwrap();
     }
 }

@@ -9,10 +9,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    Credential, NoticeFields, NoticeProblem, decide, direct, file_request, make_keyword, pending,
+    Credential, NoticeFields, NoticeProblem, decide, direct, file_request, make_keyword,
+    notice_texts, pending, publications,
 };
 use crate::portal::session::{StaffForm, StaffSession, server_failed};
-use crate::venues::html::PageForm;
+use crate::venues::html::{PageForm, PendingView, PublishedView};
 use crate::venues::{VenueState, html};
 
 /// The notice fields of a form, as typed.
@@ -94,19 +95,35 @@ pub(crate) async fn submit_request_form(
 
 // --- The authority's pages in the portal -------------------------------------------------------
 
-/// The portal page with the pending requests and, after a decision, its outcome.
+/// The portal page with the pending requests, the published notices and, after a decision,
+/// its outcome.
 async fn portal_answer(
     venues: &VenueState,
     staff: &StaffSession,
     outcome: Option<(&str, &str)>,
 ) -> Response {
-    match pending(venues).await {
-        Ok(summaries) => html::page(
-            StatusCode::OK,
-            html::portal_page(staff, &summaries, outcome),
-        ),
-        Err(error) => server_failed(&error),
-    }
+    let (summaries, published) = match (pending(venues).await, publications(venues).await) {
+        (Ok(summaries), Ok(published)) => (summaries, published),
+        (Err(error), _) | (_, Err(error)) => return server_failed(&error),
+    };
+    let requests: Vec<PendingView> = summaries
+        .into_iter()
+        .map(|summary| PendingView {
+            text: notice_texts(venues, &summary),
+            summary,
+        })
+        .collect();
+    let published: Vec<PublishedView> = published
+        .into_iter()
+        .map(|publication| PublishedView {
+            text: notice_texts(venues, &publication.summary),
+            publication,
+        })
+        .collect();
+    html::page(
+        StatusCode::OK,
+        html::portal_page(staff, &requests, &published, outcome),
+    )
 }
 
 /// `GET /portal/venues`.
@@ -128,7 +145,7 @@ pub(crate) async fn portal_decide(
     StaffForm { staff, form }: StaffForm<DecideForm>,
 ) -> Response {
     let approve = form.decision == "approve";
-    let outcome = match decide(&venues, &form.id, approve).await {
+    let outcome = match decide(&venues, &form.id, approve, staff.name()).await {
         Ok(Ok(())) if approve => (
             "依頼を承認し、お知らせを公開しました。",
             "Approved; the notice is published.",
@@ -154,18 +171,24 @@ pub(crate) async fn portal_direct(
     State(venues): State<VenueState>,
     StaffForm { staff, form }: StaffForm<DirectForm>,
 ) -> Response {
-    let outcome: (String, String) =
-        match direct(&venues, &form.trace_code, &form.notice.fields()).await {
-            Ok(Ok((venue, count))) => (
-                format!("「{venue}」のお知らせを公開しました（{count}件）。"),
-                format!("Published the notice ({count} room(s))."),
-            ),
-            Ok(Err(problem)) => {
-                let (ja, en) = problem.messages();
-                (ja.to_owned(), en.to_owned())
-            }
-            Err(error) => return server_failed(&error),
-        };
+    let outcome: (String, String) = match direct(
+        &venues,
+        &form.trace_code,
+        &form.notice.fields(),
+        staff.name(),
+    )
+    .await
+    {
+        Ok(Ok((venue, count))) => (
+            format!("「{venue}」のお知らせを公開しました（{count}件）。"),
+            format!("Published the notice ({count} room(s))."),
+        ),
+        Ok(Err(problem)) => {
+            let (ja, en) = problem.messages();
+            (ja.to_owned(), en.to_owned())
+        }
+        Err(error) => return server_failed(&error),
+    };
     portal_answer(&venues, &staff, Some((&outcome.0, &outcome.1))).await
 }
 
