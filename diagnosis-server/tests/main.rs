@@ -28,6 +28,7 @@ mod listing_page;
 mod openapi;
 mod portal;
 mod portal_browser;
+mod portal_browser_day;
 mod portal_day;
 mod robust;
 mod s3;
