@@ -10,9 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::portal::session::StaffSession;
-use crate::portal::{
-    CODES_PATH, LOGIN_PATH, LOGOUT_PATH, STATS_PATH, STATUS_PATH, STYLESHEET_PATH,
-};
+use crate::portal::{CODES_PATH, LOGIN_PATH, LOGOUT_PATH, STATS_PATH, STYLESHEET_PATH};
 
 /// Content-Security-Policy of the pages: no scripts, styles and images from this origin only,
 /// forms post only here, never framed.
@@ -101,8 +99,12 @@ pub fn layout(title_ja: &str, title_en: &str, site: Site<'_>, body: &str) -> Str
 fn main_menu(staff: &StaffSession) -> String {
     let mut menu = String::from("<nav>");
     let entries = [
-        (CODES_PATH, "nav-issue", "処理番号の発行", "Issue a code"),
-        (STATUS_PATH, "nav-status", "処理番号の確認", "Check a code"),
+        (
+            CODES_PATH,
+            "nav-codes",
+            "処理番号の発行・確認",
+            "Issue and check codes",
+        ),
         (STATS_PATH, "nav-stats", "統計", "Statistics"),
         (
             crate::venues::PORTAL_VENUES_PATH,

@@ -4,8 +4,8 @@
 //!
 //! Environment: `MIMAMORI_TEST_POSTGRES_URL` runs the PostgreSQL suites (`storage`, `portal`,
 //! `instances`), `MIMAMORI_TEST_S3_ENDPOINT` the S3 test (`s3`); Chromium and chromedriver on
-//! the PATH run the browser tests (`portal_browser`, `venues_browser`, `checkin_browser`,
-//! `checkin_flow`).
+//! the PATH run the browser tests (`portal_browser`, `portal_browser_day`, `venues_browser`,
+//! `checkin_browser`, `checkin_flow`).
 //! Without them those tests print a note and pass, unless `MIMAMORI_REQUIRE_POSTGRES=1`, `MIMAMORI_REQUIRE_S3=1` or
 //! `MIMAMORI_REQUIRE_BROWSER=1` (CI), which make them fail instead. Node on the PATH (or
 //! `MIMAMORI_NODE`) runs the cross-test of the check-in page's JavaScript with the server
@@ -28,6 +28,7 @@ mod listing_page;
 mod openapi;
 mod portal;
 mod portal_browser;
+mod portal_browser_day;
 mod portal_day;
 mod robust;
 mod s3;

@@ -1,7 +1,7 @@
 //! The staff portal over real HTTP on 127.0.0.1 (a fake clock moves time): login, lockout,
 //! sessions, CSRF, issuing / checking / expiring codes, statistics, escaping, cookies and
 //! headers; the staff storage on both backends; the `staff` operator command.
-//! The headless Chromium test is `portal_browser.rs`.
+//! The headless Chromium tests are `portal_browser.rs` and `portal_browser_day.rs` (a whole day).
 
 use std::sync::Arc;
 

@@ -216,3 +216,76 @@ async fn staff_run_an_export_from_the_statistics_page() {
     assert_eq!(server.export().await["keys"], 0, "exported once");
     server.server.shutdown().await.unwrap();
 }
+
+/// The slip on a server without its Japanese font (`MIMAMORI_CJK_FONT` naming a missing file;
+/// the binary, since the font is loaded once a process): a 503 page in the portal's layout
+/// that says to read the code out, no PDF; the code itself was issued and stays valid.
+#[tokio::test]
+async fn without_its_japanese_font_the_slip_is_a_clear_503_page() {
+    use std::io::Write as _;
+    let directory = tempfile::tempdir().unwrap();
+    let mut add = std::process::Command::new(common::SERVER_BINARY)
+        .arg("--data-dir")
+        .arg(directory.path())
+        .args(["staff", "add", "tanaka", "--password-stdin"])
+        .env("MIMAMORI_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = add.stdin.take().unwrap();
+    writeln!(stdin, "{PASSWORD}").unwrap();
+    drop(stdin);
+    assert!(add.wait().unwrap().success());
+    let missing = directory.path().join("no-such-font.ttc");
+    let (_server, base) = common::spawn_binary(directory.path(), |command| {
+        command.env("MIMAMORI_CJK_FONT", &missing);
+    });
+    let mut browser = Browser::new(base);
+    let login = browser.log_in("tanaka", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.body);
+    // No dates: the server's real clock decides what today is.
+    let page = browser.issue("confirmed", "").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let code = between(&page.body, "id=\"issued-code\">", "<").unwrap();
+    let form = between(&page.body, "id=\"slip-form\">", "</form>").unwrap();
+    let field = |name: &str| between(&form, &format!("name=\"{name}\" value=\""), "\"").unwrap();
+    let (csrf, id, slip) = (field("csrf"), field("id"), field("slip"));
+    let refused = browser
+        .post(
+            portal::SLIP_PATH,
+            &[
+                ("csrf", &csrf),
+                ("id", &id),
+                ("code", &code),
+                ("slip", &slip),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        refused.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        refused.body.contains("日本語フォントがありません")
+            && refused.body.contains("read the code out instead"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("id=\"logout\""),
+        "the portal's layout"
+    );
+    assert!(!refused.body.contains("%PDF") && !refused.body.contains(&code));
+    let status = browser
+        .get(&format!("{}?id={id}", portal::STATUS_PATH))
+        .await;
+    assert!(
+        status.body.contains("data-state=\"valid\""),
+        "{}",
+        status.body
+    );
+}

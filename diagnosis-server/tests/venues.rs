@@ -554,7 +554,7 @@ async fn a_pending_request_shows_its_text_and_once_approved_is_listed_as_publish
         );
     }
     for id in [
-        "nav-issue",
+        "nav-codes",
         "nav-stats",
         "nav-venues",
         "nav-listing",

@@ -146,7 +146,8 @@ pub fn login_page_for(csrf: &str, refused: bool, no_staff: bool) -> String {
     layout("ログイン", "Log in", Site::Portal(None), &body)
 }
 
-/// The form to issue a code.
+/// The codes page of the menu (処理番号の発行・確認): the form to issue a code, then the form to
+/// check (and from there expire) one by its id.
 pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
     let csrf = &staff.csrf();
     let mut body = String::new();
@@ -159,9 +160,11 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
     }
     let _ = write!(
         body,
-        "<form class=\"box\" method=\"post\" action=\"{CODES_PATH}\">{}\
+        "<section aria-labelledby=\"issue-heading\"><h2 id=\"issue-heading\">{}</h2>\
+         <form class=\"box\" method=\"post\" action=\"{CODES_PATH}\">{}\
          <p>{}</p>\
          <label for=\"test_type\">{}</label><select id=\"test_type\" name=\"test_type\">",
+        ja_en("発行", "Issue"),
         csrf_field(csrf),
         ja_en(
             "陽性者に電話などで伝える処理番号（8桁、15分間有効、1回限り）を発行します。",
@@ -185,7 +188,7 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
          <label for=\"symptom_date\">{}</label><input id=\"symptom_date\" name=\"symptom_date\" type=\"date\">\
          <label for=\"test_date\">{}</label><input id=\"test_date\" name=\"test_date\" type=\"date\">\
          <p>{}</p>\
-         <p><button type=\"submit\" id=\"issue\">{}</button></p></form>",
+         <p><button type=\"submit\" id=\"issue\">{}</button></p></form></section>",
         ja_en("発症日", "Symptom onset date"),
         ja_en(
             "検査日（発症日が不明のとき）",
@@ -200,9 +203,19 @@ pub fn issue_page(staff: &StaffSession, error: Option<(&str, &str)>) -> String {
         ),
         ja_en("処理番号を発行", "Issue code"),
     );
+    let _ = write!(
+        body,
+        "<section aria-labelledby=\"check-heading\"><h2 id=\"check-heading\">{}</h2><p>{}</p>{}</section>",
+        ja_en("確認・無効化", "Check or expire"),
+        ja_en(
+            "発行した処理番号の状態（有効・使用済み・無効）は、発行画面に出た確認用IDで調べられます。",
+            "Look up a code's state (valid, used, expired) by the code id shown when it was issued."
+        ),
+        check_form(""),
+    );
     layout(
-        "処理番号の発行",
-        "Issue a code",
+        "処理番号の発行・確認",
+        "Issue and check codes",
         Site::Portal(Some(staff)),
         &body,
     )
@@ -278,6 +291,18 @@ pub fn issued_page(
     )
 }
 
+/// The form to look a code up by its id (on the codes page and the status page).
+fn check_form(id: &str) -> String {
+    format!(
+        "<form class=\"box\" method=\"get\" action=\"{STATUS_PATH}\">\
+         <label for=\"id\">{}</label><input id=\"id\" name=\"id\" value=\"{}\" size=\"34\" maxlength=\"64\" required>\
+         <p><button type=\"submit\" id=\"check\">{}</button></p></form>",
+        ja_en("確認用ID", "Code id"),
+        escape(id),
+        ja_en("確認", "Check"),
+    )
+}
+
 /// What a code's status page shows.
 #[derive(Debug)]
 pub enum StatusView<'a> {
@@ -342,15 +367,7 @@ pub fn status_page(
             ja_en(ja, en)
         );
     }
-    let _ = write!(
-        body,
-        "<form class=\"box\" method=\"get\" action=\"{STATUS_PATH}\">\
-         <label for=\"id\">{}</label><input id=\"id\" name=\"id\" value=\"{}\" size=\"34\" maxlength=\"64\" required>\
-         <p><button type=\"submit\" id=\"check\">{}</button></p></form>",
-        ja_en("確認用ID", "Code id"),
-        escape(id),
-        ja_en("確認", "Check"),
-    );
+    body.push_str(&check_form(id));
     match view {
         StatusView::Form => {}
         StatusView::NotFound => {
@@ -410,6 +427,14 @@ pub fn status_page(
             body.push_str("</section>");
         }
     }
+    let _ = write!(
+        body,
+        "<p><a href=\"{CODES_PATH}\" id=\"to-codes\">{}</a></p>",
+        ja_en(
+            "処理番号の発行・確認へ",
+            "Back to issuing and checking codes"
+        )
+    );
     layout(
         "処理番号の確認",
         "Check a code",

@@ -173,6 +173,16 @@ impl TestServer {
         self.post_json(PUBLISH_PATH, &request).await
     }
 
+    /// The phone flow for `keys` with a code staff gave out: verify, certificate, publish.
+    pub async fn upload_with_code(
+        &self,
+        code: &str,
+        keys: Vec<ExposureKey>,
+    ) -> (u16, PublishResponse) {
+        let request = self.certified_request_with(code, keys).await;
+        self.post_json(PUBLISH_PATH, &request).await
+    }
+
     /// A publish request with a valid certificate, not yet sent.
     pub async fn certified_request(&self, keys: Vec<ExposureKey>) -> PublishRequest {
         let (_, code) = self.issue_code("confirmed").await;
