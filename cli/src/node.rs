@@ -246,7 +246,10 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
             () = tokio::time::sleep_until(wake) => {
                 match radio.poll(&mut phone) {
                     Ok(step) => {
-                        if let Err(error) = carry_out(&step, &mut hardware, &mut phone, &mut radio, &mut syncing, args, &clock, out).await {
+                        let carried = carry_out(&step, &mut hardware, &clock, out).await;
+                        // A sync asked for is started even when the radio failed.
+                        start_sync(&step, &mut syncing, &mut radio, &phone, args, &clock, out);
+                        if let Err(error) = carried {
                             log(out, &clock, format_args!("error: {error}; retrying in {} s", retry.as_secs()));
                             hardware = None;
                             radio_lost(&mut radio, &mut phone, &clock, out);
@@ -270,18 +273,7 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     let step = radio
         .stop(&mut phone)
         .context("writing the last scan window")?;
-    if let Err(error) = carry_out(
-        &step,
-        &mut hardware,
-        &mut phone,
-        &mut radio,
-        &mut syncing,
-        args,
-        &clock,
-        out,
-    )
-    .await
-    {
+    if let Err(error) = carry_out(&step, &mut hardware, &clock, out).await {
         log(out, &clock, format_args!("error while stopping: {error}"));
     }
     if syncing.is_some() {
@@ -350,14 +342,49 @@ fn log_windows(step: &RadioStep, clock: &NodeClock, out: &mut impl Write) {
     }
 }
 
-/// Carries out one step: logs each window recorded, then the commands in order.
+/// Starts the sync `step` asks for, if any, on its own thread; skipped while another runs.
+fn start_sync(
+    step: &RadioStep,
+    syncing: &mut Option<SyncInFlight>,
+    radio: &mut RadioLoop,
+    phone: &Phone,
+    args: &NodeArgs,
+    clock: &NodeClock,
+    out: &mut impl Write,
+) {
+    let Some(server) = &args.server else {
+        return;
+    };
+    if !step.commands.contains(&RadioCommand::Sync) {
+        return;
+    }
+    if syncing.is_some() {
+        log(
+            out,
+            clock,
+            format_args!("sync still in progress; this one is skipped"),
+        );
+        return;
+    }
+    log(out, clock, format_args!("syncing with {server}"));
+    match SyncInFlight::start(args, server, *clock) {
+        Ok(started) => *syncing = Some(started),
+        Err(error) => {
+            log(
+                out,
+                clock,
+                format_args!("sync failed: {error:#} (tried again later)"),
+            );
+            radio.sync_failed(phone);
+        }
+    }
+}
+
+/// Carries out one step's radio commands: logs each window recorded, then the commands in
+/// order (a sync is started by [`start_sync`]).
 async fn carry_out(
     step: &RadioStep,
     hardware: &mut Option<Radio>,
-    phone: &mut Phone,
-    radio: &mut RadioLoop,
-    syncing: &mut Option<SyncInFlight>,
-    args: &NodeArgs,
     clock: &NodeClock,
     out: &mut impl Write,
 ) -> Result<(), mimamori_node::Error> {
@@ -367,31 +394,7 @@ async fn carry_out(
     }
     for command in &step.commands {
         match command {
-            RadioCommand::Sync => {
-                let Some(server) = &args.server else {
-                    continue;
-                };
-                if syncing.is_some() {
-                    log(
-                        out,
-                        clock,
-                        format_args!("sync still in progress; this one is skipped"),
-                    );
-                    continue;
-                }
-                log(out, clock, format_args!("syncing with {server}"));
-                match SyncInFlight::start(args, server, *clock) {
-                    Ok(started) => *syncing = Some(started),
-                    Err(error) => {
-                        log(
-                            out,
-                            clock,
-                            format_args!("sync failed: {error:#} (tried again later)"),
-                        );
-                        radio.sync_failed(phone);
-                    }
-                }
-            }
+            RadioCommand::Sync => {}
             RadioCommand::StartAdvertising(broadcast) => {
                 if let Some(hardware) = hardware.as_mut() {
                     hardware
