@@ -93,6 +93,14 @@ impl Node {
     }
 }
 
+impl Drop for Node {
+    /// A test that failed midway leaves no node running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A clock start in the past such that `minutes` of accelerated time end before now, on today's
 /// UTC date (just after midnight: from midnight on).
 fn clock_start(minutes: u64) -> u64 {
@@ -656,4 +664,43 @@ fn a_slow_sync_does_not_stop_the_windows_and_sigterm_waits_for_its_notice() {
     let stored: usize = scans.iter().map(|scan| scan.sightings.len()).sum();
     assert_eq!(stored, numbers[1], "{out}");
     runtime.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_failed_sync_is_retried_later_while_the_windows_go_on() {
+    let Some(mut mock) = BluezMock::start(&["hci0"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("n").display().to_string();
+    // A port nobody listens on: every sync fails at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = format!("http://{closed}");
+    // At 100 times real time the retry 15 minutes later comes after 9 s.
+    let node = Node::start(
+        mock.address(),
+        &data,
+        &["--clock-speed", "100", "--server", &server],
+    );
+    node.wait_for("sync failed", 1, Duration::from_secs(30));
+    let windows = node.count(" scan window ");
+    let started = Instant::now();
+    while node.count("syncing with") < 2 {
+        mock.advertise("hci0", "C0:00:00:00:00:01", FD6F, PAYLOAD, -60);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            node.output()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    node.wait_for("sync failed", 2, Duration::from_secs(30));
+    assert!(node.count(" scan window ") > windows, "{}", node.output());
+    let (status, out) = node.terminate();
+    assert!(status.success(), "{out}");
+    assert!(!out.contains("sync done"), "{out}");
+    assert!(!out.contains("sync still in progress"), "{out}");
 }
