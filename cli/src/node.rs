@@ -6,6 +6,15 @@
 //! the scanner hears, waits until the loop's next wake-up, and stops cleanly on SIGTERM or
 //! SIGINT (the window in progress is written before exit).
 //!
+//! A sync (downloads, matching: seconds to minutes) runs on a thread of its own with its own
+//! `Phone` on the same data directory (SQLite in WAL mode with a busy timeout), so that the loop
+//! keeps advertising, scanning and recording meanwhile. Its output is printed when it ends; a
+//! failure is reported to the loop (`sync_failed`), which retries later. At most one sync runs:
+//! one asked for while another is in flight is skipped. On SIGTERM or SIGINT the node records
+//! the window in progress, then waits for the sync in flight; a second signal abandons it, which
+//! loses nothing (each export file is matched and marked in one transaction; the rest are
+//! downloaded at the next sync).
+//!
 //! Faults: when BlueZ or the adapter is missing or goes away, the node logs the error, tells the
 //! loop (`scan_failed`, `advertising_failed`) and tries again every `--retry-seconds`, without
 //! recording scans it did not make; when the data
@@ -17,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use mimamori_environment::{Clock, OsRandom, SystemClock};
 use mimamori_gaen::DeviceCalibration;
 use mimamori_node::{Advertiser, Heard, Scanner};
@@ -179,6 +188,7 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     let retry = Duration::from_secs(args.retry_seconds.max(1));
     let mut hardware: Option<Radio> = None;
     let mut poll_now = false;
+    let mut syncing: Option<SyncInFlight> = None;
     log(
         out,
         &clock,
@@ -218,6 +228,10 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
         };
         tokio::select! {
             () = stop.wait() => break,
+            outcome = SyncInFlight::wait(&mut syncing) => {
+                syncing = None;
+                finish_sync(outcome, &mut radio, &phone, &clock, out);
+            }
             heard = Radio::next_heard(&mut hardware) => match heard {
                 Some(Some(heard)) => {
                     radio.heard(&heard.service_data, heard.rssi_dbm, clock.now_unix_seconds());
@@ -232,7 +246,10 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
             () = tokio::time::sleep_until(wake) => {
                 match radio.poll(&mut phone) {
                     Ok(step) => {
-                        if let Err(error) = carry_out(&step, &mut hardware, &mut phone, &mut radio, args, &clock, out).await {
+                        let carried = carry_out(&step, &mut hardware, &clock, out).await;
+                        // A sync asked for is started even when the radio failed.
+                        start_sync(&step, &mut syncing, &mut radio, &phone, args, &clock, out);
+                        if let Err(error) = carried {
                             log(out, &clock, format_args!("error: {error}; retrying in {} s", retry.as_secs()));
                             hardware = None;
                             radio_lost(&mut radio, &mut phone, &clock, out);
@@ -256,18 +273,26 @@ async fn node(args: &NodeArgs, out: &mut impl Write) -> Result<()> {
     let step = radio
         .stop(&mut phone)
         .context("writing the last scan window")?;
-    if let Err(error) = carry_out(
-        &step,
-        &mut hardware,
-        &mut phone,
-        &mut radio,
-        args,
-        &clock,
-        out,
-    )
-    .await
-    {
+    if let Err(error) = carry_out(&step, &mut hardware, &clock, out).await {
         log(out, &clock, format_args!("error while stopping: {error}"));
+    }
+    if syncing.is_some() {
+        log(
+            out,
+            &clock,
+            format_args!(
+                "waiting for the sync in progress (signal again to abandon it: nothing is lost, \
+                 what it did not match is downloaded at the next sync)"
+            ),
+        );
+        tokio::select! {
+            outcome = SyncInFlight::wait(&mut syncing) => {
+                finish_sync(outcome, &mut radio, &phone, &clock, out);
+            }
+            () = stop.wait() => {
+                log(out, &clock, format_args!("sync abandoned"));
+            }
+        }
     }
     let stats = radio.stats();
     log(
@@ -317,13 +342,49 @@ fn log_windows(step: &RadioStep, clock: &NodeClock, out: &mut impl Write) {
     }
 }
 
-/// Carries out one step: logs each window recorded, then the commands in order.
+/// Starts the sync `step` asks for, if any, on its own thread; skipped while another runs.
+fn start_sync(
+    step: &RadioStep,
+    syncing: &mut Option<SyncInFlight>,
+    radio: &mut RadioLoop,
+    phone: &Phone,
+    args: &NodeArgs,
+    clock: &NodeClock,
+    out: &mut impl Write,
+) {
+    let Some(server) = &args.server else {
+        return;
+    };
+    if !step.commands.contains(&RadioCommand::Sync) {
+        return;
+    }
+    if syncing.is_some() {
+        log(
+            out,
+            clock,
+            format_args!("sync still in progress; this one is skipped"),
+        );
+        return;
+    }
+    log(out, clock, format_args!("syncing with {server}"));
+    match SyncInFlight::start(args, server, *clock) {
+        Ok(started) => *syncing = Some(started),
+        Err(error) => {
+            log(
+                out,
+                clock,
+                format_args!("sync failed: {error:#} (tried again later)"),
+            );
+            radio.sync_failed(phone);
+        }
+    }
+}
+
+/// Carries out one step's radio commands: logs each window recorded, then the commands in
+/// order (a sync is started by [`start_sync`]).
 async fn carry_out(
     step: &RadioStep,
     hardware: &mut Option<Radio>,
-    phone: &mut Phone,
-    radio: &mut RadioLoop,
-    args: &NodeArgs,
     clock: &NodeClock,
     out: &mut impl Write,
 ) -> Result<(), mimamori_node::Error> {
@@ -333,22 +394,7 @@ async fn carry_out(
     }
     for command in &step.commands {
         match command {
-            RadioCommand::Sync => {
-                let Some(server) = &args.server else {
-                    continue;
-                };
-                log(out, clock, format_args!("syncing with {server}"));
-                if let Err(error) =
-                    sync_and_report(phone, server, &args.region, &args.public_keys, out)
-                {
-                    log(
-                        out,
-                        clock,
-                        format_args!("sync failed: {error:#} (tried again later)"),
-                    );
-                    radio.sync_failed(phone);
-                }
-            }
+            RadioCommand::Sync => {}
             RadioCommand::StartAdvertising(broadcast) => {
                 if let Some(hardware) = hardware.as_mut() {
                     hardware
@@ -377,6 +423,83 @@ async fn carry_out(
         }
     }
     Ok(())
+}
+
+/// What a sync printed, and how it ended.
+struct SyncOutcome {
+    printed: Vec<u8>,
+    result: Result<()>,
+}
+
+/// The sync running on its own thread, with its own `Phone` on the node's data directory.
+struct SyncInFlight {
+    done: tokio::sync::oneshot::Receiver<SyncOutcome>,
+}
+
+impl SyncInFlight {
+    /// Starts a sync with `server` on a new thread. A plain thread rather than tokio's blocking
+    /// pool: the runtime would wait for it at exit, and an abandoned sync must not hold the
+    /// node up.
+    fn start(args: &NodeArgs, server: &str, clock: NodeClock) -> Result<Self> {
+        let (sender, done) = tokio::sync::oneshot::channel();
+        let data_dir = args.data_dir.clone();
+        let server = server.to_owned();
+        let region = args.region.clone();
+        let public_keys = args.public_keys.clone();
+        std::thread::Builder::new()
+            .name("mimamori-sync".to_owned())
+            .spawn(move || {
+                let mut printed = Vec::new();
+                let result = Phone::open(
+                    &data_dir,
+                    DeviceCalibration::UNKNOWN_DEVICE,
+                    Arc::new(clock),
+                    Box::new(OsRandom),
+                )
+                .with_context(|| format!("opening the phone in {}", data_dir.display()))
+                .and_then(|mut phone| {
+                    sync_and_report(&mut phone, &server, &region, &public_keys, &mut printed)
+                });
+                // The node may have stopped and dropped the receiver: nothing to report to.
+                let _ = sender.send(SyncOutcome { printed, result });
+            })
+            .context("starting the sync thread")?;
+        Ok(Self { done })
+    }
+
+    /// Completes when the sync in `syncing` ended (never when there is none).
+    async fn wait(syncing: &mut Option<Self>) -> SyncOutcome {
+        match syncing {
+            Some(sync) => (&mut sync.done).await.unwrap_or_else(|_| SyncOutcome {
+                printed: Vec::new(),
+                result: Err(anyhow!("the sync thread stopped without an answer")),
+            }),
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// Prints what a finished sync printed; a failure is told to the loop, which retries later.
+fn finish_sync(
+    outcome: SyncOutcome,
+    radio: &mut RadioLoop,
+    phone: &Phone,
+    clock: &NodeClock,
+    out: &mut impl Write,
+) {
+    let _ = out.write_all(&outcome.printed);
+    let _ = out.flush();
+    match outcome.result {
+        Ok(()) => log(out, clock, format_args!("sync done")),
+        Err(error) => {
+            log(
+                out,
+                clock,
+                format_args!("sync failed: {error:#} (tried again later)"),
+            );
+            radio.sync_failed(phone);
+        }
+    }
 }
 
 /// SIGTERM and SIGINT, installed once.

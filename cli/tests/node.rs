@@ -73,17 +73,31 @@ impl Node {
     }
 
     /// SIGTERM, then the exit status and everything printed.
-    fn terminate(mut self) -> (ExitStatus, String) {
+    fn terminate(self) -> (ExitStatus, String) {
         let pid = self.child.id().to_string();
         let killed = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status()
             .unwrap();
         assert!(killed.success());
+        self.terminate_after_exit()
+    }
+
+    /// Waits for the node to exit (after a signal already sent), then the exit status and
+    /// everything printed.
+    fn terminate_after_exit(mut self) -> (ExitStatus, String) {
         let status = self.child.wait().unwrap();
         // Let the reader thread take the last lines.
         std::thread::sleep(Duration::from_millis(100));
         (status, self.output())
+    }
+}
+
+impl Drop for Node {
+    /// A test that failed midway leaves no node running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -510,4 +524,183 @@ fn a_database_that_cannot_be_written_is_retried_and_nothing_heard_is_lost() {
     assert_eq!(scans.len(), numbers[0], "{out}");
     let stored: usize = scans.iter().map(|scan| scan.sightings.len()).sum();
     assert_eq!(stored, numbers[1], "{out}");
+}
+
+/// A TCP proxy to `upstream` that holds every connection until [`Gate::open`] is called: a
+/// diagnosis server that answers as late as the test wants.
+struct Gate {
+    address: String,
+    open: Arc<(Mutex<bool>, std::sync::Condvar)>,
+}
+
+impl Gate {
+    fn start(upstream: std::net::SocketAddr) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let open = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let gate = Arc::clone(&open);
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let gate = Arc::clone(&gate);
+                std::thread::spawn(move || {
+                    let (lock, opened) = &*gate;
+                    let mut is_open = lock.lock().unwrap();
+                    while !*is_open {
+                        is_open = opened.wait(is_open).unwrap();
+                    }
+                    drop(is_open);
+                    let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                        return;
+                    };
+                    let (Ok(mut client_read), Ok(mut server_write)) =
+                        (client.try_clone(), server.try_clone())
+                    else {
+                        return;
+                    };
+                    let (mut client_write, mut server_read) = (client, server);
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut client_read, &mut server_write);
+                        let _ = server_write.shutdown(std::net::Shutdown::Write);
+                    });
+                    let _ = std::io::copy(&mut server_read, &mut client_write);
+                    let _ = client_write.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { address, open }
+    }
+
+    fn open(&self) {
+        let (lock, opened) = &*self.open;
+        *lock.lock().unwrap() = true;
+        opened.notify_all();
+    }
+}
+
+#[test]
+fn a_slow_sync_does_not_stop_the_windows_and_sigterm_waits_for_its_notice() {
+    let Some(mut mock) = BluezMock::start(&["hci0"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut config = Config::new(dir.path().join("server"));
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.export_worker = false;
+    let server = runtime.block_on(Server::start(config)).unwrap();
+    let upstream = server
+        .base_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let gate = Gate::start(upstream);
+    let data_dir = dir.path().join("n");
+    let data = data_dir.display().to_string();
+    // The node syncs at start; the server does not answer until the gate opens.
+    let node = Node::start(
+        mock.address(),
+        &data,
+        &["--clock-speed", "100", "--server", &gate.address],
+    );
+    node.wait_for("syncing with", 1, Duration::from_secs(30));
+    // Meanwhile the node keeps scanning and recording what it hears.
+    let started = Instant::now();
+    while node.count("sightings of 1 devices") < 3 {
+        mock.advertise("hci0", "C0:00:00:00:00:01", FD6F, PAYLOAD, -60);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            node.output()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(node.count("通知: "), 0, "{}", node.output());
+    assert_eq!(node.count("sync done"), 0, "{}", node.output());
+    let mut store =
+        SqliteSightingStore::new(Database::open(data_dir.join(DATABASE_FILE_NAME)).unwrap());
+    let recorded = store.scans(0, u64::MAX).unwrap();
+    assert!(
+        recorded
+            .iter()
+            .filter(|scan| !scan.sightings.is_empty())
+            .count()
+            >= 3,
+        "windows are written while the sync waits: {}",
+        node.output()
+    );
+    // SIGTERM while the sync is still waiting: the node records the window in progress and
+    // waits for the sync, whose notice arrives once the server answers.
+    let pid = node.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    node.wait_for(
+        "waiting for the sync in progress",
+        1,
+        Duration::from_secs(30),
+    );
+    assert_eq!(node.count("通知: "), 0, "{}", node.output());
+    gate.open();
+    let (status, out) = node.terminate_after_exit();
+    assert!(status.success(), "{out}");
+    assert_contains_all(&out, &["notice: ", "通知: ", "sync done", "node stopped"]);
+    assert!(!out.contains("sync failed"), "{out}");
+    let notice = out.find("通知: ").unwrap();
+    assert!(
+        notice > out.find("waiting for the sync in progress").unwrap(),
+        "{out}"
+    );
+    // Every window the node counted, and every sighting, is in the database.
+    let last = out.lines().last().unwrap();
+    let numbers: Vec<usize> = last
+        .split([' ', ','])
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    let scans = store.scans(0, u64::MAX).unwrap();
+    assert_eq!(scans.len(), numbers[0], "{out}");
+    let stored: usize = scans.iter().map(|scan| scan.sightings.len()).sum();
+    assert_eq!(stored, numbers[1], "{out}");
+    runtime.block_on(server.shutdown()).unwrap();
+}
+
+#[test]
+fn a_failed_sync_is_retried_later_while_the_windows_go_on() {
+    let Some(mut mock) = BluezMock::start(&["hci0"]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("n").display().to_string();
+    // A port nobody listens on: every sync fails at once.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let server = format!("http://{closed}");
+    // At 100 times real time the retry 15 minutes later comes after 9 s.
+    let node = Node::start(
+        mock.address(),
+        &data,
+        &["--clock-speed", "100", "--server", &server],
+    );
+    node.wait_for("sync failed", 1, Duration::from_secs(30));
+    let windows = node.count(" scan window ");
+    let started = Instant::now();
+    while node.count("syncing with") < 2 {
+        mock.advertise("hci0", "C0:00:00:00:00:01", FD6F, PAYLOAD, -60);
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{}",
+            node.output()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    node.wait_for("sync failed", 2, Duration::from_secs(30));
+    assert!(node.count(" scan window ") > windows, "{}", node.output());
+    let (status, out) = node.terminate();
+    assert!(status.success(), "{out}");
+    assert!(!out.contains("sync done"), "{out}");
+    assert!(!out.contains("sync still in progress"), "{out}");
 }
