@@ -405,9 +405,11 @@ fn two_nodes_meet_a_uploads_today_b_is_flagged_c_is_not() {
         mock.advertise("hci2", "C0:0C:0C:0C:0C:0C", FD6F, PAYLOAD, -55);
         std::thread::sleep(Duration::from_millis(10));
     }
+    let mut logs = Vec::new();
     for node in [node_a, node_b, node_c] {
         let (status, out) = node.terminate();
         assert!(status.success(), "{out}");
+        logs.push(out);
     }
 
     // A tests positive today and uploads at once with a code issued over the authority API.
@@ -454,7 +456,13 @@ fn two_nodes_meet_a_uploads_today_b_is_flagged_c_is_not() {
 
     // B, who heard A through the node, is flagged today; C is not.
     let out = stdout(&crate::common::sync(&base, &b, None));
-    assert_contains_all(&out, &["matched_keys=1"]);
+    // On failure the nodes' own logs say what A advertised and what B recorded, window by window.
+    assert!(
+        out.contains("matched_keys=1"),
+        "no matched_keys=1 in B's sync:\n{out}\nnode A:\n{}\nnode B:\n{}",
+        logs[0],
+        logs[1]
+    );
     if whole {
         assert_high_risk_on(&out, today);
         assert!(out.contains(&format!("notice: On {today}")), "{out}");
