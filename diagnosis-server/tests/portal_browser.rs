@@ -14,7 +14,8 @@ use serde_json::json;
 
 use crate::common::TestServer;
 use crate::common::browser::{
-    axe_source, check_page, click, fill, find, in_chromium, open, path, submit, text,
+    axe_source, check_page, click, fill, find, in_chromium, make_school_listing, open, path,
+    submit, text,
 };
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD as PASSWORD};
 
@@ -157,34 +158,15 @@ async fn layout_steps(client: Client, _server: Arc<TestServer>, base: String) {
     .await;
     check("listing").await;
     // The listing of a school from a roster: the result's tables at 360 px.
-    let roster = tempfile::tempdir().unwrap();
-    let roster_file = roster.path().join("roster.csv");
-    std::fs::write(
-        &roster_file,
+    make_school_listing(
+        &client,
         "id,name,group,attendance,criteria,last_contact\n\
          s01,札幌 花子,2-1,2021-01-04,same-class;same-table,\n\
          s02,\"Asahikawa, Taro\",2-1,2020-12-31,,\n",
+        "2021-01-01",
+        "2021-01-04",
     )
-    .unwrap();
-    find(&client, "#setting")
-        .await
-        .select_by_value("school")
-        .await
-        .unwrap();
-    client
-        .execute(
-            "document.getElementById('basis_date').value = '2021-01-01';\
-             document.getElementById('last_attendance').value = '2021-01-04';",
-            vec![],
-        )
-        .await
-        .unwrap();
-    find(&client, "#roster")
-        .await
-        .send_keys(roster_file.to_str().unwrap())
-        .await
-        .unwrap();
-    submit(&client, "#make").await;
+    .await;
     text(&client, "#listed").await;
     check("listing-result").await;
     open(

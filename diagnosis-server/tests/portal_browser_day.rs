@@ -14,7 +14,9 @@ use fantoccini::Client;
 use mimamori_diagnosis_server::{listing_page, portal, venues};
 use serde_json::json;
 
-use crate::common::browser::{click, fill, find, in_chromium, open, path, submit, text};
+use crate::common::browser::{
+    click, fill, find, in_chromium, make_school_listing, open, path, submit, text,
+};
 use crate::common::staff::{STAFF_NAME, STAFF_PASSWORD};
 use crate::common::{self, TestServer};
 
@@ -217,34 +219,15 @@ async fn day_steps(client: Client, server: Arc<TestServer>, base: String) {
     // A school's contact listing from its roster: the classmate is listed, the other not.
     submit(&client, "#nav-listing").await;
     assert_eq!(path(&client).await, listing_page::LISTING_PATH);
-    let roster = tempfile::tempdir().unwrap();
-    let roster_file = roster.path().join("roster.csv");
-    std::fs::write(
-        &roster_file,
+    make_school_listing(
+        &client,
         "id,name,group,attendance,criteria,last_contact\n\
          s01,盛岡 花子,2-1,2026-11-19,same-class;same-table,\n\
          s02,\"Hanamaki, Taro\",3-2,2026-11-16,,\n",
+        "2026-11-18",
+        "2026-11-20",
     )
-    .unwrap();
-    find(&client, "#setting")
-        .await
-        .select_by_value("school")
-        .await
-        .unwrap();
-    client
-        .execute(
-            "document.getElementById('basis_date').value = '2026-11-18';\
-             document.getElementById('last_attendance').value = '2026-11-20';",
-            vec![],
-        )
-        .await
-        .unwrap();
-    find(&client, "#roster")
-        .await
-        .send_keys(roster_file.to_str().unwrap())
-        .await
-        .unwrap();
-    submit(&client, "#make").await;
+    .await;
     if let Ok(error) = client.find(fantoccini::Locator::Css("#error")).await {
         panic!("the listing was refused: {}", error.text().await.unwrap());
     }

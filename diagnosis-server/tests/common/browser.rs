@@ -309,3 +309,37 @@ pub async fn check_page(
     }
     problems
 }
+
+/// Fills the listing page's form for a school (its roster file, the basis date and the last day
+/// of attendance) and submits it.
+pub async fn make_school_listing(
+    client: &Client,
+    roster_csv: &str,
+    basis_date: &str,
+    last_attendance: &str,
+) {
+    let roster = tempfile::tempdir().unwrap();
+    let roster_file = roster.path().join("roster.csv");
+    std::fs::write(&roster_file, roster_csv).unwrap();
+    find(client, "#setting")
+        .await
+        .select_by_value("school")
+        .await
+        .unwrap();
+    client
+        .execute(
+            &format!(
+                "document.getElementById('basis_date').value = '{basis_date}';\
+                 document.getElementById('last_attendance').value = '{last_attendance}';"
+            ),
+            vec![],
+        )
+        .await
+        .unwrap();
+    find(client, "#roster")
+        .await
+        .send_keys(roster_file.to_str().unwrap())
+        .await
+        .unwrap();
+    submit(client, "#make").await;
+}
